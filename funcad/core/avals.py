@@ -1,0 +1,70 @@
+"""Abstract values: what tracing knows about an array (shape, dtype, weak type)."""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.core import dtypes
+
+
+class ShapedArray:
+    """The abstract value of an array: its shape, dtype and whether it is weakly typed."""
+
+    __slots__ = ("shape", "dtype", "weak_type")
+    array_abstraction_level = 1
+
+    def __init__(self, shape, dtype, weak_type: bool = False):
+        self.shape = tuple(int(d) for d in shape)
+        self.dtype = np.dtype(dtype)
+        self.weak_type = bool(weak_type)
+
+    ndim = property(lambda self: len(self.shape))
+    size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
+
+    def update(self, shape=None, dtype=None, weak_type=None) -> ShapedArray:
+        return ShapedArray(
+            self.shape if shape is None else shape,
+            self.dtype if dtype is None else dtype,
+            self.weak_type if weak_type is None else weak_type,
+        )
+
+    def strip_weak_type(self) -> ShapedArray:
+        return self.update(weak_type=False) if self.weak_type else self
+
+    def str_short(self) -> str:
+        """``f64[3,4]`` (a trailing ``~`` marks a weak type, as in ``f64[]~``)."""
+        dims = ",".join(str(d) for d in self.shape)
+        return f"{dtypes.short_name(self.dtype)}[{dims}]" + ("~" if self.weak_type else "")
+
+    def _key(self):
+        return (self.shape, self.dtype, self.weak_type)
+
+    def __eq__(self, other):
+        return type(other) is ShapedArray and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"ShapedArray({self.str_short()})"
+
+    def same_type(self, other: ShapedArray) -> bool:
+        """Equal shape and dtype; weak-typedness is ignored."""
+        return self.shape == other.shape and self.dtype == other.dtype
+
+
+def aval_of_value(x) -> ShapedArray:
+    """The abstract value of a concrete (non-tracer) value."""
+    if isinstance(x, np.ndarray):
+        return ShapedArray(x.shape, x.dtype)
+    if isinstance(x, np.generic):
+        return ShapedArray((), x.dtype)
+    if dtypes.is_python_scalar(x):
+        return ShapedArray((), dtypes.python_scalar_dtype(x), weak_type=type(x) is not bool)
+    raise TypeError(
+        f"{type(x).__name__} is not a valid funcad array value; expected a NumPy array, "
+        "a NumPy scalar or a Python scalar"
+    )
+
+
+def is_array_value(x) -> bool:
+    return isinstance(x, (np.ndarray, np.generic)) or dtypes.is_python_scalar(x)

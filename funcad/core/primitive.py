@@ -1,0 +1,56 @@
+"""``Primitive``: a named array operation, applied with ``bind``.
+
+A primitive carries its NumPy implementation and its abstract evaluation (shape/dtype
+rule). Transform rules live in tables owned by the interpreters, keyed by primitive.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+
+from funcad.core.trace import Tracer, find_top_trace, get_aval
+
+
+class Primitive:
+    """A named operation. Arrays are positional; static params are keyword-only."""
+
+    __slots__ = ("name", "multiple_results", "impl", "abstract_eval", "__weakref__")
+
+    def __init__(self, name: str, *, multiple_results: bool = False):
+        self.name = name
+        self.multiple_results = multiple_results
+        self.impl: Callable | None = None
+        self.abstract_eval: Callable | None = None
+
+    def __repr__(self):
+        return self.name
+
+    def def_impl(self, impl: Callable) -> Callable:
+        self.impl = impl
+        return impl
+
+    def def_abstract_eval(self, rule: Callable) -> Callable:
+        self.abstract_eval = rule
+        return rule
+
+    def bind(self, *args, **params):
+        trace = find_top_trace(args)
+        tracers = [trace.full_raise(a) for a in args]
+        out = trace.process_primitive(self, tracers, params)
+        if self.multiple_results:
+            return [o.full_lower() if isinstance(o, Tracer) else o for o in out]
+        return out.full_lower() if isinstance(out, Tracer) else out
+
+    def apply_impl(self, args, params):
+        """Evaluate with NumPy; a failure is re-checked by the shape rule for a clear error."""
+        try:
+            out = self.impl(*args, **params)
+        except Exception:
+            # The shape/dtype rule raises a PrimitiveTypeError naming the operands and the
+            # user's line when the operands are to blame; otherwise re-raise as it was.
+            self.abstract_eval(*[get_aval(a) for a in args], **params)
+            raise
+        if self.multiple_results:
+            return [np.asarray(o) for o in out]
+        return np.asarray(out)

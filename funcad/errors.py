@@ -1,0 +1,141 @@
+"""Error types raised by funcad.
+
+Every error is raised while tracing and names the transform or primitive involved, the
+shapes and dtypes, and the first source line outside funcad (the user's line), so a
+misuse never surfaces as an ``AttributeError`` from deep inside the library.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+_PACKAGE_DIRS = tuple(
+    os.path.dirname(os.path.abspath(p))
+    for p in (__file__, os.path.join(os.path.dirname(__file__), "..", "funcad_xla", "x"))
+)
+
+
+def _is_internal(filename: str) -> bool:
+    path = os.path.abspath(filename)
+    return path.startswith(_PACKAGE_DIRS) or "/numpy/" in path and "site-packages" in path
+
+
+def user_frame() -> traceback.FrameSummary | None:
+    """The innermost stack frame that lies outside funcad (and NumPy's dispatch)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if not _is_internal(frame.f_code.co_filename):
+            return traceback.FrameSummary(
+                frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name
+            )
+        frame = frame.f_back
+    return None
+
+
+def user_line() -> str:
+    """A short ``file:line (function): source`` string for error messages, or ''."""
+    fs = user_frame()
+    if fs is None:
+        return ""
+    src = (fs.line or "").strip()
+    where = f"{os.path.basename(fs.filename)}:{fs.lineno} ({fs.name})"
+    return f"{where}: {src}" if src else where
+
+
+def _with_line(msg: str) -> str:
+    line = user_line()
+    return f"{msg}\n  at {line}" if line else msg
+
+
+class FuncadError(Exception):
+    """Base class of every error funcad raises on misuse."""
+
+
+class FuncadTypeError(FuncadError, TypeError):
+    """A value of the wrong type, shape or dtype was given to funcad."""
+
+
+class FuncadValueError(FuncadError, ValueError):
+    """A value had the right type but an unusable value (bad axis, mismatched sizes)."""
+
+
+class PrimitiveTypeError(FuncadTypeError):
+    """A primitive was applied to operands of incompatible shapes or dtypes."""
+
+    def __init__(self, primitive: str, avals, reason: str):
+        ops = ", ".join(a.str_short() for a in avals)
+        super().__init__(_with_line(f"{primitive}: {reason} (operands: {ops})"))
+
+
+class ConcretizationError(FuncadTypeError):
+    """A Python operation needed the concrete value of an abstract traced value."""
+
+    def __init__(self, operation: str, tracer=None, detail: str = ""):
+        what = f" of {tracer.aval.str_short()}" if tracer is not None else ""
+        origin = getattr(tracer, "_origin", None) if tracer is not None else None
+        msg = (
+            f"{operation} needs a concrete value, but the value{what} is abstract "
+            f"(it is traced{f' by {origin}' if origin else ''})."
+        )
+        if detail:
+            msg += f" {detail}"
+        msg += (
+            " Values that decide Python control flow must be static: pass them with "
+            "`static_argnums`, or use `funcad.lax.cond` / `funcad.numpy.where` for "
+            "branches on traced values."
+        )
+        super().__init__(_with_line(msg))
+
+
+class TracerArrayConversionError(FuncadTypeError):
+    """A tracer was about to be converted to a NumPy array, which would lose the trace."""
+
+    def __init__(self, tracer):
+        super().__init__(_with_line(
+            f"A traced value {tracer.aval.str_short()} cannot be converted to a NumPy "
+            "array. Use funcad.numpy functions (or NumPy functions that funcad "
+            "implements) on traced values instead of numpy.asarray / numpy.array."
+        ))
+
+
+class UnexpectedTracerError(FuncadError):
+    """A tracer outlived the transform that created it."""
+
+    def __init__(self, tracer, transform: str):
+        super().__init__(_with_line(
+            f"A traced value {tracer.aval.str_short()} created by `{transform}` was used "
+            f"after `{transform}` finished: it escaped its transform (stored in a global, "
+            "a closure or a side output). Return values from the transformed function "
+            "instead."
+        ))
+
+
+class NumpyFunctionNotImplementedError(FuncadTypeError):
+    """A NumPy function without a funcad implementation was called on a traced value."""
+
+    def __init__(self, name: str):
+        super().__init__(_with_line(
+            f"numpy.{name} is not implemented by funcad for traced values; use a "
+            "function from funcad.numpy, or compute it outside the transform."
+        ))
+
+
+class JaxprTypeError(FuncadTypeError):
+    """An IR failed its type check; the message shows the offending equation."""
+
+
+__all__ = [
+    "ConcretizationError",
+    "FuncadError",
+    "FuncadTypeError",
+    "FuncadValueError",
+    "JaxprTypeError",
+    "NumpyFunctionNotImplementedError",
+    "PrimitiveTypeError",
+    "TracerArrayConversionError",
+    "UnexpectedTracerError",
+    "with_user_line",
+]
+
+with_user_line = _with_line

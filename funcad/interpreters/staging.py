@@ -1,0 +1,137 @@
+"""Staging: record every operation into a jaxpr (the engine of ``make_jaxpr`` and ``jit``).
+
+The staging trace is pushed as the *dynamic* trace, so operations on constants are staged
+too (omnistaging) and nothing is silently evaluated at trace time. Scalar constants become
+literals; array constants are hoisted as constvars.
+"""
+from __future__ import annotations
+
+from funcad.core.avals import ShapedArray
+from funcad.core.trace import Trace, Tracer, get_aval, new_main
+from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+
+
+class StagingTracer(Tracer):
+    """A value inside a jaxpr being built: a variable (or literal) with its type."""
+
+    __slots__ = ("_aval", "atom")
+
+    def __init__(self, trace: StagingTrace, aval: ShapedArray, atom):
+        self._trace = trace
+        self._aval = aval
+        self.atom = atom
+
+    @property
+    def aval(self):
+        return self._aval
+
+    def to_concrete(self):
+        # A literal is known; anything else is abstract by design (omnistaging).
+        return self.atom.val if isinstance(self.atom, Literal) else None
+
+    @property
+    def _origin(self) -> str:
+        builder: JaxprBuilder = self._trace.main.global_data
+        return builder.describe_origin(self.atom)
+
+
+class JaxprBuilder:
+    """The growing jaxpr of one staging main trace."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.eqns: list[Eqn] = []
+        self.invars: list[Var] = []
+        self.arg_names: dict[Var, str] = {}
+        self.const_tracers: dict[int, StagingTracer] = {}
+        self.consts: dict[Var, object] = {}
+        self._keepalive: list = []  # const_tracers is keyed by id: keep those ids taken
+
+    def new_arg(self, trace, aval: ShapedArray, arg_name: str) -> StagingTracer:
+        v = Var(aval)
+        self.invars.append(v)
+        self.arg_names[v] = arg_name
+        return StagingTracer(trace, aval, v)
+
+    def const_tracer(self, trace, val) -> StagingTracer:
+        tracer = self.const_tracers.get(id(val))
+        if tracer is not None:
+            return tracer
+        aval = get_aval(val)
+        if aval.shape == () and not isinstance(val, Tracer):
+            tracer = StagingTracer(trace, aval, Literal(val, aval))
+        else:
+            v = Var(aval)
+            self.consts[v] = val
+            tracer = StagingTracer(trace, aval, v)
+        self.const_tracers[id(val)] = tracer
+        self._keepalive.append(val)
+        return tracer
+
+    def build(self, out_tracers) -> tuple[Jaxpr, list]:
+        constvars = list(self.consts)
+        consts = list(self.consts.values())
+        outvars = [t.atom for t in out_tracers]
+        return Jaxpr.new(constvars, self.invars, outvars, self.eqns), consts
+
+    def describe_origin(self, atom) -> str:
+        """Which arguments a staged value depends on (computed only for error messages)."""
+        if isinstance(atom, Var) and atom in self.arg_names:
+            return f"{self.name}, from its argument {self.arg_names[atom]}"
+        producers = {v: e for e in self.eqns for v in e.outvars}
+        seen, stack, args = set(), [atom], []
+        while stack:
+            x = stack.pop()
+            if not isinstance(x, Var) or x in seen:
+                continue
+            seen.add(x)
+            if x in self.arg_names:
+                args.append(self.arg_names[x])
+            elif x in producers:
+                stack.extend(producers[x].invars)
+        if not args:
+            return self.name
+        return f"{self.name}, from its argument{'s' if len(args) > 1 else ''} " + ", ".join(
+            sorted(args)
+        )
+
+
+class StagingTrace(Trace):
+    __slots__ = ()
+
+    @property
+    def builder(self) -> JaxprBuilder:
+        return self.main.global_data
+
+    def pure(self, val):
+        return self.builder.const_tracer(self, val)
+
+    def lift(self, tracer):
+        # A tracer of a lower transform is a constant as far as this staging is concerned;
+        # it cannot be a literal, so it becomes a constvar bound to that tracer.
+        return self.builder.const_tracer(self, tracer)
+
+    def process_primitive(self, primitive, tracers, params):
+        avals_in = [t.aval for t in tracers]
+        out = primitive.abstract_eval(*avals_in, **params)
+        avals_out = out if primitive.multiple_results else [out]
+        outvars = [Var(a) for a in avals_out]
+        self.builder.eqns.append(Eqn.new(primitive, [t.atom for t in tracers], outvars, params))
+        outs = [StagingTracer(self, a, v) for a, v in zip(avals_out, outvars)]
+        return outs if primitive.multiple_results else outs[0]
+
+
+def trace_to_jaxpr(flat_fun, in_avals, *, name: str, arg_names=None) -> ClosedJaxpr:
+    """Stage ``flat_fun`` (list of arrays -> list of arrays) into a closed jaxpr."""
+    builder = JaxprBuilder(name)
+    arg_names = arg_names or [f"args[{i}]" for i in range(len(in_avals))]
+    with new_main(StagingTrace, builder, name=name, dynamic=True) as main:
+        trace = main.trace
+        in_tracers = [builder.new_arg(trace, a, n) for a, n in zip(in_avals, arg_names)]
+        outs = flat_fun(*in_tracers)
+        out_tracers = [trace.full_raise(o) for o in outs]
+        jaxpr, consts = builder.build(out_tracers)
+    return ClosedJaxpr(jaxpr, consts)
+
+
+__all__ = ["JaxprBuilder", "StagingTrace", "StagingTracer", "trace_to_jaxpr"]

@@ -1,0 +1,22 @@
+"""The jaxpr-like IR: data types, printing, type checking, evaluation and passes."""
+from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from funcad.ir.eval import eval_closed_jaxpr, eval_jaxpr
+from funcad.ir.passes import cse, cse_closed, dce, dce_closed
+from funcad.ir.pretty import pp_jaxpr
+from funcad.ir.typecheck import typecheck_jaxpr
+
+__all__ = [
+    "ClosedJaxpr",
+    "Eqn",
+    "Jaxpr",
+    "Literal",
+    "Var",
+    "cse",
+    "cse_closed",
+    "dce",
+    "dce_closed",
+    "eval_closed_jaxpr",
+    "eval_jaxpr",
+    "pp_jaxpr",
+    "typecheck_jaxpr",
+]

@@ -1,0 +1,94 @@
+"""Pretty-printing of jaxprs in the familiar ``{ lambda ; a:f64[3]. let ... in (b,) }`` form."""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+
+
+class _Names:
+    """Assigns a, b, ..., z, ba, bb, ... to variables in order of first appearance."""
+
+    def __init__(self):
+        self.names: dict[Var, str] = {}
+
+    def __call__(self, v: Var) -> str:
+        name = self.names.get(v)
+        if name is None:
+            name = self.names[v] = _letters(len(self.names))
+        return name
+
+
+def _letters(i: int) -> str:
+    s = ""
+    while True:
+        s = chr(ord("a") + i % 26) + s
+        i //= 26
+        if i == 0:
+            return s
+
+
+def _pp_literal(lit: Literal) -> str:
+    v = lit.val
+    if lit.aval.dtype.kind == "b":
+        text = "True" if v else "False"
+    elif lit.aval.dtype.kind == "f":
+        text = repr(float(v))
+    else:
+        text = str(v)
+    return f"{text}:{lit.aval.str_short()}"
+
+
+def _pp_atom(x, names: _Names) -> str:
+    return _pp_literal(x) if isinstance(x, Literal) else names(x)
+
+
+def _pp_binder(v: Var, names: _Names) -> str:
+    return f"{names(v)}:{v.aval.str_short()}"
+
+
+def _pp_param(value, names: _Names, indent: int) -> str:
+    if isinstance(value, (Jaxpr, ClosedJaxpr)):
+        jaxpr = value.jaxpr if isinstance(value, ClosedJaxpr) else value
+        inner = _pp_jaxpr(jaxpr, _Names(), indent + 4)
+        return "\n" + " " * (indent + 4) + inner
+    if isinstance(value, (tuple, list)) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
+        return "(" + ", ".join(_pp_param(v, names, indent) for v in value) + ")"
+    if isinstance(value, np.dtype):
+        return value.name
+    if isinstance(value, type) and issubclass(value, np.generic):
+        return np.dtype(value).name
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    return repr(value)
+
+
+def _pp_eqn(eqn: Eqn, names: _Names, indent: int) -> str:
+    params = ""
+    if eqn.params:
+        items = [f"{k}={_pp_param(v, names, indent)}" for k, v in eqn.params.items()]
+        params = "[" + " ".join(items) + "]" if "\n" not in "".join(items) else (
+            "[\n" + "\n".join(" " * (indent + 2) + it for it in items) + "\n" + " " * indent + "]"
+        )
+    lhs = " ".join(_pp_binder(v, names) for v in eqn.outvars) or "_"
+    rhs = " ".join(_pp_atom(x, names) for x in eqn.invars)
+    return f"{lhs} = {eqn.primitive.name}{params} {rhs}".rstrip()
+
+
+def _pp_jaxpr(jaxpr: Jaxpr, names: _Names, indent: int) -> str:
+    consts = " ".join(_pp_binder(v, names) for v in jaxpr.constvars)
+    ins = " ".join(_pp_binder(v, names) for v in jaxpr.invars)
+    pad = " " * (indent + 4)
+    body = "".join(f"\n{pad}{_pp_eqn(e, names, indent + 4)}" for e in jaxpr.eqns)
+    outs = ", ".join(_pp_atom(x, names) for x in jaxpr.outvars)
+    outs = f"({outs},)" if len(jaxpr.outvars) == 1 else f"({outs})"
+    head = f"{{ lambda {consts}; {ins}. let" if consts else f"{{ lambda ; {ins}. let"
+    return f"{head}{body}\n{' ' * (indent + 2)}in {outs} }}"
+
+
+def pp_jaxpr(jaxpr: Jaxpr) -> str:
+    return _pp_jaxpr(jaxpr, _Names(), 0)
+
+
+def pp_eqn(eqn: Eqn) -> str:
+    return _pp_eqn(eqn, _Names(), 0)

@@ -1,0 +1,79 @@
+"""Plain NumPy calls on traced values: ``numpy.sin(t)``, ``numpy.dot(a, t)``,
+``numpy.sum(t, axis=0)`` run the ``funcad.numpy`` function of the same name.
+
+A NumPy function funcad does not implement raises a ``TypeError`` naming it, rather than
+converting the traced value to an array (which would silently drop it from the trace).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.errors import FuncadTypeError, NumpyFunctionNotImplementedError, with_user_line
+
+_REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
+           "logical_and": "all", "logical_or": "any"}
+_ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
+
+
+def _lookup(module: str, name: str):
+    import funcad.numpy as fnp
+
+    namespace = fnp
+    for part in module.split(".")[1:]:
+        namespace = getattr(namespace, part, None)
+        if namespace is None:
+            return None
+    fn = getattr(namespace, name, None)
+    if fn is None or name.startswith("_") or isinstance(fn, type):
+        return None
+    return fn if callable(fn) else None
+
+
+def _check_kwargs(name: str, kwargs: dict) -> dict:
+    for bad in ("out", "where", "casting", "order", "subok", "signature"):
+        if kwargs.get(bad) is not None and not (bad == "where" and kwargs[bad] is True) and not (
+            bad in ("casting", "order", "subok") and kwargs[bad] in ("same_kind", "K", True)
+        ):
+            raise FuncadTypeError(with_user_line(
+                f"numpy.{name}: the keyword argument {bad}= is not supported on traced values"
+            ))
+    return {k: v for k, v in kwargs.items() if k not in ("out", "where", "casting", "order", "subok", "signature")}
+
+
+def array_ufunc(ufunc: np.ufunc, method: str, inputs, kwargs):
+    name = ufunc.__name__
+    kwargs = _check_kwargs(name, kwargs)
+    dtype = kwargs.pop("dtype", None)
+    if method == "__call__":
+        fn = _lookup("numpy", name)
+        label = name
+    elif method == "reduce" and name in _REDUCE:
+        fn, label = _lookup("numpy", _REDUCE[name]), f"{name}.reduce"
+        kwargs.setdefault("axis", 0)
+    elif method == "accumulate" and name in _ACCUMULATE:
+        fn, label = _lookup("numpy", _ACCUMULATE[name]), f"{name}.accumulate"
+        kwargs.setdefault("axis", 0)
+    else:
+        fn, label = None, f"{name}.{method}"
+    if fn is None:
+        raise NumpyFunctionNotImplementedError(label)
+    out = fn(*inputs, **kwargs)
+    if dtype is not None:
+        import funcad.numpy as fnp
+
+        out = fnp.asarray(out, dtype)
+    return out
+
+
+def array_function(func, types, args, kwargs):
+    from funcad.core.trace import Tracer
+
+    if not all(issubclass(t, (Tracer, np.ndarray)) for t in types):
+        return NotImplemented
+    module = getattr(func, "__module__", "numpy") or "numpy"
+    name = func.__name__
+    fn = _lookup(module, name) if module.startswith("numpy") else None
+    if fn is None:
+        qual = name if module in ("numpy", "numpy._core.fromnumeric") else f"{module.removeprefix('numpy.')}.{name}"
+        raise NumpyFunctionNotImplementedError(qual)
+    return fn(*args, **kwargs)

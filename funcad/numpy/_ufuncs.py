@@ -1,0 +1,298 @@
+"""Elementwise functions of ``funcad.numpy`` with NumPy's exact dtype rules.
+
+Each function asks ``numpy.<ufunc>.resolve_dtypes`` which loop NumPy would run for its
+operands (weak Python scalars included), casts to that loop's input dtypes, broadcasts, and
+binds the matching primitive. So ``fnp.sin(int8) -> float16`` and ``f32 * 2.0 -> f32``
+exactly as in NumPy 2.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.errors import FuncadTypeError, with_user_line
+from funcad.numpy._core import (
+    aval,
+    cast,
+    operand,
+    promote_args,
+    promote_shapes,
+    ufunc_dtype_arg,
+)
+from funcad.ops import elementwise as ew
+
+_resolved: dict = {}
+
+
+def _resolve(ufunc: np.ufunc, args) -> tuple:
+    key = (ufunc, *(ufunc_dtype_arg(a) for a in args))
+    loop = _resolved.get(key)
+    if loop is None:
+        try:
+            loop = ufunc.resolve_dtypes(key[1:] + (None,) * ufunc.nout)
+        except TypeError as e:
+            types = ", ".join(aval(a).str_short() for a in args)
+            raise FuncadTypeError(
+                with_user_line(f"funcad.numpy.{ufunc.__name__}: not defined for {types} ({e})")
+            ) from None
+        _resolved[key] = loop
+    return loop
+
+
+def _loop_args(ufunc: np.ufunc, args) -> tuple[list, np.dtype]:
+    """Operands cast to NumPy's loop dtypes and broadcast; and the output dtype."""
+    args = [operand(a, ufunc.__name__) for a in args]
+    loop = _resolve(ufunc, args)
+    cast_args = [cast(a, d) for a, d in zip(args, loop[: ufunc.nin])]
+    return promote_shapes(ufunc.__name__, *cast_args), loop[-1]
+
+
+def _unary(ufunc: np.ufunc, lax_fn, *, identity_kinds: str = ""):
+    """``identity_kinds``: dtype kinds on which the function is the identity (floor of int)."""
+
+    def fn(x, /):
+        (x,), out_dtype = _loop_args(ufunc, (x,))
+        if aval(x).dtype.kind in identity_kinds:
+            return x
+        return lax_fn(x)
+
+    fn.__name__ = fn.__qualname__ = ufunc.__name__
+    fn.__doc__ = f"Elementwise ``numpy.{ufunc.__name__}`` on arrays and traced values."
+    return fn
+
+
+def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None):
+    """``bool_fn``: the primitive NumPy's boolean loop amounts to (``add`` is ``or``)."""
+
+    def fn(x1, x2, /):
+        (x1, x2), out_dtype = _loop_args(ufunc, (x1, x2))
+        if bool_fn is not None and aval(x1).dtype == np.bool_:
+            return bool_fn(x1, x2)
+        return lax_fn(x1, x2)
+
+    fn.__name__ = fn.__qualname__ = ufunc.__name__
+    fn.__doc__ = f"Elementwise ``numpy.{ufunc.__name__}`` with broadcasting and NumPy promotion."
+    return fn
+
+
+# --- arithmetic ---------------------------------------------------------------------------
+
+add = _binary(np.add, ew.add, bool_fn=ew.bitwise_or)
+subtract = _binary(np.subtract, ew.sub)
+multiply = _binary(np.multiply, ew.mul, bool_fn=ew.bitwise_and)
+true_divide = _binary(np.true_divide, ew.div)
+divide = true_divide
+maximum = _binary(np.maximum, ew.max)
+minimum = _binary(np.minimum, ew.min)
+arctan2 = _binary(np.arctan2, ew.atan2)
+negative = _unary(np.negative, ew.neg)
+sign = _unary(np.sign, ew.sign)
+floor = _unary(np.floor, ew.floor, identity_kinds="biu")
+ceil = _unary(np.ceil, ew.ceil, identity_kinds="biu")
+trunc = _unary(
+    np.trunc, lambda x: ew.select_n(ew.lt(x, cast(0, aval(x).dtype)), ew.floor(x), ew.ceil(x)),
+    identity_kinds="biu",
+)
+absolute = _unary(np.absolute, ew.abs, identity_kinds="bu")
+abs = absolute  # noqa: A001 - NumPy name
+fabs = _unary(np.fabs, ew.abs)
+exp = _unary(np.exp, ew.exp)
+exp2 = _unary(np.exp2, ew.exp2)
+expm1 = _unary(np.expm1, ew.expm1)
+log = _unary(np.log, ew.log)
+log1p = _unary(np.log1p, ew.log1p)
+sqrt = _unary(np.sqrt, ew.sqrt)
+cbrt = _unary(np.cbrt, ew.cbrt)
+sin = _unary(np.sin, ew.sin)
+cos = _unary(np.cos, ew.cos)
+tan = _unary(np.tan, ew.tan)
+arcsin = _unary(np.arcsin, ew.asin)
+arccos = _unary(np.arccos, ew.acos)
+arctan = _unary(np.arctan, ew.atan)
+sinh = _unary(np.sinh, ew.sinh)
+cosh = _unary(np.cosh, ew.cosh)
+tanh = _unary(np.tanh, ew.tanh)
+arcsinh = _unary(np.arcsinh, ew.asinh)
+arccosh = _unary(np.arccosh, ew.acosh)
+arctanh = _unary(np.arctanh, ew.atanh)
+square = _unary(np.square, ew.square)
+positive = _unary(np.positive, lambda x: x)
+
+
+def _log_base(ufunc, base: float):
+    def lax_fn(x):
+        return ew.div(ew.log(x), cast(np.log(base), aval(x).dtype))
+
+    return _unary(ufunc, lax_fn)
+
+
+log2 = _log_base(np.log2, 2.0)
+log10 = _log_base(np.log10, 10.0)
+
+
+def _full_like(x, value):
+    from funcad.ops.structural import broadcast_in_dim
+
+    a = aval(x)
+    return broadcast_in_dim(np.asarray(value, dtype=a.dtype), a.shape, ())
+
+
+def _reciprocal(x):
+    return ew.div(_full_like(x, 1), x)
+
+
+reciprocal = _unary(np.reciprocal, _reciprocal)
+
+
+def _floor_divide_lax(x, y):
+    if aval(x).dtype.kind in "iu":
+        q, r = ew.div(x, y), ew.rem(x, y)
+        zero = _full_like(x, 0)
+        adjust = ew.bitwise_and(ew.ne(r, zero), ew.ne(ew.lt(r, zero), ew.lt(y, zero)))
+        return ew.select_n(adjust, q, ew.sub(q, _full_like(x, 1)))
+    # Floats, as NumPy's npy_divmod: exact quotient of (x - fmod(x, y)) / y, then floored.
+    mod = ew.rem(x, y)
+    zero = _full_like(x, 0)
+    div = ew.div(ew.sub(x, mod), y)
+    adjust = ew.bitwise_and(ew.ne(mod, zero), ew.ne(ew.lt(y, zero), ew.lt(mod, zero)))
+    div = ew.select_n(adjust, div, ew.sub(div, _full_like(x, 1)))
+    fl = ew.floor(div)
+    fl = ew.select_n(ew.gt(ew.sub(div, fl), _full_like(x, 0.5)), fl, ew.add(fl, _full_like(x, 1)))
+    return ew.select_n(ew.eq(y, zero), fl, ew.div(x, y))
+
+
+def _remainder_lax(x, y):
+    r = ew.rem(x, y)
+    zero = _full_like(x, 0)
+    adjust = ew.bitwise_and(ew.ne(r, zero), ew.ne(ew.lt(r, zero), ew.lt(y, zero)))
+    return ew.select_n(adjust, r, ew.add(r, y))
+
+
+floor_divide = _binary(np.floor_divide, _floor_divide_lax)
+remainder = _binary(np.remainder, _remainder_lax)
+mod = remainder
+fmod = _binary(np.fmod, ew.rem)
+
+
+def divmod(x1, x2, /):  # noqa: A001 - NumPy name
+    return floor_divide(x1, x2), remainder(x1, x2)
+
+
+def _power_lax(x, y):
+    return ew.pow(x, y)
+
+
+_power = _binary(np.power, _power_lax)
+
+
+def power(x1, x2, /):
+    """``x1 ** x2``; a Python integer exponent becomes ``integer_pow`` (exact, and with a
+    derivative that is defined at ``x1 == 0``)."""
+    if type(x2) is int and not (x2 < 0 and aval(operand(x1)).dtype.kind in "biu"):
+        (x1c, _), _ = _loop_args(np.power, (x1, x2))
+        return ew.integer_pow(x1c, x2)
+    return _power(x1, x2)
+
+
+float_power = _binary(np.float_power, _power_lax)
+
+# --- comparisons and logic ----------------------------------------------------------------
+
+equal = _binary(np.equal, ew.eq)
+not_equal = _binary(np.not_equal, ew.ne)
+less = _binary(np.less, ew.lt)
+less_equal = _binary(np.less_equal, ew.le)
+greater = _binary(np.greater, ew.gt)
+greater_equal = _binary(np.greater_equal, ew.ge)
+bitwise_and = _binary(np.bitwise_and, ew.bitwise_and)
+bitwise_or = _binary(np.bitwise_or, ew.bitwise_or)
+bitwise_xor = _binary(np.bitwise_xor, ew.bitwise_xor)
+invert = _unary(np.invert, ew.bitwise_not)
+bitwise_not = invert
+
+
+def _to_bool(x):
+    x = operand(x)
+    return x if aval(x).dtype == np.bool_ else ew.ne(x, _full_like(x, 0))
+
+
+def logical_and(x1, x2, /):
+    x1, x2 = promote_shapes("logical_and", _to_bool(x1), _to_bool(x2))
+    return ew.bitwise_and(x1, x2)
+
+
+def logical_or(x1, x2, /):
+    x1, x2 = promote_shapes("logical_or", _to_bool(x1), _to_bool(x2))
+    return ew.bitwise_or(x1, x2)
+
+
+def logical_xor(x1, x2, /):
+    x1, x2 = promote_shapes("logical_xor", _to_bool(x1), _to_bool(x2))
+    return ew.bitwise_xor(x1, x2)
+
+
+def logical_not(x, /):
+    return ew.bitwise_not(_to_bool(x))
+
+
+def isfinite(x, /):
+    x = operand(x, "isfinite")
+    return ew.is_finite(x) if aval(x).dtype.kind == "f" else ew.eq(x, x)
+
+
+def isnan(x, /):
+    x = operand(x, "isnan")
+    return ew.ne(x, x)
+
+
+def isinf(x, /):
+    x = operand(x, "isinf")
+    if aval(x).dtype.kind != "f":
+        return ew.ne(x, x)
+    return ew.bitwise_and(ew.bitwise_not(ew.is_finite(x)), ew.eq(x, x))
+
+
+# --- selection ----------------------------------------------------------------------------
+
+def where(condition, x=None, y=None, /):
+    """``x`` where ``condition`` holds, else ``y``, with broadcasting and promotion."""
+    if x is None or y is None:
+        if x is None and y is None:
+            raise NotImplementedError(
+                "funcad.numpy.where(condition) with one argument (nonzero) has a "
+                "data-dependent shape and is not supported; pass x and y"
+            )
+        raise FuncadTypeError(with_user_line("where: pass both x and y, or neither"))
+    cond = _to_bool(condition)
+    x, y = promote_args("where", x, y)
+    cond, x, y = promote_shapes("where", cond, x, y)
+    return ew.select_n(cond, y, x)
+
+
+def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):  # noqa: A002 - NumPy names
+    """``minimum(maximum(a, a_min), a_max)``; either bound may be ``None``."""
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    out = operand(a, "clip")
+    if lo is not None:
+        out = maximum(out, lo)
+    if hi is not None:
+        out = minimum(out, hi)
+    return out
+
+
+def round(a, decimals: int = 0):  # noqa: A001 - NumPy name
+    """Round half to even, as ``numpy.round``."""
+    a = operand(a, "round")
+    dtype = aval(a).dtype
+    if dtype.kind in "biu":
+        if decimals >= 0:
+            return a
+        raise NotImplementedError("funcad.numpy.round of integers with negative decimals")
+    if decimals == 0:
+        return ew.round(a, ew.ROUND_TO_NEAREST_EVEN)
+    scale = cast(10.0**decimals, dtype)
+    scaled = multiply(a, scale)
+    return true_divide(ew.round(scaled, ew.ROUND_TO_NEAREST_EVEN), scale)
+
+
+around = round

@@ -1,0 +1,32 @@
+"""THE op-spec table: one row per primitive-backed ``funcad.numpy`` function.
+
+The rows live in ``tests/specs/<family>.py``; this module joins them into ``OP_SPECS``,
+which drives the generic tests in ``tests/ops/`` (and, in later issues, the derivative,
+batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` + one row.
+"""
+from __future__ import annotations
+
+from specs import elementwise, indexing, linalg, reductions, shape
+from specs.spec import OpSpec
+
+OP_SPECS: list[OpSpec] = [
+    *elementwise.SPECS,
+    *shape.SPECS,
+    *indexing.SPECS,
+    *reductions.SPECS,
+    *linalg.SPECS,
+]
+
+_names = [s.name for s in OP_SPECS]
+assert len(_names) == len(set(_names)), "op-spec names must be unique"
+
+
+def spec_cases():
+    """``(spec, shapes, dtype)`` triples with readable ids, for ``pytest.mark.parametrize``."""
+    import pytest
+
+    for spec in OP_SPECS:
+        for shapes in spec.cases:
+            for dtype in spec.dtypes:
+                sid = f"{spec.name}-{'x'.join(str(list(s)) for s in shapes)}-{dtype}"
+                yield pytest.param(spec, shapes, dtype, id=sid.replace(" ", ""))

@@ -1,0 +1,82 @@
+"""The row type of the op-spec table and the argument generators it uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+F64 = np.dtype(np.float64)
+F32 = np.dtype(np.float32)
+I32 = np.dtype(np.int32)
+I64 = np.dtype(np.int64)
+BOOL = np.dtype(np.bool_)
+
+FLOATS = (F64, F32)
+
+# Shape cases every elementwise row runs on: scalars, vectors, matrices, broadcasting.
+UNARY_SHAPES = (((),), ((4,),), ((2, 3),), ((2, 1, 3),))
+BINARY_SHAPES = (
+    ((), ()),
+    ((4,), (4,)),
+    ((2, 3), (2, 3)),
+    ((2, 3), (3,)),
+    ((3, 1), (1, 4)),
+    ((), (2, 3)),
+)
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    """One row: a funcad callable, the NumPy reference it must equal, and how to test it.
+
+    ``fn`` and ``ref`` take the same positional arrays. Each entry of ``cases`` is a tuple
+    of argument shapes; each case runs once per entry of ``dtypes`` (all arguments of that
+    dtype unless ``make_args`` decides otherwise).
+    """
+
+    name: str
+    fn: Callable
+    ref: Callable
+    cases: Sequence[tuple] = UNARY_SHAPES
+    dtypes: Sequence[np.dtype] = FLOATS
+    domain: tuple[float, float] = (-2.0, 2.0)
+    # make_args(rng, shapes, dtype) -> list of arguments; overrides the default uniform draw.
+    make_args: Callable | None = None
+    rtol: float | None = None
+    atol: float | None = None
+    # Whether the op is differentiable (rows of non-differentiable ops are skipped by the
+    # derivative tests of later issues).
+    differentiable: bool = True
+    tags: tuple[str, ...] = field(default=())
+
+    def tolerances(self, dtype: np.dtype) -> tuple[float, float]:
+        """Default tolerances by dtype: exact-ish for integers and float64."""
+        dtype = np.dtype(dtype)
+        if dtype.kind in "biu":
+            return 0.0, 0.0
+        rtol = self.rtol if self.rtol is not None else (1e-12 if dtype.itemsize >= 8 else 2e-6)
+        atol = self.atol if self.atol is not None else (1e-12 if dtype.itemsize >= 8 else 2e-6)
+        return rtol, atol
+
+
+def uniform_args(rng: np.random.Generator, shapes, dtype, domain=(-2.0, 2.0)) -> list:
+    """Arrays of ``shapes`` with values uniform in ``domain`` (ints and bools included)."""
+    dtype = np.dtype(dtype)
+    lo, hi = domain
+    out = []
+    for shape in shapes:
+        if dtype.kind == "b":
+            out.append(rng.random(shape) < 0.5)
+        elif dtype.kind in "iu":
+            lo_i = max(int(np.floor(lo)), 0) if dtype.kind == "u" else int(np.floor(lo))
+            out.append(rng.integers(lo_i, int(np.ceil(hi)) + 1, size=shape).astype(dtype))
+        else:
+            out.append(np.asarray(rng.uniform(lo, hi, size=shape), dtype=dtype))
+    return out
+
+
+def spec_args(spec: OpSpec, rng: np.random.Generator, shapes, dtype) -> list:
+    if spec.make_args is not None:
+        return list(spec.make_args(rng, shapes, dtype))
+    return uniform_args(rng, shapes, dtype, spec.domain)
