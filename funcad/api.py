@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import get_aval
@@ -52,7 +52,9 @@ def _leaf_aval(x, transform: str, path: str) -> ShapedArray:
         )) from None
 
 
-def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Callable[..., ClosedJaxpr]:
+def make_jaxpr(
+    fun: Callable, static_argnums: int | Sequence[int] = ()
+) -> Callable[..., ClosedJaxpr]:
     """Stage ``fun`` into the IR for the given example arguments (only their shapes and
     dtypes matter). Every operation is staged, even on constants.
 
@@ -62,7 +64,7 @@ def make_jaxpr(fun: Callable, static_argnums: int | Sequence[int] = ()) -> Calla
 
     @functools.wraps(fun)
     def staged(*args, **kwargs) -> ClosedJaxpr:
-        statics = normalize_argnums(static_argnums, len(args), "make_jaxpr") if static_argnums != () else ()
+        statics = normalize_argnums(static_argnums, len(args), "make_jaxpr")
         for i in statics:
             _static_key(args[i], "make_jaxpr", i)
         dyn_idx = [i for i in range(len(args)) if i not in statics]
@@ -106,4 +108,4 @@ def _leaf_paths(in_tree, dyn_idx) -> list[str]:
     return out
 
 
-__all__ = ["Any", "make_jaxpr", "normalize_argnums"]
+__all__ = ["make_jaxpr", "normalize_argnums"]

@@ -18,7 +18,7 @@ _PACKAGE_DIRS = tuple(
 
 def _is_internal(filename: str) -> bool:
     path = os.path.abspath(filename)
-    return path.startswith(_PACKAGE_DIRS) or "/numpy/" in path and "site-packages" in path
+    return path.startswith(_PACKAGE_DIRS) or ("/numpy/" in path and "site-packages" in path)
 
 
 def user_frame() -> traceback.FrameSummary | None:

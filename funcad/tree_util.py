@@ -6,7 +6,8 @@ namedtuples, and classes registered with ``register_pytree_node``.
 from __future__ import annotations
 
 from collections import namedtuple
-from typing import Any, Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
 
 from funcad.errors import FuncadValueError
 
@@ -96,7 +97,8 @@ class PyTreeDef:
         if self.node_type is list:
             return f"[{inner}]"
         if self.node_type is dict:
-            return "{" + ", ".join(f"{k!r}: {c._describe()}" for k, c in zip(self.aux, self.children)) + "}"
+            items = (f"{k!r}: {c._describe()}" for k, c in zip(self.aux, self.children))
+            return "{" + ", ".join(items) + "}"
         if self.node_type is type(None):
             return "None"
         return f"{self.node_type.__name__}({inner})"

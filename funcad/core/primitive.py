@@ -5,7 +5,7 @@ rule). Transform rules live in tables owned by the interpreters, keyed by primit
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

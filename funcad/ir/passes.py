@@ -1,7 +1,7 @@
 """Passes over the IR. All are flat loops: graphs of 10^5 equations are fine."""
 from __future__ import annotations
 
-from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal, Var
 
 
 def dce(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
@@ -78,4 +78,4 @@ def cse_closed(closed: ClosedJaxpr) -> ClosedJaxpr:
     return ClosedJaxpr(cse(closed.jaxpr), closed.consts)
 
 
-__all__ = ["cse", "cse_closed", "dce", "dce_closed", "Eqn"]
+__all__ = ["cse", "cse_closed", "dce", "dce_closed"]

@@ -70,8 +70,8 @@ def _pp_eqn(eqn: Eqn, names: _Names, indent: int) -> str:
         params = "[" + " ".join(items) + "]" if "\n" not in "".join(items) else (
             "[\n" + "\n".join(" " * (indent + 2) + it for it in items) + "\n" + " " * indent + "]"
         )
+    rhs = " ".join(_pp_atom(x, names) for x in eqn.invars)  # inputs first: `b = sin a`
     lhs = " ".join(_pp_binder(v, names) for v in eqn.outvars) or "_"
-    rhs = " ".join(_pp_atom(x, names) for x in eqn.invars)
     return f"{lhs} = {eqn.primitive.name}{params} {rhs}".rstrip()
 
 

@@ -35,6 +35,7 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
         return x.aval
 
     for v in jaxpr.constvars + jaxpr.invars:
+        names(v)  # name binders first, as the printer does, so messages match str(jaxpr)
         bind(v, "binders")
     for eqn in jaxpr.eqns:
         where = f"in equation `{_pp_eqn(eqn, names, 0)}`"

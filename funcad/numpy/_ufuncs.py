@@ -88,10 +88,6 @@ negative = _unary(np.negative, ew.neg)
 sign = _unary(np.sign, ew.sign)
 floor = _unary(np.floor, ew.floor, identity_kinds="biu")
 ceil = _unary(np.ceil, ew.ceil, identity_kinds="biu")
-trunc = _unary(
-    np.trunc, lambda x: ew.select_n(ew.lt(x, cast(0, aval(x).dtype)), ew.floor(x), ew.ceil(x)),
-    identity_kinds="biu",
-)
 absolute = _unary(np.absolute, ew.abs, identity_kinds="bu")
 abs = absolute  # noqa: A001 - NumPy name
 fabs = _unary(np.fabs, ew.abs)
@@ -120,7 +116,7 @@ positive = _unary(np.positive, lambda x: x)
 
 def _log_base(ufunc, base: float):
     def lax_fn(x):
-        return ew.div(ew.log(x), cast(np.log(base), aval(x).dtype))
+        return ew.div(ew.log(x), _full_like(x, np.log(base)))
 
     return _unary(ufunc, lax_fn)
 
@@ -141,6 +137,11 @@ def _reciprocal(x):
 
 
 reciprocal = _unary(np.reciprocal, _reciprocal)
+trunc = _unary(
+    np.trunc,
+    lambda x: ew.select_n(ew.lt(x, _full_like(x, 0)), ew.floor(x), ew.ceil(x)),
+    identity_kinds="biu",
+)
 
 
 def _floor_divide_lax(x, y):
@@ -296,3 +297,13 @@ def round(a, decimals: int = 0):  # noqa: A001 - NumPy name
 
 
 around = round
+
+
+def logaddexp(x1, x2, /):
+    """``log(exp(x1) + exp(x2))`` without overflow."""
+    (x1, x2), _ = _loop_args(np.logaddexp, (x1, x2))
+    amax = ew.max(x1, x2)
+    delta = ew.sub(x1, x2)
+    stable = ew.add(amax, ew.log1p(ew.exp(ew.neg(ew.abs(delta)))))
+    # Equal infinities give a NaN delta; their sum is the right answer there.
+    return ew.select_n(ew.ne(delta, delta), stable, ew.add(x1, x2))

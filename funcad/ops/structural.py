@@ -5,10 +5,12 @@ shape/dtype rule) -> transform rules.
 """
 from __future__ import annotations
 
+import builtins
+
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.trace import get_aval
+from funcad.core.trace import Tracer, get_aval
 from funcad.ops._definers import new_primitive, type_error
 
 
@@ -39,16 +41,19 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
     dims = broadcast_dimensions
     if len(dims) != x.ndim:
         raise type_error(
-            broadcast_in_dim_p, [x], f"broadcast_dimensions {dims} must name one axis per operand axis"
+            broadcast_in_dim_p, [x],
+            f"broadcast_dimensions {dims} must name one axis per operand axis",
         )
     if any(not 0 <= d < len(shape) for d in dims) or list(dims) != sorted(set(dims)):
         raise type_error(
-            broadcast_in_dim_p, [x], f"broadcast_dimensions {dims} must be increasing axes of {shape}"
+            broadcast_in_dim_p, [x],
+            f"broadcast_dimensions {dims} must be increasing axes of {shape}",
         )
     for src, dst in enumerate(dims):
         if x.shape[src] not in (1, shape[dst]):
             raise type_error(
-                broadcast_in_dim_p, [x], f"axis {src} of size {x.shape[src]} cannot broadcast to {shape}"
+                broadcast_in_dim_p, [x],
+                f"axis {src} of size {x.shape[src]} cannot broadcast to {shape}",
             )
     return ShapedArray(shape, x.dtype, x.weak_type)
 
@@ -181,3 +186,226 @@ def _iota_abstract_eval(*, dtype, shape, dimension):
 
 
 iota_p = new_primitive("iota", _iota_impl, _iota_abstract_eval)
+
+
+# --- rev ----------------------------------------------------------------------------------
+
+def rev(operand, dimensions):
+    """Reverse ``operand`` along ``dimensions``."""
+    dims = _shape_tuple(dimensions)
+    if not dims:
+        return operand
+    return rev_p.bind(operand, dimensions=dims)
+
+
+def _rev_impl(x, *, dimensions):
+    return np.flip(x, dimensions)
+
+
+def _rev_abstract_eval(x, *, dimensions):
+    if len(set(dimensions)) != len(dimensions) or any(not 0 <= d < x.ndim for d in dimensions):
+        raise type_error(
+            rev_p, [x], f"dimensions {dimensions} must be distinct axes of rank {x.ndim}"
+        )
+    return x
+
+
+rev_p = new_primitive("rev", _rev_impl, _rev_abstract_eval)
+
+
+# --- pad ----------------------------------------------------------------------------------
+
+def pad(operand, padding_value, padding_config):
+    """Pad with ``padding_value``: ``(lo, hi, interior)`` per axis; negative lo/hi crop."""
+    config = tuple(_shape_tuple(c) for c in padding_config)
+    if all(c == (0, 0, 0) for c in config) and len(config) == get_aval(operand).ndim:
+        return operand
+    if not isinstance(padding_value, Tracer) and not isinstance(padding_value, np.ndarray):
+        padding_value = np.asarray(padding_value, get_aval(operand).dtype)
+    return pad_p.bind(operand, padding_value, padding_config=config)
+
+
+def _pad_impl(x, padding_value, *, padding_config):
+    core_shape = [n + max(n - 1, 0) * it for n, (_, _, it) in zip(x.shape, padding_config)]
+    core = np.full(core_shape, padding_value, dtype=x.dtype)
+    core[tuple(builtins.slice(None, None, it + 1) for _, _, it in padding_config)] = x
+    grow = [(max(lo, 0), max(hi, 0)) for lo, hi, _ in padding_config]
+    out = np.pad(core, grow, constant_values=padding_value) if any(map(any, grow)) else core
+    # Negative padding crops the padded array (an index map: out[j] = core[j - lo]).
+    crop = tuple(
+        builtins.slice(max(-lo, 0), n - max(-hi, 0))
+        for n, (lo, hi, _) in zip(out.shape, padding_config)
+    )
+    return out[crop]
+
+
+def _pad_abstract_eval(x, padding_value, *, padding_config):
+    avals = [x, padding_value]
+    if padding_value.shape != () or padding_value.dtype != x.dtype:
+        raise type_error(pad_p, avals, "the padding value must be a scalar of the operand's dtype")
+    if len(padding_config) != x.ndim or any(len(c) != 3 for c in padding_config):
+        raise type_error(
+            pad_p, avals, f"padding_config {padding_config} needs one (lo, hi, interior) per axis"
+        )
+    shape = []
+    for n, (lo, hi, it) in zip(x.shape, padding_config):
+        size = lo + hi + n + max(n - 1, 0) * it
+        if it < 0 or size < 0:
+            raise type_error(pad_p, avals, f"padding_config {padding_config} gives a negative size")
+        shape.append(size)
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+pad_p = new_primitive("pad", _pad_impl, _pad_abstract_eval)
+
+
+# --- concatenate --------------------------------------------------------------------------
+
+def concatenate(operands, dimension: int):
+    """Join ``operands`` (same dtype and rank, equal sizes off ``dimension``)."""
+    operands = list(operands)
+    if len(operands) == 1:
+        return operands[0]
+    return concatenate_p.bind(*operands, dimension=int(dimension))
+
+
+def _concatenate_impl(*xs, dimension):
+    return np.concatenate(xs, axis=dimension)
+
+
+def _concatenate_abstract_eval(*xs, dimension):
+    if not xs:
+        raise type_error(concatenate_p, xs, "needs at least one operand")
+    x0 = xs[0]
+    if not 0 <= dimension < x0.ndim:
+        raise type_error(
+            concatenate_p, xs, f"dimension {dimension} is out of range for rank {x0.ndim}"
+        )
+    if len({x.dtype for x in xs}) > 1:
+        raise type_error(concatenate_p, xs, "operands must have equal dtypes")
+    off = [s for i, s in enumerate(x0.shape) if i != dimension]
+    for x in xs:
+        if x.ndim != x0.ndim or [s for i, s in enumerate(x.shape) if i != dimension] != off:
+            raise type_error(
+                concatenate_p, xs, f"operands must have equal shapes except along axis {dimension}"
+            )
+    shape = list(x0.shape)
+    shape[dimension] = sum(x.shape[dimension] for x in xs)
+    return ShapedArray(shape, x0.dtype, all(x.weak_type for x in xs))
+
+
+concatenate_p = new_primitive("concatenate", _concatenate_impl, _concatenate_abstract_eval)
+
+
+# --- slice --------------------------------------------------------------------------------
+
+def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 - lax name
+    """Static strided slice ``operand[start:limit:stride]`` per axis (strides >= 1)."""
+    start, limit = _shape_tuple(start_indices), _shape_tuple(limit_indices)
+    strides = None if strides is None else _shape_tuple(strides)
+    if strides is not None and all(s == 1 for s in strides):
+        strides = None
+    shape = get_aval(operand).shape
+    if strides is None and start == (0,) * len(shape) and limit == shape:
+        return operand
+    return slice_p.bind(operand, start_indices=start, limit_indices=limit, strides=strides)
+
+
+def _slice_impl(x, *, start_indices, limit_indices, strides):
+    strides = strides or (1,) * x.ndim
+    return x[tuple(builtins.slice(*t) for t in zip(start_indices, limit_indices, strides))]
+
+
+def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
+    strides = strides or (1,) * x.ndim
+    if not len(start_indices) == len(limit_indices) == len(strides) == x.ndim:
+        raise type_error(
+            slice_p, [x], "start_indices, limit_indices and strides need one entry per axis"
+        )
+    shape = []
+    for n, lo, hi, s in zip(x.shape, start_indices, limit_indices, strides):
+        if not 0 <= lo <= hi <= n or s < 1:
+            raise type_error(
+                slice_p, [x],
+                f"slice {start_indices}:{limit_indices}:{strides} is out of bounds (needs "
+                "0 <= start <= limit <= size and strides >= 1)",
+            )
+        shape.append((hi - lo + s - 1) // s)
+    return ShapedArray(shape, x.dtype, x.weak_type)
+
+
+slice_p = new_primitive("slice", _slice_impl, _slice_abstract_eval)
+
+
+# --- dynamic_slice ------------------------------------------------------------------------
+
+def _clamped_starts(starts, shape, sizes) -> list[int]:
+    """XLA clamps start indices so that the window stays inside the operand."""
+    return [int(np.clip(int(s), 0, n - k)) for s, n, k in zip(starts, shape, sizes)]
+
+
+def _check_starts(prim, avals, starts, ndim: int) -> None:
+    if len(starts) != ndim:
+        raise type_error(
+            prim, avals, f"needs {ndim} start indices, one per axis, got {len(starts)}"
+        )
+    for s in starts:
+        if s.shape != () or s.dtype.kind not in "iu":
+            raise type_error(prim, avals, "start indices must be integer scalars")
+
+
+def dynamic_slice(operand, start_indices, slice_sizes):
+    """``operand[s0:s0+k0, ...]`` with (possibly traced) scalar starts, clamped in bounds."""
+    sizes = _shape_tuple(slice_sizes)
+    return dynamic_slice_p.bind(operand, *start_indices, slice_sizes=sizes)
+
+
+def _dynamic_slice_impl(x, *starts, slice_sizes):
+    starts = _clamped_starts(starts, x.shape, slice_sizes)
+    return x[tuple(builtins.slice(s, s + k) for s, k in zip(starts, slice_sizes))]
+
+
+def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
+    avals = [x, *starts]
+    _check_starts(dynamic_slice_p, avals, starts, x.ndim)
+    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
+        raise type_error(
+            dynamic_slice_p, avals, f"slice_sizes {slice_sizes} do not fit in {x.shape}"
+        )
+    return ShapedArray(slice_sizes, x.dtype, x.weak_type)
+
+
+dynamic_slice_p = new_primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract_eval)
+
+
+# --- dynamic_update_slice -----------------------------------------------------------------
+
+def dynamic_update_slice(operand, update, start_indices):
+    """``operand`` with the window at (clamped, possibly traced) ``start_indices`` replaced
+    by ``update``."""
+    return dynamic_update_slice_p.bind(operand, update, *start_indices)
+
+
+def _dynamic_update_slice_impl(x, update, *starts):
+    starts = _clamped_starts(starts, x.shape, update.shape)
+    out = np.array(x, copy=True)
+    out[tuple(builtins.slice(s, s + k) for s, k in zip(starts, update.shape))] = update
+    return out
+
+
+def _dynamic_update_slice_abstract_eval(x, update, *starts):
+    avals = [x, update, *starts]
+    _check_starts(dynamic_update_slice_p, avals, starts, x.ndim)
+    if update.dtype != x.dtype:
+        raise type_error(dynamic_update_slice_p, avals, "the update must have the operand's dtype")
+    if update.ndim != x.ndim or any(k > n for k, n in zip(update.shape, x.shape)):
+        raise type_error(
+            dynamic_update_slice_p, avals,
+            "the update must have the operand's rank and fit inside it",
+        )
+    return x
+
+
+dynamic_update_slice_p = new_primitive(
+    "dynamic_update_slice", _dynamic_update_slice_impl, _dynamic_update_slice_abstract_eval
+)

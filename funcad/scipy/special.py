@@ -1,0 +1,33 @@
+"""``funcad.scipy.special``: special functions with SciPy's signatures."""
+from __future__ import annotations
+
+import funcad.numpy as fnp
+from funcad.numpy._core import promote_args_inexact
+
+
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
+    """``log(sum(b * exp(a), axis))`` computed stably, as ``scipy.special.logsumexp``.
+
+    With ``return_sign=True`` returns ``(log|s|, sign(s))`` so negative ``b`` is allowed.
+    """
+    if b is None:
+        (a,) = promote_args_inexact("logsumexp", a)
+    else:
+        a, b = promote_args_inexact("logsumexp", a, b)
+    amax = fnp.max(a, axis=axis, keepdims=True)
+    # An infinite maximum would give inf - inf; shift by 0 there instead.
+    amax = fnp.where(fnp.isfinite(amax), amax, fnp.zeros_like(amax))
+    e = fnp.exp(a - amax)
+    if b is not None:
+        e = b * e
+    s = fnp.sum(e, axis=axis, keepdims=True)
+    sign = fnp.sign(s)
+    out = fnp.log(fnp.abs(s) if return_sign else s) + amax
+    if not keepdims:
+        axes = None if axis is None else axis
+        out = fnp.squeeze(out, axis=axes)
+        sign = fnp.squeeze(sign, axis=axes)
+    return (out, sign) if return_sign else out
+
+
+__all__ = ["logsumexp"]
