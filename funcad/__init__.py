@@ -2,8 +2,30 @@
 NumPy programs, in the style of JAX."""
 from funcad import errors, nn, scipy, tree_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
+from funcad.ad import (
+    grad,
+    jvp,
+    linear_transpose,
+    linearize,
+    stop_gradient,
+    value_and_grad,
+    vjp,
+)
 from funcad.api import make_jaxpr
 
 __version__ = "0.1.0"
 
-__all__ = ["errors", "make_jaxpr", "nn", "scipy", "tree_util"]
+__all__ = [
+    "errors",
+    "grad",
+    "jvp",
+    "linear_transpose",
+    "linearize",
+    "make_jaxpr",
+    "nn",
+    "scipy",
+    "stop_gradient",
+    "tree_util",
+    "value_and_grad",
+    "vjp",
+]

@@ -2,7 +2,6 @@
 literal, ``arange`` an ``iota``), so nothing is baked in as a large constant."""
 from __future__ import annotations
 
-
 import numpy as np
 
 from funcad.core import dtypes

@@ -1,2 +1,434 @@
-"""(being written)"""
+"""NumPy indexing on arrays and traced values: ``getitem`` (``x[idx]``) and the functional
+updates ``x.at[idx].set/add/multiply/min/max/get``.
+
+Basic indices use the cheapest primitives: one static ``slice`` (plus ``rev`` for negative
+steps), one ``dynamic_slice`` for traced integers, one ``reshape`` for dropped and new
+axes. Integer arrays become one ``gather`` over the leading axes of a transposed operand;
+updates are the matching ``scatter`` (or a ``dynamic_update_slice`` for basic indices).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.core import dtypes
+from funcad.core.trace import Tracer
+from funcad.errors import FuncadValueError, with_user_line
+from funcad.numpy._core import aval, broadcast_to, cast, operand
+from funcad.numpy._indexing_rules import (
+    Array,
+    IndexPlan,
+    Int,
+    NewAxis,
+    Slice,
+    advanced_layout,
+    broadcast_index_shape,
+    concrete_index,
+    index_error,
+    parse_index,
+)
+from funcad.ops import elementwise as ew
+from funcad.ops import indexing as ix
+from funcad.ops import structural as st
+
+
+def _arr(x, fname: str):
+    x = operand(x, fname)
+    return np.asarray(x) if dtypes.is_python_scalar(x) else x
+
+
+def _static(v) -> bool:
+    return not isinstance(v, Tracer)
+
+
+# --- getitem ------------------------------------------------------------------------------
+
+def getitem(x, idx):
+    """``x[idx]`` with NumPy's semantics (traced integer indices are clamped, as in JAX)."""
+    x = _arr(x, "getitem")
+    plan = parse_index(aval(x).shape, idx)
+    x = st.expand_dims(x, plan.bool_axes)
+    if plan.advanced:
+        return _advanced_getitem(x, plan)
+    return _basic_getitem(x, plan)
+
+
+def _static_box(x, plan: IndexPlan):
+    """Apply every static slice (and, in basic indexing, static integer) with one ``slice``
+    and one ``rev``; other axes are kept whole."""
+    starts, limits, strides, flips = [], [], [], []
+    for axis, (e, n) in enumerate(zip(plan.consuming, aval(x).shape)):
+        lo, hi, step = 0, n, 1
+        if type(e) is Slice and e.size == 0:
+            hi = 0
+        elif type(e) is Slice:
+            step = abs(e.step)
+            lo = e.start if e.step > 0 else e.start + (e.size - 1) * e.step
+            hi = lo + (e.size - 1) * step + 1
+            if e.step < 0 and e.size > 1:
+                flips.append(axis)
+        elif type(e) is Int and _static(e.value):
+            lo, hi = e.value, e.value + 1
+        starts.append(lo)
+        limits.append(hi)
+        strides.append(step)
+    return st.rev(st.slice(x, starts, limits, strides), flips)
+
+
+def _basic_getitem(x, plan: IndexPlan):
+    y = _static_box(x, plan)
+    ints = [e for e in plan.consuming if type(e) is Int]
+    if any(not _static(e.value) for e in ints):
+        shape = aval(y).shape
+        starts = [0 if type(e) is not Int or _static(e.value) else e.value for e in plan.consuming]
+        sizes = [1 if type(e) is Int else n for e, n in zip(plan.consuming, shape)]
+        y = st.dynamic_slice(y, starts, sizes)
+    return st.reshape(y, basic_shape(plan))
+
+
+def basic_shape(plan: IndexPlan) -> tuple[int, ...]:
+    out = []
+    for e in plan.entries:
+        if type(e) is Slice:
+            out.append(e.size)
+        elif type(e) is NewAxis:
+            out.append(1)
+    return tuple(out)
+
+
+def _stacked_indices(values, sizes):
+    """The ``(*B, k)`` index array of ``gather``/``scatter``: NumPy when all are concrete."""
+    batch = broadcast_index_shape(values)
+    if all(_static(v) for v in values):
+        return np.stack([np.broadcast_to(v, batch) for v in values], axis=-1).astype(np.intp)
+    traced = {aval(v).dtype for v in values if not _static(v)}
+    dt = traced.pop() if len(traced) == 1 else np.dtype(np.int64)
+    if np.iinfo(dt).max < max(sizes, default=0):
+        dt = np.dtype(np.int64)
+    cols = []
+    for v in values:
+        v = np.asarray(v, dt) if _static(v) else cast(v, dt)
+        cols.append(st.reshape(broadcast_to(v, batch), batch + (1,)))
+    return st.concatenate(cols, len(batch))
+
+
+def _gather_plan(y, plan: IndexPlan):
+    """``(perm, indices, layout)``: gather from ``transpose(y, perm)`` with ``indices``,
+    then arrange the ``(*B, *rest)`` result by ``layout``."""
+    axes = list(range(aval(y).ndim))
+    adv = [a for a, e in zip(axes, plan.consuming) if type(e) is Array]
+    perm = adv + [a for a in axes if a not in adv]
+    values = [e.value for e in plan.consuming if type(e) is Array]
+    sizes = [aval(y).shape[a] for a in adv]
+    indices = _stacked_indices(values, sizes)
+    batch_ndim = aval(indices).ndim - 1
+    return perm, indices, advanced_layout(plan, batch_ndim)
+
+
+def _layout_perm(layout: list, batch_ndim: int) -> list[int]:
+    """The transposition of ``(*B, *rest)`` into the layout's order (new axes aside)."""
+    perm = []
+    for kind, *pos in layout:
+        if kind == "batch":
+            perm.append(pos[0])
+        elif kind == "rest":
+            perm.append(batch_ndim + pos[0])
+    return perm
+
+
+def _advanced_getitem(x, plan: IndexPlan):
+    y = _static_box(x, plan)
+    perm, indices, layout = _gather_plan(y, plan)
+    g = ix.gather(st.transpose(y, perm), indices)
+    batch_ndim = aval(indices).ndim - 1
+    g = st.transpose(g, _layout_perm(layout, batch_ndim))
+    return st.reshape(g, _layout_shape(layout, aval(g).shape))
+
+
+def _layout_shape(layout: list, placed_shape: tuple[int, ...]) -> tuple[int, ...]:
+    """``placed_shape`` (the layout without new axes) with size-1 new axes inserted."""
+    sizes = iter(placed_shape)
+    return tuple(1 if kind == "new" else next(sizes) for kind, *_ in layout)
+
+
+def indexed_shape(x, idx) -> tuple[int, ...]:
+    """The shape of ``x[idx]`` without computing it."""
+    plan = parse_index(aval(x).shape, idx)
+    return _indexed_shape(plan)
+
+
+def _indexed_shape(plan: IndexPlan) -> tuple[int, ...]:
+    if not plan.advanced:
+        return basic_shape(plan)
+    batch = broadcast_index_shape([e.value for e in plan.consuming if type(e) is Array])
+    rest = [e.size for e in plan.consuming if type(e) is Slice]
+    layout = advanced_layout(plan, len(batch))
+    return tuple(1 if k == "new" else (batch[p[0]] if k == "batch" else rest[p[0]])
+                 for k, *p in layout)
+
+
+# --- take ---------------------------------------------------------------------------------
+
+def take_static(x, indices: np.ndarray, axis: int):
+    """``x`` gathered along ``axis`` at concrete, in-bounds ``indices``."""
+    return getitem(x, (slice(None),) * axis + (indices,))
+
+
+def take_along_axis_index(x, indices, axis: int, mode):
+    """``numpy.take(x, indices, axis, mode=mode)`` for a normalized ``axis``."""
+    n = aval(x).shape[axis]
+    indices = _arr(indices, "take")
+    conc = concrete_index(indices)
+    if conc is not None:
+        indices = np.asarray(conc)
+    if aval(indices).dtype.kind not in "biu":
+        raise index_error(f"take: indices must be integers, got {aval(indices).str_short()}")
+    if aval(indices).dtype.kind == "b":
+        indices = cast(indices, np.intp)
+    if mode in ("clip", "wrap"):
+        if n == 0 and aval(indices).size:
+            raise index_error("take: cannot do a non-empty take from an empty axis")
+        indices = _clip_or_wrap(indices, n, mode)
+    return getitem(x, (slice(None),) * axis + (indices,))
+
+
+def _clip_or_wrap(indices, n: int, mode: str):
+    if n == 0:
+        return indices
+    if _static(indices):
+        return np.clip(indices, 0, n - 1) if mode == "clip" else np.mod(indices, n)
+    from funcad.numpy._ufuncs import clip, remainder
+
+    return clip(indices, 0, n - 1) if mode == "clip" else remainder(indices, n)
+
+
+# --- functional updates: x.at[idx] --------------------------------------------------------
+
+_OPS = ("set", "add", "multiply", "min", "max")
+
+
+def update(x, idx, values, op: str):
+    """``x`` with ``x[idx]`` replaced (``set``) or combined with ``values`` (duplicates
+    accumulate for ``add``/``multiply``/``min``/``max``; the last wins for ``set``)."""
+    x = _arr(x, f"at[].{op}")
+    plan = parse_index(aval(x).shape, idx)
+    target = _indexed_shape(plan)
+    v = _fit_updates(cast(_arr(values, f"at[].{op}"), aval(x).dtype), target, op)
+    xe = st.expand_dims(x, plan.bool_axes)
+    out = _advanced_update(xe, plan, v, op) if plan.advanced else _basic_update(xe, plan, v, op)
+    return st.squeeze(out, plan.bool_axes)
+
+
+def _fit_updates(v, target: tuple[int, ...], op: str):
+    """Broadcast ``v`` to the indexed shape; extra leading size-1 axes are dropped (NumPy)."""
+    shape = aval(v).shape
+    lead = len(shape) - len(target)
+    if lead > 0 and all(d == 1 for d in shape[:lead]):
+        v, shape = st.reshape(v, shape[lead:]), shape[lead:]
+    try:
+        ok = lead <= 0 or all(d == 1 for d in shape[:lead])
+        ok = ok and np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise FuncadValueError(with_user_line(
+            f"at[].{op}: could not broadcast values of shape {aval(v).shape} into the "
+            f"indexed shape {target}"
+        ))
+    return broadcast_to(v, target)
+
+
+def _basic_update(x, plan: IndexPlan, v, op: str):
+    """Basic indices select a box without repeats: update it and write it back."""
+    starts, strides, sizes, flips = [], [], [], []
+    for axis, e in enumerate(plan.consuming):
+        if type(e) is Slice:
+            step = abs(e.step)
+            starts.append(e.start if e.step > 0 else e.start + (e.size - 1) * e.step)
+            strides.append(step)
+            sizes.append(e.size)
+            if e.step < 0 and e.size > 1:
+                flips.append(axis)
+        else:
+            starts.append(e.value)
+            strides.append(1)
+            sizes.append(1)
+    if 0 in sizes:
+        return x
+    box = st.rev(st.reshape(v, sizes), flips)
+    return _write_box(x, starts, strides, box, op)
+
+
+def _combine(op: str, cur, new):
+    from funcad.numpy import _ufuncs as uf
+
+    fn = {"add": uf.add, "multiply": uf.multiply, "min": uf.minimum, "max": uf.maximum}[op]
+    return fn(cur, new)
+
+
+def _write_box(x, starts, strides, box, op: str):
+    """``x`` with the strided box at ``starts`` combined with ``box`` by ``op``."""
+    sizes = aval(box).shape
+    spans = [(k - 1) * s + 1 for k, s in zip(sizes, strides)]
+    static = all(_static(s) for s in starts)
+    whole = static and all(s == 0 for s in starts) and tuple(spans) == aval(x).shape
+    strided = any(s > 1 for s in strides)
+    config = [(0, 0, s - 1) for s in strides]
+    if op == "set" and not strided:
+        new = box
+    else:
+        if static:
+            cur = st.slice(x, starts, [s + k for s, k in zip(starts, spans)])
+        else:
+            cur = st.dynamic_slice(x, starts, spans)
+        fill = {"add": 0, "multiply": 1}.get(op, 0)
+        spread = st.pad(box, fill, config) if strided else box
+        new = spread if op == "set" else _combine(op, cur, spread)
+        if strided and op in ("set", "min", "max"):
+            mask = st.pad(st.broadcast_in_dim(np.asarray(True), sizes, ()), False, config)
+            new = ew.select_n(mask, cur, new)
+    if whole:
+        return new
+    return st.dynamic_update_slice(x, new, starts)
+
+
+def _advanced_update(x, plan: IndexPlan, v, op: str):
+    """Scatter into the box the static slices select, then write the box back."""
+    y = _static_box(x, plan)
+    perm, indices, layout = _gather_plan(y, plan)
+    batch_ndim = aval(indices).ndim - 1
+    placed = [d for (kind, *_), d in zip(layout, aval(v).shape) if kind != "new"]
+    v = st.reshape(v, placed)
+    v = st.transpose(v, _inverse(_layout_perm(layout, batch_ndim)))
+    yt = _scatter(st.transpose(y, perm), indices, v, op)
+    y = st.transpose(yt, _inverse(perm))
+    return _write_back(x, plan, y)
+
+
+def _inverse(perm) -> list[int]:
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return inv
+
+
+def _scatter(yt, indices, updates, op: str):
+    if op == "set":
+        return ix.scatter(yt, indices, updates)
+    if op == "add":
+        return ix.scatter_add(yt, indices, updates)
+    if op == "multiply":
+        return ix.scatter_mul(yt, indices, updates)
+    if not _static(indices):
+        raise NotImplementedError(
+            f"at[].{op} with traced integer-array indices is not supported; use concrete "
+            "indices, or basic indices (ints, slices)"
+        )
+    return _scatter_extremal(yt, indices, updates, op)
+
+
+def _scatter_extremal(yt, indices: np.ndarray, updates, op: str):
+    """``min``/``max`` at concrete indices: one gather/combine/scatter round per level of
+    repetition, so every round writes each position at most once."""
+    k = indices.shape[-1]
+    rows = indices.reshape(-1, k)
+    nb = rows.shape[0]
+    if nb == 0:
+        return yt
+    flat_updates = st.reshape(updates, (nb,) + aval(updates).shape[len(indices.shape) - 1:])
+    keys = np.ravel_multi_index(tuple(rows.T), aval(yt).shape[:k]) if k else np.zeros(nb, int)
+    order = np.argsort(keys, kind="stable")
+    first = np.r_[True, keys[order][1:] != keys[order][:-1]]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(nb), 0))
+    rank = np.empty(nb, np.intp)
+    rank[order] = np.arange(nb) - group_start
+    for r in range(int(rank.max()) + 1):
+        sel = np.nonzero(rank == r)[0]
+        upd = flat_updates if sel.size == nb else ix.gather(flat_updates, sel[:, None])
+        cur = ix.gather(yt, rows[sel])
+        yt = ix.scatter(yt, rows[sel], _combine(op, cur, upd))
+    return yt
+
+
+def _write_back(x, plan: IndexPlan, y):
+    """Set the box of ``x`` the static slices selected (a no-op when they select all)."""
+    starts, strides, flips = [], [], []
+    for axis, e in enumerate(plan.consuming):
+        if type(e) is Slice and e.size:
+            strides.append(abs(e.step))
+            starts.append(e.start if e.step > 0 else e.start + (e.size - 1) * e.step)
+            if e.step < 0 and e.size > 1:
+                flips.append(axis)
+        else:
+            starts.append(0)
+            strides.append(1)
+    if 0 in aval(y).shape:
+        return x
+    return _write_box(x, starts, strides, st.rev(y, flips), "set")
+
+
+class _IndexUpdateRef:
+    """``x.at[idx]``: the updates return new arrays; ``x`` is never modified."""
+
+    __slots__ = ("array", "index")
+
+    def __init__(self, array, index):
+        self.array = array
+        self.index = index
+
+    def __repr__(self):
+        return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
+
+    def get(self, **kwargs):
+        _check_kwargs(kwargs)
+        return getitem(self.array, self.index)
+
+    def set(self, values, **kwargs):
+        _check_kwargs(kwargs)
+        return update(self.array, self.index, values, "set")
+
+    def add(self, values, **kwargs):
+        _check_kwargs(kwargs)
+        return update(self.array, self.index, values, "add")
+
+    def multiply(self, values, **kwargs):
+        _check_kwargs(kwargs)
+        return update(self.array, self.index, values, "multiply")
+
+    mul = multiply
+
+    def min(self, values, **kwargs):
+        _check_kwargs(kwargs)
+        return update(self.array, self.index, values, "min")
+
+    def max(self, values, **kwargs):
+        _check_kwargs(kwargs)
+        return update(self.array, self.index, values, "max")
+
+
+def _check_kwargs(kwargs: dict) -> None:
+    """JAX's hints are accepted and ignored; other modes are not implemented."""
+    mode = kwargs.pop("mode", None)
+    kwargs.pop("indices_are_sorted", None)
+    kwargs.pop("unique_indices", None)
+    if mode not in (None, "clip", "promise_in_bounds"):
+        raise NotImplementedError(f"at[]: mode={mode!r} is not supported")
+    if kwargs:
+        raise FuncadValueError(with_user_line(f"at[]: unexpected arguments {sorted(kwargs)}"))
+
+
+class IndexUpdateHelper:
+    """``x.at``: index it to get an object with ``set/add/multiply/mul/min/max/get``."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array):
+        self.array = array
+
+    def __getitem__(self, index) -> _IndexUpdateRef:
+        return _IndexUpdateRef(self.array, index)
+
+    def __repr__(self):
+        return f"IndexUpdateHelper({self.array!r})"
+
+
 __all__: list[str] = []

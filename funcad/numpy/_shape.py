@@ -1,2 +1,479 @@
-"""(being written)"""
-__all__: list[str] = []
+"""Shape manipulation of ``funcad.numpy``: reshaping, permuting, joining, splitting,
+repeating and flipping, built from the structural primitives (and ``gather`` for the
+data-dependent ones: ``take``, ``repeat`` with per-element counts)."""
+from __future__ import annotations
+
+import builtins
+import math
+
+import numpy as np
+
+from funcad.core import dtypes
+from funcad.core.trace import Tracer
+from funcad.errors import FuncadValueError, with_user_line
+from funcad.numpy._core import (
+    aval,
+    broadcast_shapes,
+    cast,
+    concrete_value,
+    normalize_axes,
+    normalize_axis,
+    operand,
+)
+from funcad.numpy._core import broadcast_to as _broadcast_to
+from funcad.ops import structural as st
+
+
+def _arr(x, fname: str):
+    """An array operand; Python scalars become (strong) 0-d arrays, as NumPy makes them."""
+    x = operand(x, fname)
+    return np.asarray(x) if dtypes.is_python_scalar(x) else x
+
+
+def _error(fname: str, msg: str) -> FuncadValueError:
+    return FuncadValueError(with_user_line(f"{fname}: {msg}"))
+
+
+def _no_out(out, fname: str) -> None:
+    if out is not None:
+        raise _error(fname, "out= is not supported (funcad arrays are immutable)")
+
+
+def _static_ints(value, fname: str, what: str) -> tuple[int, ...]:
+    """A static int or sequence of ints (shapes, axes, counts) as a tuple."""
+    value = concrete_value(value, f"{fname}({what})")
+    if isinstance(value, (int, np.integer)) or np.ndim(value) == 0:
+        return (int(value),)
+    return tuple(int(concrete_value(v, f"{fname}({what})")) for v in value)
+
+
+# --- reshaping ----------------------------------------------------------------------------
+
+def _resolve_shape(newshape: tuple[int, ...], size: int, fname: str) -> tuple[int, ...]:
+    """Fill in one ``-1`` as NumPy does; check that the sizes agree."""
+    unknown = [i for i, d in enumerate(newshape) if d == -1]
+    if len(unknown) > 1:
+        raise _error(fname, "can only specify one unknown dimension (-1)")
+    if any(d < -1 for d in newshape):
+        raise _error(fname, f"negative dimensions are not allowed in {newshape}")
+    known = math.prod(d for d in newshape if d != -1)
+    if unknown:
+        if known == 0 or size % known:
+            raise _error(fname, f"cannot reshape array of size {size} into shape {newshape}")
+        newshape = tuple(size // known if d == -1 else d for d in newshape)
+    elif known != size:
+        raise _error(fname, f"cannot reshape array of size {size} into shape {newshape}")
+    return newshape
+
+
+def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
+    """``numpy.reshape`` (row-major only); one dimension may be ``-1``."""
+    if order != "C":
+        raise NotImplementedError(f"funcad.numpy.reshape: only order='C' is supported, got {order!r}")
+    shape = newshape if shape is None else shape
+    if shape is None:
+        raise _error("reshape", "a target shape is required")
+    x = _arr(a, "reshape")
+    new = _resolve_shape(_static_ints(shape, "reshape", "shape"), aval(x).size, "reshape")
+    return st.reshape(x, new)
+
+
+def ravel(a, order="C"):
+    x = _arr(a, "ravel")
+    return reshape(x, (aval(x).size,), order=order)
+
+
+def transpose(a, axes=None):
+    """Permute the axes (reversed by default)."""
+    x = _arr(a, "transpose")
+    ndim = aval(x).ndim
+    if axes is None:
+        return st.transpose(x, tuple(reversed(range(ndim))))
+    axes = _static_ints(axes, "transpose", "axes")
+    if len(axes) != ndim:
+        raise _error("transpose", f"axes {axes} don't match an array of shape {aval(x).shape}")
+    perm = tuple(normalize_axis(a, ndim, "transpose") for a in axes)
+    if len(set(perm)) != ndim:
+        raise _error("transpose", f"repeated axis in {axes}")
+    return st.transpose(x, perm)
+
+
+def permute_dims(a, axes=None):
+    return transpose(a, axes)
+
+
+def swapaxes(a, axis1, axis2):
+    x = _arr(a, "swapaxes")
+    ndim = aval(x).ndim
+    i, j = normalize_axis(axis1, ndim, "swapaxes"), normalize_axis(axis2, ndim, "swapaxes")
+    perm = list(range(ndim))
+    perm[i], perm[j] = j, i
+    return st.transpose(x, perm)
+
+
+def moveaxis(a, source, destination):
+    x = _arr(a, "moveaxis")
+    ndim = aval(x).ndim
+    src = [normalize_axis(s, ndim, "moveaxis") for s in _static_ints(source, "moveaxis", "source")]
+    dst = [normalize_axis(d, ndim, "moveaxis")
+           for d in _static_ints(destination, "moveaxis", "destination")]
+    if len(src) != len(dst):
+        raise _error("moveaxis", "`source` and `destination` must have the same number of elements")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise _error("moveaxis", f"repeated axis in source {src} or destination {dst}")
+    order = [n for n in range(ndim) if n not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return st.transpose(x, order)
+
+
+def expand_dims(a, axis):
+    """Insert size-1 axes at ``axis`` (an int or a tuple) of the result."""
+    x = _arr(a, "expand_dims")
+    axis = _static_ints(axis, "expand_dims", "axis")
+    axes = normalize_axes(axis, aval(x).ndim + len(axis), "expand_dims")
+    return st.expand_dims(x, axes)
+
+
+def squeeze(a, axis=None):
+    """Remove size-1 axes (all of them, or those named; naming another is an error)."""
+    x = _arr(a, "squeeze")
+    shape = aval(x).shape
+    if axis is None:
+        axes = tuple(i for i, d in enumerate(shape) if d == 1)
+    else:
+        axes = normalize_axes(_static_ints(axis, "squeeze", "axis"), len(shape), "squeeze")
+        bad = [i for i in axes if shape[i] != 1]
+        if bad:
+            raise _error(
+                "squeeze",
+                f"cannot select an axis to squeeze out which has size not equal to one "
+                f"(axis {bad[0]} of an array of shape {shape})",
+            )
+    return st.squeeze(x, axes)
+
+
+def broadcast_to(array, shape, subok=False):
+    x = _arr(array, "broadcast_to")
+    shape = _static_ints(shape, "broadcast_to", "shape")
+    xshape = aval(x).shape
+    try:
+        ok = np.broadcast_shapes(xshape, shape) == shape
+    except ValueError:
+        ok = False
+    if not ok or any(d < 0 for d in shape):
+        raise _error("broadcast_to", f"cannot broadcast an array of shape {xshape} to {shape}")
+    return _broadcast_to(x, shape)
+
+
+def broadcast_arrays(*args, subok=False):
+    xs = [_arr(a, "broadcast_arrays") for a in args]
+    shape = broadcast_shapes("broadcast_arrays", *(aval(x).shape for x in xs))
+    return tuple(_broadcast_to(x, shape) for x in xs)
+
+
+def atleast_1d(*arys):
+    out = [_atleast(a, 1) for a in arys]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_2d(*arys):
+    out = [_atleast(a, 2) for a in arys]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def atleast_3d(*arys):
+    out = [_atleast(a, 3) for a in arys]
+    return out[0] if len(out) == 1 else tuple(out)
+
+
+def _atleast(a, n: int):
+    """NumPy's padding rules: 1-d -> (1, k) in 2-d and (1, k, 1) in 3-d; 2-d -> (m, k, 1)."""
+    x = _arr(a, f"atleast_{n}d")
+    shape = aval(x).shape
+    if len(shape) >= n:
+        return x
+    if not shape:
+        new = (1,) * n
+    elif n == 2:
+        new = (1,) + shape
+    elif len(shape) == 1:
+        new = (1,) + shape + (1,)
+    else:
+        new = shape + (1,)
+    return st.reshape(x, new)
+
+
+# --- joining and splitting ----------------------------------------------------------------
+
+def _sequence(arrays, fname: str) -> list:
+    if isinstance(arrays, (Tracer, np.ndarray)):
+        return list(arrays)
+    return [_arr(a, fname) for a in arrays]
+
+
+def _joined_dtype(xs, dtype) -> np.dtype:
+    # NumPy converts every input to an array first, so Python scalars count as strong.
+    if dtype is not None:
+        return np.dtype(dtype)
+    return np.result_type(*(aval(x).dtype for x in xs))
+
+
+def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays along an existing axis (``axis=None`` flattens them first)."""
+    _no_out(out, "concatenate")
+    xs = [_arr(x, "concatenate") for x in _sequence(arrays, "concatenate")]
+    if not xs:
+        raise _error("concatenate", "need at least one array to concatenate")
+    if axis is None:
+        xs, axis = [ravel(x) for x in xs], 0
+    ndims = {aval(x).ndim for x in xs}
+    if 0 in ndims:
+        raise _error("concatenate", "zero-dimensional arrays cannot be concatenated")
+    shapes = [aval(x).shape for x in xs]
+    if len(ndims) > 1:
+        raise _error("concatenate", f"all input arrays must have the same rank, got {shapes}")
+    axis = normalize_axis(axis, ndims.pop(), "concatenate")
+    if len({s[:axis] + s[axis + 1:] for s in shapes}) > 1:
+        raise _error(
+            "concatenate", f"input shapes {shapes} must match except along axis {axis}"
+        )
+    dt = _joined_dtype(xs, dtype)
+    return st.concatenate([cast(x, dt) for x in xs], axis)
+
+
+def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
+    """Join arrays of one shape along a new axis."""
+    _no_out(out, "stack")
+    xs = [_arr(x, "stack") for x in _sequence(arrays, "stack")]
+    if not xs:
+        raise _error("stack", "need at least one array to stack")
+    shapes = {aval(x).shape for x in xs}
+    if len(shapes) > 1:
+        raise _error("stack", f"all input arrays must have the same shape, got {sorted(shapes)}")
+    shape = shapes.pop()
+    axis = normalize_axis(axis, len(shape) + 1, "stack")
+    dt = _joined_dtype(xs, dtype)
+    new = shape[:axis] + (1,) + shape[axis:]
+    return st.concatenate([st.reshape(cast(x, dt), new) for x in xs], axis)
+
+
+def hstack(tup, *, dtype=None, casting="same_kind"):
+    xs = [_atleast(x, 1) for x in _sequence(tup, "hstack")]
+    axis = 0 if xs and aval(xs[0]).ndim == 1 else 1
+    return concatenate(xs, axis, dtype=dtype)
+
+
+def vstack(tup, *, dtype=None, casting="same_kind"):
+    return concatenate([_atleast(x, 2) for x in _sequence(tup, "vstack")], 0, dtype=dtype)
+
+
+row_stack = vstack
+
+
+def dstack(tup):
+    return concatenate([_atleast(x, 3) for x in _sequence(tup, "dstack")], 2)
+
+
+def column_stack(tup):
+    """1-d inputs become columns; 2-d inputs are joined as they are."""
+    xs = []
+    for x in _sequence(tup, "column_stack"):
+        x = _arr(x, "column_stack")
+        if aval(x).ndim < 2:
+            x = st.reshape(x, (aval(x).size, 1))
+        xs.append(x)
+    return concatenate(xs, 1)
+
+
+def slice_axis(x, axis: int, start: int, stop: int):
+    """``x[..., start:stop, ...]`` on one axis with Python's slice clipping, statically."""
+    shape = aval(x).shape
+    lo, hi, _ = builtins.slice(start, stop).indices(shape[axis])
+    hi = max(hi, lo)
+    starts = [0] * len(shape)
+    limits = list(shape)
+    starts[axis], limits[axis] = lo, hi
+    return st.slice(x, starts, limits)
+
+
+def array_split(ary, indices_or_sections, axis=0):
+    """Split into pieces; ``n`` sections may be unequal (the first ones one longer)."""
+    return _split(ary, indices_or_sections, axis, "array_split", equal=False)
+
+
+def split(ary, indices_or_sections, axis=0):
+    """Split into equal sections (an error if they cannot be), or at the given indices."""
+    return _split(ary, indices_or_sections, axis, "split", equal=True)
+
+
+def _split(ary, indices_or_sections, axis, fname: str, *, equal: bool) -> list:
+    x = _arr(ary, fname)
+    axis = normalize_axis(axis, aval(x).ndim, fname)
+    n = aval(x).shape[axis]
+    spec = concrete_value(indices_or_sections, f"{fname}(indices_or_sections)")
+    if np.ndim(spec) == 0:
+        sections = int(spec)
+        if sections <= 0:
+            raise _error(fname, "number of sections must be larger than 0")
+        if equal and n % sections:
+            raise _error(fname, f"array split does not result in an equal division ({n} into {sections})")
+        each, extra = divmod(n, sections)
+        sizes = [each + 1] * extra + [each] * (sections - extra)
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+    else:
+        bounds = [0, *(int(i) for i in _static_ints(spec, fname, "indices")), n]
+    return [slice_axis(x, axis, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+
+
+# --- repeating, flipping, rolling ---------------------------------------------------------
+
+def tile(A, reps):
+    """Repeat the whole array ``reps`` times along each axis (one broadcast and a reshape)."""
+    x = _arr(A, "tile")
+    reps = _static_ints(reps, "tile", "reps")
+    if any(r < 0 for r in reps):
+        raise _error("tile", f"negative repetitions {reps}")
+    shape = aval(x).shape
+    d = max(len(reps), len(shape))
+    shape = (1,) * (d - len(shape)) + shape
+    reps = (1,) * (d - len(reps)) + reps
+    x = st.reshape(x, shape)
+    if all(r == 1 for r in reps):
+        return x
+    wide = [v for pair in zip(reps, shape) for v in pair]
+    x = st.broadcast_in_dim(x, wide, tuple(range(1, 2 * d, 2)))
+    return st.reshape(x, [r * s for r, s in zip(reps, shape)])
+
+
+def repeat(a, repeats, axis=None):
+    """Repeat each element; ``repeats`` is a static count or a concrete array of counts."""
+    x = _arr(a, "repeat")
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = normalize_axis(axis, aval(x).ndim, "repeat")
+    counts = np.asarray(concrete_value(repeats, "repeat(repeats)"))
+    if counts.dtype.kind not in "biu":
+        raise FuncadValueError(with_user_line(f"repeat: repeats must be integers, got {counts.dtype}"))
+    if (counts < 0).any():
+        raise _error("repeat", "repeats may not contain negative values")
+    shape = aval(x).shape
+    if counts.size == 1 and counts.ndim <= 1:
+        r = int(counts.reshape(()))
+        wide = shape[: axis + 1] + (r,) + shape[axis + 1:]
+        dims = [i for i in range(len(shape) + 1) if i != axis + 1]
+        out = st.broadcast_in_dim(x, wide, dims)
+        return st.reshape(out, shape[:axis] + (shape[axis] * r,) + shape[axis + 1:])
+    if counts.ndim != 1 or counts.shape[0] != shape[axis]:
+        raise _error("repeat", f"repeats of shape {counts.shape} do not match axis {axis} of {shape}")
+    from funcad.numpy._indexing import take_static
+
+    return take_static(x, np.repeat(np.arange(shape[axis]), counts), axis)
+
+
+def flip(m, axis=None):
+    x = _arr(m, "flip")
+    return st.rev(x, normalize_axes(axis, aval(x).ndim, "flip"))
+
+
+def fliplr(m):
+    x = _arr(m, "fliplr")
+    if aval(x).ndim < 2:
+        raise _error("fliplr", f"input must be >= 2-d, got shape {aval(x).shape}")
+    return st.rev(x, (1,))
+
+
+def flipud(m):
+    x = _arr(m, "flipud")
+    if aval(x).ndim < 1:
+        raise _error("flipud", "input must be >= 1-d")
+    return st.rev(x, (0,))
+
+
+def roll(a, shift, axis=None):
+    """Roll elements along axes; a traced shift rolls through a doubled array and a
+    ``dynamic_slice``."""
+    x = _arr(a, "roll")
+    if axis is None:
+        return reshape(roll(ravel(x), shift, 0), aval(x).shape)
+    ndim = aval(x).ndim
+    axes = [normalize_axis(ax, ndim, "roll") for ax in _static_ints(axis, "roll", "axis")]
+    if isinstance(shift, Tracer) and shift.to_concrete() is None:
+        return _roll_traced(x, shift, axes)
+    shifts = _static_ints(shift, "roll", "shift")
+    if len(shifts) == 1:
+        shifts = shifts * len(axes)
+    elif len(axes) == 1:
+        axes = axes * len(shifts)
+    if len(shifts) != len(axes):
+        raise _error("roll", f"shift {shifts} and axis {axes} do not broadcast")
+    total = dict.fromkeys(range(ndim), 0)
+    for s, ax in zip(shifts, axes):
+        total[ax] += s
+    for ax, s in total.items():
+        n = aval(x).shape[ax]
+        if n and s % n:
+            k = n - s % n
+            x = st.concatenate([slice_axis(x, ax, k, n), slice_axis(x, ax, 0, k)], ax)
+    return x
+
+
+def _roll_traced(x, shift, axes):
+    from funcad.numpy._indexing import getitem
+    from funcad.numpy._ufuncs import negative, remainder
+
+    if aval(shift).dtype.kind not in "iu" or aval(shift).ndim > 1:
+        raise _error("roll", f"shift must be an integer scalar or vector, got {aval(shift).str_short()}")
+    shifts = [shift] * len(axes) if aval(shift).ndim == 0 else [getitem(shift, i) for i in range(aval(shift).shape[0])]
+    if len(shifts) != len(axes):
+        raise _error("roll", f"{len(shifts)} shifts for {len(axes)} axes")
+    for s, ax in zip(shifts, axes):
+        shape = aval(x).shape
+        if shape[ax] == 0:
+            continue
+        doubled = st.concatenate([x, x], ax)
+        starts = [0] * len(shape)
+        starts[ax] = remainder(negative(s), shape[ax])
+        x = st.dynamic_slice(doubled, starts, shape)
+    return x
+
+
+def take(a, indices, axis=None, out=None, mode=None):
+    """``numpy.take``: ``mode`` None/'raise' (out of bounds is an IndexError for concrete
+    indices; traced ones are clamped), 'clip' or 'wrap'."""
+    _no_out(out, "take")
+    from funcad.numpy._indexing import take_along_axis_index
+
+    x = _arr(a, "take")
+    if axis is None:
+        x, axis = ravel(x), 0
+    axis = normalize_axis(axis, aval(x).ndim, "take")
+    if mode not in (None, "raise", "clip", "wrap"):
+        raise _error("take", f"mode must be None, 'raise', 'clip' or 'wrap', got {mode!r}")
+    return take_along_axis_index(x, indices, axis, mode)
+
+
+# --- static facts -------------------------------------------------------------------------
+
+def shape(a) -> tuple[int, ...]:
+    return aval(_arr(a, "shape")).shape
+
+
+def ndim(a) -> int:
+    return aval(_arr(a, "ndim")).ndim
+
+
+def size(a, axis=None) -> int:
+    s = aval(_arr(a, "size")).shape
+    if axis is None:
+        return math.prod(s)
+    return s[normalize_axis(axis, len(s), "size")]
+
+
+__all__ = [
+    "array_split", "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_arrays",
+    "broadcast_to", "column_stack", "concatenate", "dstack", "expand_dims", "flip", "fliplr",
+    "flipud", "hstack", "moveaxis", "ndim", "permute_dims", "ravel", "repeat", "reshape",
+    "roll", "row_stack", "shape", "size", "split", "squeeze", "stack", "swapaxes", "take",
+    "tile", "transpose", "vstack",
+]

@@ -5,7 +5,7 @@ naming the primitive, the operand types and the user's line when they do not fit
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -12,11 +12,13 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import get_aval
+from funcad.interpreters.ad_util import Zero, instantiate_zeros
+from funcad.interpreters.jvp import defbilinear_jvp, defjvp, defjvp2, defjvp_zero, jvp_rules
+from funcad.interpreters.transpose import deflinear, is_undefined, transpose_rules
 from funcad.ops._definers import (
     ANY,
     BOOL_OR_INT,
     FLOAT,
-    INEXACT,
     NUMERIC,
     REAL_NUMERIC,
     check_kind,
@@ -49,6 +51,14 @@ def _lax_args(*args):
     return tuple(out)
 
 
+def _const(x, value):
+    """``value`` broadcast to ``x``'s shape and dtype (rules use it for their constants)."""
+    from funcad.ops.structural import broadcast_in_dim
+
+    aval = get_aval(x)
+    return broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
+
+
 # --- unary math -------------------------------------------------------------------------
 
 def neg(x):
@@ -56,6 +66,7 @@ def neg(x):
 
 
 neg_p = standard_unop("neg", np.negative, NUMERIC)
+deflinear(neg_p, lambda ct, x: [neg(ct)])
 
 
 def sign(x):
@@ -63,6 +74,7 @@ def sign(x):
 
 
 sign_p = standard_unop("sign", np.sign, NUMERIC)
+defjvp_zero(sign_p)
 
 
 def floor(x):
@@ -70,6 +82,7 @@ def floor(x):
 
 
 floor_p = standard_unop("floor", np.floor, FLOAT)
+defjvp_zero(floor_p)
 
 
 def ceil(x):
@@ -77,6 +90,7 @@ def ceil(x):
 
 
 ceil_p = standard_unop("ceil", np.ceil, FLOAT)
+defjvp_zero(ceil_p)
 
 
 ROUND_AWAY_FROM_ZERO = 0
@@ -100,6 +114,7 @@ def _round_abstract_eval(x, *, rounding_method):
 
 
 round_p = new_primitive("round", _round_impl, _round_abstract_eval)
+defjvp_zero(round_p)
 
 
 def abs(x):  # noqa: A001 - lax name
@@ -114,6 +129,8 @@ def _abs_abstract_eval(x):
 
 
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
+# Real: d|x| = sign(x) dx, so the derivative at 0 is 0 (as JAX's).
+defjvp(abs_p, lambda t, x: mul(t, sign(x)))
 
 
 def exp(x):
@@ -121,6 +138,7 @@ def exp(x):
 
 
 exp_p = standard_unop("exp", np.exp)
+defjvp2(exp_p, lambda t, ans, x: mul(t, ans))
 
 
 def exp2(x):
@@ -128,6 +146,7 @@ def exp2(x):
 
 
 exp2_p = standard_unop("exp2", np.exp2)
+defjvp2(exp2_p, lambda t, ans, x: mul(t, mul(ans, _const(x, np.log(2.0)))))
 
 
 def log(x):
@@ -135,6 +154,7 @@ def log(x):
 
 
 log_p = standard_unop("log", np.log)
+defjvp(log_p, lambda t, x: div(t, x))
 
 
 def log1p(x):
@@ -142,6 +162,7 @@ def log1p(x):
 
 
 log1p_p = standard_unop("log1p", np.log1p)
+defjvp(log1p_p, lambda t, x: div(t, add(x, _const(x, 1))))
 
 
 def expm1(x):
@@ -149,6 +170,7 @@ def expm1(x):
 
 
 expm1_p = standard_unop("expm1", np.expm1)
+defjvp2(expm1_p, lambda t, ans, x: mul(t, add(ans, _const(x, 1))))
 
 
 def sqrt(x):
@@ -156,6 +178,8 @@ def sqrt(x):
 
 
 sqrt_p = standard_unop("sqrt", np.sqrt)
+# d sqrt(x) = dx / (2 sqrt(x)): infinite at 0, as JAX's.
+defjvp2(sqrt_p, lambda t, ans, x: div(t, mul(_const(x, 2), ans)))
 
 
 def rsqrt(x):
@@ -163,6 +187,7 @@ def rsqrt(x):
 
 
 rsqrt_p = standard_unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)))
+defjvp2(rsqrt_p, lambda t, ans, x: mul(t, mul(_const(x, -0.5), div(ans, x))))
 
 
 def cbrt(x):
@@ -170,6 +195,7 @@ def cbrt(x):
 
 
 cbrt_p = standard_unop("cbrt", np.cbrt, FLOAT)
+defjvp2(cbrt_p, lambda t, ans, x: mul(t, div(_const(x, 1 / 3), square(ans))))
 
 
 def sin(x):
@@ -177,6 +203,7 @@ def sin(x):
 
 
 sin_p = standard_unop("sin", np.sin)
+defjvp(sin_p, lambda t, x: mul(t, cos(x)))
 
 
 def cos(x):
@@ -184,6 +211,7 @@ def cos(x):
 
 
 cos_p = standard_unop("cos", np.cos)
+defjvp(cos_p, lambda t, x: neg(mul(t, sin(x))))
 
 
 def tan(x):
@@ -191,6 +219,7 @@ def tan(x):
 
 
 tan_p = standard_unop("tan", np.tan)
+defjvp2(tan_p, lambda t, ans, x: mul(t, add(_const(x, 1), square(ans))))
 
 
 def asin(x):
@@ -198,6 +227,7 @@ def asin(x):
 
 
 asin_p = standard_unop("asin", np.arcsin)
+defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(_const(x, 1), square(x)))))
 
 
 def acos(x):
@@ -205,6 +235,7 @@ def acos(x):
 
 
 acos_p = standard_unop("acos", np.arccos)
+defjvp(acos_p, lambda t, x: neg(mul(t, rsqrt(sub(_const(x, 1), square(x))))))
 
 
 def atan(x):
@@ -212,6 +243,7 @@ def atan(x):
 
 
 atan_p = standard_unop("atan", np.arctan)
+defjvp(atan_p, lambda t, x: div(t, add(_const(x, 1), square(x))))
 
 
 def sinh(x):
@@ -219,6 +251,7 @@ def sinh(x):
 
 
 sinh_p = standard_unop("sinh", np.sinh)
+defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
 
 
 def cosh(x):
@@ -226,6 +259,7 @@ def cosh(x):
 
 
 cosh_p = standard_unop("cosh", np.cosh)
+defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
 
 
 def tanh(x):
@@ -233,6 +267,7 @@ def tanh(x):
 
 
 tanh_p = standard_unop("tanh", np.tanh)
+defjvp2(tanh_p, lambda t, ans, x: mul(t, sub(_const(x, 1), square(ans))))
 
 
 def asinh(x):
@@ -240,6 +275,7 @@ def asinh(x):
 
 
 asinh_p = standard_unop("asinh", np.arcsinh)
+defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(square(x), _const(x, 1)))))
 
 
 def acosh(x):
@@ -247,6 +283,7 @@ def acosh(x):
 
 
 acosh_p = standard_unop("acosh", np.arccosh)
+defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, _const(x, 1)), add(x, _const(x, 1))))))
 
 
 def atanh(x):
@@ -254,6 +291,7 @@ def atanh(x):
 
 
 atanh_p = standard_unop("atanh", np.arctanh)
+defjvp(atanh_p, lambda t, x: div(t, sub(_const(x, 1), square(x))))
 
 
 def logistic(x):
@@ -267,6 +305,7 @@ def _logistic_impl(x):
 
 
 logistic_p = standard_unop("logistic", _logistic_impl, FLOAT)
+defjvp2(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(_const(x, 1), ans))))
 
 
 def erf(x):
@@ -282,6 +321,7 @@ def _erf_impl(x):
 
 
 erf_p = standard_unop("erf", _erf_impl, FLOAT)
+defjvp(erf_p, lambda t, x: mul(t, mul(_const(x, 2 / np.sqrt(np.pi)), exp(neg(square(x))))))
 
 
 def square(x):
@@ -289,6 +329,7 @@ def square(x):
 
 
 square_p = standard_unop("square", np.square, NUMERIC)
+defjvp(square_p, lambda t, x: mul(t, mul(_const(x, 2), x)))
 
 
 def integer_pow(x, y: int):
@@ -311,11 +352,22 @@ def _integer_pow_abstract_eval(x, *, y):
 integer_pow_p = new_primitive("integer_pow", _integer_pow_impl, _integer_pow_abstract_eval)
 
 
+def _integer_pow_jvp(t, x, *, y):
+    if y == 0:
+        return Zero.like(x)
+    scale = _const(x, y)
+    return mul(t, scale if y == 1 else mul(scale, integer_pow(x, y - 1)))
+
+
+defjvp(integer_pow_p, _integer_pow_jvp)
+
+
 def is_finite(x):
     return is_finite_p.bind(x)
 
 
 is_finite_p = standard_unop("is_finite", np.isfinite, FLOAT, result_dtype=dtypes.bool_)
+defjvp_zero(is_finite_p)
 
 
 # --- binary arithmetic ------------------------------------------------------------------
@@ -325,6 +377,7 @@ def add(x, y):
 
 
 add_p = standard_binop("add", np.add)
+deflinear(add_p, lambda ct, x, y: [ct, ct])
 
 
 def sub(x, y):
@@ -332,6 +385,7 @@ def sub(x, y):
 
 
 sub_p = standard_binop("sub", np.subtract)
+deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 
 
 def mul(x, y):
@@ -339,6 +393,16 @@ def mul(x, y):
 
 
 mul_p = standard_binop("mul", np.multiply)
+defbilinear_jvp(mul_p)
+
+
+def _mul_transpose(ct, x, y):
+    if is_undefined(x) and is_undefined(y):
+        raise NotImplementedError("transpose of mul with both operands linear (not linear)")
+    return [mul(ct, y), None] if is_undefined(x) else [None, mul(x, ct)]
+
+
+transpose_rules[mul_p] = _mul_transpose
 
 
 def div(x, y):
@@ -356,6 +420,20 @@ def _div_impl(x, y):
 
 
 div_p = standard_binop("div", _div_impl)
+defjvp(
+    div_p,
+    lambda tx, x, y: div(tx, y),
+    lambda ty, x, y: neg(mul(ty, div(div(x, y), y))),
+)
+
+
+def _div_transpose(ct, x, y):
+    if is_undefined(y):
+        raise NotImplementedError("transpose of div in its denominator (not linear)")
+    return [div(ct, y), None]
+
+
+transpose_rules[div_p] = _div_transpose
 
 
 def rem(x, y):
@@ -371,6 +449,16 @@ def _rem_impl(x, y):
 
 
 rem_p = standard_binop("rem", _rem_impl, REAL_NUMERIC)
+# rem(x, y) = x - y * trunc(x / y): the quotient is locally constant.
+defjvp(
+    rem_p,
+    lambda tx, x, y: tx,
+    lambda ty, x, y: neg(mul(ty, _trunc(div(x, y)))),
+)
+
+
+def _trunc(x):
+    return select_n(lt(x, _const(x, 0)), floor(x), ceil(x))
 
 
 def pow(x, y):  # noqa: A001 - lax name
@@ -378,6 +466,37 @@ def pow(x, y):  # noqa: A001 - lax name
 
 
 pow_p = standard_binop("pow", np.power)
+
+
+def _pow_jvp_base(t, x, y):
+    # y * x**(y-1), with the y == 0 case exactly zero (x**-1 would be inf at x == 0).
+    y_is_zero = eq(y, _const(y, 0))
+    safe_y = select_n(y_is_zero, y, _const(y, 1))
+    d = select_n(y_is_zero, mul(y, pow(x, sub(safe_y, _const(y, 1)))), _const(x, 0))
+    return mul(t, d)
+
+
+def _pow_jvp_exponent(t, ans, x, y):
+    # ans * log(x), taking log(0) * 0**y as 0 (the limit for y > 0).
+    x_is_zero = eq(x, _const(x, 0))
+    safe_x = select_n(x_is_zero, x, _const(x, 1))
+    return mul(t, mul(ans, log(safe_x)))
+
+
+def _pow_jvp(primals, tangents):
+    x, y = primals
+    tx, ty = tangents
+    ans = pow(x, y)
+    out = None
+    if type(tx) is not Zero:
+        out = _pow_jvp_base(tx, x, y)
+    if type(ty) is not Zero:
+        term = _pow_jvp_exponent(ty, ans, x, y)
+        out = term if out is None else add_any(out, term)
+    return ans, Zero.like(ans) if out is None else out
+
+
+jvp_rules[pow_p] = _pow_jvp
 
 
 def max(x, y):  # noqa: A001 - lax name
@@ -388,12 +507,34 @@ def max(x, y):  # noqa: A001 - lax name
 max_p = standard_binop("max", np.maximum, ANY)
 
 
+def _minmax_jvp(pick):
+    # Ties split the derivative evenly between the operands (as JAX's max/min).
+    def jvp(t, x, y):
+        one_if = lambda c: convert_element_type(c, get_aval(x).dtype)
+        weight = add(one_if(pick(x, y)), mul(_const(x, 0.5), one_if(eq(x, y))))
+        return mul(t, weight)
+
+    return jvp
+
+
+defjvp(
+    max_p,
+    lambda t, x, y: _minmax_jvp(gt)(t, x, y),
+    lambda t, x, y: _minmax_jvp(gt)(t, y, x),
+)
+
+
 def min(x, y):  # noqa: A001 - lax name
     """Elementwise minimum; NaN propagates."""
     return min_p.bind(*_lax_args(x, y))
 
 
 min_p = standard_binop("min", np.minimum, ANY)
+defjvp(
+    min_p,
+    lambda t, x, y: _minmax_jvp(lt)(t, x, y),
+    lambda t, x, y: _minmax_jvp(lt)(t, y, x),
+)
 
 
 def atan2(x, y):
@@ -401,6 +542,11 @@ def atan2(x, y):
 
 
 atan2_p = standard_binop("atan2", np.arctan2, FLOAT)
+defjvp(
+    atan2_p,
+    lambda t, x, y: mul(t, div(y, add(square(x), square(y)))),
+    lambda t, x, y: neg(mul(t, div(x, add(square(x), square(y))))),
+)
 
 
 # --- comparisons ------------------------------------------------------------------------
@@ -410,6 +556,7 @@ def eq(x, y):
 
 
 eq_p = standard_binop("eq", np.equal, ANY, result_dtype=dtypes.bool_)
+defjvp_zero(eq_p)
 
 
 def ne(x, y):
@@ -417,6 +564,7 @@ def ne(x, y):
 
 
 ne_p = standard_binop("ne", np.not_equal, ANY, result_dtype=dtypes.bool_)
+defjvp_zero(ne_p)
 
 
 def lt(x, y):
@@ -424,6 +572,7 @@ def lt(x, y):
 
 
 lt_p = standard_binop("lt", np.less, "biuf", result_dtype=dtypes.bool_)
+defjvp_zero(lt_p)
 
 
 def le(x, y):
@@ -431,6 +580,7 @@ def le(x, y):
 
 
 le_p = standard_binop("le", np.less_equal, "biuf", result_dtype=dtypes.bool_)
+defjvp_zero(le_p)
 
 
 def gt(x, y):
@@ -438,6 +588,7 @@ def gt(x, y):
 
 
 gt_p = standard_binop("gt", np.greater, "biuf", result_dtype=dtypes.bool_)
+defjvp_zero(gt_p)
 
 
 def ge(x, y):
@@ -445,6 +596,7 @@ def ge(x, y):
 
 
 ge_p = standard_binop("ge", np.greater_equal, "biuf", result_dtype=dtypes.bool_)
+defjvp_zero(ge_p)
 
 
 # --- logic (bitwise on integers, logical on booleans) ------------------------------------
@@ -454,6 +606,7 @@ def bitwise_and(x, y):
 
 
 and_p = standard_binop("and", np.bitwise_and, BOOL_OR_INT)
+defjvp_zero(and_p)
 
 
 def bitwise_or(x, y):
@@ -461,6 +614,7 @@ def bitwise_or(x, y):
 
 
 or_p = standard_binop("or", np.bitwise_or, BOOL_OR_INT)
+defjvp_zero(or_p)
 
 
 def bitwise_xor(x, y):
@@ -468,6 +622,7 @@ def bitwise_xor(x, y):
 
 
 xor_p = standard_binop("xor", np.bitwise_xor, BOOL_OR_INT)
+defjvp_zero(xor_p)
 
 
 def bitwise_not(x):
@@ -475,6 +630,7 @@ def bitwise_not(x):
 
 
 not_p = standard_unop("not", np.invert, BOOL_OR_INT)
+defjvp_zero(not_p)
 
 
 # --- select and casts -------------------------------------------------------------------
@@ -509,6 +665,30 @@ def _select_n_abstract_eval(which, *cases):
 select_n_p = new_primitive("select_n", _select_n_impl, _select_n_abstract_eval)
 
 
+def _select_n_jvp(primals, tangents):
+    which, *cases = primals
+    ans = select_n(which, *cases)
+    case_tangents = tangents[1:]
+    if all(type(t) is Zero for t in case_tangents):
+        return ans, Zero.like(ans)
+    return ans, select_n(which, *map(instantiate_zeros, case_tangents))
+
+
+def _select_n_transpose(ct, which, *cases):
+    if is_undefined(which):
+        raise NotImplementedError("transpose of select_n in its selector (not linear)")
+    zeros = _const(ct, 0)
+    return [None] + [
+        select_n(which, *[ct if j == i else zeros for j in range(len(cases))])
+        if is_undefined(c) else None
+        for i, c in enumerate(cases)
+    ]
+
+
+jvp_rules[select_n_p] = _select_n_jvp
+transpose_rules[select_n_p] = _select_n_transpose
+
+
 def convert_element_type(operand, new_dtype, *, weak_type: bool = False):
     return convert_element_type_p.bind(
         operand, new_dtype=np.dtype(new_dtype), weak_type=bool(weak_type)
@@ -530,3 +710,39 @@ def _convert_abstract_eval(x, *, new_dtype, weak_type):
 convert_element_type_p = new_primitive(
     "convert_element_type", _convert_impl, _convert_abstract_eval
 )
+
+
+def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
+    (x,), (t,) = primals, tangents
+    ans = convert_element_type(x, new_dtype, weak_type=weak_type)
+    if type(t) is Zero or new_dtype.kind not in "fc":
+        return ans, Zero.like(ans)
+    return ans, convert_element_type(t, new_dtype)
+
+
+def _convert_transpose(ct, x, *, new_dtype, weak_type):
+    return [convert_element_type(ct, x.aval.dtype)]
+
+
+jvp_rules[convert_element_type_p] = _convert_jvp
+transpose_rules[convert_element_type_p] = _convert_transpose
+
+
+# --- add_any: the sum of tangents / cotangents (linear) -------------------------------------
+
+def add_any(x, y):
+    return add_any_p.bind(x, y)
+
+
+add_any_p = standard_binop("add_any", np.add)
+deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+
+
+# --- stop_gradient: identity whose derivative is zero ----------------------------------------
+
+def stop_gradient(x):
+    return stop_gradient_p.bind(x)
+
+
+stop_gradient_p = new_primitive("stop_gradient", lambda x: x, lambda x: x)
+defjvp_zero(stop_gradient_p)

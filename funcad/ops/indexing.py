@@ -49,6 +49,8 @@ def gather(operand, indices):
 
 
 def _gather_impl(x, indices):
+    if indices.dtype.kind not in "iu":
+        raise ValueError("bad indices")  # re-checked by the shape rule
     cols = _columns(x, indices)
     if cols is None:
         return np.zeros(_out_shape(x, indices), x.dtype)
@@ -85,6 +87,8 @@ def _scatter_impl(apply):
     """``apply(out, cols, updates)`` updates the copy ``out`` in place."""
 
     def impl(x, indices, updates):
+        if updates.dtype != x.dtype or updates.shape != _out_shape(x, indices):
+            raise ValueError("bad updates")  # NumPy would broadcast/cast; the rule explains
         out = np.array(x, copy=True)
         cols = _columns(x, indices)
         if cols is None or updates.size == 0:

@@ -199,6 +199,8 @@ def rev(operand, dimensions):
 
 
 def _rev_impl(x, *, dimensions):
+    if len(set(dimensions)) != len(dimensions):
+        raise ValueError("repeated dimension")  # turned into PrimitiveTypeError by apply_impl
     return np.flip(x, dimensions)
 
 
@@ -226,6 +228,8 @@ def pad(operand, padding_value, padding_config):
 
 
 def _pad_impl(x, padding_value, *, padding_config):
+    if padding_value.shape != () or padding_value.dtype != x.dtype or len(padding_config) != x.ndim:
+        raise ValueError("bad padding value or config")  # re-checked by the shape rule
     core_shape = [n + max(n - 1, 0) * it for n, (_, _, it) in zip(x.shape, padding_config)]
     core = np.full(core_shape, padding_value, dtype=x.dtype)
     core[tuple(builtins.slice(None, None, it + 1) for _, _, it in padding_config)] = x
@@ -270,6 +274,8 @@ def concatenate(operands, dimension: int):
 
 
 def _concatenate_impl(*xs, dimension):
+    if len({x.dtype for x in xs}) > 1:
+        raise ValueError("mixed dtypes")  # NumPy would promote; the shape rule explains
     return np.concatenate(xs, axis=dimension)
 
 
@@ -313,6 +319,10 @@ def slice(operand, start_indices, limit_indices, strides=None):  # noqa: A001 - 
 
 def _slice_impl(x, *, start_indices, limit_indices, strides):
     strides = strides or (1,) * x.ndim
+    if len(start_indices) != x.ndim or any(
+        not 0 <= lo <= hi <= n for lo, hi, n in zip(start_indices, limit_indices, x.shape)
+    ):
+        raise ValueError("slice out of bounds")  # NumPy would clip; the shape rule explains
     return x[tuple(builtins.slice(*t) for t in zip(start_indices, limit_indices, strides))]
 
 
@@ -344,6 +354,10 @@ def _clamped_starts(starts, shape, sizes) -> list[int]:
     return [int(np.clip(int(s), 0, n - k)) for s, n, k in zip(starts, shape, sizes)]
 
 
+def _valid_starts(starts, ndim: int) -> bool:
+    return len(starts) == ndim and all(s.ndim == 0 and s.dtype.kind in "iu" for s in starts)
+
+
 def _check_starts(prim, avals, starts, ndim: int) -> None:
     if len(starts) != ndim:
         raise type_error(
@@ -361,6 +375,8 @@ def dynamic_slice(operand, start_indices, slice_sizes):
 
 
 def _dynamic_slice_impl(x, *starts, slice_sizes):
+    if not _valid_starts(starts, x.ndim) or any(k > n for k, n in zip(slice_sizes, x.shape)):
+        raise ValueError("bad dynamic_slice operands")  # re-checked by the shape rule
     starts = _clamped_starts(starts, x.shape, slice_sizes)
     return x[tuple(builtins.slice(s, s + k) for s, k in zip(starts, slice_sizes))]
 
@@ -387,6 +403,8 @@ def dynamic_update_slice(operand, update, start_indices):
 
 
 def _dynamic_update_slice_impl(x, update, *starts):
+    if not _valid_starts(starts, x.ndim) or update.dtype != x.dtype or update.ndim != x.ndim:
+        raise ValueError("bad dynamic_update_slice operands")  # re-checked by the shape rule
     starts = _clamped_starts(starts, x.shape, update.shape)
     out = np.array(x, copy=True)
     out[tuple(builtins.slice(s, s + k) for s, k in zip(starts, update.shape))] = update

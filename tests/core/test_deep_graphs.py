@@ -33,9 +33,8 @@ def _reference(x: float) -> float:
     return 2 * x
 
 
-def test_deep_chain_stages_passes_typechecks_and_evaluates(monkeypatch):
+def test_deep_chain_stages_passes_typechecks_and_evaluates():
     # A low recursion limit proves nothing recurses per equation.
-    monkeypatch.setattr(sys, "getrecursionlimit", sys.getrecursionlimit)
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(400)
     try:
@@ -52,7 +51,7 @@ def test_deep_chain_stages_passes_typechecks_and_evaluates(monkeypatch):
     finally:
         sys.setrecursionlimit(old_limit)
     np.testing.assert_allclose(out, _reference(0.7), rtol=1e-12)
-    assert text.count("\n") == N // 2 + 3
+    assert text.count("\n") == N // 2 + 2  # header, one line per equation, footer
     # About 3 s on a 2-core machine; the bound leaves room for a loaded CI worker.
     assert elapsed < 30, f"deep graph took {elapsed:.1f} s"
 

@@ -1,0 +1,273 @@
+"""Differentiation transforms: jvp, linearize, vjp, grad, value_and_grad, linear_transpose,
+stop_gradient. Forward mode is the JVP interpreter; reverse mode is linearize followed by
+transposition of the linear IR."""
+from __future__ import annotations
+
+import functools
+from typing import Callable
+
+import numpy as np
+
+from funcad.core.avals import ShapedArray
+from funcad.core.trace import Tracer, get_aval
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.interpreters.ad_util import Zero, instantiate_zeros, is_differentiable_dtype
+from funcad.interpreters.partial_eval import jvp_flat, linearize_flat, stage_linear_flat
+from funcad.interpreters.transpose import UndefPrimal, backward_pass, transpose_rules
+from funcad.ir.eval import eval_jaxpr
+from funcad.tree_util import flatten_up_to, tree_flatten, tree_map, tree_unflatten
+
+
+def _fun_name(fun) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+def _output(x):
+    """Top-level outputs are plain NumPy arrays; traced values stay traced."""
+    return x if isinstance(x, Tracer) else np.asarray(x)
+
+
+def _aval(x, transform: str, what: str) -> ShapedArray:
+    try:
+        return get_aval(x)
+    except TypeError:
+        raise FuncadTypeError(with_user_line(
+            f"{transform}: {what} is a {type(x).__name__}, not an array or a pytree of arrays"
+        )) from None
+
+
+def _flat_fun(fun, in_tree, transform: str, has_aux: bool, out_store: list):
+    """``fun`` on flat leaves; stores the output tree (and aux tree) in ``out_store``."""
+
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, leaves))
+        if has_aux:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise FuncadTypeError(with_user_line(
+                    f"{transform} with has_aux=True: {_fun_name(fun)} must return a pair "
+                    f"(output, auxiliary data), got {type(out).__name__}"
+                ))
+            out, aux = out
+            aux_leaves, aux_tree = tree_flatten(aux)
+        out_leaves, out_tree = tree_flatten(out)
+        for i, leaf in enumerate(out_leaves):
+            _aval(leaf, transform, f"output leaf {i} of {_fun_name(fun)}")
+        out_store[:] = [out_tree] + ([aux_tree] if has_aux else [])
+        return (out_leaves, aux_leaves) if has_aux else out_leaves
+
+    return flat
+
+
+def _check_tangent(p, t, i: int, transform: str):
+    pa, ta = get_aval(p), _aval(t, transform, f"tangent {i}")
+    if pa.shape != ta.shape:
+        raise FuncadValueError(with_user_line(
+            f"{transform}: primal {i} has shape {pa.shape} but its tangent has shape {ta.shape}"
+        ))
+    if is_differentiable_dtype(pa.dtype) and ta.dtype != pa.dtype and not ta.weak_type:
+        raise FuncadTypeError(with_user_line(
+            f"{transform}: primal {i} has dtype {pa.dtype} but its tangent has dtype {ta.dtype}"
+        ))
+
+
+def _tangent_in(p, t):
+    pa = get_aval(p)
+    if not is_differentiable_dtype(pa.dtype):
+        return Zero(pa.strip_weak_type())
+    if isinstance(t, Tracer):
+        return t
+    return np.asarray(t, dtype=pa.dtype)
+
+
+def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
+    """Forward mode: ``(fun(*primals), d fun(*primals)[tangents])`` (+ aux)."""
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise FuncadTypeError(with_user_line(
+            "jvp: primals and tangents must be tuples or lists, one entry per argument, got "
+            f"{type(primals).__name__} and {type(tangents).__name__}"
+        ))
+    p_leaves, in_tree = tree_flatten(tuple(primals))
+    t_leaves = flatten_up_to(in_tree, tuple(tangents), "jvp: tangents vs primals")
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        _aval(p, "jvp", f"primal {i}")
+        _check_tangent(p, t, i, "jvp")
+    store: list = []
+    flat = _flat_fun(lambda *a: fun(*a), in_tree, "jvp", has_aux, store)
+    res = jvp_flat(flat, p_leaves, [_tangent_in(p, t) for p, t in zip(p_leaves, t_leaves)],
+                   name=f"jvp({_fun_name(fun)})", has_aux=has_aux)
+    out_tree = store[0]
+    primals_out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
+    tangents_out = tree_unflatten(out_tree, [_output(instantiate_zeros(t)) for t in res[1]])
+    if has_aux:
+        return primals_out, tangents_out, tree_unflatten(store[1], [_output(a) for a in res[2]])
+    return primals_out, tangents_out
+
+
+def linearize(fun: Callable, *primals, has_aux: bool = False):
+    """``(fun(*primals), jvp_fun)``; ``jvp_fun(*tangents)`` evaluates the stored linear IR
+    (``fun`` is not traced again)."""
+    p_leaves, in_tree = tree_flatten(primals)
+    for i, p in enumerate(p_leaves):
+        _aval(p, "linearize", f"primal {i}")
+    store: list = []
+    flat = _flat_fun(lambda *a: fun(*a), in_tree, "linearize", has_aux, store)
+    res = linearize_flat(flat, p_leaves, name=f"linearize({_fun_name(fun)})", has_aux=has_aux)
+    out_primals, linear = res[0], res[1]
+    out_tree = store[0]
+
+    def jvp_fun(*tangents):
+        t_leaves = flatten_up_to(in_tree, tangents, "linearize: tangents vs primals")
+        for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+            _check_tangent(p, t, i, "linearize")
+        ins = [instantiate_zeros(_tangent_in(p, t)) for p, t in zip(p_leaves, t_leaves)]
+        outs = eval_jaxpr(linear.jaxpr, linear.consts, *ins)
+        return tree_unflatten(out_tree, [_output(o) for o in outs])
+
+    jvp_fun.linear_jaxpr = linear
+    out = tree_unflatten(out_tree, [_output(p) for p in out_primals])
+    if has_aux:
+        return out, jvp_fun, tree_unflatten(store[1], [_output(a) for a in res[2]])
+    return out, jvp_fun
+
+
+def _cotangents_in(out_tree, out_avals, ct, transform: str) -> list:
+    ct_leaves = flatten_up_to(out_tree, ct, f"{transform}: cotangent vs output")
+    result = []
+    for i, (aval, c) in enumerate(zip(out_avals, ct_leaves)):
+        ca = _aval(c, transform, f"cotangent {i}")
+        if ca.shape != aval.shape:
+            raise FuncadValueError(with_user_line(
+                f"{transform}: output {i} has shape {aval.shape} but its cotangent has shape "
+                f"{ca.shape}"
+            ))
+        result.append(c if isinstance(c, Tracer) else np.asarray(c, dtype=aval.dtype))
+    return result
+
+
+def _pullback(linear, out_tree, in_tree, transform: str):
+    jaxpr = linear.jaxpr
+
+    def pullback(ct):
+        cts = _cotangents_in(out_tree, [v.aval for v in jaxpr.outvars], ct, transform)
+        undefined = [UndefPrimal(v.aval) for v in jaxpr.invars]
+        cts_in = backward_pass(jaxpr, linear.consts, undefined, cts)
+        return tree_unflatten(in_tree, [_output(instantiate_zeros(c)) for c in cts_in])
+
+    return pullback
+
+
+def vjp(fun: Callable, *primals, has_aux: bool = False):
+    """Reverse mode: ``(fun(*primals), vjp_fun)`` where ``vjp_fun(ct)`` returns one
+    cotangent per primal, as a tuple (+ aux)."""
+    p_leaves, in_tree = tree_flatten(primals)
+    for i, p in enumerate(p_leaves):
+        _aval(p, "vjp", f"primal {i}")
+    store: list = []
+    flat = _flat_fun(lambda *a: fun(*a), in_tree, "vjp", has_aux, store)
+    res = linearize_flat(flat, p_leaves, name=f"vjp({_fun_name(fun)})", has_aux=has_aux)
+    out_tree = store[0]
+    out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
+    vjp_fun = _pullback(res[1], out_tree, in_tree, "vjp")
+    if has_aux:
+        return out, vjp_fun, tree_unflatten(store[1], [_output(a) for a in res[2]])
+    return out, vjp_fun
+
+
+def _check_argnums(argnums, nargs: int, transform: str) -> tuple[int, ...]:
+    from funcad.api import normalize_argnums
+
+    return normalize_argnums(argnums, nargs, transform)
+
+
+def _check_grad_input(x, argnum: int, transform: str):
+    for leaf in tree_flatten(x)[0]:
+        aval = _aval(leaf, transform, f"argument {argnum}")
+        if aval.dtype.kind != "f":
+            raise FuncadTypeError(with_user_line(
+                f"{transform} requires real floating-point inputs, but argument {argnum} has "
+                f"dtype {aval.dtype} ({aval.str_short()}); convert it with .astype(float) "
+                "or leave it out of argnums"
+            ))
+
+
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """``(fun(*args), gradient of fun with respect to args[argnums])``; ``fun`` must return a
+    real scalar."""
+    transform = "value_and_grad"
+
+    @functools.wraps(fun)
+    def value_and_grad_fun(*args, **kwargs):
+        nums = _check_argnums(argnums, len(args), transform)
+        for i in nums:
+            _check_grad_input(args[i], i, transform)
+
+        def partial_fun(*diff_args):
+            full = list(args)
+            for i, a in zip(nums, diff_args):
+                full[i] = a
+            return fun(*full, **kwargs)
+
+        res = vjp(partial_fun, *[args[i] for i in nums], has_aux=has_aux)
+        out, pullback = res[0], res[1]
+        aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
+        if aval is None or aval.shape != () or aval.dtype.kind != "f":
+            what = aval.str_short() if aval is not None else type(out).__name__
+            raise FuncadTypeError(with_user_line(
+                f"{transform} of {_fun_name(fun)} requires a real scalar output, got {what}; "
+                "use jacrev/vjp for non-scalar outputs"
+            ))
+        grads = pullback(np.ones((), aval.dtype))
+        grads = grads[0] if isinstance(argnums, int) else tuple(grads)
+        return ((out, res[2]), grads) if has_aux else (out, grads)
+
+    return value_and_grad_fun
+
+
+def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+    """The gradient of a real-scalar-valued ``fun`` with respect to ``args[argnums]``."""
+    vg = value_and_grad(fun, argnums, has_aux)
+
+    @functools.wraps(fun)
+    def grad_fun(*args, **kwargs):
+        (value, g) = vg(*args, **kwargs)
+        return (g, value[1]) if has_aux else g
+
+    return grad_fun
+
+
+def linear_transpose(fun: Callable, *primals) -> Callable:
+    """The transpose of the linear function ``fun`` (``primals`` give shapes and dtypes)."""
+    p_leaves, in_tree = tree_flatten(primals)
+    in_avals = [_aval(p, "linear_transpose", f"primal {i}").strip_weak_type()
+                for i, p in enumerate(p_leaves)]
+    store: list = []
+    flat = _flat_fun(lambda *a: fun(*a), in_tree, "linear_transpose", False, store)
+    linear = stage_linear_flat(flat, in_avals, name=f"linear_transpose({_fun_name(fun)})")
+    for eqn in linear.jaxpr.eqns:
+        if eqn.primitive not in transpose_rules:
+            raise FuncadTypeError(with_user_line(
+                f"linear_transpose: {_fun_name(fun)} is not linear in its inputs: it applies "
+                f"the non-linear primitive `{eqn.primitive}` to them"
+            ))
+    return _pullback(linear, store[0], in_tree, "linear_transpose")
+
+
+def stop_gradient(x):
+    """``x`` with a zero derivative (for every pytree leaf of floating dtype)."""
+    from funcad.ops.elementwise import stop_gradient as stop
+
+    def leaf(v):
+        return stop(v) if is_differentiable_dtype(get_aval(v).dtype) else v
+
+    return tree_map(leaf, x)
+
+
+__all__ = [
+    "grad",
+    "jvp",
+    "linear_transpose",
+    "linearize",
+    "stop_gradient",
+    "value_and_grad",
+    "vjp",
+]

@@ -1,0 +1,107 @@
+"""Reverse mode: transposition of linear IR.
+
+``backward_pass`` walks a linear jaxpr's equations backwards (a flat loop, no recursion),
+accumulating cotangents, keeping symbolic zeros symbolic, and dropping each variable's
+cotangent as soon as its defining equation has been transposed (its last use).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from funcad.core.avals import ShapedArray
+from funcad.core.primitive import Primitive
+from funcad.errors import FuncadTypeError
+from funcad.interpreters.ad_util import Zero, add_tangents
+from funcad.interpreters.jvp import deflinear_jvp
+from funcad.ir.core import Jaxpr, Literal, Var
+
+# primitive -> rule(ct, *operands, **params) -> one cotangent (or None) per operand, where
+# linear operands are passed as ``UndefPrimal``.
+transpose_rules: dict[Primitive, Callable] = {}
+
+
+class UndefPrimal:
+    """A linear input of an equation being transposed: only its type is known."""
+
+    __slots__ = ("aval",)
+
+    def __init__(self, aval: ShapedArray):
+        self.aval = aval
+
+    def __repr__(self):
+        return f"UndefPrimal({self.aval.str_short()})"
+
+
+def is_undefined(x) -> bool:
+    return type(x) is UndefPrimal
+
+
+def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
+    """A primitive jointly linear in its operands: JVP applies it to tangents, and
+    ``transpose_rule(ct, *operands, **params)`` gives the operands' cotangents."""
+    deflinear_jvp(prim)
+    transpose_rules[prim] = transpose_rule
+
+
+def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
+    """Cotangents of ``args`` that are ``UndefPrimal``, given output cotangents.
+
+    Equations none of whose inputs are linear are evaluated forward first (they compute
+    constants of the linear map); every other equation must be linear in its linear inputs.
+    """
+    env: dict = dict(zip(jaxpr.constvars, consts))
+    linear: set[Var] = set()
+    for v, a in zip(jaxpr.invars, args, strict=True):
+        if is_undefined(a):
+            linear.add(v)
+        else:
+            env[v] = a
+
+    def read(x):
+        return x.val if type(x) is Literal else env[x]
+
+    linear_eqns = []
+    for eqn in jaxpr.eqns:
+        if any(type(x) is Var and x in linear for x in eqn.invars):
+            linear.update(eqn.outvars)
+            linear_eqns.append(eqn)
+        else:
+            outs = eqn.primitive.bind(*map(read, eqn.invars), **eqn.params)
+            env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
+
+    ct_env: dict[Var, object] = {}
+
+    def write_ct(v, ct):
+        if type(v) is Var and v in linear and ct is not None and type(ct) is not Zero:
+            ct_env[v] = add_tangents(ct_env.get(v), ct)
+
+    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
+        write_ct(v, ct)
+
+    for eqn in reversed(linear_eqns):
+        cts = [ct_env.pop(v, None) for v in eqn.outvars]
+        if all(ct is None for ct in cts):
+            continue
+        cts = [Zero(v.aval) if ct is None else ct for ct, v in zip(cts, eqn.outvars)]
+        rule = transpose_rules.get(eqn.primitive)
+        if rule is None:
+            raise NotImplementedError(
+                f"reverse-mode differentiation (transpose rule) of primitive `{eqn.primitive}`"
+            )
+        operands = [
+            UndefPrimal(x.aval) if type(x) is Var and x in linear else read(x) for x in eqn.invars
+        ]
+        ct_arg = cts if eqn.primitive.multiple_results else cts[0]
+        cts_in = rule(ct_arg, *operands, **eqn.params)
+        for x, ct in zip(eqn.invars, cts_in):
+            write_ct(x, ct)
+
+    return [ct_env.get(v, Zero(v.aval)) if is_undefined(a) else None
+            for v, a in zip(jaxpr.invars, args)]
+
+
+def nonlinear_error(prim: Primitive, what: str) -> FuncadTypeError:
+    return FuncadTypeError(f"transpose of `{prim}`: {what} is not linear in the transposed input")
+
+
+__all__ = ["UndefPrimal", "backward_pass", "deflinear", "is_undefined", "transpose_rules"]

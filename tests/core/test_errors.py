@@ -1,0 +1,226 @@
+"""Misuse raises funcad error types naming the operation, the types involved and the user's
+source line, never an internal AttributeError/KeyError/AssertionError."""
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+
+import funcad
+import funcad.numpy as fnp
+from funcad.errors import (
+    ConcretizationError,
+    FuncadError,
+    PrimitiveTypeError,
+    TracerArrayConversionError,
+    UnexpectedTracerError,
+)
+from funcad.ops import elementwise as ew
+
+_SOURCE = pathlib.Path(__file__).read_text().splitlines()
+
+
+def where(marker: str) -> str:
+    """``test_errors.py:LINE`` of the line carrying ``marker``, as error messages cite it."""
+    (lineno,) = [i + 1 for i, line in enumerate(_SOURCE) if line.rstrip().endswith(marker)]
+    return f"test_errors.py:{lineno}"
+
+
+# --- concretization -------------------------------------------------------------------------
+
+def uses_bool(x):
+    return bool(x > 0)  # <bool>
+
+
+def uses_int(x):
+    return fnp.ones(3) * int(x)  # <int>
+
+
+def uses_float(x):
+    return float(x)  # <float>
+
+
+def uses_if(x):
+    if x < 1.0:  # <if>
+        return x
+    return -x
+
+
+def uses_while(x):
+    while x > 0:  # <while>
+        x = x - 1
+    return x
+
+
+def uses_and(x, y):
+    return (x > 0) and y  # <and>
+
+
+@pytest.mark.parametrize(
+    ("fun", "operation", "marker"),
+    [
+        (uses_bool, "bool()", "# <bool>"),
+        (uses_int, "int()", "# <int>"),
+        (uses_float, "float()", "# <float>"),
+        (uses_if, "bool()", "# <if>"),
+        (uses_while, "bool()", "# <while>"),
+        (uses_and, "bool()", "# <and>"),
+    ],
+)
+def test_concretization_error(fun, operation, marker):
+    args = (np.float64(2.0),) * fun.__code__.co_argcount
+    with pytest.raises(ConcretizationError) as info:
+        funcad.make_jaxpr(fun)(*args)
+    err = info.value
+    msg = str(err)
+    assert isinstance(err, TypeError) and isinstance(err, FuncadError)
+    assert msg.startswith(operation)
+    assert "static_argnums" in msg and "funcad.lax.cond" in msg
+    assert f"make_jaxpr({fun.__name__})" in msg  # the transform that traced the value
+    assert "f64[]" in msg
+    assert where(marker) in msg, msg
+    assert marker in msg  # the source text of the user's line
+
+
+def test_concretization_error_names_the_argument_it_came_from():
+    def f(x, params):
+        return x if params["scale"] > 1 else -x
+
+    with pytest.raises(ConcretizationError, match=r"from its argument args\[1\]\['scale'\]"):
+        funcad.make_jaxpr(f)(np.ones(2), {"scale": np.float64(2.0)})
+
+
+def test_static_argnums_is_the_way_out():
+    closed = funcad.make_jaxpr(uses_if, static_argnums=0)(0.5)
+    assert not closed.jaxpr.invars
+
+
+def test_literal_values_are_concrete():
+    # A Python scalar written in the function is known while staging, so Python may branch on it.
+    closed = funcad.make_jaxpr(lambda x: x * 2.0 if fnp.asarray(3.0) > 1 else x)(np.ones(2))
+    assert "mul" in str(closed)
+
+
+# --- leaked tracers -------------------------------------------------------------------------
+
+def test_leaked_tracer_used_after_make_jaxpr():
+    leaked = []
+
+    def leaky(x):
+        leaked.append(x)
+        return x
+
+    funcad.make_jaxpr(leaky)(np.ones(3))
+    for use in (lambda t: fnp.sin(t), lambda t: t + 1.0, lambda t: -t):
+        with pytest.raises(UnexpectedTracerError) as info:
+            use(leaked[0])  # <leak>
+        msg = str(info.value)
+        assert "make_jaxpr(leaky)" in msg and "f64[3]" in msg
+        assert where("# <leak>") in msg
+
+
+def test_leaked_tracer_used_inside_a_later_make_jaxpr():
+    leaked = []
+    funcad.make_jaxpr(lambda x: leaked.append(x) or x)(1.0)
+    with pytest.raises(UnexpectedTracerError, match="escaped its transform"):
+        funcad.make_jaxpr(lambda y: y * leaked[0])(1.0)
+
+
+# --- primitive type errors ------------------------------------------------------------------
+
+def _check_primitive_error(err: PrimitiveTypeError, marker: str):
+    msg = str(err)
+    assert isinstance(err, TypeError)
+    assert msg.startswith("add:")
+    assert "f64[3]" in msg and "f64[4]" in msg
+    assert where(marker) in msg, msg
+
+
+def test_primitive_on_incompatible_shapes_eagerly():
+    with pytest.raises(PrimitiveTypeError) as info:
+        ew.add(np.ones(3), np.ones(4))  # <eager-add>
+    _check_primitive_error(info.value, "# <eager-add>")
+
+
+def test_primitive_on_incompatible_shapes_under_make_jaxpr():
+    def f(x, y):
+        return ew.add(x, y)  # <staged-add>
+
+    with pytest.raises(PrimitiveTypeError) as info:
+        funcad.make_jaxpr(f)(np.ones(3), np.ones(4))
+    _check_primitive_error(info.value, "# <staged-add>")
+
+
+def test_primitive_on_mismatched_dtypes_under_make_jaxpr():
+    with pytest.raises(PrimitiveTypeError, match=r"mul:.*f64\[3\], f32\[3\]"):
+        funcad.make_jaxpr(ew.mul)(np.ones(3), np.ones(3, np.float32))
+
+
+def test_primitive_on_wrong_dtype_kind():
+    with pytest.raises(PrimitiveTypeError, match=r"sin: .*int64"):
+        funcad.make_jaxpr(ew.sin)(np.ones(3, np.int64))
+
+
+def test_numpy_level_broadcast_error_names_the_function():
+    with pytest.raises(TypeError) as info:
+        funcad.make_jaxpr(lambda x, y: fnp.add(x, y))(np.ones(3), np.ones(4))
+    assert "(3,)" in str(info.value) and "(4,)" in str(info.value)
+    with pytest.raises(ValueError):  # NumPy's own error type for the same call, eagerly
+        np.add(np.ones(3), np.ones(4))
+
+
+# --- conversion to NumPy --------------------------------------------------------------------
+
+@pytest.mark.parametrize("convert", [np.asarray, np.array, lambda t: np.float64(t)])
+def test_tracer_to_numpy_array_is_refused(convert):
+    def f(x):
+        return convert(x)  # <asarray>
+
+    with pytest.raises((TracerArrayConversionError, ConcretizationError)) as info:
+        funcad.make_jaxpr(f)(np.ones(3) if convert is not np.float64 else np.float64(1))
+    assert isinstance(info.value, TypeError)
+
+
+def test_numpy_asarray_of_tracer_raises_tracer_array_conversion_error():
+    def f(x):
+        return np.asarray(x)  # <asarray-plain>
+
+    with pytest.raises(TracerArrayConversionError) as info:
+        funcad.make_jaxpr(f)(np.ones(3))
+    msg = str(info.value)
+    assert "f64[3]" in msg and "numpy.asarray" in msg
+    assert where("# <asarray-plain>") in msg
+
+
+# --- unsupported NumPy functions ------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda t: np.fft.fft(t), "numpy.fft.fft"),
+        (lambda t: np.histogram(t), "numpy.histogram"),
+        (lambda t: np.frexp(t), "numpy.frexp"),
+        (lambda t: np.add.outer(t, t), "numpy.add.outer"),
+    ],
+    ids=["fft", "histogram", "frexp-ufunc", "ufunc-method"],
+)
+def test_unsupported_numpy_function_names_itself(call, name):
+    with pytest.raises(TypeError) as info:
+        funcad.make_jaxpr(call)(np.ones(4))
+    assert isinstance(info.value, FuncadError)
+    assert name in str(info.value)
+    assert "test_errors.py:" in str(info.value)
+
+
+def test_no_internal_error_types_escape():
+    bad_calls = [
+        lambda: funcad.make_jaxpr(uses_if)(1.0),
+        lambda: funcad.make_jaxpr(lambda x: np.fft.fft(x))(np.ones(2)),
+        lambda: funcad.make_jaxpr(lambda x: ew.add(x, x[:1] if False else np.ones(5)))(np.ones(2)),
+        lambda: funcad.make_jaxpr(lambda x: len(x))(1.0),
+    ]
+    for call in bad_calls:
+        with pytest.raises(FuncadError) as info:
+            call()
+        assert not isinstance(info.value, (AttributeError, KeyError, AssertionError))
