@@ -12,6 +12,7 @@ from funcad.ad import (
     vjp,
 )
 from funcad.api import make_jaxpr
+from funcad.vectorize import vmap
 
 __version__ = "0.1.0"
 
@@ -28,4 +29,5 @@ __all__ = [
     "tree_util",
     "value_and_grad",
     "vjp",
+    "vmap",
 ]

@@ -159,9 +159,9 @@ def _pullback(linear, out_tree, in_tree, transform: str):
 def vjp(fun: Callable, *primals, has_aux: bool = False):
     """Reverse mode: ``(fun(*primals), vjp_fun)`` where ``vjp_fun(ct)`` returns one
     cotangent per primal, as a tuple (+ aux)."""
+    for i, p in enumerate(primals):
+        _check_grad_input(p, i, "vjp")
     p_leaves, in_tree = tree_flatten(primals)
-    for i, p in enumerate(p_leaves):
-        _aval(p, "vjp", f"primal {i}")
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, "vjp", has_aux, store)
     res = linearize_flat(flat, p_leaves, name=f"vjp({_fun_name(fun)})", has_aux=has_aux)
@@ -182,9 +182,9 @@ def _check_argnums(argnums, nargs: int, transform: str) -> tuple[int, ...]:
 def _check_grad_input(x, argnum: int, transform: str):
     for leaf in tree_flatten(x)[0]:
         aval = _aval(leaf, transform, f"argument {argnum}")
-        if aval.dtype.kind != "f":
+        if aval.dtype.kind not in "fc":
             raise FuncadTypeError(with_user_line(
-                f"{transform} requires real floating-point inputs, but argument {argnum} has "
+                f"{transform} requires floating-point inputs, but argument {argnum} has "
                 f"dtype {aval.dtype} ({aval.str_short()}); convert it with .astype(float) "
                 "or leave it out of argnums"
             ))

@@ -10,8 +10,8 @@ import os
 import sys
 import traceback
 
-_PACKAGE_DIRS = tuple(
-    os.path.dirname(os.path.abspath(p))
+_PACKAGE_DIRS = tuple(  # with a trailing separator: `funcad_demo.py` is a user's file
+    os.path.dirname(os.path.abspath(p)) + os.sep
     for p in (__file__, os.path.join(os.path.dirname(__file__), "..", "funcad_xla", "x"))
 )
 

@@ -6,7 +6,6 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,7 +26,7 @@ def _quick_start_lines() -> list[str]:
     section = _quick_start_section()
     blocks = re.findall(r"^```(\w*)\s*\n(.*?)^```\s*$", section, re.M | re.S)
     sh_blocks = [body for lang, body in blocks if lang == "sh"]
-    assert len(sh_blocks) == 1, f"Quick start must hold exactly one ```sh block, has {len(sh_blocks)}"
+    assert len(sh_blocks) == 1, f"Quick start needs exactly one ```sh block, has {len(sh_blocks)}"
     assert len(blocks) == 1, "Quick start must hold no fenced block besides the sh one"
     return [ln.strip() for ln in sh_blocks[0].splitlines() if ln.strip()]
 
@@ -61,6 +60,7 @@ def test_ci_installs_and_runs_the_demo_as_the_readme_does():
 
 
 def test_pyproject_packaging():
+    tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     project = meta["project"]
     assert project["dependencies"] == ["numpy>=2.0"]

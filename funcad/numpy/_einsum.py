@@ -64,9 +64,10 @@ def parse(subscripts: str, ndims) -> tuple[list[list[str]], list[str]]:
     output = head + (ell + tail if tail is not None else [])
     used = {lab for labs in inputs for lab in labs}
     for lab in output:
-        if output.count(lab) > 1 or lab not in used:
-            what = "repeated in" if output.count(lab) > 1 else "not in any input of"
-            raise _error(subscripts, f"output label '{lab}' is {what} the inputs")
+        if output.count(lab) > 1:
+            raise _error(subscripts, f"output label '{lab}' is repeated")
+        if lab not in used:
+            raise _error(subscripts, f"output label '{lab}' is in no input")
     return inputs, output
 
 

@@ -25,6 +25,7 @@ from funcad.numpy._indexing_rules import (
     concrete_index,
     index_error,
     parse_index,
+    uniform_starts,
 )
 from funcad.ops import elementwise as ew
 from funcad.ops import indexing as ix
@@ -81,7 +82,7 @@ def _basic_getitem(x, plan: IndexPlan):
         shape = aval(y).shape
         starts = [0 if type(e) is not Int or _static(e.value) else e.value for e in plan.consuming]
         sizes = [1 if type(e) is Int else n for e, n in zip(plan.consuming, shape)]
-        y = st.dynamic_slice(y, starts, sizes)
+        y = st.dynamic_slice(y, uniform_starts(starts), sizes)
     return st.reshape(y, basic_shape(plan))
 
 
@@ -111,11 +112,17 @@ def _stacked_indices(values, sizes):
     return st.concatenate(cols, len(batch))
 
 
+def _int_axes(plan: IndexPlan) -> list[int]:
+    """The axes of static integers (sliced to size 1, then squeezed) in advanced indexing."""
+    return [a for a, e in enumerate(plan.consuming) if type(e) is Int]
+
+
 def _gather_plan(y, plan: IndexPlan):
     """``(perm, indices, layout)``: gather from ``transpose(y, perm)`` with ``indices``,
-    then arrange the ``(*B, *rest)`` result by ``layout``."""
+    then arrange the ``(*B, *rest)`` result by ``layout``. ``y`` has no integer axes."""
     axes = list(range(aval(y).ndim))
-    adv = [a for a, e in zip(axes, plan.consuming) if type(e) is Array]
+    kept = [e for e in plan.consuming if type(e) is not Int]
+    adv = [a for a, e in zip(axes, kept) if type(e) is Array]
     perm = adv + [a for a in axes if a not in adv]
     values = [e.value for e in plan.consuming if type(e) is Array]
     sizes = [aval(y).shape[a] for a in adv]
@@ -136,7 +143,7 @@ def _layout_perm(layout: list, batch_ndim: int) -> list[int]:
 
 
 def _advanced_getitem(x, plan: IndexPlan):
-    y = _static_box(x, plan)
+    y = st.squeeze(_static_box(x, plan), _int_axes(plan))
     perm, indices, layout = _gather_plan(y, plan)
     g = ix.gather(st.transpose(y, perm), indices)
     batch_ndim = aval(indices).ndim - 1
@@ -212,10 +219,18 @@ def update(x, idx, values, op: str):
     x = _arr(x, f"at[].{op}")
     plan = parse_index(aval(x).shape, idx)
     target = _indexed_shape(plan)
-    v = _fit_updates(cast(_arr(values, f"at[].{op}"), aval(x).dtype), target, op)
+    v = _fit_updates(_cast_values(values, aval(x).dtype, op), target, op)
     xe = st.expand_dims(x, plan.bool_axes)
     out = _advanced_update(xe, plan, v, op) if plan.advanced else _basic_update(xe, plan, v, op)
     return st.squeeze(out, plan.bool_axes)
+
+
+def _cast_values(values, dtype: np.dtype, op: str):
+    """``values`` in ``x``'s dtype, as NumPy's ``x[idx] = values`` casts them."""
+    v = operand(values, f"at[].{op}")
+    if dtypes.is_python_scalar(v):
+        return np.asarray(v, dtype)
+    return cast(v, dtype)
 
 
 def _fit_updates(v, target: tuple[int, ...], op: str):
@@ -279,7 +294,7 @@ def _write_box(x, starts, strides, box, op: str):
         if static:
             cur = st.slice(x, starts, [s + k for s, k in zip(starts, spans)])
         else:
-            cur = st.dynamic_slice(x, starts, spans)
+            cur = st.dynamic_slice(x, uniform_starts(starts), spans)
         fill = {"add": 0, "multiply": 1}.get(op, 0)
         spread = st.pad(box, fill, config) if strided else box
         new = spread if op == "set" else _combine(op, cur, spread)
@@ -288,12 +303,12 @@ def _write_box(x, starts, strides, box, op: str):
             new = ew.select_n(mask, cur, new)
     if whole:
         return new
-    return st.dynamic_update_slice(x, new, starts)
+    return st.dynamic_update_slice(x, new, uniform_starts(starts))
 
 
 def _advanced_update(x, plan: IndexPlan, v, op: str):
     """Scatter into the box the static slices select, then write the box back."""
-    y = _static_box(x, plan)
+    y = st.squeeze(_static_box(x, plan), _int_axes(plan))
     perm, indices, layout = _gather_plan(y, plan)
     batch_ndim = aval(indices).ndim - 1
     placed = [d for (kind, *_), d in zip(layout, aval(v).shape) if kind != "new"]
@@ -301,7 +316,7 @@ def _advanced_update(x, plan: IndexPlan, v, op: str):
     v = st.transpose(v, _inverse(_layout_perm(layout, batch_ndim)))
     yt = _scatter(st.transpose(y, perm), indices, v, op)
     y = st.transpose(yt, _inverse(perm))
-    return _write_back(x, plan, y)
+    return _write_back(x, plan, st.expand_dims(y, _int_axes(plan)))
 
 
 def _inverse(perm) -> list[int]:
@@ -359,7 +374,7 @@ def _write_back(x, plan: IndexPlan, y):
             if e.step < 0 and e.size > 1:
                 flips.append(axis)
         else:
-            starts.append(0)
+            starts.append(e.value if type(e) is Int else 0)
             strides.append(1)
     if 0 in aval(y).shape:
         return x

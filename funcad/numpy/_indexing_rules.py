@@ -157,7 +157,9 @@ def _check_bounds(arr: np.ndarray, n: int, axis: int) -> np.ndarray:
     if arr.size:
         bad = arr[(arr < -n) | (arr >= n)]
         if bad.size:
-            raise index_error(f"index {int(bad.flat[0])} is out of bounds for axis {axis} with size {n}")
+            raise index_error(
+                f"index {int(bad.flat[0])} is out of bounds for axis {axis} with size {n}"
+            )
     return np.where(arr < 0, arr + n, arr).astype(np.intp)
 
 
@@ -172,6 +174,19 @@ def normalize_traced(i, n: int):
     zero = st.broadcast_in_dim(np.asarray(0, dt), shape, ())
     size = st.broadcast_in_dim(np.asarray(n, dt), shape, ())
     return ew.select_n(ew.lt(i, zero), i, ew.add(i, size))
+
+
+def uniform_starts(starts) -> list:
+    """Start indices of ``dynamic_slice``/``dynamic_update_slice`` in one integer dtype
+    (that of the traced ones), so that backends see uniform index operands."""
+    traced = [s for s in starts if isinstance(s, Tracer)]
+    if not traced:
+        return [np.asarray(s, np.intp) for s in starts]
+    kinds = {aval(s).dtype for s in traced}
+    dt = kinds.pop() if len(kinds) == 1 else np.dtype(np.int64)
+    if any(not isinstance(s, Tracer) and s > np.iinfo(dt).max for s in starts):
+        dt = np.dtype(np.int64)
+    return [cast(s, dt) if isinstance(s, Tracer) else np.asarray(s, dt) for s in starts]
 
 
 def _normalize_index(idx) -> tuple:
@@ -230,8 +245,13 @@ def parse_index(shape: tuple[int, ...], idx) -> IndexPlan:
             axis += value.ndim
     entries.extend(Slice(0, shape[a], 1) for a in range(axis, len(shape)))
     plan = IndexPlan(entries, tuple(shape), tuple(bool_axes))
-    if plan.advanced:  # next to integer arrays, integers are advanced indices too
-        plan.entries = [Array(_int_as_array(e.value)) if type(e) is Int else e for e in entries]
+    if plan.advanced:
+        # Next to integer arrays, integers are advanced indices too (for the placement
+        # rule); static ones are still sliced away, traced ones join the gather.
+        plan.entries = [
+            Array(e.value) if type(e) is Int and isinstance(e.value, Tracer) else e
+            for e in entries
+        ]
     return plan
 
 
@@ -241,10 +261,6 @@ def _int_entry(value, n: int, axis: int):
     if not -n <= value < n:
         raise index_error(f"index {value} is out of bounds for axis {axis} with size {n}")
     return value % n
-
-
-def _int_as_array(value):
-    return value if isinstance(value, Tracer) else np.asarray(value, np.intp)
 
 
 def _array_entry(value, n: int, axis: int):
@@ -270,7 +286,7 @@ def advanced_layout(plan: IndexPlan, batch_ndim: int) -> list:
     NumPy's rule: the index dimensions replace the advanced indices if those are adjacent
     in the index; otherwise they go first.
     """
-    pos = [i for i, e in enumerate(plan.entries) if type(e) is Array]
+    pos = [i for i, e in enumerate(plan.entries) if type(e) in (Array, Int)]
     adjacent = pos == list(range(pos[0], pos[0] + len(pos)))
     batch = [("batch", j) for j in range(batch_ndim)]
     layout: list = [] if adjacent else list(batch)
@@ -300,5 +316,5 @@ def broadcast_index_shape(values) -> tuple[int, ...]:
 __all__ = [
     "Array", "EllipsisMark", "IndexPlan", "Int", "NewAxis", "Slice", "advanced_layout",
     "broadcast_index_shape", "concrete_index", "index_error", "normalize_traced",
-    "parse_index",
+    "parse_index", "uniform_starts",
 ]

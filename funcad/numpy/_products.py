@@ -163,7 +163,8 @@ def trace(a, offset=0, axis1=0, axis2=1, dtype=None, out=None):
         raise FuncadValueError(with_user_line(
             f"funcad.numpy.trace: needs an array of at least two dimensions, got shape {shape}"
         ))
-    ax1, ax2 = normalize_axis(axis1, len(shape), "trace"), normalize_axis(axis2, len(shape), "trace")
+    ax1 = normalize_axis(axis1, len(shape), "trace")
+    ax2 = normalize_axis(axis2, len(shape), "trace")
     if ax1 == ax2:
         raise FuncadValueError(with_user_line("funcad.numpy.trace: axis1 and axis2 are the same"))
     x = cast(x, result_dtype("trace", x, dtype))

@@ -4,6 +4,7 @@ data-dependent ones: ``take``, ``repeat`` with per-element counts)."""
 from __future__ import annotations
 
 import builtins
+import itertools
 import math
 
 import numpy as np
@@ -69,7 +70,9 @@ def _resolve_shape(newshape: tuple[int, ...], size: int, fname: str) -> tuple[in
 def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     """``numpy.reshape`` (row-major only); one dimension may be ``-1``."""
     if order != "C":
-        raise NotImplementedError(f"funcad.numpy.reshape: only order='C' is supported, got {order!r}")
+        raise NotImplementedError(
+            f"funcad.numpy.reshape: only order='C' is supported, got {order!r}"
+        )
     shape = newshape if shape is None else shape
     if shape is None:
         raise _error("reshape", "a target shape is required")
@@ -317,13 +320,15 @@ def _split(ary, indices_or_sections, axis, fname: str, *, equal: bool) -> list:
         if sections <= 0:
             raise _error(fname, "number of sections must be larger than 0")
         if equal and n % sections:
-            raise _error(fname, f"array split does not result in an equal division ({n} into {sections})")
+            raise _error(
+                fname, f"array split does not result in an equal division ({n} into {sections})"
+            )
         each, extra = divmod(n, sections)
         sizes = [each + 1] * extra + [each] * (sections - extra)
         bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
     else:
         bounds = [0, *(int(i) for i in _static_ints(spec, fname, "indices")), n]
-    return [slice_axis(x, axis, lo, hi) for lo, hi in zip(bounds[:-1], bounds[1:])]
+    return [slice_axis(x, axis, lo, hi) for lo, hi in itertools.pairwise(bounds)]
 
 
 # --- repeating, flipping, rolling ---------------------------------------------------------
@@ -354,7 +359,7 @@ def repeat(a, repeats, axis=None):
     axis = normalize_axis(axis, aval(x).ndim, "repeat")
     counts = np.asarray(concrete_value(repeats, "repeat(repeats)"))
     if counts.dtype.kind not in "biu":
-        raise FuncadValueError(with_user_line(f"repeat: repeats must be integers, got {counts.dtype}"))
+        raise _error("repeat", f"repeats must be integers, got {counts.dtype}")
     if (counts < 0).any():
         raise _error("repeat", "repeats may not contain negative values")
     shape = aval(x).shape
@@ -365,7 +370,9 @@ def repeat(a, repeats, axis=None):
         out = st.broadcast_in_dim(x, wide, dims)
         return st.reshape(out, shape[:axis] + (shape[axis] * r,) + shape[axis + 1:])
     if counts.ndim != 1 or counts.shape[0] != shape[axis]:
-        raise _error("repeat", f"repeats of shape {counts.shape} do not match axis {axis} of {shape}")
+        raise _error(
+            "repeat", f"repeats of shape {counts.shape} do not match axis {axis} of {shape}"
+        )
     from funcad.numpy._indexing import take_static
 
     return take_static(x, np.repeat(np.arange(shape[axis]), counts), axis)
@@ -420,11 +427,13 @@ def roll(a, shift, axis=None):
 
 def _roll_traced(x, shift, axes):
     from funcad.numpy._indexing import getitem
+    from funcad.numpy._indexing_rules import uniform_starts
     from funcad.numpy._ufuncs import negative, remainder
 
-    if aval(shift).dtype.kind not in "iu" or aval(shift).ndim > 1:
-        raise _error("roll", f"shift must be an integer scalar or vector, got {aval(shift).str_short()}")
-    shifts = [shift] * len(axes) if aval(shift).ndim == 0 else [getitem(shift, i) for i in range(aval(shift).shape[0])]
+    sa = aval(shift)
+    if sa.dtype.kind not in "iu" or sa.ndim > 1:
+        raise _error("roll", f"shift must be an integer scalar or vector, got {sa.str_short()}")
+    shifts = [shift] * len(axes) if sa.ndim == 0 else [getitem(shift, i) for i in range(sa.size)]
     if len(shifts) != len(axes):
         raise _error("roll", f"{len(shifts)} shifts for {len(axes)} axes")
     for s, ax in zip(shifts, axes):
@@ -434,7 +443,7 @@ def _roll_traced(x, shift, axes):
         doubled = st.concatenate([x, x], ax)
         starts = [0] * len(shape)
         starts[ax] = remainder(negative(s), shape[ax])
-        x = st.dynamic_slice(doubled, starts, shape)
+        x = st.dynamic_slice(doubled, uniform_starts(starts), shape)
     return x
 
 

@@ -1,1 +1,239 @@
-"""(being written)"""
+"""``funcad.numpy.linalg``: norms, solves, inverses and determinants.
+
+Solves, inverses and determinants are built from the ``lu`` and ``triangular_solve``
+primitives (the row permutation applied as a one-hot matrix product), never from
+``numpy.linalg``, so that their derivatives follow from those primitives' rules. A singular
+matrix gives inf/NaN (as in JAX) rather than NumPy's ``LinAlgError``.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from funcad.core import dtypes
+from funcad.errors import FuncadValueError, with_user_line
+from funcad.numpy._core import aval, broadcast_shapes, broadcast_to, cast, normalize_axes
+from funcad.numpy._reductions import array_operand, diagonal_mask, full, keep_dims, masked
+from funcad.ops import elementwise as ew
+from funcad.ops import linalg as la
+from funcad.ops import reductions as red
+from funcad.ops import structural as st
+
+
+def _inexact(a, fname: str):
+    """``a`` as an array of its inexact dtype (integers and bools become float64)."""
+    x = array_operand(a, f"linalg.{fname}")
+    return cast(x, dtypes.to_inexact(aval(x).dtype))
+
+
+def _square(x, fname: str) -> int:
+    shape = aval(x).shape
+    if len(shape) < 2:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.{fname}: {len(shape)}-dimensional array given; the array "
+            "must be at least two-dimensional"
+        ))
+    if shape[-1] != shape[-2]:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.{fname}: last 2 dimensions of the array must be square, "
+            f"got shape {shape}"
+        ))
+    return shape[-1]
+
+
+def _diagonal(x):
+    """The diagonals of the last two (square) axes, as a masked sum."""
+    nd = aval(x).ndim
+    return red.reduce_sum(masked(x, diagonal_mask(aval(x).shape, nd - 2, nd - 1)), (nd - 1,))
+
+
+def _permutation_matrix(perm, dtype):
+    """``P`` with ``P[..., i, j] = (perm[..., i] == j)``, so ``P @ b == b[..., perm, :]``."""
+    shape = aval(perm).shape
+    full_shape = (*shape, shape[-1])
+    rows = st.broadcast_in_dim(perm, full_shape, tuple(range(len(shape))))
+    cols = st.broadcasted_iota(np.int32, full_shape, len(shape))
+    return cast(ew.eq(rows, cols), dtype)
+
+
+def _batched_matmul(a, b):
+    nd = aval(a).ndim
+    batch = tuple(range(nd - 2))
+    return la.dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
+
+
+def _lu_solve(lu, perm, b):
+    """Solve ``A x = b`` from ``A``'s LU factors; ``b`` is ``[..., m, k]``, batch as ``lu``."""
+    pb = _batched_matmul(_permutation_matrix(perm, aval(b).dtype), b)
+    y = la.triangular_solve(lu, pb, left_side=True, lower=True, unit_diagonal=True)
+    return la.triangular_solve(lu, y, left_side=True, lower=False)
+
+
+def solve(a, b):
+    """Solve ``a @ x = b``. ``b`` is a vector only when ``b.ndim == 1`` (NumPy 2's rule);
+    otherwise ``[..., m, k]``. Batch axes broadcast."""
+    a, b = _inexact(a, "solve"), _inexact(b, "solve")
+    dt = np.result_type(aval(a).dtype, aval(b).dtype)
+    a, b = cast(a, dt), cast(b, dt)
+    m = _square(a, "solve")
+    sb = aval(b).shape
+    vector = len(sb) == 1
+    if vector:
+        b = st.reshape(b, (*sb, 1))
+    if aval(b).ndim < 2 or aval(b).shape[-2] != m:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.solve: b of shape {sb} does not match a of shape "
+            f"{aval(a).shape} (needs {m} rows)"
+        ))
+    batch = broadcast_shapes("linalg.solve", aval(a).shape[:-2], aval(b).shape[:-2])
+    lu, _, perm = la.lu(a)
+    lu = broadcast_to(lu, (*batch, m, m))
+    perm = broadcast_to(perm, (*batch, m))
+    x = _lu_solve(lu, perm, broadcast_to(b, (*batch, *aval(b).shape[-2:])))
+    return st.squeeze(x, [len(batch) + 1]) if vector else x
+
+
+def inv(a):
+    """The inverse of each square matrix in ``a``."""
+    a = _inexact(a, "inv")
+    _square(a, "inv")
+    lu, _, perm = la.lu(a)
+    # P @ I == P: the permuted identity is the right-hand side.
+    return _lu_solve(lu, perm, _permutation_matrix(perm, aval(a).dtype))
+
+
+def _lu_diagonal_and_parity(a, fname: str):
+    """``diag(U)`` of ``a``'s LU factors and whether the row permutation is odd."""
+    _square(a, fname)
+    lu, pivots, _ = la.lu(a)
+    shape = aval(pivots).shape
+    moved = ew.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
+    swaps = red.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
+    odd = ew.ne(ew.rem(swaps, full(2, np.int32, aval(swaps).shape)),
+                full(0, np.int32, aval(swaps).shape))
+    return _diagonal(lu), odd
+
+
+def _parity_sign(odd, dtype):
+    one = full(1, dtype, aval(odd).shape)
+    return ew.select_n(odd, one, ew.neg(one))
+
+
+def det(a):
+    """The determinant of each square matrix in ``a``: the product of ``U``'s diagonal,
+    negated for an odd row permutation."""
+    a = _inexact(a, "det")
+    d, odd = _lu_diagonal_and_parity(a, "det")
+    return ew.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(d, (aval(d).ndim - 1,)))
+
+
+class SlogdetResult(NamedTuple):
+    sign: object
+    logabsdet: object
+
+
+def slogdet(a):
+    """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
+    matrix gives ``(0, -inf)``."""
+    a = _inexact(a, "slogdet")
+    d, odd = _lu_diagonal_and_parity(a, "slogdet")
+    last = (aval(d).ndim - 1,)
+    sign = ew.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ew.sign(d), last))
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for a singular matrix
+        logabs = red.reduce_sum(ew.log(ew.abs(d)), last)
+    return SlogdetResult(sign, logabs)
+
+
+def cholesky(a, /, *, upper=False):
+    """The lower (or, with ``upper``, upper) Cholesky factor of each Hermitian
+    positive-definite matrix; a matrix that is not positive definite gives NaNs."""
+    a = _inexact(a, "cholesky")
+    _square(a, "cholesky")
+    if upper and aval(a).dtype.kind == "c":
+        raise NotImplementedError("funcad.numpy.linalg.cholesky(upper=True) of complex input")
+    factor = la.cholesky(a)
+    if not upper:
+        return factor
+    nd = aval(factor).ndim
+    return st.transpose(factor, (*range(nd - 2), nd - 1, nd - 2))
+
+
+# --- norms -------------------------------------------------------------------------------------
+
+def _abs(x):
+    return ew.abs(x) if aval(x).dtype.kind in "fc" else x
+
+
+def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
+    dt = aval(x).dtype
+    real = np.finfo(dt).dtype  # the real dtype of a complex one
+    if ord is None or ord == 2:
+        ax = _abs(x) if dt.kind == "c" else x
+        return ew.sqrt(red.reduce_sum(ew.mul(ax, ax), axes))
+    if ord == np.inf:
+        return red.reduce_max(_abs(x), axes)
+    if ord == -np.inf:
+        return red.reduce_min(_abs(x), axes)
+    if ord == 0:
+        zero = full(0, dt, aval(x).shape)
+        return red.reduce_sum(cast(ew.ne(x, zero), real), axes)
+    if ord == 1:
+        return red.reduce_sum(_abs(x), axes)
+    p = full(float(ord), real, aval(x).shape)
+    total = red.reduce_sum(ew.pow(_abs(x), p), axes)
+    return ew.pow(total, full(1.0 / float(ord), real, aval(total).shape))
+
+
+def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002 - NumPy name
+    if ord in (None, "fro", "f"):
+        ax = _abs(x)
+        return ew.sqrt(red.reduce_sum(ew.mul(ax, ax), (row, col)))
+    if ord == "nuc" or ord in (2, -2):
+        raise NotImplementedError(
+            f"funcad.numpy.linalg.norm: ord={ord!r} for matrices needs singular values (no SVD yet)"
+        )
+    if ord in (1, -1):
+        sums, over = red.reduce_sum(_abs(x), (row,)), col - (col > row)
+    elif ord in (np.inf, -np.inf):
+        sums, over = red.reduce_sum(_abs(x), (col,)), row - (row > col)
+    else:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.norm: invalid norm order {ord!r} for matrices"
+        ))
+    return (red.reduce_max if ord in (1, np.inf) else red.reduce_min)(sums, (over,))
+
+
+def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy name
+    """Vector norms (``ord`` None/2, 1, inf, -inf, 0, any p) over one axis and matrix norms
+    ('fro', 1, -1, inf, -inf) over two, as ``numpy.linalg.norm``."""
+    x = _inexact(x, "norm")
+    nd = aval(x).ndim
+    if axis is None:
+        if ord is not None and nd not in (1, 2):
+            raise FuncadValueError(with_user_line(
+                f"funcad.numpy.linalg.norm: improper number of dimensions ({nd}) to norm"
+            ))
+        if ord is None:  # the 2-norm of the flattened array
+            return keep_dims(_vector_norm(x, None, tuple(range(nd))), aval(x).shape,
+                             tuple(range(nd)), keepdims)
+    axes = tuple(range(nd)) if axis is None else axis
+    axes = (axes,) if isinstance(axes, (int, np.integer)) else tuple(axes)
+    if len(axes) not in (1, 2):
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.norm: axis={axis!r} must name one or two axes"
+        ))
+    norm_axes = normalize_axes(axes, nd, "linalg.norm")
+    if len(axes) == 1:
+        if isinstance(ord, str):
+            raise FuncadValueError(with_user_line(
+                f"funcad.numpy.linalg.norm: invalid norm order {ord!r} for vectors"
+            ))
+        r = _vector_norm(x, ord, norm_axes)
+    else:
+        row, col = (a % nd for a in axes)
+        r = _matrix_norm(x, ord, row, col)
+    return keep_dims(r, aval(x).shape, norm_axes, keepdims)
+
+
+__all__ = ["SlogdetResult", "cholesky", "det", "inv", "norm", "slogdet", "solve"]

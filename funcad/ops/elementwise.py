@@ -13,6 +13,7 @@ from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import get_aval
 from funcad.interpreters.ad_util import Zero, instantiate_zeros
+from funcad.interpreters.batching import defbroadcasting, defvectorized
 from funcad.interpreters.jvp import defbilinear_jvp, defjvp, defjvp2, defjvp_zero, jvp_rules
 from funcad.interpreters.transpose import deflinear, is_undefined, transpose_rules
 from funcad.ops._definers import (
@@ -66,6 +67,7 @@ def neg(x):
 
 
 neg_p = standard_unop("neg", np.negative, NUMERIC)
+defvectorized(neg_p)
 deflinear(neg_p, lambda ct, x: [neg(ct)])
 
 
@@ -74,6 +76,7 @@ def sign(x):
 
 
 sign_p = standard_unop("sign", np.sign, NUMERIC)
+defvectorized(sign_p)
 defjvp_zero(sign_p)
 
 
@@ -82,6 +85,7 @@ def floor(x):
 
 
 floor_p = standard_unop("floor", np.floor, FLOAT)
+defvectorized(floor_p)
 defjvp_zero(floor_p)
 
 
@@ -90,6 +94,7 @@ def ceil(x):
 
 
 ceil_p = standard_unop("ceil", np.ceil, FLOAT)
+defvectorized(ceil_p)
 defjvp_zero(ceil_p)
 
 
@@ -114,6 +119,7 @@ def _round_abstract_eval(x, *, rounding_method):
 
 
 round_p = new_primitive("round", _round_impl, _round_abstract_eval)
+defvectorized(round_p)
 defjvp_zero(round_p)
 
 
@@ -129,6 +135,7 @@ def _abs_abstract_eval(x):
 
 
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
+defvectorized(abs_p)
 # Real: d|x| = sign(x) dx, so the derivative at 0 is 0 (as JAX's).
 defjvp(abs_p, lambda t, x: mul(t, sign(x)))
 
@@ -138,6 +145,7 @@ def exp(x):
 
 
 exp_p = standard_unop("exp", np.exp)
+defvectorized(exp_p)
 defjvp2(exp_p, lambda t, ans, x: mul(t, ans))
 
 
@@ -146,6 +154,7 @@ def exp2(x):
 
 
 exp2_p = standard_unop("exp2", np.exp2)
+defvectorized(exp2_p)
 defjvp2(exp2_p, lambda t, ans, x: mul(t, mul(ans, _const(x, np.log(2.0)))))
 
 
@@ -154,6 +163,7 @@ def log(x):
 
 
 log_p = standard_unop("log", np.log)
+defvectorized(log_p)
 defjvp(log_p, lambda t, x: div(t, x))
 
 
@@ -162,6 +172,7 @@ def log1p(x):
 
 
 log1p_p = standard_unop("log1p", np.log1p)
+defvectorized(log1p_p)
 defjvp(log1p_p, lambda t, x: div(t, add(x, _const(x, 1))))
 
 
@@ -170,6 +181,7 @@ def expm1(x):
 
 
 expm1_p = standard_unop("expm1", np.expm1)
+defvectorized(expm1_p)
 defjvp2(expm1_p, lambda t, ans, x: mul(t, add(ans, _const(x, 1))))
 
 
@@ -178,6 +190,7 @@ def sqrt(x):
 
 
 sqrt_p = standard_unop("sqrt", np.sqrt)
+defvectorized(sqrt_p)
 # d sqrt(x) = dx / (2 sqrt(x)): infinite at 0, as JAX's.
 defjvp2(sqrt_p, lambda t, ans, x: div(t, mul(_const(x, 2), ans)))
 
@@ -187,6 +200,7 @@ def rsqrt(x):
 
 
 rsqrt_p = standard_unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)))
+defvectorized(rsqrt_p)
 defjvp2(rsqrt_p, lambda t, ans, x: mul(t, mul(_const(x, -0.5), div(ans, x))))
 
 
@@ -195,6 +209,7 @@ def cbrt(x):
 
 
 cbrt_p = standard_unop("cbrt", np.cbrt, FLOAT)
+defvectorized(cbrt_p)
 defjvp2(cbrt_p, lambda t, ans, x: mul(t, div(_const(x, 1 / 3), square(ans))))
 
 
@@ -203,6 +218,7 @@ def sin(x):
 
 
 sin_p = standard_unop("sin", np.sin)
+defvectorized(sin_p)
 defjvp(sin_p, lambda t, x: mul(t, cos(x)))
 
 
@@ -211,6 +227,7 @@ def cos(x):
 
 
 cos_p = standard_unop("cos", np.cos)
+defvectorized(cos_p)
 defjvp(cos_p, lambda t, x: neg(mul(t, sin(x))))
 
 
@@ -219,6 +236,7 @@ def tan(x):
 
 
 tan_p = standard_unop("tan", np.tan)
+defvectorized(tan_p)
 defjvp2(tan_p, lambda t, ans, x: mul(t, add(_const(x, 1), square(ans))))
 
 
@@ -227,6 +245,7 @@ def asin(x):
 
 
 asin_p = standard_unop("asin", np.arcsin)
+defvectorized(asin_p)
 defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(_const(x, 1), square(x)))))
 
 
@@ -235,6 +254,7 @@ def acos(x):
 
 
 acos_p = standard_unop("acos", np.arccos)
+defvectorized(acos_p)
 defjvp(acos_p, lambda t, x: neg(mul(t, rsqrt(sub(_const(x, 1), square(x))))))
 
 
@@ -243,6 +263,7 @@ def atan(x):
 
 
 atan_p = standard_unop("atan", np.arctan)
+defvectorized(atan_p)
 defjvp(atan_p, lambda t, x: div(t, add(_const(x, 1), square(x))))
 
 
@@ -251,6 +272,7 @@ def sinh(x):
 
 
 sinh_p = standard_unop("sinh", np.sinh)
+defvectorized(sinh_p)
 defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
 
 
@@ -259,6 +281,7 @@ def cosh(x):
 
 
 cosh_p = standard_unop("cosh", np.cosh)
+defvectorized(cosh_p)
 defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
 
 
@@ -267,6 +290,7 @@ def tanh(x):
 
 
 tanh_p = standard_unop("tanh", np.tanh)
+defvectorized(tanh_p)
 defjvp2(tanh_p, lambda t, ans, x: mul(t, sub(_const(x, 1), square(ans))))
 
 
@@ -275,6 +299,7 @@ def asinh(x):
 
 
 asinh_p = standard_unop("asinh", np.arcsinh)
+defvectorized(asinh_p)
 defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(square(x), _const(x, 1)))))
 
 
@@ -283,6 +308,7 @@ def acosh(x):
 
 
 acosh_p = standard_unop("acosh", np.arccosh)
+defvectorized(acosh_p)
 defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, _const(x, 1)), add(x, _const(x, 1))))))
 
 
@@ -291,6 +317,7 @@ def atanh(x):
 
 
 atanh_p = standard_unop("atanh", np.arctanh)
+defvectorized(atanh_p)
 defjvp(atanh_p, lambda t, x: div(t, sub(_const(x, 1), square(x))))
 
 
@@ -305,6 +332,7 @@ def _logistic_impl(x):
 
 
 logistic_p = standard_unop("logistic", _logistic_impl, FLOAT)
+defvectorized(logistic_p)
 defjvp2(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(_const(x, 1), ans))))
 
 
@@ -321,6 +349,7 @@ def _erf_impl(x):
 
 
 erf_p = standard_unop("erf", _erf_impl, FLOAT)
+defvectorized(erf_p)
 defjvp(erf_p, lambda t, x: mul(t, mul(_const(x, 2 / np.sqrt(np.pi)), exp(neg(square(x))))))
 
 
@@ -329,6 +358,7 @@ def square(x):
 
 
 square_p = standard_unop("square", np.square, NUMERIC)
+defvectorized(square_p)
 defjvp(square_p, lambda t, x: mul(t, mul(_const(x, 2), x)))
 
 
@@ -350,6 +380,7 @@ def _integer_pow_abstract_eval(x, *, y):
 
 
 integer_pow_p = new_primitive("integer_pow", _integer_pow_impl, _integer_pow_abstract_eval)
+defvectorized(integer_pow_p)
 
 
 def _integer_pow_jvp(t, x, *, y):
@@ -367,6 +398,7 @@ def is_finite(x):
 
 
 is_finite_p = standard_unop("is_finite", np.isfinite, FLOAT, result_dtype=dtypes.bool_)
+defvectorized(is_finite_p)
 defjvp_zero(is_finite_p)
 
 
@@ -377,6 +409,7 @@ def add(x, y):
 
 
 add_p = standard_binop("add", np.add)
+defbroadcasting(add_p)
 deflinear(add_p, lambda ct, x, y: [ct, ct])
 
 
@@ -385,6 +418,7 @@ def sub(x, y):
 
 
 sub_p = standard_binop("sub", np.subtract)
+defbroadcasting(sub_p)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 
 
@@ -393,6 +427,7 @@ def mul(x, y):
 
 
 mul_p = standard_binop("mul", np.multiply)
+defbroadcasting(mul_p)
 defbilinear_jvp(mul_p)
 
 
@@ -420,6 +455,7 @@ def _div_impl(x, y):
 
 
 div_p = standard_binop("div", _div_impl)
+defbroadcasting(div_p)
 defjvp(
     div_p,
     lambda tx, x, y: div(tx, y),
@@ -449,6 +485,7 @@ def _rem_impl(x, y):
 
 
 rem_p = standard_binop("rem", _rem_impl, REAL_NUMERIC)
+defbroadcasting(rem_p)
 # rem(x, y) = x - y * trunc(x / y): the quotient is locally constant.
 defjvp(
     rem_p,
@@ -466,6 +503,7 @@ def pow(x, y):  # noqa: A001 - lax name
 
 
 pow_p = standard_binop("pow", np.power)
+defbroadcasting(pow_p)
 
 
 def _pow_jvp_base(t, x, y):
@@ -505,6 +543,7 @@ def max(x, y):  # noqa: A001 - lax name
 
 
 max_p = standard_binop("max", np.maximum, ANY)
+defbroadcasting(max_p)
 
 
 def _minmax_jvp(pick):
@@ -530,6 +569,7 @@ def min(x, y):  # noqa: A001 - lax name
 
 
 min_p = standard_binop("min", np.minimum, ANY)
+defbroadcasting(min_p)
 defjvp(
     min_p,
     lambda t, x, y: _minmax_jvp(lt)(t, x, y),
@@ -542,6 +582,7 @@ def atan2(x, y):
 
 
 atan2_p = standard_binop("atan2", np.arctan2, FLOAT)
+defbroadcasting(atan2_p)
 defjvp(
     atan2_p,
     lambda t, x, y: mul(t, div(y, add(square(x), square(y)))),
@@ -556,6 +597,7 @@ def eq(x, y):
 
 
 eq_p = standard_binop("eq", np.equal, ANY, result_dtype=dtypes.bool_)
+defbroadcasting(eq_p)
 defjvp_zero(eq_p)
 
 
@@ -564,6 +606,7 @@ def ne(x, y):
 
 
 ne_p = standard_binop("ne", np.not_equal, ANY, result_dtype=dtypes.bool_)
+defbroadcasting(ne_p)
 defjvp_zero(ne_p)
 
 
@@ -572,6 +615,7 @@ def lt(x, y):
 
 
 lt_p = standard_binop("lt", np.less, "biuf", result_dtype=dtypes.bool_)
+defbroadcasting(lt_p)
 defjvp_zero(lt_p)
 
 
@@ -580,6 +624,7 @@ def le(x, y):
 
 
 le_p = standard_binop("le", np.less_equal, "biuf", result_dtype=dtypes.bool_)
+defbroadcasting(le_p)
 defjvp_zero(le_p)
 
 
@@ -588,6 +633,7 @@ def gt(x, y):
 
 
 gt_p = standard_binop("gt", np.greater, "biuf", result_dtype=dtypes.bool_)
+defbroadcasting(gt_p)
 defjvp_zero(gt_p)
 
 
@@ -596,6 +642,7 @@ def ge(x, y):
 
 
 ge_p = standard_binop("ge", np.greater_equal, "biuf", result_dtype=dtypes.bool_)
+defbroadcasting(ge_p)
 defjvp_zero(ge_p)
 
 
@@ -606,6 +653,7 @@ def bitwise_and(x, y):
 
 
 and_p = standard_binop("and", np.bitwise_and, BOOL_OR_INT)
+defbroadcasting(and_p)
 defjvp_zero(and_p)
 
 
@@ -614,6 +662,7 @@ def bitwise_or(x, y):
 
 
 or_p = standard_binop("or", np.bitwise_or, BOOL_OR_INT)
+defbroadcasting(or_p)
 defjvp_zero(or_p)
 
 
@@ -622,6 +671,7 @@ def bitwise_xor(x, y):
 
 
 xor_p = standard_binop("xor", np.bitwise_xor, BOOL_OR_INT)
+defbroadcasting(xor_p)
 defjvp_zero(xor_p)
 
 
@@ -630,6 +680,7 @@ def bitwise_not(x):
 
 
 not_p = standard_unop("not", np.invert, BOOL_OR_INT)
+defvectorized(not_p)
 defjvp_zero(not_p)
 
 
@@ -663,6 +714,7 @@ def _select_n_abstract_eval(which, *cases):
 
 
 select_n_p = new_primitive("select_n", _select_n_impl, _select_n_abstract_eval)
+defbroadcasting(select_n_p)
 
 
 def _select_n_jvp(primals, tangents):
@@ -710,6 +762,7 @@ def _convert_abstract_eval(x, *, new_dtype, weak_type):
 convert_element_type_p = new_primitive(
     "convert_element_type", _convert_impl, _convert_abstract_eval
 )
+defvectorized(convert_element_type_p)
 
 
 def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
@@ -735,6 +788,7 @@ def add_any(x, y):
 
 
 add_any_p = standard_binop("add_any", np.add)
+defbroadcasting(add_any_p)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
 
 
@@ -745,4 +799,5 @@ def stop_gradient(x):
 
 
 stop_gradient_p = new_primitive("stop_gradient", lambda x: x, lambda x: x)
+defvectorized(stop_gradient_p)
 defjvp_zero(stop_gradient_p)

@@ -48,6 +48,10 @@ def _dot_plan(xshape, yshape, dimension_numbers):
     """How to run one ``dot_general`` as a single (batched) matmul: the permutations (None
     when already in order) and matrix shapes of both operands, and the result's shape."""
     (lc, rc), (lb, rb) = dimension_numbers
+    if len(lc + lb) != len(rc + rb) or any(
+        xshape[i] != yshape[j] for i, j in zip(lc + lb, rc + rb)
+    ):
+        raise ValueError("dot_general")  # reshapes could silently succeed; the rule explains
     lf, rf = _free_axes(len(xshape), lc, lb), _free_axes(len(yshape), rc, rb)
     batch = [xshape[i] for i in lb]
     lfree, rfree = [xshape[i] for i in lf], [yshape[i] for i in rf]
@@ -133,6 +137,8 @@ def cholesky(x):
 
 
 def _cholesky_impl(x):
+    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
+        raise ValueError("cholesky")
     try:
         return np.linalg.cholesky(x)
     except np.linalg.LinAlgError:
@@ -185,8 +191,8 @@ def _substitute(t, b, lower: bool):
 
 
 def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
-    if a.dtype != b.dtype:
-        raise TypeError("triangular_solve")
+    if a.dtype != b.dtype or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]:
+        raise TypeError("triangular_solve")  # np.linalg.solve would broadcast or promote
     t = np.tril(a) if lower else np.triu(a)
     if unit_diagonal:
         idx = np.arange(t.shape[-1])

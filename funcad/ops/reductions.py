@@ -166,7 +166,7 @@ def _defargreducer(name: str, np_arg: Callable):
         return ShapedArray(shape, index_dtype)
 
     def impl(x, *, axis, index_dtype):
-        if x.dtype.kind not in ORDERED:
+        if x.dtype.kind not in ORDERED or index_dtype.kind not in "iu":
             raise TypeError(name)
         return np_arg(x, axis=axis).astype(index_dtype, copy=False)
 

@@ -1,2 +1,135 @@
-"""Op-spec rows (being written)."""
-SPECS: list = []
+"""Op-spec rows of indexing: ``x[idx]`` in every form, ``take`` and ``x.at[idx]`` updates.
+
+Index arguments drawn by ``make_args`` are traced under ``make_jaxpr`` (so the rows cover
+traced indices); static indices are closed over.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.numpy._indexing import IndexUpdateHelper, getitem
+from specs.spec import BOOL, F32, F64, FLOATS, I32, OpSpec, uniform_args
+
+I = np.s_  # noqa: E741 - reads like the index it builds
+
+
+def _x_index(axis: int = 0, lo_neg: bool = True, dtype=np.int64, oob: int = 0):
+    """``x``, then an integer array of the second shape in ``[-n, n)`` for axis ``axis``
+    (``oob`` widens the range for the clipping/wrapping modes), then update values of the
+    remaining shapes, if any."""
+
+    def make(rng, shapes, x_dtype):
+        x = uniform_args(rng, shapes[:1], x_dtype)[0]
+        n = x.shape[axis] if x.ndim else x.size
+        lo = -n if lo_neg else 0
+        idx = rng.integers(lo - oob, n + oob, size=shapes[1]).astype(dtype)
+        return [x, idx, *uniform_args(rng, shapes[2:], x_dtype)]
+
+    return make
+
+
+def _get(name, idx, cases, dtypes=FLOATS):
+    return OpSpec(name, lambda x: getitem(x, idx), lambda x: x[idx], cases, dtypes)
+
+
+def _mask(shape):
+    """A fixed boolean mask (every third element), so the row stays deterministic."""
+    return np.arange(int(np.prod(shape))).reshape(shape) % 3 == 0
+
+
+def _ref_update(op):
+    def ref(x, idx, v):
+        y = x.copy()
+        if op == "set":
+            y[idx] = v
+        else:
+            getattr(np, {"add": "add", "mul": "multiply", "min": "minimum", "max": "maximum"}[op]).at(
+                y, idx, v
+            )
+        return y
+
+    return ref
+
+
+def _at(name, op, cases, where=lambda i: i, dtypes=FLOATS, **kw):
+    """``x.at[where(idx)].<op>(v)`` with a traced ``idx`` (duplicates included)."""
+    ref = _ref_update(op)
+    return OpSpec(
+        name,
+        lambda x, i, v: getattr(IndexUpdateHelper(x)[where(i)], op)(v),
+        lambda x, i, v: ref(x, where(i), v),
+        cases, dtypes, make_args=_x_index(**kw),
+    )
+
+
+VEC = (((5,),), ((2, 3),), ((2, 3, 4),))
+MAT = (((3, 4),), ((2, 3, 4),))
+
+SPECS: list[OpSpec] = [
+    # static basic indices: one slice/rev/reshape, no gather
+    _get("getitem_int", 1, VEC, (F64, F32, I32, BOOL)),
+    _get("getitem_neg_int", -1, VEC),
+    _get("getitem_slice", I[1:3], VEC),
+    _get("getitem_neg_step", I[::-1], VEC),
+    _get("getitem_strided", I[::2, 1:], MAT),
+    _get("getitem_neg_strided", I[-1::-2, 3:0:-2], MAT),
+    _get("getitem_none_ellipsis", I[None, ..., 0], VEC),
+    _get("getitem_ellipsis_slice", I[..., 1:], VEC),
+    _get("getitem_empty_slice", I[2:1], VEC),
+    _get("getitem_scalar_none", I[None], (((),), ((3,),))),
+    _get("getitem_scalar_bool", True, (((),), ((3,),))),
+    # concrete boolean masks become concrete integer arrays
+    OpSpec("getitem_bool_mask", lambda x: getitem(x, _mask(x.shape)),
+           lambda x: x[_mask(x.shape)], VEC),
+    OpSpec("getitem_bool_mask_rows", lambda x: getitem(x, (_mask(x.shape[:1]), 1)),
+           lambda x: x[_mask(x.shape[:1]), 1], MAT),
+    # concrete integer arrays
+    _get("getitem_int_list", [0, -1, 0], VEC),
+    _get("getitem_int_array_mixed", I[1:, [0, -1, 0]], MAT),
+    _get("getitem_int_array_apart", I[[0, 1], :, [1, 2]], (((2, 3, 4),),)),
+    _get("getitem_int_and_array", I[0, :, [1, 2]], (((2, 3, 4),),)),
+    # traced integer scalars and arrays (dynamic_slice / gather)
+    OpSpec("getitem_traced_int", lambda x, i: getitem(x, i), lambda x, i: x[i],
+           (((5,), ()), ((3, 4), ())), make_args=_x_index()),
+    OpSpec("getitem_traced_int_i32", lambda x, i: getitem(x, (slice(None), i)),
+           lambda x, i: x[:, i], (((3, 4), ()),), make_args=_x_index(axis=1, dtype=np.int32)),
+    OpSpec("getitem_traced_array", lambda x, i: getitem(x, i), lambda x, i: x[i],
+           (((5,), (3,)), ((3, 4), (2, 2)), ((3, 4), ())), make_args=_x_index()),
+    OpSpec("getitem_traced_array_axis1", lambda x, i: getitem(x, (slice(None), i)),
+           lambda x, i: x[:, i], (((3, 4), (5,)), ((2, 4, 3), (2, 2))),
+           make_args=_x_index(axis=1)),
+    OpSpec("getitem_traced_array_apart", lambda x, i: getitem(x, (i, slice(None), i)),
+           lambda x, i: x[i, :, i], (((3, 2, 3), (4,)),), make_args=_x_index()),
+    OpSpec("getitem_traced_array_with_int", lambda x, i: getitem(x, (1, i, None)),
+           lambda x, i: x[1, i, None], (((2, 3, 4), (2,)),), make_args=_x_index(axis=1)),
+    # take
+    OpSpec("take", lambda x, i: fnp.take(x, i), lambda x, i: np.take(x, i),
+           (((5,), (3,)), ((2, 3), (2, 2))), make_args=_x_index(axis=0)),
+    OpSpec("take_axis", lambda x, i: fnp.take(x, i, axis=-1),
+           lambda x, i: np.take(x, i, axis=-1), (((3, 4), (5,)), ((2, 4), ())),
+           make_args=_x_index(axis=-1)),
+    OpSpec("take_clip", lambda x, i: fnp.take(x, i, axis=0, mode="clip"),
+           lambda x, i: np.take(x, i, axis=0, mode="clip"), (((4, 2), (6,)),),
+           make_args=_x_index(oob=3)),
+    OpSpec("take_wrap", lambda x, i: fnp.take(x, i, axis=1, mode="wrap"),
+           lambda x, i: np.take(x, i, axis=1, mode="wrap"), (((2, 3), (6,)),),
+           make_args=_x_index(axis=1, oob=5)),
+    # functional updates with traced indices (duplicates happen: they accumulate)
+    _at("at_set", "set", (((5,), (3,), (3,)), ((4, 2), (6,), (2,)))),
+    _at("at_set_scalar_index", "set", (((5,), (), ()), ((4, 3), (), (3,)))),
+    _at("at_add", "add", (((5,), (8,), (8,)), ((4, 2), (2, 3), (2, 3, 2)), ((3,), (4,), ()))),
+    _at("at_add_rows_cols", "add", (((4, 3), (5,), (3, 5)),), where=lambda i: I[1:, i],
+        axis=1),
+    _at("at_mul", "mul", (((5,), (8,), (8,)), ((4, 2), (3,), (3, 2)))),
+    _at("at_min", "min", (((5,), (3,), (3,)), ((3, 4), (), (4,)))),
+    _at("at_max", "max", (((5,), (3,), (3,)), ((3, 4), (), (4,)))),
+    OpSpec("at_set_slice", lambda x, v: IndexUpdateHelper(x)[1::2].set(v),
+           lambda x, v: _ref_update("set")(x, I[1::2], v), (((5,), (2,)), ((4, 3), (3,)))),
+    OpSpec("at_add_neg_step", lambda x, v: IndexUpdateHelper(x)[::-2, 1].add(v),
+           lambda x, v: _ref_update("add")(x, I[::-2, 1], v), (((5, 2), (3,)), ((4, 3), ()))),
+    OpSpec("at_mul_mask", lambda x, v: IndexUpdateHelper(x)[_mask(x.shape)].mul(v),
+           lambda x, v: _ref_update("mul")(x, _mask(x.shape), v), (((5,), ()), ((3, 4), ()))),
+    OpSpec("at_get", lambda x, i: IndexUpdateHelper(x)[i].get(), lambda x, i: x[i],
+           (((5,), (3,)),), make_args=_x_index()),
+]

@@ -1,0 +1,33 @@
+"""Timing helpers shared by the benchmark scripts: best-of-k of the mean over n calls."""
+from __future__ import annotations
+
+import time
+
+
+def best_time(fn, *, min_time: float = 0.2, repeat: int = 5) -> float:
+    """Seconds per call: the best of ``repeat`` runs, each ``min_time`` long or more."""
+    fn()  # warm up (first-call caches, imports)
+    n = 1
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter() - t0
+        if dt >= min_time / repeat or n >= 1 << 20:
+            break
+        n *= 2
+    best = dt / n
+    for _ in range(repeat - 1):
+        t0 = time.perf_counter()
+        for _ in range(n):
+            fn()
+        best = min(best, (time.perf_counter() - t0) / n)
+    return best
+
+
+def fmt(seconds: float) -> str:
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:8.1f} us"
+    if seconds < 1:
+        return f"{seconds * 1e3:8.2f} ms"
+    return f"{seconds:8.2f} s "
