@@ -12,6 +12,7 @@ from funcad.ad import (
     vjp,
 )
 from funcad.api import make_jaxpr
+from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.vectorize import vmap
 
 __version__ = "0.1.0"
@@ -19,6 +20,11 @@ __version__ = "0.1.0"
 __all__ = [
     "errors",
     "grad",
+    "hessian",
+    "hvp",
+    "jacfwd",
+    "jacobian",
+    "jacrev",
     "jvp",
     "linear_transpose",
     "linearize",

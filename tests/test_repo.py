@@ -90,3 +90,11 @@ def test_funcad_xla_stub_says_what_is_missing(name):
 
     with pytest.raises(NotImplementedError, match="jit issue"):
         getattr(funcad_xla, name)(lambda x: x)
+
+
+def test_docs_example_prints_what_the_docs_show(capsys):
+    text = (ROOT / "docs" / "index.md").read_text()
+    pattern = r"```python\n(.*?)```\s*\nprints\s*\n\s*```\n(.*?)```"
+    code, shown = re.search(pattern, text, re.S).groups()
+    exec(compile(code, "docs/index.md", "exec"), {})
+    assert capsys.readouterr().out.strip() == shown.strip()

@@ -9,13 +9,14 @@ from funcad.core import dtypes
 class ShapedArray:
     """The abstract value of an array: its shape, dtype and whether it is weakly typed."""
 
-    __slots__ = ("shape", "dtype", "weak_type")
+    __slots__ = ("shape", "dtype", "weak_type", "_hash")
     array_abstraction_level = 1
 
     def __init__(self, shape, dtype, weak_type: bool = False):
         self.shape = tuple(int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self.weak_type = bool(weak_type)
+        self._hash = hash((self.shape, self.dtype, self.weak_type))
 
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
@@ -39,10 +40,10 @@ class ShapedArray:
         return (self.shape, self.dtype, self.weak_type)
 
     def __eq__(self, other):
-        return type(other) is ShapedArray and self._key() == other._key()
+        return self is other or (type(other) is ShapedArray and self._key() == other._key())
 
     def __hash__(self):
-        return hash(self._key())
+        return self._hash
 
     def __repr__(self):
         return f"ShapedArray({self.str_short()})"
@@ -52,14 +53,32 @@ class ShapedArray:
         return self.shape == other.shape and self.dtype == other.dtype
 
 
+_aval_cache: dict = {}
+_SCALAR_AVALS = {
+    bool: ShapedArray((), dtypes.bool_),
+    int: ShapedArray((), dtypes.int_, weak_type=True),
+    float: ShapedArray((), dtypes.float_, weak_type=True),
+    complex: ShapedArray((), dtypes.complex_, weak_type=True),
+}
+
+
 def aval_of_value(x) -> ShapedArray:
-    """The abstract value of a concrete (non-tracer) value."""
-    if isinstance(x, np.ndarray):
-        return ShapedArray(x.shape, x.dtype)
-    if isinstance(x, np.generic):
-        return ShapedArray((), x.dtype)
-    if dtypes.is_python_scalar(x):
-        return ShapedArray((), dtypes.python_scalar_dtype(x), weak_type=type(x) is not bool)
+    """The abstract value of a concrete (non-tracer) value.
+
+    Avals are immutable, so one instance per (shape, dtype) is shared: this is on the hot
+    path of every traced operation.
+    """
+    aval = _SCALAR_AVALS.get(type(x))
+    if aval is not None:
+        return aval
+    if isinstance(x, (np.ndarray, np.generic)):
+        key = (x.shape, x.dtype)
+        aval = _aval_cache.get(key)
+        if aval is None:
+            if len(_aval_cache) > 4096:
+                _aval_cache.clear()
+            aval = _aval_cache[key] = ShapedArray(x.shape, x.dtype)
+        return aval
     raise TypeError(
         f"{type(x).__name__} is not a valid funcad array value; expected a NumPy array, "
         "a NumPy scalar or a Python scalar"

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from funcad.core.trace import Tracer, find_top_trace, get_aval
+from funcad.core.trace import _PY_SCALARS, EvalTrace, Tracer, find_top_trace, get_aval
 
 
 class Primitive:
@@ -36,6 +36,11 @@ class Primitive:
 
     def bind(self, *args, **params):
         trace = find_top_trace(args)
+        if type(trace) is EvalTrace:
+            # Fast path of eager evaluation: nothing to raise or lower.
+            return self.apply_impl(
+                [np.asarray(a) if type(a) in _PY_SCALARS else a for a in args], params
+            )
         tracers = [trace.full_raise(a) for a in args]
         out = trace.process_primitive(self, tracers, params)
         if self.multiple_results:

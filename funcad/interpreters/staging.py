@@ -96,6 +96,9 @@ class JaxprBuilder:
         )
 
 
+_abstract_eval_cache: dict = {}
+
+
 class StagingTrace(Trace):
     __slots__ = ()
 
@@ -113,7 +116,18 @@ class StagingTrace(Trace):
 
     def process_primitive(self, primitive, tracers, params):
         avals_in = [t.aval for t in tracers]
-        out = primitive.abstract_eval(*avals_in, **params)
+        if params:
+            out = primitive.abstract_eval(*avals_in, **params)
+        else:
+            # Shape rules are pure: remember them for parameterless primitives (most of
+            # the elementwise ones), which are the bulk of every traced program.
+            key = (primitive, *avals_in)
+            out = _abstract_eval_cache.get(key)
+            if out is None:
+                out = primitive.abstract_eval(*avals_in)
+                if len(_abstract_eval_cache) > 8192:
+                    _abstract_eval_cache.clear()
+                _abstract_eval_cache[key] = out
         avals_out = out if primitive.multiple_results else [out]
         outvars = [Var(a) for a in avals_out]
         self.builder.eqns.append(Eqn.new(primitive, [t.atom for t in tracers], outvars, params))

@@ -62,9 +62,11 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
 
     linear_eqns = []
     for eqn in jaxpr.eqns:
-        if any(type(x) is Var and x in linear for x in eqn.invars):
-            linear.update(eqn.outvars)
-            linear_eqns.append(eqn)
+        for x in eqn.invars:
+            if type(x) is Var and x in linear:
+                linear.update(eqn.outvars)
+                linear_eqns.append(eqn)
+                break
         else:
             outs = eqn.primitive.bind(*map(read, eqn.invars), **eqn.params)
             env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
@@ -72,28 +74,34 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     ct_env: dict[Var, object] = {}
 
     def write_ct(v, ct):
-        if type(v) is Var and v in linear and ct is not None and type(ct) is not Zero:
-            ct_env[v] = add_tangents(ct_env.get(v), ct)
+        if ct is not None and type(ct) is not Zero and type(v) is Var and v in linear:
+            prev = ct_env.get(v)
+            ct_env[v] = ct if prev is None else add_tangents(prev, ct)
 
     for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
         write_ct(v, ct)
 
+    pop = ct_env.pop
     for eqn in reversed(linear_eqns):
-        cts = [ct_env.pop(v, None) for v in eqn.outvars]
-        if all(ct is None for ct in cts):
-            continue
-        cts = [Zero(v.aval) if ct is None else ct for ct, v in zip(cts, eqn.outvars)]
-        rule = transpose_rules.get(eqn.primitive)
+        prim = eqn.primitive
+        if prim.multiple_results:
+            cts = [pop(v, None) for v in eqn.outvars]
+            if all(ct is None for ct in cts):
+                continue
+            ct_arg = [Zero(v.aval) if ct is None else ct for ct, v in zip(cts, eqn.outvars)]
+        else:
+            ct_arg = pop(eqn.outvars[0], None)
+            if ct_arg is None:
+                continue
+        rule = transpose_rules.get(prim)
         if rule is None:
             raise NotImplementedError(
-                f"reverse-mode differentiation (transpose rule) of primitive `{eqn.primitive}`"
+                f"reverse-mode differentiation (transpose rule) of primitive `{prim}`"
             )
         operands = [
             UndefPrimal(x.aval) if type(x) is Var and x in linear else read(x) for x in eqn.invars
         ]
-        ct_arg = cts if eqn.primitive.multiple_results else cts[0]
-        cts_in = rule(ct_arg, *operands, **eqn.params)
-        for x, ct in zip(eqn.invars, cts_in):
+        for x, ct in zip(eqn.invars, rule(ct_arg, *operands, **eqn.params)):
             write_ct(x, ct)
 
     return [ct_env.get(v, Zero(v.aval)) if is_undefined(a) else None

@@ -157,13 +157,8 @@ def _layout_shape(layout: list, placed_shape: tuple[int, ...]) -> tuple[int, ...
     return tuple(1 if kind == "new" else next(sizes) for kind, *_ in layout)
 
 
-def indexed_shape(x, idx) -> tuple[int, ...]:
-    """The shape of ``x[idx]`` without computing it."""
-    plan = parse_index(aval(x).shape, idx)
-    return _indexed_shape(plan)
-
-
 def _indexed_shape(plan: IndexPlan) -> tuple[int, ...]:
+    """The shape of ``x[idx]``, without computing it."""
     if not plan.advanced:
         return basic_shape(plan)
     batch = broadcast_index_shape([e.value for e in plan.consuming if type(e) is Array])
@@ -210,9 +205,6 @@ def _clip_or_wrap(indices, n: int, mode: str):
 
 # --- functional updates: x.at[idx] --------------------------------------------------------
 
-_OPS = ("set", "add", "multiply", "min", "max")
-
-
 def update(x, idx, values, op: str):
     """``x`` with ``x[idx]`` replaced (``set``) or combined with ``values`` (duplicates
     accumulate for ``add``/``multiply``/``min``/``max``; the last wins for ``set``)."""
@@ -236,19 +228,19 @@ def _cast_values(values, dtype: np.dtype, op: str):
 def _fit_updates(v, target: tuple[int, ...], op: str):
     """Broadcast ``v`` to the indexed shape; extra leading size-1 axes are dropped (NumPy)."""
     shape = aval(v).shape
-    lead = len(shape) - len(target)
-    if lead > 0 and all(d == 1 for d in shape[:lead]):
-        v, shape = st.reshape(v, shape[lead:]), shape[lead:]
+    extra = len(shape) - len(target)
     try:
-        ok = lead <= 0 or all(d == 1 for d in shape[:lead])
-        ok = ok and np.broadcast_shapes(shape, target) == target
+        ok = all(d == 1 for d in shape[:max(extra, 0)])
+        ok = ok and np.broadcast_shapes(shape[max(extra, 0):], target) == target
     except ValueError:
         ok = False
     if not ok:
         raise FuncadValueError(with_user_line(
-            f"at[].{op}: could not broadcast values of shape {aval(v).shape} into the "
-            f"indexed shape {target}"
+            f"at[].{op}: could not broadcast values of shape {shape} into the indexed "
+            f"shape {target}"
         ))
+    if extra > 0:
+        v = st.reshape(v, shape[extra:])
     return broadcast_to(v, target)
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import builtins
 import itertools
 import math
+import operator
 
 import numpy as np
 
 from funcad.core import dtypes
 from funcad.core.trace import Tracer
-from funcad.errors import FuncadValueError, with_user_line
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import (
     aval,
     broadcast_shapes,
@@ -42,10 +43,14 @@ def _no_out(out, fname: str) -> None:
 
 def _static_ints(value, fname: str, what: str) -> tuple[int, ...]:
     """A static int or sequence of ints (shapes, axes, counts) as a tuple."""
-    value = concrete_value(value, f"{fname}({what})")
-    if isinstance(value, (int, np.integer)) or np.ndim(value) == 0:
-        return (int(value),)
-    return tuple(int(concrete_value(v, f"{fname}({what})")) for v in value)
+    where = f"{fname}({what})"
+    if not isinstance(value, (list, tuple)):
+        value = np.ravel(concrete_value(value, where))
+    items = [concrete_value(v, where) for v in value]
+    try:
+        return tuple(operator.index(v) for v in items)
+    except TypeError:
+        raise FuncadTypeError(with_user_line(f"{where} must be integers, got {value!r}")) from None
 
 
 # --- reshaping ----------------------------------------------------------------------------
@@ -210,24 +215,29 @@ def _atleast(a, n: int):
 # --- joining and splitting ----------------------------------------------------------------
 
 def _sequence(arrays, fname: str) -> list:
-    if isinstance(arrays, (Tracer, np.ndarray)):
+    """The items of a sequence of arrays (an array is a sequence of its rows)."""
+    try:
         return list(arrays)
-    return [_arr(a, fname) for a in arrays]
+    except TypeError:
+        raise _error(fname, f"expects a sequence of arrays, got {type(arrays).__name__}") from None
 
 
-def _joined_dtype(xs, dtype) -> np.dtype:
-    # NumPy converts every input to an array first, so Python scalars count as strong.
-    if dtype is not None:
-        return np.dtype(dtype)
-    return np.result_type(*(aval(x).dtype for x in xs))
+def _joined(arrays, dtype, fname: str) -> list:
+    """The operands in one dtype. NumPy converts every input to an array first, so Python
+    scalars count as strong (``[f32, 1.0] -> f64``); they become constants directly."""
+    items = [operand(a, fname) for a in _sequence(arrays, fname)]
+    if not items:
+        raise _error(fname, f"need at least one array to {fname}")
+    dt = np.dtype(dtype) if dtype is not None else np.result_type(
+        *(np.asarray(x).dtype if dtypes.is_python_scalar(x) else aval(x).dtype for x in items)
+    )
+    return [np.asarray(x, dt) if dtypes.is_python_scalar(x) else cast(x, dt) for x in items]
 
 
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays along an existing axis (``axis=None`` flattens them first)."""
     _no_out(out, "concatenate")
-    xs = [_arr(x, "concatenate") for x in _sequence(arrays, "concatenate")]
-    if not xs:
-        raise _error("concatenate", "need at least one array to concatenate")
+    xs = _joined(arrays, dtype, "concatenate")
     if axis is None:
         xs, axis = [ravel(x) for x in xs], 0
     ndims = {aval(x).ndim for x in xs}
@@ -241,24 +251,20 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         raise _error(
             "concatenate", f"input shapes {shapes} must match except along axis {axis}"
         )
-    dt = _joined_dtype(xs, dtype)
-    return st.concatenate([cast(x, dt) for x in xs], axis)
+    return st.concatenate(xs, axis)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays of one shape along a new axis."""
     _no_out(out, "stack")
-    xs = [_arr(x, "stack") for x in _sequence(arrays, "stack")]
-    if not xs:
-        raise _error("stack", "need at least one array to stack")
+    xs = _joined(arrays, dtype, "stack")
     shapes = {aval(x).shape for x in xs}
     if len(shapes) > 1:
         raise _error("stack", f"all input arrays must have the same shape, got {sorted(shapes)}")
     shape = shapes.pop()
     axis = normalize_axis(axis, len(shape) + 1, "stack")
-    dt = _joined_dtype(xs, dtype)
     new = shape[:axis] + (1,) + shape[axis:]
-    return st.concatenate([st.reshape(cast(x, dt), new) for x in xs], axis)
+    return st.concatenate([st.reshape(x, new) for x in xs], axis)
 
 
 def hstack(tup, *, dtype=None, casting="same_kind"):

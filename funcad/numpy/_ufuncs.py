@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.core.trace import Tracer, get_aval
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.numpy._core import (
     aval,
@@ -21,6 +22,7 @@ from funcad.numpy._core import (
 from funcad.ops import elementwise as ew
 
 _resolved: dict = {}
+_ARRAYS = (Tracer, np.ndarray)
 
 
 def _resolve(ufunc: np.ufunc, args) -> tuple:
@@ -50,6 +52,8 @@ def _unary(ufunc: np.ufunc, lax_fn, *, identity_kinds: str = ""):
     """``identity_kinds``: dtype kinds on which the function is the identity (floor of int)."""
 
     def fn(x, /):
+        if isinstance(x, _ARRAYS) and get_aval(x).dtype.kind == "f" and not get_aval(x).weak_type:
+            return lax_fn(x)  # fast path: NumPy's loop for a float is that float
         (x,), out_dtype = _loop_args(ufunc, (x,))
         if aval(x).dtype.kind in identity_kinds:
             return x
@@ -64,6 +68,10 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None):
     """``bool_fn``: the primitive NumPy's boolean loop amounts to (``add`` is ``or``)."""
 
     def fn(x1, x2, /):
+        if isinstance(x1, _ARRAYS) and isinstance(x2, _ARRAYS):
+            a1, a2 = get_aval(x1), get_aval(x2)
+            if (a1 is a2 or a1 == a2) and a1.dtype.kind == "f" and not a1.weak_type:
+                return lax_fn(x1, x2)  # fast path: equal float types need no promotion
         (x1, x2), out_dtype = _loop_args(ufunc, (x1, x2))
         if bool_fn is not None and aval(x1).dtype == np.bool_:
             return bool_fn(x1, x2)

@@ -32,9 +32,12 @@ from funcad.ops._definers import (
 )
 
 
+_PY_SCALARS = (bool, int, float, complex)
+
+
 def _lax_args(*args):
     """Give Python scalars the dtype and shape of the array operands (as jax.lax does)."""
-    if not any(dtypes.is_python_scalar(a) for a in args):
+    if not any(type(a) in _PY_SCALARS for a in args):
         return args
     ref = next((a for a in args if not dtypes.is_python_scalar(a)), None)
     if ref is None:

@@ -10,7 +10,7 @@ import builtins
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.trace import Tracer, get_aval
+from funcad.core.trace import get_aval
 from funcad.ops._definers import new_primitive, type_error
 
 
@@ -220,16 +220,22 @@ rev_p = new_primitive("rev", _rev_impl, _rev_abstract_eval)
 def pad(operand, padding_value, padding_config):
     """Pad with ``padding_value``: ``(lo, hi, interior)`` per axis; negative lo/hi crop."""
     config = tuple(_shape_tuple(c) for c in padding_config)
-    if all(c == (0, 0, 0) for c in config) and len(config) == get_aval(operand).ndim:
+    aval = get_aval(operand)
+    if type(padding_value) in (bool, int, float, complex):  # weak: takes the operand's dtype
+        padding_value = np.asarray(padding_value, aval.dtype)
+    pv = get_aval(padding_value)
+    identity = all(c == (0, 0, 0) for c in config) and len(config) == aval.ndim
+    if identity and pv.shape == () and pv.dtype == aval.dtype:
         return operand
-    if not isinstance(padding_value, Tracer) and not isinstance(padding_value, np.ndarray):
-        padding_value = np.asarray(padding_value, get_aval(operand).dtype)
     return pad_p.bind(operand, padding_value, padding_config=config)
 
 
 def _pad_impl(x, padding_value, *, padding_config):
     if padding_value.shape != () or padding_value.dtype != x.dtype or len(padding_config) != x.ndim:
         raise ValueError("bad padding value or config")  # re-checked by the shape rule
+    if any(lo + hi + n + max(n - 1, 0) * it < 0 or it < 0
+           for n, (lo, hi, it) in zip(x.shape, padding_config)):
+        raise ValueError("negative size")  # re-checked by the shape rule
     core_shape = [n + max(n - 1, 0) * it for n, (_, _, it) in zip(x.shape, padding_config)]
     core = np.full(core_shape, padding_value, dtype=x.dtype)
     core[tuple(builtins.slice(None, None, it + 1) for _, _, it in padding_config)] = x

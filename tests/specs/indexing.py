@@ -9,6 +9,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad.numpy._indexing import IndexUpdateHelper, getitem
+
 from specs.spec import BOOL, F32, F64, FLOATS, I32, OpSpec, uniform_args
 
 I = np.s_  # noqa: E741 - reads like the index it builds
@@ -44,9 +45,8 @@ def _ref_update(op):
         if op == "set":
             y[idx] = v
         else:
-            getattr(np, {"add": "add", "mul": "multiply", "min": "minimum", "max": "maximum"}[op]).at(
-                y, idx, v
-            )
+            ufunc = {"add": np.add, "mul": np.multiply, "min": np.minimum, "max": np.maximum}[op]
+            ufunc.at(y, idx, v)
         return y
 
     return ref
@@ -122,8 +122,13 @@ SPECS: list[OpSpec] = [
     _at("at_add_rows_cols", "add", (((4, 3), (5,), (3, 5)),), where=lambda i: I[1:, i],
         axis=1),
     _at("at_mul", "mul", (((5,), (8,), (8,)), ((4, 2), (3,), (3, 2)))),
-    _at("at_min", "min", (((5,), (3,), (3,)), ((3, 4), (), (4,)))),
-    _at("at_max", "max", (((5,), (3,), (3,)), ((3, 4), (), (4,)))),
+    # min/max: concrete index arrays (repeats handled in rounds) or traced scalars
+    OpSpec("at_min", lambda x, v: IndexUpdateHelper(x)[[0, 2, 0, -1]].min(v),
+           lambda x, v: _ref_update("min")(x, [0, 2, 0, -1], v), (((5,), (4,)), ((3, 2), (4, 2)))),
+    OpSpec("at_max", lambda x, v: IndexUpdateHelper(x)[:, [1, 1]].max(v),
+           lambda x, v: _ref_update("max")(x, I[:, [1, 1]], v), (((3, 2), (3, 2)), ((2, 3), ()))),
+    _at("at_min_traced_int", "min", (((3, 4), (), (4,)),)),
+    _at("at_max_traced_int", "max", (((5,), (), ()),)),
     OpSpec("at_set_slice", lambda x, v: IndexUpdateHelper(x)[1::2].set(v),
            lambda x, v: _ref_update("set")(x, I[1::2], v), (((5,), (2,)), ((4, 3), (3,)))),
     OpSpec("at_add_neg_step", lambda x, v: IndexUpdateHelper(x)[::-2, 1].add(v),

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import funcad.numpy as fnp
+
 from specs.spec import BOOL, F32, F64, FLOATS, I32, OpSpec, uniform_args
 
 ANY_DTYPE = (F64, F32, I32, BOOL)
