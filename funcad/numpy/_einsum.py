@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import string
 
-from funcad.errors import FuncadValueError, with_user_line
+import numpy as np
+
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import aval, cast, promote_dtypes
 from funcad.numpy._reductions import array_operand, diagonal_mask, masked, sum_as
 from funcad.ops import structural as st
@@ -188,6 +190,12 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting="safe", orde
         subscripts, arrays = _sublist_subscripts(operands)
     arrays = promote_dtypes(*(array_operand(x, "einsum") for x in arrays))
     if dtype is not None:
+        for x in arrays:
+            if not np.can_cast(aval(x).dtype, dtype, casting):
+                raise FuncadTypeError(with_user_line(
+                    f"funcad.numpy.einsum: cannot cast {aval(x).dtype} to {np.dtype(dtype)} "
+                    f"with casting={casting!r}"
+                ))
         arrays = [cast(x, dtype) for x in arrays]
     shapes = [aval(x).shape for x in arrays]
     inputs, output = parse(subscripts, [len(s) for s in shapes])

@@ -23,12 +23,16 @@ from funcad.numpy._reductions import (
 )
 from funcad.numpy._ufuncs import multiply
 from funcad.ops import structural as st
-from funcad.ops.linalg import dot_general
+from funcad.ops.linalg import dot_general_p
 
 
 def _operands(fname: str, *xs) -> list:
     """Operands promoted to their common dtype (NumPy 2 rules), not broadcast."""
-    return promote_dtypes(*(array_operand(x, fname) for x in xs))
+    xs = [array_operand(x, fname) for x in xs]
+    dtype = aval(xs[0]).dtype
+    if all(isinstance(x, np.ndarray) and x.dtype == dtype for x in xs):
+        return xs  # the common eager case: nothing to promote
+    return promote_dtypes(*xs)
 
 
 def _check_sizes(fname: str, a, b, ia: int, ib: int) -> None:
@@ -41,7 +45,9 @@ def _check_sizes(fname: str, a, b, ia: int, ib: int) -> None:
 
 
 def _contract(a, b, axes_a, axes_b, batch_a=(), batch_b=()):
-    return dot_general(a, b, ((tuple(axes_a), tuple(axes_b)), (tuple(batch_a), tuple(batch_b))))
+    """``dot_general`` with canonical dimension numbers (tuples of ints) bound directly."""
+    dims = ((tuple(axes_a), tuple(axes_b)), (tuple(batch_a), tuple(batch_b)))
+    return dot_general_p.bind(a, b, dimension_numbers=dims, preferred_element_type=None)
 
 
 def _ravel(x):
@@ -72,7 +78,8 @@ def matmul(x1, x2, /):
             f"funcad.numpy.matmul: operands must not be scalars (shapes {sa} and {sb})"
         ))
     ib = 0 if len(sb) == 1 else len(sb) - 2
-    _check_sizes("matmul", a, b, -1, ib)
+    if sa[-1] != sb[ib]:
+        _check_sizes("matmul", a, b, -1, ib)
     if len(sb) <= 2:
         # No batch axes on the right: one plain contraction (the MLP case, batch @ weights).
         return _contract(a, b, [len(sa) - 1], [0])

@@ -65,7 +65,11 @@ def _batched_matmul(a, b):
 
 def _lu_solve(lu, perm, b):
     """Solve ``A x = b`` from ``A``'s LU factors; ``b`` is ``[..., m, k]``, batch as ``lu``."""
-    pb = _batched_matmul(_permutation_matrix(perm, aval(b).dtype), b)
+    return _solve_triangles(lu, _batched_matmul(_permutation_matrix(perm, aval(b).dtype), b))
+
+
+def _solve_triangles(lu, pb):
+    """Solve ``L U x = pb`` (``pb`` is the right-hand side already permuted)."""
     y = la.triangular_solve(lu, pb, left_side=True, lower=True, unit_diagonal=True)
     return la.triangular_solve(lu, y, left_side=True, lower=False)
 
@@ -99,8 +103,8 @@ def inv(a):
     a = _inexact(a, "inv")
     _square(a, "inv")
     lu, _, perm = la.lu(a)
-    # P @ I == P: the permuted identity is the right-hand side.
-    return _lu_solve(lu, perm, _permutation_matrix(perm, aval(a).dtype))
+    # P @ I == P: the permutation matrix is the permuted right-hand side.
+    return _solve_triangles(lu, _permutation_matrix(perm, aval(a).dtype))
 
 
 def _lu_diagonal_and_parity(a, fname: str):

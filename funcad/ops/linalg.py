@@ -58,12 +58,16 @@ def _dot_plan(xshape, yshape, dimension_numbers):
     csize = _prod(xshape[i] for i in lc)
     lead = (_prod(batch),) if lb else ()
     perm_x, perm_y = [*lb, *lf, *lc], [*rb, *rc, *rf]
+    shape_x, shape_y = (*lead, _prod(lfree), csize), (*lead, csize, _prod(rfree))
+    out_shape = (*batch, *lfree, *rfree)
+    in_order_x, in_order_y = perm_x == sorted(perm_x), perm_y == sorted(perm_y)
+    # None marks a step that is not needed (already in order / in shape).
     return (
-        None if perm_x == sorted(perm_x) else tuple(perm_x),
-        (*lead, _prod(lfree), csize),
-        None if perm_y == sorted(perm_y) else tuple(perm_y),
-        (*lead, csize, _prod(rfree)),
-        (*batch, *lfree, *rfree),
+        None if in_order_x else tuple(perm_x),
+        None if in_order_x and shape_x == xshape else shape_x,
+        None if in_order_y else tuple(perm_y),
+        None if in_order_y and shape_y == yshape else shape_y,
+        None if out_shape == (*lead, shape_x[-2], shape_y[-1]) else out_shape,
     )
 
 
@@ -75,9 +79,13 @@ def _dot_general_impl(x, y, *, dimension_numbers, preferred_element_type):
     perm_x, shape_x, perm_y, shape_y, out_shape = _dot_plan(x.shape, y.shape, dimension_numbers)
     # Transpose + reshape to one (batched) BLAS matmul; np.matmul handles transposed views
     # without copying (np.dot does not).
-    a = (x if perm_x is None else x.transpose(perm_x)).reshape(shape_x)
-    b = (y if perm_y is None else y.transpose(perm_y)).reshape(shape_y)
-    return np.matmul(a, b).reshape(out_shape)
+    if perm_x is not None:
+        x = x.transpose(perm_x)
+    if perm_y is not None:
+        y = y.transpose(perm_y)
+    out = np.matmul(x if shape_x is None else x.reshape(shape_x),
+                    y if shape_y is None else y.reshape(shape_y))
+    return out if out_shape is None else out.reshape(out_shape)
 
 
 def _check_dims(x: ShapedArray, axes, what: str, avals) -> None:
@@ -191,7 +199,8 @@ def _substitute(t, b, lower: bool):
 
 
 def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
-    if a.dtype != b.dtype or a.ndim != b.ndim or a.shape[:-2] != b.shape[:-2]:
+    if (a.dtype != b.dtype or a.dtype.kind not in INEXACT or a.ndim != b.ndim
+            or a.shape[:-2] != b.shape[:-2] or a.shape[-1] != a.shape[-2]):
         raise TypeError("triangular_solve")  # np.linalg.solve would broadcast or promote
     t = np.tril(a) if lower else np.triu(a)
     if unit_diagonal:

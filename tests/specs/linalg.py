@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 import funcad.numpy as fnp
+
 from specs.spec import BOOL, F32, F64, I32, OpSpec, uniform_args
 
 _PRODUCT_DTYPES = (F64, F32, I32)

@@ -4,23 +4,24 @@ empty) and both ``keepdims``.
 
 Each axis row returns the pair ``(f(x, keepdims=False), f(x, keepdims=True))``, so one case
 checks both. The full dtype set runs on the ``axis=None`` and ``axis=-1`` rows; the other
-axis rows run float64 and one integer (or boolean) dtype, to keep the table fast.
+axis rows run one or two dtypes, to keep the table fast.
 """
 from __future__ import annotations
 
 import numpy as np
 
 import funcad.numpy as fnp
+
 from specs.spec import BOOL, F32, F64, I32, OpSpec, uniform_args
 
 # Shapes on which each kind of axis is valid.
 _AXIS_CASES = {
-    None: (((),), ((4,),), ((2, 3),), ((2, 1, 3),)),
-    0: (((4,),), ((2, 3),), ((2, 1, 3),)),
-    -1: (((4,),), ((2, 3),), ((2, 1, 3),)),
-    1: (((2, 3),), ((2, 1, 3),)),
-    (0, 2): (((2, 1, 3),), ((2, 3, 4),)),
-    (-1, 0): (((2, 3),), ((2, 3, 4),)),
+    None: (((),), ((2, 3),), ((2, 1, 3),)),
+    0: (((4,),), ((2, 1, 3),)),
+    -1: (((2, 3),), ((2, 1, 3),)),
+    1: (((2, 1, 3),),),
+    (0, 2): (((2, 3, 4),),),
+    (-1, 0): (((2, 3, 4),),),
     (): (((2, 3),),),
 }
 _FULL_AXES = (None, -1)
@@ -48,8 +49,13 @@ def _axis_rows(fname: str, full_dtypes, small_dtypes, axes=tuple(_AXIS_CASES),
         fn, ref = _pair(fname, axis, **kw)
         dtypes = full_dtypes if axis in _FULL_AXES else small_dtypes
         rows.append(OpSpec(f"{fname}[axis={axis}{extra}]", fn, ref, _AXIS_CASES[axis], dtypes,
-                           differentiable=differentiable))
+                           make_args=_arrays, differentiable=differentiable))
     return rows
+
+
+def _arrays(rng, shapes, dtype):
+    """``uniform_args`` as arrays (it gives a NumPy scalar for a 0-d boolean)."""
+    return [np.asarray(a) for a in uniform_args(rng, shapes, dtype)]
 
 
 def _with_ties(rng, shapes, dtype):
@@ -69,7 +75,7 @@ def _with_nans(rng, shapes, dtype):
 def _cumulative_rows(fname: str) -> list[OpSpec]:
     rows = []
     for axis in (None, 0, -1):
-        cases = (((),), ((4,),), ((2, 3),)) if axis is None else (((4,),), ((2, 1, 3),))
+        cases = (((),), ((2, 3),)) if axis is None else (((2, 1, 3),),)
 
         def fn(x, axis=axis):
             return getattr(fnp, fname)(x, axis=axis)
@@ -85,14 +91,14 @@ _ARITH = (F64, F32, I32, BOOL)
 
 SPECS: list[OpSpec] = [
     *_axis_rows("sum", _ARITH, (F64, BOOL)),
-    *_axis_rows("prod", _ARITH, (F64, I32)),
-    *_axis_rows("mean", _ARITH, (F64, I32)),
-    *_axis_rows("var", (F64, F32, I32), (F64, I32)),
+    *_axis_rows("prod", _ARITH, (I32,)),
+    *_axis_rows("mean", _ARITH, (F64,)),
+    *_axis_rows("var", (F64, F32, I32), (F64,)),
     *_axis_rows("std", (F64, F32, I32), (F64,)),
     *_axis_rows("var", (F64,), (F64,), axes=(None, 1), ddof=1),
     *_axis_rows("std", (F64,), (F64,), axes=(-1,), ddof=1),
-    *_axis_rows("max", _ARITH, (F64, I32)),
-    *_axis_rows("min", _ARITH, (F64, BOOL)),
+    *_axis_rows("max", _ARITH, (F64,)),
+    *_axis_rows("min", _ARITH, (BOOL,)),
     *_axis_rows("all", (BOOL, F64, I32), (BOOL,), axes=(None, 0, -1, (0, 2)),
                 differentiable=False),
     *_axis_rows("any", (BOOL, F64, I32), (BOOL,), axes=(None, 1, -1, (-1, 0)),
