@@ -9,13 +9,14 @@ MLP loss (batch 256, 784-256-256-10, tanh, softmax cross-entropy, float64) and a
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import sys
 
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time, fmt  # noqa: E402
+from _timing import best_time, fmt
 
 
 def mlp_loss(ns, logsumexp):
@@ -63,7 +64,7 @@ def main(quick: bool):
     sizes = [784, 256, 256, 10]
     batch = 64 if quick else 256
     params = [(rng.standard_normal((m, n)) / np.sqrt(m), np.zeros(n))
-              for m, n in zip(sizes[:-1], sizes[1:])]
+              for m, n in itertools.pairwise(sizes)]
     x = rng.standard_normal((batch, sizes[0]))
     labels = np.eye(10)[rng.integers(0, 10, batch)]
     jparams = [(jnp.asarray(w), jnp.asarray(b)) for w, b in params]
@@ -82,7 +83,7 @@ def main(quick: bool):
         ),
     }
     # Same numbers first: a benchmark of wrong answers is worthless.
-    for name, (ours, ag, jx) in cases.items():
+    for name, (ours, ag, _) in cases.items():
         v1, v2 = ours()[0], ag()[0]
         assert np.allclose(v1, v2, rtol=1e-10), (name, v1, v2)
 

@@ -4,7 +4,7 @@ transposition of the linear IR."""
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -8,7 +8,7 @@ each output leaf.
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,7 +37,8 @@ def _chunked_vmap(fn, basis_leaves, n: int, chunk_size: int | None):
         return vmap(fn)(*basis_leaves)
     import funcad.numpy as fnp
 
-    parts = [vmap(fn)(*[b[i:i + chunk_size] for b in basis_leaves]) for i in range(0, n, chunk_size)]
+    parts = [vmap(fn)(*[b[i:i + chunk_size] for b in basis_leaves])
+             for i in range(0, n, chunk_size)]
     first_leaves, tree = tree_flatten(parts[0])
     per_leaf = [[tree_flatten(p)[0][k] for p in parts] for k in range(len(first_leaves))]
     return tree_unflatten(tree, [fnp.concatenate(chunks, axis=0) for chunks in per_leaf])

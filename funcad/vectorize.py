@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -48,18 +48,17 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
 
     @functools.wraps(fun)
     def batched(*args):
-        if isinstance(in_axes, list) and len(args) > 1:
-            axes_tree = tuple(in_axes)
-        else:
-            axes_tree = in_axes if not isinstance(in_axes, (tuple, list)) else tuple(in_axes)
+        axes_tree = tuple(in_axes) if isinstance(in_axes, list) else in_axes
         if isinstance(axes_tree, tuple) and len(axes_tree) != len(args):
             raise FuncadValueError(with_user_line(
                 f"{name}: in_axes has {len(axes_tree)} entries but the function was called with "
                 f"{len(args)} positional arguments"
             ))
         leaves, in_tree = tree_flatten(args)
-        axes = broadcast_prefix(axes_tree if not _is_axis_spec(axes_tree) else axes_tree, args,
-                                "in_axes") if not _is_axis_spec(axes_tree) else [axes_tree] * len(leaves)
+        if _is_axis_spec(axes_tree):
+            axes = [axes_tree] * len(leaves)
+        else:
+            axes = broadcast_prefix(axes_tree, args, "in_axes")
         paths = _leaf_paths(in_tree)
         axes = [_normalize_axis(x, a, p, name) for x, a, p in zip(leaves, axes, paths)]
         size = _axis_size(leaves, axes, paths, axis_size, name)
@@ -94,11 +93,17 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
 
 
 def _leaf_paths(in_tree) -> list[str]:
-    from funcad.api import _leaf_paths as paths_of
-
-    from funcad.tree_util import treedef_tuple
-
-    return paths_of(treedef_tuple([in_tree, tree_flatten({})[1]]), range(len(in_tree.children)))
+    """``args[0]``, ``args[1]['w']``, ... for the leaves of the positional arguments."""
+    out: list[str] = []
+    stack = [(td, f"args[{i}]") for i, td in reversed(list(enumerate(in_tree.children)))]
+    while stack:
+        td, path = stack.pop()
+        if td.node_type is None:
+            out.append(path)
+            continue
+        keys = td.aux if td.node_type is dict else range(len(td.children))
+        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
+    return out
 
 
 def _normalize_axis(x, axis, path: str, name: str):

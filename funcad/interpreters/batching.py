@@ -5,7 +5,7 @@ value is the same for every example). Rules move batch axes only when they must.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive

@@ -6,7 +6,7 @@ batched.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from funcad.core.primitive import Primitive
 from funcad.core.trace import Trace, Tracer, full_lower, get_aval, to_concrete

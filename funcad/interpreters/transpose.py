@@ -6,7 +6,7 @@ cotangent as soon as its defining equation has been transposed (its last use).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive

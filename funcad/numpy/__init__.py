@@ -26,7 +26,7 @@ from numpy import (  # dtypes and constants, as in NumPy
     uint64,
 )
 
-from funcad.numpy import linalg
+from funcad.numpy import _dispatch, _tracer_methods, linalg  # noqa: E402,F401 - installs Tracer operators
 from funcad.numpy._creation import *  # noqa: F403
 from funcad.numpy._indexing import *  # noqa: F403
 from funcad.numpy._products import *  # noqa: F403
@@ -34,6 +34,5 @@ from funcad.numpy._reductions import *  # noqa: F403
 from funcad.numpy._shape import *  # noqa: F403
 from funcad.numpy._ufuncs import *  # noqa: F403
 from funcad.numpy._ufuncs import abs, divmod, round  # noqa: A004 - NumPy names
-from funcad.numpy import _dispatch, _tracer_methods  # noqa: E402,F401 - installs Tracer operators
 
 ndarray = __import__("numpy").ndarray

@@ -18,7 +18,9 @@ def _shape_arg(shape, fname: str) -> tuple[int, ...]:
     try:
         return tuple(int(concrete_value(d, f"{fname}(shape)")) for d in shape)
     except TypeError:
-        raise FuncadTypeError(with_user_line(f"{fname}: shape must be ints, got {shape!r}")) from None
+        raise FuncadTypeError(
+            with_user_line(f"{fname}: shape must be ints, got {shape!r}")
+        ) from None
 
 
 def asarray(a, dtype=None, *, copy=None):
@@ -69,7 +71,9 @@ def empty(shape, dtype=None):
 def full_like(a, fill_value, dtype=None, shape=None):
     a = operand(a, "full_like")
     av = aval(a)
-    return full(av.shape if shape is None else shape, fill_value, av.dtype if dtype is None else dtype)
+    return full(
+        av.shape if shape is None else shape, fill_value, av.dtype if dtype is None else dtype
+    )
 
 
 def zeros_like(a, dtype=None, shape=None):
@@ -106,7 +110,8 @@ def arange(start, stop=None, step=None, dtype=None):
     return cast(vals, out_dtype)
 
 
-def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False, dtype=None, axis: int = 0):
+def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
+             dtype=None, axis: int = 0):
     """``numpy.linspace`` for scalar bounds (bounds may be traced), staged as an ``iota``."""
     from funcad.numpy._ufuncs import add, multiply, true_divide, where
 

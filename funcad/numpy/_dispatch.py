@@ -10,6 +10,7 @@ import numpy as np
 
 from funcad.errors import FuncadTypeError, NumpyFunctionNotImplementedError, with_user_line
 
+_IGNORED_KWARGS = ("out", "where", "casting", "order", "subok", "signature")
 _REDUCE = {"add": "sum", "multiply": "prod", "maximum": "max", "minimum": "min",
            "logical_and": "all", "logical_or": "any"}
 _ACCUMULATE = {"add": "cumsum", "multiply": "cumprod"}
@@ -37,7 +38,7 @@ def _check_kwargs(name: str, kwargs: dict) -> dict:
             raise FuncadTypeError(with_user_line(
                 f"numpy.{name}: the keyword argument {bad}= is not supported on traced values"
             ))
-    return {k: v for k, v in kwargs.items() if k not in ("out", "where", "casting", "order", "subok", "signature")}
+    return {k: v for k, v in kwargs.items() if k not in _IGNORED_KWARGS}
 
 
 def array_ufunc(ufunc: np.ufunc, method: str, inputs, kwargs):
@@ -57,12 +58,15 @@ def array_ufunc(ufunc: np.ufunc, method: str, inputs, kwargs):
         fn, label = None, f"{name}.{method}"
     if fn is None:
         raise NumpyFunctionNotImplementedError(label)
-    out = fn(*inputs, **kwargs)
-    if dtype is not None:
-        import funcad.numpy as fnp
+    if dtype is None:
+        return fn(*inputs, **kwargs)
+    import funcad.numpy as fnp
 
-        out = fnp.asarray(out, dtype)
-    return out
+    if method == "__call__":
+        # As NumPy: ``dtype=`` selects the loop, so the inputs are cast first.
+        inputs = [fnp.asarray(x, dtype) for x in inputs]
+        return fnp.asarray(fn(*inputs, **kwargs), dtype)
+    return fn(*inputs, dtype=dtype, **kwargs)
 
 
 def array_function(func, types, args, kwargs):
@@ -74,6 +78,7 @@ def array_function(func, types, args, kwargs):
     name = func.__name__
     fn = _lookup(module, name) if module.startswith("numpy") else None
     if fn is None:
-        qual = name if module in ("numpy", "numpy._core.fromnumeric") else f"{module.removeprefix('numpy.')}.{name}"
+        prefix = "" if module in ("numpy", "numpy._core.fromnumeric") else module[6:] + "."
+        qual = prefix + name
         raise NumpyFunctionNotImplementedError(qual)
     return fn(*args, **kwargs)

@@ -22,7 +22,8 @@ _LETTERS = string.ascii_letters
 
 
 def _error(subscripts: str, reason: str) -> FuncadValueError:
-    return FuncadValueError(with_user_line(f"funcad.numpy.einsum('{subscripts}'): {reason}"))
+    where = f"('{subscripts}')" if subscripts else ""
+    return FuncadValueError(with_user_line(f"funcad.numpy.einsum{where}: {reason}"))
 
 
 # --- parsing -----------------------------------------------------------------------------------
@@ -78,8 +79,15 @@ def _sublist_subscripts(args) -> tuple[str, list]:
     out = args[-1] if len(args) % 2 else None
     args = args[:-1] if len(args) % 2 else args
     ops, subs = list(args[0::2]), list(args[1::2])
+    if not subs:
+        raise _error("", "expected a subscripts string or operand, sublist pairs")
 
     def term(sub) -> str:
+        if not isinstance(sub, (list, tuple)):
+            raise _error("", f"a sublist must be a list of ints or Ellipsis, got {sub!r}")
+        for s in sub:
+            if s is not Ellipsis and not (isinstance(s, (int, np.integer)) and 0 <= s < 52):
+                raise _error("", f"sublist entry {s!r} is not Ellipsis or an int in [0, 52)")
         return "".join("..." if s is Ellipsis else _LETTERS[int(s)] for s in sub)
 
     text = ",".join(term(s) for s in subs)
@@ -188,7 +196,9 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting="safe", orde
         subscripts, arrays = operands[0], list(operands[1:])
     else:
         subscripts, arrays = _sublist_subscripts(operands)
-    arrays = promote_dtypes(*(array_operand(x, "einsum") for x in arrays))
+    arrays = [array_operand(x, "einsum") for x in arrays]
+    inputs, output = parse(subscripts, [aval(x).ndim for x in arrays])
+    arrays = promote_dtypes(*arrays) if arrays else arrays
     if dtype is not None:
         for x in arrays:
             if not np.can_cast(aval(x).dtype, dtype, casting):
@@ -198,7 +208,6 @@ def einsum(*operands, out=None, optimize=False, dtype=None, casting="safe", orde
                 ))
         arrays = [cast(x, dtype) for x in arrays]
     shapes = [aval(x).shape for x in arrays]
-    inputs, output = parse(subscripts, [len(s) for s in shapes])
     sizes = _label_sizes(inputs, shapes, subscripts)
     ops = []
     for k, (x, labs) in enumerate(zip(arrays, inputs)):

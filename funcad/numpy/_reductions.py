@@ -98,10 +98,34 @@ def _count(shape, axes) -> int:
     return math.prod(shape[i] for i in axes)
 
 
+def check_axis_arg(axis, fname: str, *, tuples: bool = True) -> None:
+    """``axis`` must be None, an int or (where allowed) a tuple of ints."""
+    ok = axis is None or isinstance(axis, (int, np.integer)) or (
+        tuples and isinstance(axis, (tuple, list))
+        and builtins.all(isinstance(a, (int, np.integer)) for a in axis)
+    )
+    if not ok or isinstance(axis, bool):
+        what = "None, an int or a tuple of ints" if tuples else "None or an int"
+        raise FuncadTypeError(with_user_line(
+            f"funcad.numpy.{fname}: axis must be {what}, got {axis!r}"
+        ))
+
+
 def _reduce_args(a, axis, fname):
+    check_axis_arg(axis, fname)
     x = array_operand(a, fname)
     shape = aval(x).shape
     return x, shape, normalize_axes(axis, len(shape), fname)
+
+
+def _initial(initial, dtype, shape, fname: str):
+    """The scalar ``initial`` of a reduction as ``dtype``, broadcast to ``shape``."""
+    init = array_operand(initial, fname)
+    if aval(init).shape:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.{fname}: initial must be a scalar, got shape {aval(init).shape}"
+        ))
+    return st.broadcast_in_dim(cast(init, dtype), shape, ())
 
 
 # --- sums and products -------------------------------------------------------------------------
@@ -113,8 +137,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     dt = result_dtype("sum", x, dtype)
     r = sum_as(cast(x, dt), axes)
     if initial is not None:
-        r = ew.add(r, st.broadcast_in_dim(cast(array_operand(initial, "sum"), dt),
-                                          aval(r).shape, ()))
+        r = ew.add(r, _initial(initial, dt, aval(r).shape, "sum"))
     return keep_dims(r, shape, axes, keepdims)
 
 
@@ -126,19 +149,19 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     x = cast(x, dt)
     r = red.reduce_min(x, axes) if dt == np.bool_ else red.reduce_prod(x, axes)
     if initial is not None:
-        r = ew.mul(r, st.broadcast_in_dim(cast(array_operand(initial, "prod"), dt),
-                                          aval(r).shape, ()))
+        r = ew.mul(r, _initial(initial, dt, aval(r).shape, "prod"))
     return keep_dims(r, shape, axes, keepdims)
 
 
-def _accumulation_dtype(x, dtype) -> np.dtype:
-    """NumPy's ``_mean``/``_var``: integers accumulate in float64, float16 in float32."""
+def _accumulation_dtype(x, dtype, *, widen_half: bool) -> np.dtype:
+    """NumPy's ``_mean``/``_var``: integers accumulate in float64; ``mean`` (not ``var``)
+    also accumulates float16 in float32."""
     if dtype is not None:
         return np.dtype(dtype)
-    kind = aval(x).dtype
-    if kind.kind in "biu":
+    dt = aval(x).dtype
+    if dt.kind in "biu":
         return F64
-    return F32 if kind == np.float16 else kind
+    return F32 if widen_half and dt == np.float16 else dt
 
 
 def _divide(total, count: int):
@@ -154,7 +177,7 @@ def mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     _unsupported("mean", out=out, where=where)
     x, shape, axes = _reduce_args(a, axis, "mean")
     out_dt = result_dtype("mean", x, dtype)
-    acc = _accumulation_dtype(x, dtype)
+    acc = _accumulation_dtype(x, dtype, widen_half=True)
     r = _divide(sum_as(cast(x, acc), axes), _count(shape, axes))
     return keep_dims(cast(r, out_dt), shape, axes, keepdims)
 
@@ -170,7 +193,7 @@ def _var(a, axis, dtype, ddof, keepdims, fname):
     """NumPy's ``_var``: mean in the accumulation dtype, squared deviations summed."""
     x, shape, axes = _reduce_args(a, axis, fname)
     out_dt = result_dtype(fname, x, dtype)
-    acc = _accumulation_dtype(x, dtype)
+    acc = _accumulation_dtype(x, dtype, widen_half=False)
     n = _count(shape, axes)
     mu = _divide(sum_as(cast(x, acc), axes), n)
     calc = np.result_type(aval(x).dtype, acc)
@@ -180,8 +203,8 @@ def _var(a, axis, dtype, ddof, keepdims, fname):
     sq = ew.mul(d, d) if calc.kind != "c" else ew.square(ew.abs(d))
     total = sum_as(cast(sq, _real(acc)), axes)
     r = ew.div(total, full(builtins.max(n - ddof, 0), aval(total).dtype, aval(total).shape))
-    if fname == "std":
-        r = ew.sqrt(r)
+    if fname == "std":  # NumPy takes the root in the result dtype (float16 stays float16)
+        r = ew.sqrt(cast(r, out_dt) if dtypes.is_inexact(out_dt) else r)
     return keep_dims(cast(r, out_dt), shape, axes, keepdims)
 
 
@@ -209,8 +232,7 @@ def _extremum(fname: str, ufunc_name: str, reducer, combine):
             ))
         r = reducer(x, axes)
         if initial is not None:
-            r = combine(r, st.broadcast_in_dim(
-                cast(array_operand(initial, fname), aval(x).dtype), aval(r).shape, ()))
+            r = combine(r, _initial(initial, aval(x).dtype, aval(r).shape, fname))
         return keep_dims(r, shape, axes, keepdims)
 
     fn.__name__ = fn.__qualname__ = fname
@@ -227,6 +249,7 @@ amin = min
 def _argextremum(fname: str, prim_fn):
     def fn(a, axis=None, out=None, *, keepdims=False):
         _unsupported(fname, out=out)
+        check_axis_arg(axis, fname, tuples=False)
         x = array_operand(a, fname)
         shape = aval(x).shape
         if axis is None:
@@ -276,6 +299,7 @@ def any(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
 def _cumulative(fname: str, prim_fn, bool_fn):
     def fn(a, axis=None, dtype=None, out=None):
         _unsupported(fname, out=out)
+        check_axis_arg(axis, fname, tuples=False)
         x = array_operand(a, fname)
         if axis is None:
             x, ax = st.reshape(x, (aval(x).size,)), 0

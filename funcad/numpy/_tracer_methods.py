@@ -32,17 +32,17 @@ for _op, _fn in {
 }.items():
     setattr(Tracer, f"__{_op}__", _forward(_fn))
 
-for _op, _fn in {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}.items():
+_UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}
+for _op, _fn in _UNARY.items():
     setattr(Tracer, f"__{_op}__", _forward(_fn))
 
 _METHODS = [
     "sum", "mean", "max", "min", "prod", "var", "std", "all", "any", "argmax", "argmin",
-    "cumsum", "cumprod", "astype", "dot", "clip", "round", "ravel", "squeeze",
+    "cumsum", "cumprod", "dot", "clip", "round", "ravel", "squeeze",
     "swapaxes", "take", "repeat", "trace",
 ]
 for _name in _METHODS:
-    if hasattr(fnp, _name):
-        setattr(Tracer, _name, _forward(_name))
+    setattr(Tracer, _name, _forward(_name))  # looked up at call time: import order is free
 
 
 def _reshape(self, *shape, order="C"):

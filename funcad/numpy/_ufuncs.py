@@ -54,7 +54,7 @@ def _unary(ufunc: np.ufunc, lax_fn, *, identity_kinds: str = ""):
     def fn(x, /):
         if isinstance(x, _ARRAYS) and get_aval(x).dtype.kind == "f" and not get_aval(x).weak_type:
             return lax_fn(x)  # fast path: NumPy's loop for a float is that float
-        (x,), out_dtype = _loop_args(ufunc, (x,))
+        (x,), _ = _loop_args(ufunc, (x,))
         if aval(x).dtype.kind in identity_kinds:
             return x
         return lax_fn(x)
@@ -72,7 +72,7 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None):
             a1, a2 = get_aval(x1), get_aval(x2)
             if (a1 is a2 or a1 == a2) and a1.dtype.kind == "f" and not a1.weak_type:
                 return lax_fn(x1, x2)  # fast path: equal float types need no promotion
-        (x1, x2), out_dtype = _loop_args(ufunc, (x1, x2))
+        (x1, x2), _ = _loop_args(ufunc, (x1, x2))
         if bool_fn is not None and aval(x1).dtype == np.bool_:
             return bool_fn(x1, x2)
         return lax_fn(x1, x2)
@@ -196,9 +196,10 @@ _power = _binary(np.power, _power_lax)
 def power(x1, x2, /):
     """``x1 ** x2``; a Python integer exponent becomes ``integer_pow`` (exact, and with a
     derivative that is defined at ``x1 == 0``)."""
-    if type(x2) is int and not (x2 < 0 and aval(operand(x1)).dtype.kind in "biu"):
-        (x1c, _), _ = _loop_args(np.power, (x1, x2))
-        return ew.integer_pow(x1c, x2)
+    x1 = operand(x1, "power")
+    if type(x2) is int and not (x2 < 0 and aval(x1).dtype.kind in "biu"):
+        loop = _resolve(np.power, (x1, x2))
+        return ew.integer_pow(cast(x1, loop[0]), x2)
     return _power(x1, x2)
 
 

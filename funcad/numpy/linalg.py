@@ -14,7 +14,14 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.numpy._core import aval, broadcast_shapes, broadcast_to, cast, normalize_axes
-from funcad.numpy._reductions import array_operand, diagonal_mask, full, keep_dims, masked
+from funcad.numpy._reductions import (
+    array_operand,
+    check_axis_arg,
+    diagonal_mask,
+    full,
+    keep_dims,
+    masked,
+)
 from funcad.ops import elementwise as ew
 from funcad.ops import linalg as la
 from funcad.ops import reductions as red
@@ -211,6 +218,7 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002 - NumPy name
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy name
     """Vector norms (``ord`` None/2, 1, inf, -inf, 0, any p) over one axis and matrix norms
     ('fro', 1, -1, inf, -inf) over two, as ``numpy.linalg.norm``."""
+    check_axis_arg(axis, "linalg.norm")
     x = _inexact(x, "norm")
     nd = aval(x).ndim
     if axis is None:

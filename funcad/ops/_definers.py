@@ -49,7 +49,9 @@ def check_kind(prim, avals, kinds: str) -> None:
 def check_same_shapes(prim, avals) -> None:
     if len({a.shape for a in avals}) > 1:
         raise type_error(
-            prim, avals, "operands must have equal shapes (broadcast explicitly with broadcast_in_dim)"
+            prim,
+            avals,
+            "operands must have equal shapes (broadcast explicitly with broadcast_in_dim)",
         )
 
 
@@ -60,14 +62,18 @@ def check_same_dtypes(prim, avals) -> None:
         )
 
 
-def new_primitive(name: str, impl: Callable, abstract_eval: Callable, *, multiple_results=False) -> Primitive:
+def new_primitive(
+    name: str, impl: Callable, abstract_eval: Callable, *, multiple_results=False
+) -> Primitive:
     prim = Primitive(name, multiple_results=multiple_results)
     prim.def_impl(impl)
     prim.def_abstract_eval(abstract_eval)
     return prim
 
 
-def standard_unop(name: str, impl: Callable, kinds: str = INEXACT, *, result_dtype=None) -> Primitive:
+def standard_unop(
+    name: str, impl: Callable, kinds: str = INEXACT, *, result_dtype=None
+) -> Primitive:
     """An elementwise primitive of one operand; the result has the operand's type unless
     ``result_dtype`` is given."""
 
@@ -81,7 +87,7 @@ def standard_unop(name: str, impl: Callable, kinds: str = INEXACT, *, result_dty
     return prim
 
 
-def _strict_binary(prim_ref, impl):
+def _strict_binary(impl):
     """NumPy broadcasts and promotes silently; primitives do neither, in eager mode too."""
 
     def checked(x, y):
@@ -92,7 +98,9 @@ def _strict_binary(prim_ref, impl):
     return checked
 
 
-def standard_naryop(name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None, nargs: int = 2) -> Primitive:
+def standard_naryop(
+    name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None, nargs: int = 2
+) -> Primitive:
     """An elementwise primitive of operands of equal shape and dtype. The result is weak
     only when every operand is weak."""
 
@@ -107,11 +115,13 @@ def standard_naryop(name: str, impl: Callable, kinds: str = NUMERIC, *, result_d
             return ShapedArray(avals[0].shape, avals[0].dtype, weak)
         return ShapedArray(avals[0].shape, result_dtype)
 
-    prim = new_primitive(name, _strict_binary(name, impl) if nargs == 2 else impl, abstract_eval)
+    prim = new_primitive(name, _strict_binary(impl) if nargs == 2 else impl, abstract_eval)
     return prim
 
 
-def standard_binop(name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None) -> Primitive:
+def standard_binop(
+    name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None
+) -> Primitive:
     return standard_naryop(name, impl, kinds, result_dtype=result_dtype, nargs=2)
 
 

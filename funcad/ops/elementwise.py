@@ -31,8 +31,8 @@ from funcad.ops._definers import (
     type_error,
 )
 
-
 _PY_SCALARS = (bool, int, float, complex)
+_WEAK_TYPES = {dtypes.float_: float, dtypes.int_: int, dtypes.complex_: complex}
 
 
 def _lax_args(*args):
@@ -45,10 +45,12 @@ def _lax_args(*args):
     from funcad.ops.structural import broadcast_in_dim
 
     aval = get_aval(ref)
+    # Next to a weak operand a Python scalar stays weak (staged as a weak literal).
+    py_type = _WEAK_TYPES.get(aval.dtype) if aval.weak_type else None
     out = []
     for a in args:
-        if dtypes.is_python_scalar(a):
-            a = np.asarray(a, dtype=aval.dtype)
+        if type(a) in _PY_SCALARS:
+            a = py_type(a) if py_type is not None else np.asarray(a, dtype=aval.dtype)
             if aval.shape:
                 a = broadcast_in_dim(a, aval.shape, ())
         out.append(a)
@@ -552,8 +554,10 @@ defbroadcasting(max_p)
 def _minmax_jvp(pick):
     # Ties split the derivative evenly between the operands (as JAX's max/min).
     def jvp(t, x, y):
-        one_if = lambda c: convert_element_type(c, get_aval(x).dtype)
-        weight = add(one_if(pick(x, y)), mul(_const(x, 0.5), one_if(eq(x, y))))
+        dtype = get_aval(x).dtype
+        wins, ties = pick(x, y), eq(x, y)
+        weight = add(convert_element_type(wins, dtype),
+                     mul(_const(x, 0.5), convert_element_type(ties, dtype)))
         return mul(t, weight)
 
     return jvp

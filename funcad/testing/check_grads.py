@@ -6,12 +6,12 @@ recurse on the derivative functions themselves.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from funcad.testing.finite_differences import default_eps, numerical_jvp
-from funcad.tree_util import tree_flatten, tree_leaves, tree_map, tree_unflatten
+from funcad.tree_util import tree_leaves, tree_map
 
 
 def _tolerance(dtype, given: float | None) -> float:
@@ -84,7 +84,8 @@ def check_vjp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
 
 
 def _dtype_of(args):
-    floats = [np.asarray(x).dtype for x in tree_leaves(tuple(args)) if np.asarray(x).dtype.kind in "fc"]
+    floats = [np.asarray(x).dtype for x in tree_leaves(tuple(args))
+              if np.asarray(x).dtype.kind in "fc"]
     return min(floats, key=lambda d: d.itemsize) if floats else np.dtype(np.float64)
 
 
@@ -120,4 +121,4 @@ def check_grads(fun: Callable, args, order: int = 1, modes: Sequence[str] = ("fw
             check_grads(rev_derivative, args, order - 1, ("rev",), atol, rtol, eps)
 
 
-__all__ = ["check_grads", "check_jvp", "check_vjp", "tree_flatten", "tree_unflatten"]
+__all__ = ["check_grads", "check_jvp", "check_vjp"]

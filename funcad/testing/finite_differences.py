@@ -1,7 +1,7 @@
 """Central finite differences: the reference every derivative is checked against."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

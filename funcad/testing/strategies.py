@@ -5,8 +5,8 @@ Requires ``hypothesis`` (a test dependency, not a runtime one).
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

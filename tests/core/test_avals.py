@@ -73,11 +73,6 @@ def test_weak_only_operations_stay_weak():
     assert closed.out_avals[0].dtype == (np.ones(2, np.float32) * np.asarray(2.0)).dtype
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="funcad/ops/elementwise.py _lax_args gives a Python scalar the strong dtype of a "
-    "weak traced operand, so `s * 3.0` on a traced Python float is strong f64",
-)
 def test_weak_traced_value_times_python_scalar_stays_weak():
     # Eagerly s * 3.0 is a Python float and f32 wins; staged, the result must match.
     x = np.ones(2, np.float32)

@@ -471,3 +471,17 @@ def test_norm_matches_numpy(ord, axis, rng):  # noqa: A002 - NumPy name
                 continue
             with np.errstate(divide="ignore"):
                 assert_same(fnp.linalg.norm(x, ord, axis, keepdims), expected)
+
+
+def test_numpy_functions_dispatch_on_tracers(rng):
+    a = well_conditioned(rng, (3, 3))
+
+    def f(x):
+        return (np.dot(x, x), np.matmul(x, x[0]), np.vdot(x, x), np.inner(x, x), np.outer(x, x),
+                np.tensordot(x, x), np.einsum("ij,jk->ik", x, x), np.trace(x), x.dot(x),
+                x.trace(), np.linalg.norm(x), np.linalg.solve(x, x[0]), np.linalg.inv(x),
+                np.linalg.det(x), np.linalg.slogdet(x)[1], np.linalg.cholesky(x @ x.T))
+
+    closed = funcad.make_jaxpr(f)(a)
+    for out, expected in zip(eval_closed_jaxpr(closed, a), f(a)):
+        assert_same(out, expected)

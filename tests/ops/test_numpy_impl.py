@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import funcad
 from funcad.ir import eval_closed_jaxpr, typecheck_jaxpr
 from funcad.tree_util import tree_leaves
+
 from op_specs import spec_cases
 from specs.spec import spec_args
 
@@ -23,7 +24,8 @@ def _leaves(out):
 
 def assert_matches(actual, expected, rtol, atol, what="", plain_arrays=True):
     a_leaves, e_leaves = _leaves(actual), _leaves(expected)
-    assert len(a_leaves) == len(e_leaves), f"{what}: {len(a_leaves)} outputs, expected {len(e_leaves)}"
+    n_a, n_e = len(a_leaves), len(e_leaves)
+    assert n_a == n_e, f"{what}: {n_a} outputs, expected {n_e}"
     for i, (a, e) in enumerate(zip(a_leaves, e_leaves)):
         e = np.asarray(e)
         if plain_arrays:
@@ -31,7 +33,8 @@ def assert_matches(actual, expected, rtol, atol, what="", plain_arrays=True):
         a = np.asarray(a)
         assert a.shape == e.shape, f"{what} output {i}: shape {a.shape}, expected {e.shape}"
         assert a.dtype == e.dtype, f"{what} output {i}: dtype {a.dtype}, expected {e.dtype}"
-        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True, err_msg=f"{what} output {i}")
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True,
+                                   err_msg=f"{what} output {i}")
 
 
 def _run_case(spec, shapes, dtype, seed):
@@ -49,7 +52,8 @@ def _run_case(spec, shapes, dtype, seed):
         closed = funcad.make_jaxpr(spec.fn)(*args)
         typecheck_jaxpr(closed)
         e_leaves = [np.asarray(e) for e in _leaves(expected)]
-        assert [(a.shape, a.dtype) for a in closed.out_avals] == [(e.shape, e.dtype) for e in e_leaves]
+        staged_types = [(a.shape, a.dtype) for a in closed.out_avals]
+        assert staged_types == [(e.shape, e.dtype) for e in e_leaves]
         staged = eval_closed_jaxpr(closed, *args)
         assert_matches(staged, e_leaves, rtol, atol, f"{spec.name} staged")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import funcad.numpy as fnp
+
 from specs.spec import (
     BINARY_SHAPES,
     BOOL,

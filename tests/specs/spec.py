@@ -1,8 +1,8 @@
 """The row type of the op-spec table and the argument generators it uses."""
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 

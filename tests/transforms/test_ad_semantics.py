@@ -96,7 +96,7 @@ def test_linearize_reuses_stored_ir():
         calls.append(1)
         return fnp.sin(x) * x
 
-    y, f_jvp = funcad.linearize(f, 0.5)
+    _, f_jvp = funcad.linearize(f, 0.5)
     first = f_jvp(1.0)
     f_jvp(2.0)
     assert len(calls) == 1

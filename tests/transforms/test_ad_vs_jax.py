@@ -10,8 +10,8 @@ jax.config.update("jax_enable_x64", True)  # this module only compares in float6
 import jax.numpy as jnp  # noqa: E402
 
 import funcad  # noqa: E402
-import funcad.numpy as fnp  # noqa: E402
 import funcad.nn  # noqa: E402
+import funcad.numpy as fnp  # noqa: E402
 import funcad.scipy.special  # noqa: E402
 
 
@@ -24,12 +24,18 @@ CORPUS = {
     # name: (function of (namespace, nn, *args), argument shapes)
     "poly_trig": (lambda ns, nn, x: ns.sum(ns.sin(x) * x**3 - ns.cos(2.0 * x)), [(5,)]),
     "exp_log": (lambda ns, nn, x: ns.sum(ns.log1p(ns.exp(x)) / (1.0 + x * x)), [(4,)]),
-    "two_args": (lambda ns, nn, x, y: ns.sum(ns.tanh(x * y) + ns.sqrt(1.0 + y**2) * x), [(3,), (3,)]),
+    "two_args": (lambda ns, nn, x, y: ns.sum(ns.tanh(x * y) + ns.sqrt(1.0 + y**2) * x),
+                 [(3,), (3,)]),
     "matmul_tanh": (lambda ns, nn, a, x: ns.sum(ns.tanh(a @ x) ** 2), [(3, 4), (4,)]),
     "softmax_xent": (_softmax_xent, [(4, 3), (5, 4)]),
     "logsumexp": (lambda ns, nn, x: _lse(ns, x), [(2, 5)]),
-    "max_min_where": (lambda ns, nn, x: ns.sum(ns.where(x > 0.1, ns.maximum(x, 0.3) ** 2, ns.minimum(x, -0.2))), [(6,)]),
-    "arctan2_pow": (lambda ns, nn, x, y: ns.sum(ns.arctan2(x, y + 3.0) * ns.abs(y) ** 1.5), [(3,), (3,)]),
+    "max_min_where": (
+        lambda ns, nn, x: ns.sum(ns.where(x > 0.1, ns.maximum(x, 0.3) ** 2, ns.minimum(x, -0.2))),
+        [(6,)],
+    ),
+    "arctan2_pow": (
+        lambda ns, nn, x, y: ns.sum(ns.arctan2(x, y + 3.0) * ns.abs(y) ** 1.5), [(3,), (3,)]
+    ),
     "broadcast_mean": (lambda ns, nn, x, y: ns.mean((x[:, None] - y[None, :]) ** 2), [(3,), (4,)]),
     "prod_cumsum": (lambda ns, nn, x: ns.sum(ns.cumsum(x) * ns.prod(x)), [(4,)]),
 }
@@ -85,14 +91,20 @@ def test_nested_orders(name, order):
     args = _args(shapes)
     v = _args(shapes, seed=2)
 
-    def nest(grad, jvp, f):
-        # g_k(x) = <grad g_{k-1}(x), v>, a scalar function whose gradient is the next order.
+    def directional(grad, f):
+        # <grad f(x), v>: a scalar function whose gradient is the next order's.
+        def g(*a):
+            return sum((gi * vi).sum() for gi, vi in zip(grad(f, tuple(range(len(a))))(*a), v))
+
+        return g
+
+    def nest(grad, f):
         for _ in range(order - 1):
-            f = (lambda f: lambda *a: sum((gi * vi).sum() for gi, vi in zip(grad(f, tuple(range(len(a))))(*a), v)))(f)
+            f = directional(grad, f)
         return grad(f, tuple(range(len(args))))
 
-    ours_k = nest(funcad.grad, funcad.jvp, ours)(*args)
-    theirs_k = nest(jax.grad, jax.jvp, theirs)(*args)
+    ours_k = nest(funcad.grad, ours)(*args)
+    theirs_k = nest(jax.grad, theirs)(*args)
     for a, b in zip(ours_k, theirs_k):
         np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-9, atol=1e-11)
 
