@@ -33,15 +33,19 @@ def _float_cases():
 CASES = list(_float_cases())
 
 
-def _float_output(fn):
-    """Keep only floating outputs (the ones with derivatives)."""
+def _differentiable(fn, args):
+    """``fn`` as a function of its floating arguments only (integer ones, such as indices,
+    are closed over), keeping only its floating outputs; and those arguments."""
+    float_pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
 
-    def wrapped(*args):
-        out = fn(*args)
-        leaves = [x for x in tree_leaves(out) if funcad.core.get_aval(x).dtype.kind == "f"]
-        return tuple(leaves)
+    def wrapped(*float_args):
+        full = list(args)
+        for i, a in zip(float_pos, float_args):
+            full[i] = a
+        out = fn(*full)
+        return tuple(x for x in tree_leaves(out) if funcad.core.get_aval(x).dtype.kind == "f")
 
-    return wrapped
+    return wrapped, [args[i] for i in float_pos]
 
 
 @pytest.mark.parametrize("spec,shapes,dtype", CASES)
@@ -55,8 +59,8 @@ def test_check_grads_order2(spec, shapes, dtype, seed):
         order, tol = 2, 1e-5
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        check_grads(_float_output(spec.fn), args, order=order, modes=("fwd", "rev"),
-                    atol=tol, rtol=tol)
+        fn, float_args = _differentiable(spec.fn, args)
+        check_grads(fn, float_args, order=order, modes=("fwd", "rev"), atol=tol, rtol=tol)
 
 
 def _inner(xs, ys) -> float:
@@ -69,8 +73,7 @@ def _inner(xs, ys) -> float:
 def test_transpose_of_linearization_is_exact(spec, shapes, dtype, seed):
     """<ct, L t> == <L^T ct, t> to rounding, where L is the stored linear IR."""
     rng = np.random.default_rng(seed)
-    args = spec_args(spec, rng, shapes, dtype)
-    fn = _float_output(spec.fn)
+    fn, args = _differentiable(spec.fn, spec_args(spec, rng, shapes, dtype))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         out, lin = funcad.linearize(fn, *args)
