@@ -9,6 +9,7 @@ import pytest
 
 import funcad
 from funcad.tree_util import tree_flatten
+
 from op_specs import OP_SPECS
 from specs.spec import spec_args
 
