@@ -52,7 +52,15 @@ def full(shape, fill_value, dtype=None):
         fill = asarray(fill_value, dtypes.python_scalar_dtype(fill_value))
     from funcad.numpy._core import broadcast_to
 
-    return broadcast_to(fill, shape)
+    return _writable(broadcast_to(fill, shape))
+
+
+def _writable(x):
+    """Eager creation results are fresh arrays the user may write to, as in NumPy
+    (broadcasts are read-only views)."""
+    if isinstance(x, np.ndarray) and not x.flags.writeable:
+        return x.copy()
+    return x
 
 
 def zeros(shape, dtype=None):
@@ -100,14 +108,14 @@ def arange(start, stop=None, step=None, dtype=None):
     step = 1 if step is None else step
     out_dtype = ref.dtype
     if out_dtype.kind in "iu" and start == 0 and step == 1:
-        return st.iota(out_dtype, n)
+        return _writable(st.iota(out_dtype, n))
     compute = dtypes.float_ if out_dtype.kind in "f" else np.dtype(np.int64)
     if out_dtype.kind == "f":
         compute = out_dtype
     idx = st.iota(compute, n)
     vals = ew.add(ew.mul(idx, st.broadcast_in_dim(np.asarray(step, compute), (n,), ())),
                   st.broadcast_in_dim(np.asarray(start, compute), (n,), ()))
-    return cast(vals, out_dtype)
+    return _writable(cast(vals, out_dtype))
 
 
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,

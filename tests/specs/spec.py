@@ -67,7 +67,7 @@ def uniform_args(rng: np.random.Generator, shapes, dtype, domain=(-2.0, 2.0)) ->
     out = []
     for shape in shapes:
         if dtype.kind == "b":
-            out.append(rng.random(shape) < 0.5)
+            out.append(np.asarray(rng.random(shape) < 0.5))
         elif dtype.kind in "iu":
             lo_i = max(int(np.floor(lo)), 0) if dtype.kind == "u" else int(np.floor(lo))
             out.append(rng.integers(lo_i, int(np.ceil(hi)) + 1, size=shape).astype(dtype))
