@@ -6,16 +6,60 @@ shape/dtype rule) -> transform rules.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import get_aval
+from funcad.interpreters.ad_util import Zero, instantiate_zeros, zeros_of
+from funcad.interpreters.batching import (
+    axis_size_of,
+    batch_rules,
+    bdim_at,
+    defreducer,
+    moveaxis,
+    not_mapped,
+    shift_axes,
+)
+from funcad.interpreters.jvp import defjvp, defjvp_zero, jvp_rules
+from funcad.interpreters.transpose import deflinear, is_undefined, transpose_rules
 from funcad.ops._definers import new_primitive, type_error
 
 
 def _shape_tuple(shape) -> tuple[int, ...]:
     return tuple(int(d) for d in shape)
+
+
+def _aval(x) -> ShapedArray:
+    """The type of an operand of a transpose rule (an ``UndefPrimal`` or a value)."""
+    return x.aval if is_undefined(x) else get_aval(x)
+
+
+def _zero_scalar(x):
+    """A 0-d zero of ``x``'s dtype (a padding value or a start index)."""
+    return np.zeros((), _aval(x).dtype)
+
+
+def _inverse_perm(perm) -> tuple[int, ...]:
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+def _reduce_sum(x, axes):
+    from funcad.ops.reductions import reduce_sum  # reductions builds on this module
+
+    return reduce_sum(x, axes)
+
+
+def _check_linear_only(prim, operands, what: str) -> None:
+    """Transpose rules of primitives linear in some operands only."""
+    if any(is_undefined(x) for x in operands):
+        raise NotImplementedError(
+            f"transpose of `{prim}` with respect to its {what} (it is not linear in them)"
+        )
 
 
 # --- broadcast_in_dim ---------------------------------------------------------------------
@@ -63,6 +107,28 @@ broadcast_in_dim_p = new_primitive(
 )
 
 
+def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
+    # Sum over the new axes and the stretched size-1 axes, then restore the size-1 axes.
+    in_shape = x.aval.shape
+    kept = {d for src, d in enumerate(broadcast_dimensions) if in_shape[src] == shape[d]}
+    summed = _reduce_sum(ct, tuple(a for a in range(len(shape)) if a not in kept))
+    return [reshape(summed, in_shape)]
+
+
+def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
+    (x,), (d,) = vals, dims
+    bd = broadcast_dimensions
+    # The batch axis goes just before the output axis operand axis d maps to.
+    out_d = bd[d] if d < len(bd) else len(shape)
+    new_dims = bd[:d] + (out_d,) + tuple(a + 1 for a in bd[d:])
+    new_shape = shape[:out_d] + (get_aval(x).shape[d],) + shape[out_d:]
+    return broadcast_in_dim(x, new_shape, new_dims), out_d
+
+
+deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
+batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+
+
 # --- reshape ------------------------------------------------------------------------------
 
 def reshape(operand, new_sizes):
@@ -84,6 +150,22 @@ def _reshape_abstract_eval(x, *, new_sizes):
 
 
 reshape_p = new_primitive("reshape", _reshape_impl, _reshape_abstract_eval)
+
+
+def _reshape_batch(vals, dims, *, new_sizes):
+    (x,), (d,) = vals, dims
+    shape = get_aval(x).shape
+    size = shape[d]
+    # Row-major order keeps the batch axis in place if new_sizes splits where it sits.
+    before = math.prod(shape[:d])
+    for k in range(len(new_sizes) + 1):
+        if math.prod(new_sizes[:k]) == before:
+            return reshape(x, new_sizes[:k] + (size,) + new_sizes[k:]), k
+    return reshape(moveaxis(x, d, 0), (size,) + new_sizes), 0
+
+
+deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
+batch_rules[reshape_p] = _reshape_batch
 
 
 # --- transpose ----------------------------------------------------------------------------
@@ -108,6 +190,18 @@ def _transpose_abstract_eval(x, *, permutation):
 transpose_p = new_primitive("transpose", _transpose_impl, _transpose_abstract_eval)
 
 
+def _transpose_batch(vals, dims, *, permutation):
+    (x,), (d,) = vals, dims
+    perm = tuple(p + (p >= d) for p in permutation)
+    return transpose(x, perm[:d] + (d,) + perm[d:]), d
+
+
+deflinear(
+    transpose_p, lambda ct, x, *, permutation: [transpose(ct, _inverse_perm(permutation))]
+)
+batch_rules[transpose_p] = _transpose_batch
+
+
 # --- squeeze ------------------------------------------------------------------------------
 
 def squeeze(array, dimensions):
@@ -130,6 +224,8 @@ def _squeeze_abstract_eval(x, *, dimensions):
 
 
 squeeze_p = new_primitive("squeeze", _squeeze_impl, _squeeze_abstract_eval)
+deflinear(squeeze_p, lambda ct, x, *, dimensions: [expand_dims(ct, dimensions)])
+defreducer(squeeze_p, "dimensions")  # batched like a reduction: the axes just go away
 
 
 # --- expand_dims --------------------------------------------------------------------------
@@ -160,6 +256,19 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 expand_dims_p = new_primitive("expand_dims", _expand_dims_impl, _expand_dims_abstract_eval)
 
 
+def _expand_dims_batch(vals, dims, *, dimensions):
+    (x,), (d,) = vals, dims
+    ndim_out = get_aval(x).ndim - 1 + len(dimensions)
+    kept = [a for a in range(ndim_out) if a not in dimensions]
+    # The batch axis goes just before the output axis operand axis d lands on.
+    out_d = kept[d] if d < len(kept) else ndim_out
+    return expand_dims(x, shift_axes(dimensions, out_d)), out_d
+
+
+deflinear(expand_dims_p, lambda ct, x, *, dimensions: [squeeze(ct, dimensions)])
+batch_rules[expand_dims_p] = _expand_dims_batch
+
+
 # --- iota ---------------------------------------------------------------------------------
 
 def iota(dtype, size: int):
@@ -186,6 +295,9 @@ def _iota_abstract_eval(*, dtype, shape, dimension):
 
 
 iota_p = new_primitive("iota", _iota_impl, _iota_abstract_eval)
+defjvp_zero(iota_p)
+# No operands, so never batched; the rule exists for completeness of the table.
+batch_rules[iota_p] = lambda vals, dims, **params: (iota_p.bind(**params), not_mapped)
 
 
 # --- rev ----------------------------------------------------------------------------------
@@ -213,6 +325,15 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 rev_p = new_primitive("rev", _rev_impl, _rev_abstract_eval)
+
+
+def _rev_batch(vals, dims, *, dimensions):
+    (x,), (d,) = vals, dims
+    return rev(x, shift_axes(dimensions, d)), d
+
+
+deflinear(rev_p, lambda ct, x, *, dimensions: [rev(ct, dimensions)])
+batch_rules[rev_p] = _rev_batch
 
 
 # --- pad ----------------------------------------------------------------------------------
@@ -269,6 +390,51 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
 pad_p = new_primitive("pad", _pad_impl, _pad_abstract_eval)
 
 
+def _padding_mask(shape, padding_config):
+    """True where ``pad`` puts the padding value, False where operand elements land."""
+    inner = broadcast_in_dim(np.asarray(False), shape, ())
+    return pad(inner, np.asarray(True), padding_config)
+
+
+def _pad_transpose(ct, x, padding_value, *, padding_config):
+    from funcad.ops.elementwise import select_n
+
+    ct_x = ct_pv = None
+    if is_undefined(x):
+        # Undo lo/hi (cropped elements get zeros), then drop the interior padding.
+        unpadded = pad(ct, _zero_scalar(ct), [(-lo, -hi, 0) for lo, hi, _ in padding_config])
+        shape = get_aval(unpadded).shape
+        ct_x = slice(unpadded, (0,) * len(shape), shape, [it + 1 for _, _, it in padding_config])
+    if is_undefined(padding_value):
+        mask = _padding_mask(_aval(x).shape, padding_config)
+        picked = select_n(mask, zeros_of(get_aval(ct).strip_weak_type()), ct)
+        ct_pv = _reduce_sum(picked, tuple(range(len(padding_config))))
+    return [ct_x, ct_pv]
+
+
+def _pad_batch(vals, dims, *, padding_config):
+    (x, pv), (xd, pd) = vals, dims
+    if pd is not_mapped:
+        config = padding_config[:xd] + ((0, 0, 0),) + padding_config[xd:]
+        return pad(x, pv, config), xd
+    # A batched padding value: pad with zeros, then select the padding value by a mask.
+    from funcad.ops.elementwise import select_n
+
+    size = axis_size_of(vals, dims)
+    b = 0 if xd is not_mapped else xd
+    x = bdim_at(x, xd, b, size)
+    padded = pad(x, _zero_scalar(x), padding_config[:b] + ((0, 0, 0),) + padding_config[b:])
+    out_shape = get_aval(padded).shape
+    others = tuple(a for a in range(len(out_shape)) if a != b)
+    unbatched = get_aval(x).shape[:b] + get_aval(x).shape[b + 1:]
+    mask = broadcast_in_dim(_padding_mask(unbatched, padding_config), out_shape, others)
+    return select_n(mask, padded, broadcast_in_dim(pv, out_shape, (b,))), b
+
+
+deflinear(pad_p, _pad_transpose)
+batch_rules[pad_p] = _pad_batch
+
+
 # --- concatenate --------------------------------------------------------------------------
 
 def concatenate(operands, dimension: int):
@@ -307,6 +473,32 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 concatenate_p = new_primitive("concatenate", _concatenate_impl, _concatenate_abstract_eval)
+
+
+def _concatenate_transpose(ct, *xs, dimension):
+    shape = get_aval(ct).shape
+    cts, start = [], 0
+    for x in xs:
+        n = _aval(x).shape[dimension]
+        if is_undefined(x):
+            lo, hi = [0] * len(shape), list(shape)
+            lo[dimension], hi[dimension] = start, start + n
+            cts.append(slice(ct, lo, hi))
+        else:
+            cts.append(None)
+        start += n
+    return cts
+
+
+def _concatenate_batch(vals, dims, *, dimension):
+    b = next(d for d in dims if d is not not_mapped)
+    size = axis_size_of(vals, dims)
+    xs = [v if d == b else bdim_at(v, d, b, size) for v, d in zip(vals, dims)]
+    return concatenate(xs, dimension + (dimension >= b)), b
+
+
+deflinear(concatenate_p, _concatenate_transpose)
+batch_rules[concatenate_p] = _concatenate_batch
 
 
 # --- slice --------------------------------------------------------------------------------
@@ -351,6 +543,29 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 
 
 slice_p = new_primitive("slice", _slice_impl, _slice_abstract_eval)
+
+
+def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):
+    # Zeros around the slice; the stride's gaps become interior padding.
+    strides = strides or (1,) * len(start_indices)
+    config = []
+    for n, lo, k, s in zip(x.aval.shape, start_indices, get_aval(ct).shape, strides):
+        span = k + max(k - 1, 0) * (s - 1)
+        config.append((lo, n - lo - span, s - 1))
+    return [pad(ct, _zero_scalar(ct), config)]
+
+
+def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
+    (x,), (d,) = vals, dims
+    size = get_aval(x).shape[d]
+    starts = start_indices[:d] + (0,) + start_indices[d:]
+    limits = limit_indices[:d] + (size,) + limit_indices[d:]
+    strides = None if strides is None else strides[:d] + (1,) + strides[d:]
+    return slice(x, starts, limits, strides), d
+
+
+deflinear(slice_p, _slice_transpose)
+batch_rules[slice_p] = _slice_batch
 
 
 # --- dynamic_slice ------------------------------------------------------------------------
@@ -400,6 +615,30 @@ def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
 dynamic_slice_p = new_primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract_eval)
 
 
+def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
+    _check_linear_only(dynamic_slice_p, starts, "start indices")
+    zeros = zeros_of(x.aval.strip_weak_type())
+    return [dynamic_update_slice(zeros, ct, starts)] + [None] * len(starts)
+
+
+def _dynamic_slice_batch(vals, dims, *, slice_sizes):
+    x, *starts = vals
+    xd, *sds = dims
+    size = axis_size_of(vals, dims)
+    if all(d is not_mapped for d in sds):
+        starts.insert(xd, _zero_start(starts))
+        return dynamic_slice(x, starts, slice_sizes[:xd] + (size,) + slice_sizes[xd:]), xd
+    return _gather_windows(x, xd, starts, sds, slice_sizes, size), 0
+
+
+defjvp(
+    dynamic_slice_p,
+    lambda t, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes),
+)  # the start indices get no tangent
+transpose_rules[dynamic_slice_p] = _dynamic_slice_transpose
+batch_rules[dynamic_slice_p] = _dynamic_slice_batch
+
+
 # --- dynamic_update_slice -----------------------------------------------------------------
 
 def dynamic_update_slice(operand, update, start_indices):
@@ -433,3 +672,122 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
 dynamic_update_slice_p = new_primitive(
     "dynamic_update_slice", _dynamic_update_slice_impl, _dynamic_update_slice_abstract_eval
 )
+
+
+def _dynamic_update_slice_jvp(primals, tangents):
+    x, update, *starts = primals
+    tx, tu = tangents[:2]
+    ans = dynamic_update_slice(x, update, starts)
+    if type(tx) is Zero and type(tu) is Zero:
+        return ans, Zero.like(ans)
+    return ans, dynamic_update_slice(instantiate_zeros(tx), instantiate_zeros(tu), starts)
+
+
+def _dynamic_update_slice_transpose(ct, x, update, *starts):
+    _check_linear_only(dynamic_update_slice_p, starts, "start indices")
+    u_aval = _aval(update).strip_weak_type()
+    ct_x = ct_u = None
+    if is_undefined(x):  # the overwritten window gets no cotangent
+        ct_x = dynamic_update_slice(ct, zeros_of(u_aval), starts)
+    if is_undefined(update):
+        ct_u = dynamic_slice(ct, starts, u_aval.shape)
+    return [ct_x, ct_u] + [None] * len(starts)
+
+
+def _dynamic_update_slice_batch(vals, dims):
+    x, update, *starts = vals
+    xd, ud, *sds = dims
+    size = axis_size_of(vals, dims)
+    if all(d is not_mapped for d in sds):
+        b = xd if xd is not not_mapped else ud
+        x, update = bdim_at(x, xd, b, size), bdim_at(update, ud, b, size)
+        starts.insert(b, _zero_start(starts))
+        return dynamic_update_slice(x, update, starts), b
+    return _scatter_windows(x, xd, update, ud, starts, sds, size), 0
+
+
+jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
+transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
+batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+
+
+# --- windows at batched start indices (vmap of dynamic_slice / dynamic_update_slice) -------
+#
+# With per-example starts, the windows become a gather (or a scatter) over the axes whose
+# starts are batched; axes with shared starts are cut out first by one dynamic_slice.
+
+
+def _zero_start(starts):
+    return _zero_scalar(starts[0]) if starts else np.zeros((), np.intp)
+
+
+def _window_plan(shape, starts, sds, sizes):
+    """``(batched_axes, other_axes, pre_starts, pre_sizes)``: the shared-start window of
+    every axis (batched-start axes are kept whole)."""
+    batched = [j for j, d in enumerate(sds) if d is not not_mapped]
+    others = [j for j, d in enumerate(sds) if d is not_mapped]
+    shared = [s for s, d in zip(starts, sds) if d is not_mapped]
+    zero = _zero_start(shared) if shared else np.zeros((), np.intp)
+    pre_starts = [zero if d is not not_mapped else s for s, d in zip(starts, sds)]
+    pre_sizes = [n if d is not not_mapped else k for n, k, d in zip(shape, sizes, sds)]
+    return batched, others, pre_starts, pre_sizes
+
+
+def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
+    """Indices ``(B, *window, c)`` of every element of each example's window along ``axes``
+    (starts clamped as dynamic_slice clamps them), after an iota column over the batch."""
+    from funcad.ops import elementwise as ew
+
+    dtypes = {get_aval(starts[j]).dtype for j in axes}
+    dt = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.int64)
+    if np.iinfo(dt).max < builtins.max([size, *shape]):
+        dt = np.dtype(np.int64)
+    full = (size,) + tuple(sizes[j] for j in axes)
+    cols = [broadcasted_iota(dt, full, 0)] if batch_column else []
+    for pos, j in enumerate(axes):
+        s = moveaxis(starts[j], sds[j], 0)
+        if get_aval(s).dtype != dt:
+            s = ew.convert_element_type(s, dt)
+        s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
+        cols.append(ew.add(broadcast_in_dim(s, full, (0,)), broadcasted_iota(dt, full, 1 + pos)))
+    return concatenate([expand_dims(c, (len(full),)) for c in cols], len(full))
+
+
+def _gather_windows(x, xd, starts, sds, sizes, size):
+    """``dynamic_slice`` of each example (batch axis first in the result)."""
+    from funcad.ops.indexing import gather
+
+    shape = get_aval(x).shape if xd is not_mapped else None
+    lead = []
+    if xd is not not_mapped:
+        x = moveaxis(x, xd, 0)
+        shape = get_aval(x).shape[1:]
+        lead = [0]
+    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
+    if list(pre_sizes) != list(shape):
+        if lead:
+            pre_starts, pre_sizes = [_zero_start(pre_starts)] + pre_starts, [size] + pre_sizes
+        x = dynamic_slice(x, pre_starts, pre_sizes)
+    order = axes + others
+    x = transpose(x, lead + [len(lead) + j for j in order])
+    indices = _window_indices(starts, sds, axes, shape, sizes, size, bool(lead))
+    out = gather(x, indices)  # (B, *window along axes, *window along others)
+    return transpose(out, (0,) + tuple(1 + order.index(j) for j in range(len(shape))))
+
+
+def _scatter_windows(x, xd, update, ud, starts, sds, size):
+    """``dynamic_update_slice`` of each example (batch axis first in the result)."""
+    from funcad.ops.indexing import scatter
+
+    x, update = bdim_at(x, xd, 0, size), bdim_at(update, ud, 0, size)
+    shape, sizes = get_aval(x).shape[1:], get_aval(update).shape[1:]
+    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
+    pre_starts = [_zero_start(pre_starts)] + pre_starts
+    whole = list(pre_sizes) == list(shape)
+    region = x if whole else dynamic_slice(x, pre_starts, [size] + pre_sizes)
+    perm = [0] + [1 + j for j in axes + others]
+    indices = _window_indices(starts, sds, axes, shape, sizes, size, True)
+    # Rows never repeat (distinct examples or window offsets), so `scatter` is exact.
+    new = scatter(transpose(region, perm), indices, transpose(update, perm))
+    new = transpose(new, _inverse_perm(perm))
+    return new if whole else dynamic_update_slice(x, new, pre_starts)
