@@ -13,6 +13,7 @@ from funcad.ad import (
 )
 from funcad.api import make_jaxpr
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
+from funcad.jit import jit
 from funcad.vectorize import vmap
 
 __version__ = "0.1.0"
@@ -25,6 +26,7 @@ __all__ = [
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jit",
     "jvp",
     "linear_transpose",
     "linearize",

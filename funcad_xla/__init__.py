@@ -1,40 +1,77 @@
 """funcad_xla: compile funcad's IR with XLA through jax.
 
-This package is a stub until the jit issue: ``jit`` and ``lower`` raise
-``NotImplementedError``. Importing it is cheap and never imports jax (nor changes the
-user's jax configuration); jax is imported on first use only, through ``_jax()``.
+Importing this package registers the ``"xla"`` backend of ``funcad.jit``; it is cheap and
+imports neither jax (that happens on the first compile) nor changes the user's jax
+configuration: float64 programs run under a thread-local ``jax.enable_x64`` context.
+
+- ``jit(fun, static_argnums=(), device=None)``: ``funcad.jit(fun, backend="xla")`` on
+  ``device`` (``"cpu"``, ``"gpu"``, or ``None`` for jax's default device).
+- ``lower(closed_ir, *example_args)``: the lowered and compiled XLA program, with its HLO.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
-_PENDING = (
-    "funcad_xla.{name} is not implemented yet: the XLA backend arrives with the jit issue. "
-    "Use funcad.make_jaxpr to stage a function into funcad's IR for now."
-)
+from funcad.backends import executable, register_backend
+from funcad.ir.core import ClosedJaxpr
 
 
-def _jax():
-    """Import and return jax (about 0.5 s, so only when a lowering needs it)."""
-    try:
-        import jax
-    except ImportError as e:
-        raise ImportError(
-            "funcad_xla needs jax and jaxlib: install them with "
-            "`python -m pip install \"funcad[xla]\"`"
-        ) from e
-    return jax
+def _compile(closed: ClosedJaxpr, device: Any = None):
+    from funcad_xla.lowering import compile_xla
+
+    return compile_xla(closed, device)
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (), device: Any = None) -> Callable:
-    """Compile ``fun`` with XLA (not implemented yet; see the module docstring)."""
-    raise NotImplementedError(_PENDING.format(name="jit"))
+register_backend("xla", _compile)
 
 
-def lower(closed_ir: Any, *example_args: Any) -> Any:
-    """Lower a closed IR to XLA for inspection (not implemented yet)."""
-    raise NotImplementedError(_PENDING.format(name="lower"))
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (), device: Any = None):
+    """Compile ``fun`` with XLA: ``funcad.jit(fun, static_argnums, backend="xla")`` placed
+    on ``device`` (``"cpu"``, ``"gpu"`` — the CPU, with a warning, where jax sees no GPU —
+    or ``None``)."""
+    from funcad.jit import jit as funcad_jit
+
+    return funcad_jit(fun, static_argnums, backend="xla", device=device)
 
 
-__all__ = ["jit", "lower"]
+class Lowered:
+    """An IR lowered to XLA for given argument types: ``compiled`` (jax's compiled object),
+    ``hlo_text`` (the optimized HLO), ``stablehlo_text`` (the module before XLA's passes);
+    calling it runs the program."""
+
+    def __init__(self, exe, lowered, compiled):
+        self.executable = exe
+        self.lowered = lowered
+        self.compiled = compiled
+
+    @property
+    def hlo_text(self) -> str:
+        return self.compiled.as_text()
+
+    @property
+    def stablehlo_text(self) -> str:
+        return self.lowered.as_text()
+
+    def __call__(self, *args) -> list:
+        return self.executable(*args)
+
+
+def lower(closed_ir: Any, *example_args: Any, device: Any = None) -> Lowered:
+    """Lower ``closed_ir`` (a ClosedJaxpr, e.g. from ``funcad.make_jaxpr``, or a function
+    jitted by funcad, staged for ``example_args``) to XLA and compile it for the types of
+    ``example_args``."""
+    if not isinstance(closed_ir, ClosedJaxpr):
+        staged = getattr(closed_ir, "jaxpr", None)
+        if staged is None:
+            raise TypeError(
+                "funcad_xla.lower: expected a ClosedJaxpr (from funcad.make_jaxpr) or a "
+                f"function jitted by funcad, got {type(closed_ir).__name__}"
+            )
+        closed_ir = staged(*example_args)
+    exe = executable(closed_ir, "xla", device)
+    lowered = exe.lower(*example_args)
+    return Lowered(exe, lowered, lowered.compile())
+
+
+__all__ = ["Lowered", "jit", "lower"]

@@ -6,9 +6,20 @@ literals; array constants are hoisted as constvars.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from funcad.core.avals import ShapedArray
+from funcad.core.primitive import Primitive
 from funcad.core.trace import Trace, Tracer, get_aval, new_main
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+
+# Partial evaluation of call primitives (jit) in a staging trace that is not the dynamic
+# one (linearize): ``rule(trace, tracers, known, **params)``, where ``known[i]`` is the
+# value of input ``i`` when it comes from outside the trace (a literal or a constvar) and
+# ``UNKNOWN`` otherwise. The rule computes what it can at once and stages the rest; it
+# returns one output per result, a value or a tracer.
+partial_eval_rules: dict[Primitive, Callable] = {}
+UNKNOWN = object()
 
 
 class StagingTracer(Tracer):
@@ -46,6 +57,7 @@ class JaxprBuilder:
         self.const_tracers: dict[int, StagingTracer] = {}
         self.consts: dict[Var, object] = {}
         self._keepalive: list = []  # const_tracers is keyed by id: keep those ids taken
+        self.dynamic = False  # whether this staging records every operation (omnistaging)
 
     def new_arg(self, trace, aval: ShapedArray, arg_name: str) -> StagingTracer:
         v = Var(aval)
@@ -67,6 +79,12 @@ class JaxprBuilder:
         self.const_tracers[id(val)] = tracer
         self._keepalive.append(val)
         return tracer
+
+    def known_value(self, atom):
+        """The value of ``atom`` if it comes from outside this IR, else ``UNKNOWN``."""
+        if isinstance(atom, Literal):
+            return atom.val
+        return self.consts.get(atom, UNKNOWN)
 
     def build(self, out_tracers) -> tuple[Jaxpr, list]:
         constvars = list(self.consts)
@@ -115,6 +133,15 @@ class StagingTrace(Trace):
         return self.builder.const_tracer(self, tracer)
 
     def process_primitive(self, primitive, tracers, params):
+        rule = partial_eval_rules.get(primitive)
+        if rule is not None and not self.builder.dynamic:
+            known = [self.builder.known_value(t.atom) for t in tracers]
+            if any(k is not UNKNOWN for k in known):
+                return rule(self, tracers, known, **params)
+        return self.stage(primitive, tracers, params)
+
+    def stage(self, primitive, tracers, params):
+        """Record ``primitive`` applied to ``tracers`` as an equation; return its outputs."""
         avals_in = [t.aval for t in tracers]
         if params:
             out = primitive.abstract_eval(*avals_in, **params)
@@ -138,6 +165,7 @@ class StagingTrace(Trace):
 def trace_to_jaxpr(flat_fun, in_avals, *, name: str, arg_names=None) -> ClosedJaxpr:
     """Stage ``flat_fun`` (list of arrays -> list of arrays) into a closed jaxpr."""
     builder = JaxprBuilder(name)
+    builder.dynamic = True
     arg_names = arg_names or [f"args[{i}]" for i in range(len(in_avals))]
     with new_main(StagingTrace, builder, name=name, dynamic=True) as main:
         trace = main.trace
@@ -148,4 +176,11 @@ def trace_to_jaxpr(flat_fun, in_avals, *, name: str, arg_names=None) -> ClosedJa
     return ClosedJaxpr(jaxpr, consts)
 
 
-__all__ = ["JaxprBuilder", "StagingTrace", "StagingTracer", "trace_to_jaxpr"]
+__all__ = [
+    "UNKNOWN",
+    "JaxprBuilder",
+    "StagingTrace",
+    "StagingTracer",
+    "partial_eval_rules",
+    "trace_to_jaxpr",
+]

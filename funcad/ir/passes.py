@@ -1,7 +1,17 @@
 """Passes over the IR. All are flat loops: graphs of 10^5 equations are fine."""
 from __future__ import annotations
 
-from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal, Var
+from collections.abc import Callable
+
+from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from funcad.ir.simplify import fold_add_chains, fold_and_forward, simplify_algebra
+
+# Call primitives whose body is inlined by ``optimize``: primitive -> the param holding
+# the callee's ClosedJaxpr (jit registers itself here).
+inline_params: dict = {}
+
+# Primitives whose two operands commute: CSE sees ``mul(a, b)`` and ``mul(b, a)`` as one.
+commutative: set = set()
 
 
 def dce(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
@@ -54,11 +64,16 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
     def atom_key(x):
         return x.key() if isinstance(x, Literal) else ("var", id(x))
 
+    if not commutative:
+        _init_commutative()
     for eqn in jaxpr.eqns:
         invars = [sub(x) for x in eqn.invars]
+        in_keys = tuple(atom_key(x) for x in invars)
+        if eqn.primitive in commutative:
+            in_keys = tuple(sorted(in_keys))  # ('lit', ...) < ('var', id)
         key = (
             eqn.primitive,
-            tuple(atom_key(x) for x in invars),
+            in_keys,
             tuple((k, _param_key(v)) for k, v in eqn.params.items()),
         )
         prev = seen.get(key)
@@ -74,8 +89,101 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr.new(jaxpr.constvars, jaxpr.invars, outvars, eqns)
 
 
+def _init_commutative() -> None:
+    from funcad.ops import elementwise as ew
+
+    commutative.update((ew.add_p, ew.add_any_p, ew.mul_p, ew.max_p, ew.min_p, ew.eq_p,
+                        ew.ne_p, ew.and_p, ew.or_p, ew.xor_p))
+
+
 def cse_closed(closed: ClosedJaxpr) -> ClosedJaxpr:
     return ClosedJaxpr(cse(closed.jaxpr), closed.consts)
 
 
-__all__ = ["cse", "cse_closed", "dce", "dce_closed"]
+def inline_calls(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """Replace every call of a primitive in ``inline_params`` by the callee's equations
+    (fresh variables per call site; the callee's constants join the caller's). Nested calls
+    are expanded by the same loop, through a work stack, not by recursion."""
+    jaxpr = closed.jaxpr
+    if not any(e.primitive in inline_params for e in jaxpr.eqns):
+        return closed
+    constvars, consts = list(jaxpr.constvars), list(closed.consts)
+    const_var = {id(c): v for v, c in zip(constvars, consts)}  # one constvar per value
+    eqns: list[Eqn] = []
+    rename: dict = {}
+    stack = list(reversed(jaxpr.eqns))
+    while stack:
+        eqn = stack.pop()
+        invars = [rename.get(x, x) if type(x) is Var else x for x in eqn.invars]
+        param = inline_params.get(eqn.primitive)
+        if param is None:
+            eqns.append(eqn if invars == list(eqn.invars) else eqn.replace(invars=invars))
+            continue
+        callee: ClosedJaxpr = eqn.params[param]
+        body, fresh = _freshen(callee.jaxpr)
+        for v, c in zip(callee.jaxpr.constvars, callee.consts):
+            if id(c) in const_var:
+                rename[fresh[v]] = const_var[id(c)]
+            else:
+                const_var[id(c)] = fresh[v]
+                constvars.append(fresh[v])
+                consts.append(c)
+        for v, x in zip(callee.jaxpr.invars, invars, strict=True):
+            rename[fresh[v]] = x
+        for v, x in zip(eqn.outvars, body.outvars, strict=True):
+            rename[v] = rename.get(x, x) if type(x) is Var else x
+        stack.extend(reversed(body.eqns))
+    outvars = [rename.get(x, x) if type(x) is Var else x for x in jaxpr.outvars]
+    return ClosedJaxpr(Jaxpr.new(constvars, jaxpr.invars, outvars, eqns), consts)
+
+
+def _freshen(jaxpr: Jaxpr) -> tuple[Jaxpr, dict]:
+    """A copy of ``jaxpr`` with new variables (a callee may be inlined at several sites)."""
+    fresh: dict = {v: Var(v.aval) for v in (*jaxpr.constvars, *jaxpr.invars)}
+
+    def sub(x):
+        return fresh.get(x, x) if type(x) is Var else x
+
+    eqns = []
+    for eqn in jaxpr.eqns:
+        outs = [fresh.setdefault(v, Var(v.aval)) for v in eqn.outvars]
+        eqns.append(Eqn.new(eqn.primitive, [sub(x) for x in eqn.invars], outs, eqn.params))
+    body = Jaxpr.new([fresh[v] for v in jaxpr.constvars], [fresh[v] for v in jaxpr.invars],
+                     [sub(x) for x in jaxpr.outvars], eqns)
+    return body, fresh
+
+
+def _simplify_round(closed: ClosedJaxpr) -> ClosedJaxpr:
+    jaxpr = simplify_algebra(fold_and_forward(closed.jaxpr))
+    jaxpr = fold_and_forward(fold_add_chains(jaxpr))
+    return ClosedJaxpr(cse(jaxpr), closed.consts)
+
+
+PIPELINE: tuple[Callable[[ClosedJaxpr], ClosedJaxpr], ...] = (
+    inline_calls,
+    _simplify_round,
+    _simplify_round,
+    dce_closed,
+)
+
+
+def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
+    """The pipeline run on every staged IR before a backend sees it: inline nested calls,
+    fold literal-only equations, forward trivial ones, simplify linear algebra (zero terms,
+    ``x*1``, ``x+0``, ``add_any`` chains, transposes of transposes), CSE, then DCE."""
+    for pass_ in PIPELINE:
+        closed = pass_(closed)
+    return closed
+
+
+__all__ = [
+    "cse",
+    "cse_closed",
+    "dce",
+    "dce_closed",
+    "fold_add_chains",
+    "fold_and_forward",
+    "inline_calls",
+    "optimize",
+    "simplify_algebra",
+]

@@ -23,6 +23,7 @@ from funcad.ops import elementwise as ew
 
 _resolved: dict = {}
 _ARRAYS = (Tracer, np.ndarray)
+_REAL_SCALARS = (int, float)
 
 
 def _resolve(ufunc: np.ufunc, args) -> tuple:
@@ -52,7 +53,7 @@ def _unary(ufunc: np.ufunc, lax_fn, *, identity_kinds: str = ""):
     """``identity_kinds``: dtype kinds on which the function is the identity (floor of int)."""
 
     def fn(x, /):
-        if isinstance(x, _ARRAYS) and get_aval(x).dtype.kind == "f" and not get_aval(x).weak_type:
+        if isinstance(x, _ARRAYS) and get_aval(x).dtype.kind == "f":
             return lax_fn(x)  # fast path: NumPy's loop for a float is that float
         (x,), _ = _loop_args(ufunc, (x,))
         if aval(x).dtype.kind in identity_kinds:
@@ -64,14 +65,29 @@ def _unary(ufunc: np.ufunc, lax_fn, *, identity_kinds: str = ""):
     return fn
 
 
-def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None):
-    """``bool_fn``: the primitive NumPy's boolean loop amounts to (``add`` is ``or``)."""
+def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
+            fast: bool = True):
+    """``bool_fn``: the primitive NumPy's boolean loop amounts to (``add`` is ``or``).
+    ``composite``: ``lax_fn`` is built of several primitives and needs operands of one
+    shape and dtype (so a Python scalar operand takes the slow path). ``fast=False``: the
+    NumPy loop may change a float dtype (``float_power``), so always resolve it."""
+    scalar_fast = fast and not composite
 
     def fn(x1, x2, /):
-        if isinstance(x1, _ARRAYS) and isinstance(x2, _ARRAYS):
-            a1, a2 = get_aval(x1), get_aval(x2)
-            if (a1 is a2 or a1 == a2) and a1.dtype.kind == "f" and not a1.weak_type:
-                return lax_fn(x1, x2)  # fast path: equal float types need no promotion
+        # Fast paths: equal float types, or a float and a real Python scalar (NEP 50: the
+        # scalar takes the float's dtype), need no promotion and no broadcasting here.
+        if fast and isinstance(x1, _ARRAYS):
+            a1 = get_aval(x1)
+            if a1.dtype.kind == "f":
+                if isinstance(x2, _ARRAYS):
+                    a2 = get_aval(x2)
+                    if a1.shape == a2.shape and a1.dtype == a2.dtype:
+                        return lax_fn(x1, x2)
+                elif scalar_fast and type(x2) in _REAL_SCALARS:
+                    return lax_fn(x1, x2)
+        elif (scalar_fast and type(x1) in _REAL_SCALARS and isinstance(x2, _ARRAYS)
+              and get_aval(x2).dtype.kind == "f"):
+            return lax_fn(x1, x2)
         (x1, x2), _ = _loop_args(ufunc, (x1, x2))
         if bool_fn is not None and aval(x1).dtype == np.bool_:
             return bool_fn(x1, x2)
@@ -176,8 +192,8 @@ def _remainder_lax(x, y):
     return ew.select_n(adjust, r, ew.add(r, y))
 
 
-floor_divide = _binary(np.floor_divide, _floor_divide_lax)
-remainder = _binary(np.remainder, _remainder_lax)
+floor_divide = _binary(np.floor_divide, _floor_divide_lax, composite=True)
+remainder = _binary(np.remainder, _remainder_lax, composite=True)
 mod = remainder
 fmod = _binary(np.fmod, ew.rem)
 
@@ -203,7 +219,7 @@ def power(x1, x2, /):
     return _power(x1, x2)
 
 
-float_power = _binary(np.float_power, _power_lax)
+float_power = _binary(np.float_power, _power_lax, fast=False)
 
 # --- comparisons and logic ----------------------------------------------------------------
 

@@ -11,9 +11,18 @@ Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> r
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.trace import get_aval, to_concrete
+from funcad.interpreters.ad_util import Zero, add_tangents, instantiate_zeros, zeros_of
+from funcad.interpreters.batching import axis_size_of, batch_rules, bdim_at, moveaxis, not_mapped
+from funcad.interpreters.jvp import defjvp, jvp_rules
+from funcad.interpreters.transpose import is_undefined, transpose_rules
+from funcad.ops import elementwise as ew
+from funcad.ops import structural as st
 from funcad.ops._definers import new_primitive, type_error
 
 
@@ -39,6 +48,57 @@ def _columns(x: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, ...] | Non
 
 def _out_shape(x, indices) -> tuple[int, ...]:
     return tuple(indices.shape[:-1]) + tuple(x.shape[indices.shape[-1]:])
+
+
+# --- helpers of the rules -----------------------------------------------------------------
+
+def _aval(x) -> ShapedArray:
+    """The type of an operand of a transpose rule (an ``UndefPrimal`` or a value)."""
+    return x.aval if is_undefined(x) else get_aval(x)
+
+
+def _no_index_cotangent(prim, indices) -> None:
+    if is_undefined(indices):
+        raise NotImplementedError(f"transpose of `{prim}` with respect to its indices")
+
+
+def _concrete_rows(shape, indices) -> np.ndarray | None:
+    """The clamped index rows ``(N, k)`` when ``indices`` is known now, else ``None``."""
+    value = to_concrete(indices)
+    if value is None:
+        return None
+    value = np.asarray(value)
+    k = value.shape[-1]
+    rows = value.reshape(-1, k)
+    if any(n == 0 for n in shape[:k]):
+        return rows[:0]  # nothing is written
+    return np.stack([np.clip(rows[:, j], 0, shape[j] - 1) for j in range(k)], axis=-1)
+
+
+def _row_keys(rows: np.ndarray, shape) -> np.ndarray:
+    k = rows.shape[-1]
+    if k == 0:
+        return np.zeros(len(rows), np.intp)
+    return np.ravel_multi_index(tuple(rows.T), shape[:k])
+
+
+def _normalize_index_bdim(indices, bdim: int):
+    """Batched indices with the batch axis off the last (``k``) axis."""
+    ndim = get_aval(indices).ndim
+    if bdim == ndim - 1:
+        indices, bdim = moveaxis(indices, bdim, ndim - 2), ndim - 2
+    return indices, bdim
+
+
+def _with_batch_column(indices, bdim: int, size: int):
+    """Prepend to each index row the number of its example (the iota along ``bdim``)."""
+    aval = get_aval(indices)
+    dt = aval.dtype
+    if np.iinfo(dt).max < size - 1:
+        dt = np.dtype(np.int64)
+        indices = ew.convert_element_type(indices, dt)
+    column = st.broadcasted_iota(dt, aval.shape[:-1] + (1,), bdim)
+    return st.concatenate([column, indices], aval.ndim - 1)
 
 
 # --- gather -------------------------------------------------------------------------------
@@ -67,6 +127,32 @@ def _gather_abstract_eval(x, indices):
 gather_p = new_primitive("gather", _gather_impl, _gather_abstract_eval)
 
 
+def _gather_transpose(ct, x, indices):
+    _no_index_cotangent(gather_p, indices)
+    return [scatter_add(zeros_of(x.aval.strip_weak_type()), indices, ct), None]
+
+
+def _gather_batch(vals, dims):
+    (x, indices), (xd, idx_d) = vals, dims
+    if idx_d is not_mapped:
+        # The batch axis of the operand becomes a trailing (whole) axis: no index column.
+        k = get_aval(indices).shape[-1]
+        if xd < k:
+            x, xd = moveaxis(x, xd, k), k
+        return gather(x, indices), get_aval(indices).ndim - 1 + xd - k
+    indices, idx_d = _normalize_index_bdim(indices, idx_d)
+    if xd is not_mapped:  # batch dims of the indices are just more leading dims B
+        return gather(x, indices), idx_d
+    size = axis_size_of(vals, dims)
+    x = moveaxis(x, xd, 0)
+    return gather(x, _with_batch_column(indices, idx_d, size)), idx_d
+
+
+defjvp(gather_p, lambda t, x, indices: gather(t, indices))  # the indices get no tangent
+transpose_rules[gather_p] = _gather_transpose
+batch_rules[gather_p] = _gather_batch
+
+
 # --- scatter family -----------------------------------------------------------------------
 
 def _scatter_abstract_eval(prim: str):
@@ -79,6 +165,32 @@ def _scatter_abstract_eval(prim: str):
         if updates.dtype != x.dtype:
             raise type_error(prim, avals, "updates must have the operand's dtype")
         return x
+
+    return rule
+
+
+def _scatter_batch(prim):
+    """vmap of a scatter. Unbatched indices: the batch axis is a trailing (whole) axis of
+    operand and updates. Batched indices: the operand gets its batch axis first and each
+    index row an iota column, so rows of different examples never collide (and the order of
+    rows within an example, which decides ``scatter``'s last write, is kept)."""
+
+    def rule(vals, dims):
+        (x, indices, updates), (xd, idx_d, ud) = vals, dims
+        size = axis_size_of(vals, dims)
+        if idx_d is not_mapped:
+            k, nb = get_aval(indices).shape[-1], get_aval(indices).ndim - 1
+            if xd is not not_mapped:
+                p = xd if xd >= k else k
+            else:
+                p = k + ud - nb if ud >= nb else k
+            x = bdim_at(x, xd, p, size)
+            updates = bdim_at(updates, ud, nb + p - k, size)
+            return prim.bind(x, indices, updates), p
+        indices, idx_d = _normalize_index_bdim(indices, idx_d)
+        x = bdim_at(x, xd, 0, size)
+        updates = bdim_at(updates, ud, idx_d, size)
+        return prim.bind(x, _with_batch_column(indices, idx_d, size), updates), 0
 
     return rule
 
@@ -113,6 +225,26 @@ scatter_add_p = new_primitive(
 )
 
 
+def _scatter_add_jvp(primals, tangents):
+    x, indices, updates = primals
+    tx, _, tu = tangents
+    ans = scatter_add(x, indices, updates)
+    if type(tu) is Zero:
+        return ans, Zero.like(ans) if type(tx) is Zero else tx
+    return ans, scatter_add(instantiate_zeros(tx), indices, tu)
+
+
+def _scatter_add_transpose(ct, x, indices, updates):
+    _no_index_cotangent(scatter_add_p, indices)
+    ct_u = gather(ct, indices) if is_undefined(updates) else None
+    return [ct if is_undefined(x) else None, None, ct_u]
+
+
+jvp_rules[scatter_add_p] = _scatter_add_jvp
+transpose_rules[scatter_add_p] = _scatter_add_transpose
+batch_rules[scatter_add_p] = _scatter_batch(scatter_add_p)
+
+
 def scatter_mul(operand, indices, updates):
     """``operand`` multiplied by ``updates[b]`` at ``indices[b]``; duplicates multiply."""
     return scatter_mul_p.bind(operand, indices, updates)
@@ -121,6 +253,76 @@ def scatter_mul(operand, indices, updates):
 scatter_mul_p = new_primitive(
     "scatter_mul", _scatter_impl(np.multiply.at), _scatter_abstract_eval("scatter_mul")
 )
+
+
+def _others_product(x_shape, indices, updates):
+    """For each update, the product of the OTHER updates written to the same position
+    (``None`` when no position is written twice). Exact with zeros, and differentiable
+    again: the repeats are found in NumPy, so this needs concrete indices."""
+    rows = _concrete_rows(x_shape, indices)
+    if rows is None:
+        raise NotImplementedError(
+            "differentiation of `scatter_mul` with respect to its updates needs concrete "
+            "indices (to find repeated indices): under jit or vmap with traced indices it is "
+            "not supported"
+        )
+    n = len(rows)
+    if n == 0:
+        return None
+    keys = _row_keys(rows, x_shape)
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    first = np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    start_sorted = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    count_sorted = np.diff(np.r_[np.nonzero(first)[0], n])[np.cumsum(first) - 1]
+    start, count, rank = (np.empty(n, np.intp) for _ in range(3))
+    start[order], count[order] = start_sorted, count_sorted
+    rank[order] = np.arange(n) - start_sorted
+    most = int(count.max())
+    if most == 1:
+        return None
+    u_aval = get_aval(updates)
+    rest = u_aval.shape[get_aval(indices).ndim - 1:]
+    flat = st.reshape(updates, (n,) + rest)
+    one = st.broadcast_in_dim(np.ones((), u_aval.dtype), (1,) + rest, ())
+    table = st.concatenate([flat, one], 0)  # row n is the neutral factor 1
+    product = None
+    for j in range(most - 1):
+        q = j + (j >= rank)  # the j-th other member of the row's group
+        member = np.where(q < count, order[np.minimum(start + q, n - 1)], n)
+        factor = gather(table, member[:, None])
+        product = factor if product is None else ew.mul(product, factor)
+    return st.reshape(product, u_aval.shape)
+
+
+def _scatter_mul_jvp(primals, tangents):
+    x, indices, updates = primals
+    tx, _, tu = tangents
+    ans = scatter_mul(x, indices, updates)
+    out = None
+    if type(tx) is not Zero:  # linear in the operand
+        out = scatter_mul(tx, indices, updates)
+    if type(tu) is not Zero:
+        # d out[p] = x[p] * sum over updates b at p of tu[b] * (product of the others at p)
+        others = _others_product(get_aval(x).shape, indices, updates)
+        weighted = tu if others is None else ew.mul(tu, others)
+        zeros = zeros_of(get_aval(x).strip_weak_type())
+        out = add_tangents(out, ew.mul(x, scatter_add(zeros, indices, weighted)))
+    return ans, Zero.like(ans) if out is None else out
+
+
+def _scatter_mul_transpose(ct, x, indices, updates):
+    _no_index_cotangent(scatter_mul_p, indices)
+    if is_undefined(updates):
+        raise NotImplementedError(
+            "transpose of `scatter_mul` with respect to its updates (it is not linear in them)"
+        )
+    return [scatter_mul(ct, indices, updates), None, None]
+
+
+jvp_rules[scatter_mul_p] = _scatter_mul_jvp
+transpose_rules[scatter_mul_p] = _scatter_mul_transpose
+batch_rules[scatter_mul_p] = _scatter_batch(scatter_mul_p)
 
 
 def scatter(operand, indices, updates):
@@ -134,3 +336,51 @@ def _set_at(out, cols, updates):
 
 
 scatter_p = new_primitive("scatter", _scatter_impl(_set_at), _scatter_abstract_eval("scatter"))
+
+
+def _scatter_jvp(primals, tangents):
+    # The tangents are written exactly as the primals: the same last write wins.
+    x, indices, updates = primals
+    tx, _, tu = tangents
+    ans = scatter(x, indices, updates)
+    if type(tx) is Zero and type(tu) is Zero:
+        return ans, Zero.like(ans)
+    return ans, scatter(instantiate_zeros(tx), indices, instantiate_zeros(tu))
+
+
+def _surviving_writes(x_shape, indices):
+    """Boolean ``B``: whether update ``b`` is the one ``scatter`` leaves in place (the last
+    write to its position), or ``None`` when no position is written twice. Found by
+    scattering the update numbers and gathering them back, so it follows ``scatter``'s own
+    rule even for traced indices."""
+    rows = _concrete_rows(x_shape, indices)
+    if rows is not None:
+        keys = _row_keys(rows, x_shape)
+        if len(np.unique(keys)) == len(keys):
+            return None
+    aval = get_aval(indices)
+    batch, k = aval.shape[:-1], aval.shape[-1]
+    ids = st.reshape(st.iota(np.int64, math.prod(batch)), batch)
+    table = st.broadcast_in_dim(np.asarray(-1, np.int64), x_shape[:k], ())
+    return ew.eq(gather(scatter(table, indices, ids), indices), ids)
+
+
+def _scatter_transpose(ct, x, indices, updates):
+    _no_index_cotangent(scatter_p, indices)
+    u_aval = _aval(updates).strip_weak_type()
+    ct_x = ct_u = None
+    if is_undefined(x):  # overwritten positions get no cotangent
+        ct_x = scatter(ct, indices, zeros_of(u_aval))
+    if is_undefined(updates):
+        ct_u = gather(ct, indices)
+        survives = _surviving_writes(_aval(x).shape, indices)
+        if survives is not None:  # overwritten updates get no cotangent
+            nb = get_aval(survives).ndim
+            mask = st.broadcast_in_dim(survives, u_aval.shape, tuple(range(nb)))
+            ct_u = ew.select_n(mask, zeros_of(u_aval), ct_u)
+    return [ct_x, None, ct_u]
+
+
+jvp_rules[scatter_p] = _scatter_jvp
+transpose_rules[scatter_p] = _scatter_transpose
+batch_rules[scatter_p] = _scatter_batch(scatter_p)

@@ -1,4 +1,6 @@
-"""Dead-code and common-subexpression elimination: they shrink the IR and keep its values."""
+"""The IR passes one by one — dead-code and common-subexpression elimination, constant
+folding, forwarding, simplification of linear IR, inlining — and the ``optimize`` pipeline:
+they shrink the IR and keep its values."""
 from __future__ import annotations
 
 import numpy as np
@@ -21,7 +23,15 @@ from funcad.ir import (
     eval_closed_jaxpr,
     typecheck_jaxpr,
 )
+from funcad.ir.passes import (
+    fold_add_chains,
+    fold_and_forward,
+    inline_calls,
+    optimize,
+    simplify_algebra,
+)
 from funcad.ops import elementwise as ew
+from funcad.ops import structural as stops
 
 F64 = ShapedArray((), np.float64)
 
@@ -217,5 +227,190 @@ def test_dce_and_cse_preserve_random_programs(program):
     keys = [(e.primitive, tuple(map(id, e.invars))) for e in optimized.eqns]
     assert len(keys) == len(set(keys))  # no duplicate equation survives CSE
     _same_values(closed, optimized, x, y)
+    for got, want in zip(eval_closed_jaxpr(optimized, x, y), _run(program, x, y)):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+# --- the optimization pipeline: folding, forwarding, linear algebra, inlining -----------------
+
+V3 = ShapedArray((3,), np.float64)
+M23 = ShapedArray((2, 3), np.float64)
+
+
+def _program(invars, eqns, outvars, constvars=(), consts=()) -> ClosedJaxpr:
+    closed = ClosedJaxpr(Jaxpr.new(constvars, invars, outvars, eqns), list(consts))
+    typecheck_jaxpr(closed)
+    return closed
+
+
+def _zeros_eqn(out: Var) -> Eqn:
+    return Eqn.new(stops.broadcast_in_dim_p, [Literal(0.0, F64)], [out],
+                   {"shape": out.aval.shape, "broadcast_dimensions": ()})
+
+
+def _ones_eqn(out: Var) -> Eqn:
+    return Eqn.new(stops.broadcast_in_dim_p, [Literal(1.0, F64)], [out],
+                   {"shape": out.aval.shape, "broadcast_dimensions": ()})
+
+
+def test_fold_literal_only_scalar_equations():
+    def f(x):
+        c = fnp.sin(2.0) * 3.0 + 1.0  # literal-only: folded to one literal
+        return x * c + fnp.ones(3) * 2.0  # broadcasts of literals stay (cheap, fusible)
+
+    closed = funcad.make_jaxpr(f)(np.ones(3))
+    folded = ClosedJaxpr(fold_and_forward(closed.jaxpr), closed.consts)
+    typecheck_jaxpr(folded)
+    assert "sin" not in _prims(folded.jaxpr)
+    assert len(folded.jaxpr.eqns) < len(closed.jaxpr.eqns)
+    _same_values(closed, folded, np.arange(3.0))
+
+
+def test_fold_leaves_failing_equations_for_run_time():
+    x, a = Var(ShapedArray((), np.int64)), Var(ShapedArray((), np.int64))
+    lit = Literal(2, ShapedArray((), np.int64))
+    eqn = Eqn.new(ew.integer_pow_p, [lit], [a], {"y": -1})  # ints to a negative power
+    jaxpr = Jaxpr.new([], [x], [a], [eqn])
+    assert fold_and_forward(jaxpr).eqns == (eqn,)
+
+
+def test_forward_trivial_equations():
+    x = Var(M23)
+    a, b, c, d, e = (Var(M23) for _ in range(5))
+    eqns = [
+        Eqn.new(ew.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
+                                                      "weak_type": False}),
+        Eqn.new(stops.reshape_p, [a], [b], {"new_sizes": (2, 3)}),
+        Eqn.new(stops.transpose_p, [b], [c], {"permutation": (0, 1)}),
+        Eqn.new(stops.broadcast_in_dim_p, [c], [d], {"shape": (2, 3),
+                                                     "broadcast_dimensions": (0, 1)}),
+        Eqn.new(ew.sin_p, [d], [e], {}),
+    ]
+    closed = _program([x], eqns, [e, d])
+    out = fold_and_forward(closed.jaxpr)
+    assert _prims(out) == ["sin"]
+    assert out.eqns[0].invars[0] is x and out.outvars[1] is x
+    _same_values(closed, ClosedJaxpr(out, []), np.arange(6.0).reshape(2, 3))
+
+
+def test_forwarding_keeps_weak_types_apart():
+    weak = ShapedArray((), np.float64, weak_type=True)
+    x, a = Var(weak), Var(F64)
+    eqn = Eqn.new(ew.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
+                                                         "weak_type": False})
+    assert fold_and_forward(Jaxpr.new([], [x], [a], [eqn])).eqns == (eqn,)
+
+
+def test_simplify_zero_and_one_terms():
+    x, y = Var(V3), Var(V3)
+    z, one = Var(V3), Var(V3)
+    a, b, c, d, e, f = (Var(V3) for _ in range(6))
+    eqns = [
+        _zeros_eqn(z), _ones_eqn(one),
+        Eqn.new(ew.add_any_p, [x, z], [a], {}),  # x + 0
+        Eqn.new(ew.mul_p, [one, a], [b], {}),  # 1 * x
+        Eqn.new(ew.sub_p, [z, b], [c], {}),  # 0 - x  -> -x
+        Eqn.new(ew.neg_p, [c], [d], {}),  # -(-x) -> x
+        Eqn.new(ew.div_p, [d, one], [e], {}),  # x / 1
+        Eqn.new(ew.add_p, [e, y], [f], {}),
+    ]
+    closed = _program([x, y], eqns, [f])
+    out = dce(simplify_algebra(closed.jaxpr))
+    assert _prims(out) == ["add"]
+    assert out.eqns[0].invars == (x, y)
+    _same_values(closed, ClosedJaxpr(out, []), np.arange(3.0), np.ones(3))
+
+
+def test_simplify_does_not_drop_nan_producing_products():
+    # x * 0 is NaN for infinite x: it is not a zero term and stays.
+    x, z, a = Var(V3), Var(V3), Var(V3)
+    closed = _program([x], [_zeros_eqn(z), Eqn.new(ew.mul_p, [x, z], [a], {})], [a])
+    assert "mul" in _prims(simplify_algebra(closed.jaxpr))
+
+
+def test_fuse_transposes_and_reshapes():
+    x = Var(ShapedArray((2, 3, 4), np.float64))
+    a, b = Var(ShapedArray((3, 4, 2), np.float64)), Var(ShapedArray((4, 2, 3), np.float64))
+    c = Var(ShapedArray((2, 3, 4), np.float64))
+    r1, r2 = Var(ShapedArray((6, 4), np.float64)), Var(ShapedArray((24,), np.float64))
+    eqns = [
+        Eqn.new(stops.transpose_p, [x], [a], {"permutation": (1, 2, 0)}),
+        Eqn.new(stops.transpose_p, [a], [b], {"permutation": (1, 2, 0)}),
+        Eqn.new(stops.transpose_p, [b], [c], {"permutation": (1, 2, 0)}),  # back to x
+        Eqn.new(stops.reshape_p, [x], [r1], {"new_sizes": (6, 4)}),
+        Eqn.new(stops.reshape_p, [r1], [r2], {"new_sizes": (24,)}),
+    ]
+    closed = _program([x], eqns, [b, c, r2])
+    out = dce(simplify_algebra(closed.jaxpr))
+    assert _prims(out) == ["transpose", "reshape"]
+    assert out.eqns[0].params["permutation"] == (2, 0, 1) and out.eqns[0].invars == (x,)
+    assert out.outvars[1] is x and out.eqns[1].invars == (x,)
+    _same_values(closed, ClosedJaxpr(out, []), np.arange(24.0).reshape(2, 3, 4))
+
+
+def test_fold_add_any_chains():
+    x, y = Var(V3), Var(V3)
+    z = Var(V3)
+    a, b, c, d = (Var(V3) for _ in range(4))
+    eqns = [
+        _zeros_eqn(z),
+        Eqn.new(ew.add_any_p, [x, z], [a], {}),
+        Eqn.new(ew.add_any_p, [a, y], [b], {}),
+        Eqn.new(ew.add_any_p, [b, x], [c], {}),  # x + 0 + y + x  ->  2x + y
+        Eqn.new(ew.add_any_p, [c, z], [d], {}),
+    ]
+    closed = _program([x, y], eqns, [d])
+    out = dce(fold_add_chains(closed.jaxpr))
+    typecheck_jaxpr(out)
+    assert sorted(_prims(out)) == ["add_any", "broadcast_in_dim", "mul"]
+    _same_values(closed, ClosedJaxpr(out, []), np.arange(3.0), np.ones(3) * 0.5)
+
+
+def test_add_chains_keep_shared_partial_sums():
+    x, y, w = Var(V3), Var(V3), Var(V3)
+    a, b = Var(V3), Var(V3)
+    eqns = [Eqn.new(ew.add_any_p, [x, y], [a], {}), Eqn.new(ew.add_any_p, [a, w], [b], {})]
+    closed = _program([x, y, w], eqns, [a, b])  # `a` is an output too: not absorbed
+    assert fold_add_chains(closed.jaxpr).eqns == closed.jaxpr.eqns
+
+
+def test_cse_sees_commuted_operands():
+    closed = funcad.make_jaxpr(lambda x, y: (x * y, y * x, x + y, y + x, x - y, y - x))(
+        np.ones(2), np.ones(2))
+    assert _prims(cse(closed.jaxpr)) == ["mul", "add", "sub", "sub"]
+
+
+def test_inline_nested_calls_with_constants():
+    k = np.arange(3.0)
+    inner = funcad.jit(lambda x: x * k, backend="numpy")
+    outer = funcad.make_jaxpr(lambda x: inner(inner(x)) + inner(x))(np.ones(3))
+    assert _prims(outer.jaxpr) == ["jit", "jit", "jit", "add"]
+    flat = inline_calls(outer)
+    typecheck_jaxpr(flat)
+    assert _prims(flat.jaxpr) == ["mul", "mul", "mul", "add"]
+    assert len({id(e.outvars[0]) for e in flat.jaxpr.eqns}) == 4  # fresh variables per site
+    _same_values(outer, flat, np.full(3, 2.0))
+    assert _prims(optimize(outer).jaxpr) == ["mul", "mul", "add"]  # CSE merged inner(x)
+
+
+def test_optimize_shrinks_gradient_ir_and_keeps_values():
+    def f(x, y):
+        return fnp.sin(x) * y + x * x * y + fnp.cos(x * y)
+
+    closed = funcad.make_jaxpr(funcad.grad(f, (0, 1)))(np.float64(0.3), np.float64(0.7))
+    small = optimize(closed)
+    typecheck_jaxpr(small)
+    assert len(small.jaxpr.eqns) < len(closed.jaxpr.eqns)
+    for a, b in zip(eval_closed_jaxpr(small, 0.3, 0.7), eval_closed_jaxpr(closed, 0.3, 0.7)):
+        np.testing.assert_allclose(a, b, rtol=1e-14)
+
+
+@given(programs())
+def test_optimize_preserves_random_programs(program):
+    x, y = np.array([0.3, -1.2]), np.array([0.7, 0.1])
+    closed = funcad.make_jaxpr(lambda a, b: _run(program, a, b))(x, y)
+    optimized = optimize(closed)
+    typecheck_jaxpr(optimized)
+    assert len(optimized.eqns) <= len(closed.eqns)
     for got, want in zip(eval_closed_jaxpr(optimized, x, y), _run(program, x, y)):
         np.testing.assert_allclose(got, want, rtol=1e-13)

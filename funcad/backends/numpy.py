@@ -1,0 +1,176 @@
+"""The NumPy executor: a closed IR compiled once into a flat schedule.
+
+Each step of the schedule is ``(kernel, input slots, output slots, slots to free)``: every
+variable has a slot in one list; constants and literals are preloaded in a template of
+that list; a slot is cleared right after its last use, so intermediates are released as
+early as they would be in eager code. The schedule is then turned into straight-line Python
+(one assignment per step, the kernels and constants bound as globals), so a call does no
+tracing, no dict lookup by variable and no interpretation beyond the calls themselves.
+
+It is also the reference interpreter the XLA backend is tested against.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from funcad.backends import register_backend
+from funcad.backends.numpy_kernels import kernel
+from funcad.ir.core import ClosedJaxpr, Literal
+
+# Above this many steps the schedule is run by a loop instead of generated code (compiling
+# a huge function body costs more than it saves).
+MAX_GENERATED_STEPS = 20000
+
+
+@dataclass(frozen=True)
+class Step:
+    kernel: Callable
+    ins: tuple[int, ...]
+    outs: tuple[int, ...]
+    multiple_results: bool
+    frees: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """The compiled form of one IR (see the module docstring)."""
+
+    steps: tuple[Step, ...]
+    template: tuple  # the initial slot values: constants and literals, None elsewhere
+    in_slots: tuple[int, ...]
+    out_slots: tuple[int, ...]
+    owned_outs: tuple[bool, ...]  # False for outputs that are constants (copied per call)
+
+
+def schedule(closed: ClosedJaxpr) -> Schedule:
+    """Assign slots, pick kernels, and find the last use of every slot."""
+    jaxpr = closed.jaxpr
+    slot: dict = {}
+    template: list = []
+
+    def new_slot(value=None) -> int:
+        template.append(value)
+        return len(template) - 1
+
+    const_slots = set()
+    for v, c in zip(jaxpr.constvars, closed.consts):
+        slot[v] = new_slot(c)
+        const_slots.add(slot[v])
+    literal_slots: dict = {}
+
+    def read(x) -> int:
+        if type(x) is Literal:
+            key = x.key()
+            if key not in literal_slots:
+                literal_slots[key] = new_slot(x.val)
+                const_slots.add(literal_slots[key])
+            return literal_slots[key]
+        return slot[x]
+
+    in_slots = tuple(slot.setdefault(v, new_slot()) for v in jaxpr.invars)
+    raw_steps = []
+    for eqn in jaxpr.eqns:
+        ins = tuple(read(x) for x in eqn.invars)
+        outs = tuple(slot.setdefault(v, new_slot()) for v in eqn.outvars)
+        raw_steps.append((kernel(eqn), ins, outs, eqn.primitive.multiple_results))
+    out_slots = tuple(read(x) for x in jaxpr.outvars)
+    keep = set(out_slots) | const_slots | set(in_slots)
+    last_use: dict[int, int] = {}
+    for i, (_, ins, outs, _) in enumerate(raw_steps):
+        for s in (*ins, *outs):
+            last_use[s] = i
+    frees: list[list[int]] = [[] for _ in raw_steps]
+    for s, i in last_use.items():
+        if s not in keep:
+            frees[i].append(s)
+    steps = tuple(Step(k, ins, outs, multi, tuple(sorted(f)))
+                  for (k, ins, outs, multi), f in zip(raw_steps, frees))
+    owned = tuple(s not in const_slots for s in out_slots)
+    return Schedule(steps, tuple(template), in_slots, out_slots, owned)
+
+
+def _loop_runner(sched: Schedule) -> Callable[..., list]:
+    steps = [(s.kernel, s.ins, s.outs[0] if not s.multiple_results else s.outs, s.frees)
+             for s in sched.steps]
+    template, in_slots, out_slots = list(sched.template), sched.in_slots, sched.out_slots
+
+    def run(*args):
+        env = template.copy()
+        for s, a in zip(in_slots, args):
+            env[s] = a
+        for fn, ins, out, frees in steps:
+            result = fn(*[env[i] for i in ins])
+            if type(out) is int:
+                env[out] = result
+            else:
+                for o, r in zip(out, result):
+                    env[o] = r
+            for f in frees:
+                env[f] = None
+        return [env[o] for o in out_slots]
+
+    return run
+
+
+def _generated_runner(sched: Schedule) -> Callable[..., list]:
+    """Straight-line code for the schedule: ``v7 = k3(v2, v5); del v2`` per step."""
+    names = {}
+    glob: dict = {}
+    for s, value in enumerate(sched.template):
+        if value is not None:
+            names[s] = f"c{s}"
+            glob[f"c{s}"] = value
+    for s in range(len(sched.template)):
+        names.setdefault(s, f"v{s}")
+    args = ", ".join(names[s] for s in sched.in_slots)
+    lines = [f"def run({args}):"]
+    for i, step in enumerate(sched.steps):
+        glob[f"k{i}"] = step.kernel
+        call = f"k{i}({', '.join(names[s] for s in step.ins)})"
+        if step.multiple_results:
+            targets = "".join(f"{names[s]}, " for s in step.outs)
+            lines.append(f"    ({targets}) = {call}")
+        else:
+            lines.append(f"    {names[step.outs[0]]} = {call}")
+        if step.frees:
+            lines.append(f"    del {', '.join(names[s] for s in step.frees)}")
+    lines.append(f"    return [{', '.join(names[s] for s in sched.out_slots)}]")
+    code = compile("\n".join(lines), "<funcad numpy executor>", "exec")
+    exec(code, glob)
+    return glob["run"]
+
+
+class NumpyExecutable:
+    """``exe(*arrays) -> list of arrays``: runs a compiled schedule."""
+
+    __slots__ = ("schedule", "_run", "_copy_outs")
+
+    def __init__(self, closed: ClosedJaxpr):
+        self.schedule = sched = schedule(closed)
+        big = len(sched.steps) > MAX_GENERATED_STEPS
+        self._run = _loop_runner(sched) if big else _generated_runner(sched)
+        # Outputs that are constants are copied, so that callers cannot mutate them.
+        self._copy_outs = [i for i, own in enumerate(sched.owned_outs) if not own]
+
+    def __call__(self, *args) -> list:
+        outs = self._run(*args)
+        for i in self._copy_outs:
+            outs[i] = np.array(outs[i], copy=True)
+        return outs
+
+
+def compile_numpy(closed: ClosedJaxpr, device=None) -> NumpyExecutable:
+    if device not in (None, "cpu"):
+        from funcad.errors import FuncadValueError
+
+        raise FuncadValueError(f"jit: the numpy backend runs on the CPU, not on {device!r}")
+    return NumpyExecutable(closed)
+
+
+register_backend("numpy", compile_numpy)
+
+__all__ = ["NumpyExecutable", "Schedule", "Step", "compile_numpy", "schedule"]
+

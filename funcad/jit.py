@@ -1,0 +1,236 @@
+"""``jit``: stage a function once per input signature, optimize its IR, run it compiled.
+
+The cache key is (pytree structure, shapes, dtypes, weak types, static-argument values);
+the backend is fixed per jitted function. Called on plain values, a jitted function runs
+its compiled executable directly; under a transform (grad, vmap, an outer jit, ...) it binds
+the ``jit`` call primitive, whose rules keep the work compiled.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from funcad.api import normalize_argnums
+from funcad.backends import executable, resolve_backend
+from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.interpreters.jit import hoist_traced_consts, jit_call
+from funcad.interpreters.staging import trace_to_jaxpr
+from funcad.ir.core import ClosedJaxpr
+from funcad.ir.passes import optimize
+from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+
+_PY_SCALARS = (bool, int, float, complex)
+_LEAF_TYPES = frozenset((np.ndarray, *_PY_SCALARS))
+
+
+def _fun_name(fun: Callable) -> str:
+    return getattr(fun, "__name__", type(fun).__name__)
+
+
+class _Entry:
+    """One traced signature: the optimized IR, the output structure, the executable."""
+
+    __slots__ = ("closed", "out_tree", "exe")
+
+    def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef):
+        self.closed = closed
+        self.out_tree = out_tree
+        self.exe = None
+
+
+class JitFunction:
+    """A function compiled by ``jit``; call it like the original.
+
+    ``trace_count`` counts how many times the Python function was traced (once per new
+    signature); ``jaxpr(*args)`` returns the optimized IR that runs for ``args``.
+    """
+
+    def __init__(self, fun: Callable, static_argnums, backend: str, device: Any = None):
+        functools.update_wrapper(self, fun)
+        self._fun = fun
+        self._static_argnums = static_argnums
+        self.backend = backend
+        self.device = device
+        self.trace_count = 0
+        self._name = f"jit({_fun_name(fun)})"
+        self._cache: dict = {}
+        self._statics_for: dict[int, tuple[int, ...]] = {}
+        self._param_names = _positional_names(fun)
+
+    def __repr__(self):
+        return f"<{self._name} backend={self.backend!r}>"
+
+    def __get__(self, obj, objtype=None):
+        # Jitting a method: bind like a function would.
+        return self if obj is None else functools.partial(self, obj)
+
+    def _statics(self, nargs: int) -> tuple[int, ...]:
+        statics = self._statics_for.get(nargs)
+        if statics is None:
+            statics = self._statics_for[nargs] = tuple(sorted(set(
+                normalize_argnums(self._static_argnums, nargs, "jit"))))
+        return statics
+
+    def _signature(self, args, kwargs):
+        """``(key, leaves, in_tree, static values, dynamic indices)`` of one call."""
+        statics = self._statics(len(args)) if self._static_argnums != () else ()
+        static_vals = ()
+        if statics:
+            static_vals = tuple(_hashable(args[i], i, self._name) for i in statics)
+            dyn_idx = tuple(i for i in range(len(args)) if i not in statics)
+            dyn = tuple(args[i] for i in dyn_idx)
+        else:
+            dyn_idx, dyn = None, args
+        if not kwargs and all(type(a) in _LEAF_TYPES for a in dyn):
+            leaves, in_tree = list(dyn), _flat_tree(len(dyn))
+        else:
+            leaves, in_tree = tree_flatten((dyn, kwargs))
+        try:
+            avals = tuple(get_aval(x) for x in leaves)
+        except TypeError:
+            raise self._bad_argument(leaves, in_tree, dyn_idx) from None
+        return (in_tree, avals, static_vals), leaves, in_tree, dyn_idx
+
+    def __call__(self, *args, **kwargs):
+        key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
+        entry = self._cache.get(key)
+        traced: list = []
+        if entry is None:
+            entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
+        if not traced and type(find_top_trace(leaves)) is EvalTrace:
+            exe = entry.exe
+            if exe is None:
+                exe = entry.exe = executable(entry.closed, self.backend, self.device)
+            outs = exe(*[np.asarray(x) if type(x) in _PY_SCALARS else x for x in leaves])
+            outs = [np.asarray(o) for o in outs]
+        else:
+            outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=_fun_name(self._fun),
+                            backend=self.backend, device=self.device)
+            outs = [o if isinstance(o, Tracer) else np.asarray(o) for o in outs]
+        return tree_unflatten(entry.out_tree, outs)
+
+    def _trace(self, key, leaves, in_tree, dyn_idx, args) -> tuple[_Entry, list]:
+        """Stage the function for this signature; cache it unless it closed over traced
+        values of an enclosing transform (those become leading arguments instead)."""
+        self.trace_count += 1
+        fun, store = self._fun, []
+
+        def flat_fun(*flat):
+            dyn, kw = tree_unflatten(in_tree, flat)
+            full = list(args)
+            for i, v in zip(dyn_idx if dyn_idx is not None else range(len(dyn)), dyn):
+                full[i] = v
+            out_leaves, out_tree = tree_flatten(fun(*full, **kw))
+            for i, leaf in enumerate(out_leaves):
+                if not isinstance(leaf, Tracer):
+                    try:
+                        get_aval(leaf)
+                    except TypeError:
+                        raise FuncadTypeError(with_user_line(
+                            f"{self._name}: output leaf {i} is a {type(leaf).__name__}, not an "
+                            "array; a jitted function must return arrays (in a pytree)"
+                        )) from None
+            store.append(out_tree)
+            return out_leaves
+
+        names = _leaf_names(in_tree, dyn_idx, self._param_names)
+        closed = trace_to_jaxpr(flat_fun, list(key[1]), name=self._name, arg_names=names)
+        closed, traced = hoist_traced_consts(closed)
+        entry = _Entry(optimize(closed), store[0])
+        if not traced:
+            self._cache[key] = entry
+        return entry, traced
+
+    def jaxpr(self, *args, **kwargs) -> ClosedJaxpr:
+        """The optimized IR that a call with ``args`` runs (traced if not cached yet)."""
+        key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(key, leaves, in_tree, dyn_idx, args)[0]
+        return entry.closed
+
+    def _bad_argument(self, leaves, in_tree, dyn_idx) -> FuncadTypeError:
+        names = _leaf_names(in_tree, dyn_idx, self._param_names)
+        for name, x in zip(names, leaves):
+            try:
+                get_aval(x)
+            except TypeError:
+                return FuncadTypeError(with_user_line(
+                    f"{self._name}: argument {name} is a {type(x).__name__}, which is not an "
+                    "array or a pytree of arrays; pass it with static_argnums if it is a "
+                    "hashable configuration value"
+                ))
+        return FuncadTypeError(f"{self._name}: invalid arguments")
+
+
+@functools.lru_cache(maxsize=64)
+def _flat_tree(n: int) -> PyTreeDef:
+    """The structure of ``((leaf,) * n, {})``: the common case, built once."""
+    return tree_flatten(((0,) * n, {}))[1]
+
+
+def _hashable(value, index: int, name: str):
+    try:
+        hash(value)
+    except TypeError:
+        raise FuncadValueError(with_user_line(
+            f"{name}: static argument {index} must be hashable (it is part of the cache "
+            f"key), got {type(value).__name__}; pass a tuple instead of a list, or make the "
+            "value an ordinary (traced) argument"
+        )) from None
+    return value
+
+
+def _positional_names(fun: Callable) -> list[str]:
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in params if p.kind in kinds]
+
+
+def _leaf_names(in_tree: PyTreeDef, dyn_idx, param_names: list[str]) -> list[str]:
+    """Readable names of the flattened arguments: ``x``, ``params[0]['w']``, ``scale``."""
+    args_td, kwargs_td = in_tree.children
+    roots = []
+    for k, td in enumerate(args_td.children):
+        i = dyn_idx[k] if dyn_idx is not None else k
+        roots.append((td, param_names[i] if i < len(param_names) else f"args[{i}]"))
+    roots.extend(zip(kwargs_td.children, kwargs_td.aux or ()))
+    out: list[str] = []
+    stack = list(reversed(roots))
+    while stack:
+        td, path = stack.pop()
+        if td.node_type is None:
+            out.append(path)
+            continue
+        keys = td.aux if td.node_type is dict else range(len(td.children))
+        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
+    return out
+
+
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (), backend: str | None = None,
+        *, device: Any = None) -> JitFunction:
+    """Compile ``fun``: trace it once per input signature, optimize the IR, run it on a
+    backend.
+
+    Args:
+      fun: a function of arrays (pytrees of arrays) returning arrays.
+      static_argnums: positional arguments that are Python values, not arrays: they must be
+        hashable, are part of the cache key, and may drive Python control flow.
+      backend: ``"numpy"`` (funcad's executor), ``"xla"`` (funcad_xla), or ``None``: xla
+        when funcad_xla and jax are installed, else numpy.
+      device: for the xla backend, ``"cpu"``, ``"gpu"`` or ``None`` (jax's default).
+    """
+    if not callable(fun):
+        raise FuncadTypeError(f"jit: expected a function, got {type(fun).__name__}")
+    return JitFunction(fun, static_argnums, resolve_backend(backend), device)
+
+
+__all__ = ["JitFunction", "jit"]

@@ -1,0 +1,213 @@
+"""Lowerings of funcad's structural, indexing, reduction and linear-algebra primitives to
+``jax.lax``, with the semantics of the primitives' NumPy implementations (clamped indices,
+identities of empty reductions, NaN factors of non-positive-definite Cholesky, ...)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from jax import lax
+from jax.lax import linalg as lax_linalg
+
+from funcad.ops import indexing as ix
+from funcad.ops import linalg as la
+from funcad.ops import reductions as red
+from funcad.ops import structural as st
+
+# --- structural ------------------------------------------------------------------------------
+
+def _broadcast_in_dim(x, *, shape, broadcast_dimensions):
+    return lax.broadcast_in_dim(x, shape, broadcast_dimensions)
+
+
+def _reshape(x, *, new_sizes):
+    return lax.reshape(x, new_sizes)
+
+
+def _transpose(x, *, permutation):
+    return lax.transpose(x, permutation)
+
+
+def _squeeze(x, *, dimensions):
+    return lax.squeeze(x, dimensions)
+
+
+def _expand_dims(x, *, dimensions):
+    return lax.expand_dims(x, dimensions)
+
+
+def _iota(*, dtype, shape, dimension):
+    return lax.broadcasted_iota(dtype, shape, dimension)
+
+
+def _rev(x, *, dimensions):
+    return lax.rev(x, dimensions)
+
+
+def _pad(x, padding_value, *, padding_config):
+    return lax.pad(x, padding_value, padding_config)
+
+
+def _concatenate(*xs, dimension):
+    return lax.concatenate(xs, dimension)
+
+
+def _slice(x, *, start_indices, limit_indices, strides):
+    return lax.slice(x, start_indices, limit_indices, strides)
+
+
+def _dynamic_slice(x, *starts, slice_sizes):
+    return lax.dynamic_slice(x, starts, slice_sizes)  # XLA clamps the window in bounds
+
+
+def _dynamic_update_slice(x, update, *starts):
+    return lax.dynamic_update_slice(x, update, starts)
+
+
+# --- indexing: rows of `indices` (*B, k) pick points of the leading k axes ------------------
+
+def _batch_and_k(x, indices):
+    k = indices.shape[-1]
+    return tuple(indices.shape[:-1]), k, any(n == 0 for n in x.shape[:k])
+
+
+def _gather(x, indices):
+    batch, k, empty = _batch_and_k(x, indices)
+    out_shape = batch + tuple(x.shape[k:])
+    if empty:
+        return lax.full(out_shape, 0, x.dtype)
+    if k == 0:
+        return lax.broadcast_in_dim(x, out_shape, tuple(range(len(batch), len(out_shape))))
+    dnums = lax.GatherDimensionNumbers(
+        offset_dims=tuple(range(len(batch), len(out_shape))),
+        collapsed_slice_dims=tuple(range(k)),
+        start_index_map=tuple(range(k)),
+    )
+    return lax.gather(x, indices, dnums, (1,) * k + tuple(x.shape[k:]),
+                      mode=lax.GatherScatterMode.CLIP)
+
+
+def _scatter_lowering(scatter_fn, combine_whole):
+    """A scatter: ``combine_whole(x, updates)`` handles ``k == 0`` (every row updates the
+    whole operand), ``scatter_fn`` the general case; indices are clamped as in NumPy."""
+
+    def lower(x, indices, updates):
+        batch, k, empty = _batch_and_k(x, indices)
+        if empty or math.prod(batch) == 0:
+            return x
+        if k == 0:
+            rows = lax.reshape(updates, (math.prod(batch), *x.shape))
+            return combine_whole(x, rows)
+        dnums = lax.ScatterDimensionNumbers(
+            update_window_dims=tuple(range(len(batch), len(batch) + x.ndim - k)),
+            inserted_window_dims=tuple(range(k)),
+            scatter_dims_to_operand_dims=tuple(range(k)),
+        )
+        return scatter_fn(x, indices, updates, dnums, mode=lax.GatherScatterMode.CLIP)
+
+    return lower
+
+
+_scatter_add = _scatter_lowering(lax.scatter_add, lambda x, r: lax.add(x, lax.reduce_sum(r, (0,))))
+_scatter_mul = _scatter_lowering(lax.scatter_mul,
+                                 lambda x, r: lax.mul(x, lax.reduce_prod(r, (0,))))
+_scatter = _scatter_lowering(
+    lax.scatter, lambda x, r: lax.index_in_dim(r, r.shape[0] - 1, 0, keepdims=False))
+
+
+# --- reductions ------------------------------------------------------------------------------
+
+def _is_bool(x) -> bool:
+    return np.dtype(x.dtype) == np.bool_
+
+
+def _reduce_sum(x, *, axes):
+    return lax.reduce_sum(x, axes)
+
+
+def _reduce_prod(x, *, axes):
+    return lax.reduce_prod(x, axes)
+
+
+def _reduce_max(x, *, axes):
+    return lax.reduce_or(x, axes) if _is_bool(x) else lax.reduce_max(x, axes)
+
+
+def _reduce_min(x, *, axes):
+    return lax.reduce_and(x, axes) if _is_bool(x) else lax.reduce_min(x, axes)
+
+
+def _argmax(x, *, axis, index_dtype):
+    return lax.argmax(x, axis, index_dtype)  # first occurrence; a NaN wins, as in NumPy
+
+
+def _argmin(x, *, axis, index_dtype):
+    return lax.argmin(x, axis, index_dtype)
+
+
+def _cumulative(scan):
+    def lower(x, *, axis, reverse):
+        if _is_bool(x):  # XLA scans no booleans: scan 0/1 bytes
+            out = scan(lax.convert_element_type(x, np.uint8), axis=axis, reverse=reverse)
+            return lax.convert_element_type(out, np.bool_)
+        return scan(x, axis=axis, reverse=reverse)
+
+    return lower
+
+
+# --- linear algebra --------------------------------------------------------------------------
+
+def _dot_general(x, y, *, dimension_numbers, preferred_element_type):
+    # HIGHEST: float32 products are not rounded to lower precision (as on some GPUs).
+    return lax.dot_general(x, y, dimension_numbers, precision=lax.Precision.HIGHEST,
+                           preferred_element_type=preferred_element_type)
+
+
+def _cholesky(x):
+    return lax_linalg.cholesky(x, symmetrize_input=False)  # reads the lower triangle only
+
+
+def _triangular_solve(a, b, *, left_side, lower, transpose_a, conjugate_a, unit_diagonal):
+    return lax_linalg.triangular_solve(
+        a, b, left_side=left_side, lower=lower, transpose_a=transpose_a,
+        conjugate_a=conjugate_a, unit_diagonal=unit_diagonal)
+
+
+def _lu(x):
+    return list(lax_linalg.lu(x))
+
+
+LOWERINGS = {
+    st.broadcast_in_dim_p: _broadcast_in_dim,
+    st.reshape_p: _reshape,
+    st.transpose_p: _transpose,
+    st.squeeze_p: _squeeze,
+    st.expand_dims_p: _expand_dims,
+    st.iota_p: _iota,
+    st.rev_p: _rev,
+    st.pad_p: _pad,
+    st.concatenate_p: _concatenate,
+    st.slice_p: _slice,
+    st.dynamic_slice_p: _dynamic_slice,
+    st.dynamic_update_slice_p: _dynamic_update_slice,
+    ix.gather_p: _gather,
+    ix.scatter_add_p: _scatter_add,
+    ix.scatter_mul_p: _scatter_mul,
+    ix.scatter_p: _scatter,
+    red.reduce_sum_p: _reduce_sum,
+    red.reduce_prod_p: _reduce_prod,
+    red.reduce_max_p: _reduce_max,
+    red.reduce_min_p: _reduce_min,
+    red.argmax_p: _argmax,
+    red.argmin_p: _argmin,
+    red.cumsum_p: _cumulative(lax.cumsum),
+    red.cumprod_p: _cumulative(lax.cumprod),
+    red.cummax_p: _cumulative(lax.cummax),
+    red.cummin_p: _cumulative(lax.cummin),
+    la.dot_general_p: _dot_general,
+    la.cholesky_p: _cholesky,
+    la.triangular_solve_p: _triangular_solve,
+    la.lu_p: _lu,
+}
+
+__all__ = ["LOWERINGS"]

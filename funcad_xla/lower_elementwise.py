@@ -1,0 +1,118 @@
+"""Lowerings of funcad's elementwise primitives to ``jax.lax``.
+
+Each lowering takes jax values (and the equation's params) and returns jax values with the
+semantics of the primitive's NumPy implementation. Imported only when something is compiled.
+"""
+from __future__ import annotations
+
+import numpy as np
+from jax import lax
+
+from funcad.ops import elementwise as ew
+
+
+def _int_pow(x, y):
+    """``x ** y`` for integer arrays (``y >= 0``) by binary exponentiation over the bits of
+    ``y``, as NumPy computes it (lax.pow takes only floating bases)."""
+    nbits = np.dtype(x.dtype).itemsize * 8
+
+    def body(_, carry):
+        acc, base, e = carry
+        acc = lax.select(lax.ne(lax.bitwise_and(e, lax.full_like(e, 1)), lax.full_like(e, 0)),
+                         lax.mul(acc, base), acc)
+        return acc, lax.mul(base, base), lax.shift_right_logical(e, lax.full_like(e, 1))
+
+    acc, _, _ = lax.fori_loop(0, nbits, body, (lax.full_like(x, 1), x, y))
+    return acc
+
+
+def _pow(x, y):
+    return _int_pow(x, y) if np.dtype(x.dtype).kind in "iu" else lax.pow(x, y)
+
+
+def _select_n(which, *cases):
+    return lax.select_n(which, *cases)
+
+
+def _convert(x, *, new_dtype, weak_type):
+    return lax.convert_element_type(x, new_dtype)
+
+
+def _round(x, *, rounding_method):
+    return lax.round(x, lax.RoundingMethod(rounding_method))
+
+
+def _integer_pow(x, *, y):
+    return lax.integer_pow(x, y)
+
+
+def _max(x, y):
+    return lax.max(x, y)
+
+
+def _min(x, y):
+    return lax.min(x, y)
+
+
+def _identity(x):
+    return x
+
+
+LOWERINGS = {
+    ew.neg_p: lax.neg,
+    ew.sign_p: lax.sign,
+    ew.floor_p: lax.floor,
+    ew.ceil_p: lax.ceil,
+    ew.round_p: _round,
+    ew.abs_p: lax.abs,
+    ew.exp_p: lax.exp,
+    ew.exp2_p: lax.exp2,
+    ew.log_p: lax.log,
+    ew.log1p_p: lax.log1p,
+    ew.expm1_p: lax.expm1,
+    ew.sqrt_p: lax.sqrt,
+    ew.rsqrt_p: lax.rsqrt,
+    ew.cbrt_p: lax.cbrt,
+    ew.sin_p: lax.sin,
+    ew.cos_p: lax.cos,
+    ew.tan_p: lax.tan,
+    ew.asin_p: lax.asin,
+    ew.acos_p: lax.acos,
+    ew.atan_p: lax.atan,
+    ew.sinh_p: lax.sinh,
+    ew.cosh_p: lax.cosh,
+    ew.tanh_p: lax.tanh,
+    ew.asinh_p: lax.asinh,
+    ew.acosh_p: lax.acosh,
+    ew.atanh_p: lax.atanh,
+    ew.logistic_p: lax.logistic,
+    ew.erf_p: lax.erf,
+    ew.square_p: lax.square,
+    ew.integer_pow_p: _integer_pow,
+    ew.is_finite_p: lax.is_finite,
+    ew.add_p: lax.add,
+    ew.add_any_p: lax.add,
+    ew.sub_p: lax.sub,
+    ew.mul_p: lax.mul,
+    ew.div_p: lax.div,  # integers round toward zero, as the primitive
+    ew.rem_p: lax.rem,  # the sign of the dividend (C fmod), as the primitive
+    ew.pow_p: _pow,
+    ew.max_p: _max,
+    ew.min_p: _min,
+    ew.atan2_p: lax.atan2,
+    ew.eq_p: lax.eq,
+    ew.ne_p: lax.ne,
+    ew.lt_p: lax.lt,
+    ew.le_p: lax.le,
+    ew.gt_p: lax.gt,
+    ew.ge_p: lax.ge,
+    ew.and_p: lax.bitwise_and,
+    ew.or_p: lax.bitwise_or,
+    ew.xor_p: lax.bitwise_xor,
+    ew.not_p: lax.bitwise_not,
+    ew.select_n_p: _select_n,
+    ew.convert_element_type_p: _convert,
+    ew.stop_gradient_p: _identity,
+}
+
+__all__ = ["LOWERINGS"]

@@ -1,0 +1,121 @@
+"""Lowering of funcad's IR to XLA: one ``jax.jit`` per closed IR and device.
+
+The jitted function walks the IR once per signature (at jax's trace time), calling the
+``jax.lax`` lowering of each primitive. Constants are passed as arguments (placed on the
+device once), not embedded in the module; scalar literals become NumPy scalars of their
+dtype. An IR with 64-bit types is traced and run under a thread-local ``enable_x64``, so
+float64 stays float64 without touching the user's global jax configuration.
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal
+from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
+
+
+@functools.lru_cache(maxsize=1)
+def lowerings() -> dict:
+    """primitive -> lowering(*jax values, **params); imported on the first compile."""
+    from funcad.interpreters.jit import jit_p
+    from funcad_xla.lower_arrays import LOWERINGS as arrays
+    from funcad_xla.lower_elementwise import LOWERINGS as elementwise
+
+    table = {**elementwise, **arrays}
+    table[jit_p] = _lower_jit
+    return table
+
+
+def _lower_jit(*args, name, backend, device, jaxpr):
+    # A nested call is inlined: XLA compiles the whole program as one module.
+    return lower_jaxpr(jaxpr.jaxpr, list(jaxpr.consts), list(args))
+
+
+def lower_jaxpr(jaxpr: Jaxpr, consts: list, args: list) -> list:
+    """Evaluate ``jaxpr`` on jax values with the lax lowerings (at jax's trace time)."""
+    table = lowerings()
+    env: dict = dict(zip(jaxpr.constvars, consts))
+    env.update(zip(jaxpr.invars, args))
+
+    def read(x):
+        if type(x) is Literal:
+            return np.dtype(x.aval.dtype).type(x.val)
+        return env[x]
+
+    for eqn in jaxpr.eqns:
+        rule = table.get(eqn.primitive)
+        if rule is None:
+            raise NotImplementedError(f"funcad_xla: no XLA lowering of primitive `{eqn.primitive}`")
+        outs = rule(*[read(x) for x in eqn.invars], **eqn.params)
+        env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
+    return [read(x) for x in jaxpr.outvars]
+
+
+def needs_x64(closed: ClosedJaxpr) -> bool:
+    """Whether any value of the IR (nested calls included) has a 64-bit type."""
+    stack = [closed.jaxpr]
+    while stack:
+        jaxpr = stack.pop()
+        avals = [v.aval for v in (*jaxpr.constvars, *jaxpr.invars)]
+        for eqn in jaxpr.eqns:
+            avals.extend(v.aval for v in eqn.outvars)
+            avals.extend(x.aval for x in eqn.invars if type(x) is Literal)
+            stack.extend(p.jaxpr for p in eqn.params.values() if isinstance(p, ClosedJaxpr))
+        if any((a.dtype.itemsize >= 8 and a.dtype.kind in "iuf") or a.dtype.itemsize >= 16
+               for a in avals):
+            return True
+    return False
+
+
+class XlaExecutable:
+    """``exe(*arrays) -> list of NumPy arrays``: one cached ``jax.jit`` of the IR."""
+
+    def __init__(self, closed: ClosedJaxpr, device: Any = None):
+        j = jax()
+        self.closed = closed
+        self.in_dtypes = tuple(a.dtype for a in closed.in_avals)
+        self.x64 = needs_x64(closed)
+        self.device = device_of(device)
+        jaxpr = closed.jaxpr
+
+        def run(consts, *args):
+            return lower_jaxpr(jaxpr, list(consts), list(args))
+
+        options = {}
+        if self.device is not None:
+            sharding = single_device_sharding(self.device)
+            options = {"in_shardings": sharding, "out_shardings": sharding}
+        self.fn: Callable = j.jit(run, **options)
+        with x64_context(self.x64):
+            self.consts = tuple(j.device_put(np.asarray(c), self.device) for c in closed.consts)
+
+    def _args(self, args) -> list:
+        # Python scalars and other dtypes would get their own jax cache entry (weak types):
+        # give every argument the IR's declared dtype.
+        return [a if getattr(a, "dtype", None) == d else np.asarray(a, d)
+                for a, d in zip(args, self.in_dtypes)]
+
+    def __call__(self, *args) -> list:
+        args = self._args(args)
+        if self.x64:
+            with jax().enable_x64(True):
+                outs = self.fn(self.consts, *args)
+        else:
+            outs = self.fn(self.consts, *args)
+        return [np.asarray(o) for o in outs]
+
+    def lower(self, *args):
+        """jax's ``Lowered`` object for these arguments (under the IR's x64 setting)."""
+        with x64_context(self.x64):
+            return self.fn.lower(self.consts, *self._args(args))
+
+
+def compile_xla(closed: ClosedJaxpr, device: Any = None) -> XlaExecutable:
+    return XlaExecutable(closed, device)
+
+
+__all__ = ["XlaExecutable", "compile_xla", "lower_jaxpr", "lowerings", "needs_x64"]

@@ -1,0 +1,85 @@
+"""Every row of the op-spec table under ``jit``: the NumPy executor equals eager evaluation,
+and XLA equals the NumPy executor (float64 to 1e-12 relative, float32 to float32 tolerance,
+integers and booleans exactly).
+
+One representative shape case per row (the one of highest total rank, which includes the
+broadcasting cases) and one seeded example per dtype keep the table fast.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+
+import funcad
+from funcad.tree_util import tree_leaves
+from op_specs import OP_SPECS
+from specs.spec import spec_args
+
+HAVE_JAX = importlib.util.find_spec("jax") is not None
+_BY_NAME = {s.name: s for s in OP_SPECS}
+
+
+def _representative(spec) -> tuple:
+    return max(spec.cases, key=lambda shapes: sum(len(s) for s in shapes))
+
+
+def _rows():
+    for spec in OP_SPECS:
+        for dtype in spec.dtypes:
+            yield pytest.param(spec.name, np.dtype(dtype).name, id=f"{spec.name}-{np.dtype(dtype)}")
+
+
+def _leaves(out) -> list:
+    return tree_leaves(out, is_leaf=lambda x: isinstance(x, np.ndarray))
+
+
+@functools.lru_cache(maxsize=None)
+def _numpy_run(name: str, dtype: str):
+    """Arguments, eager result and jitted (numpy backend) result of one row, computed once
+    per test process (the XLA test compares with it too)."""
+    spec = _BY_NAME[name]
+    rng = np.random.default_rng(zlib.crc32(f"{name}-{dtype}".encode()))
+    args = spec_args(spec, rng, _representative(spec), np.dtype(dtype))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        eager = _leaves(spec.fn(*args))
+        jitted = _leaves(funcad.jit(spec.fn, backend="numpy")(*args))
+    return args, [np.asarray(e) for e in eager], jitted
+
+
+def _check(actual, expected, rtol, atol, what):
+    assert len(actual) == len(expected), what
+    for i, (a, e) in enumerate(zip(actual, expected)):
+        assert type(a) is np.ndarray, f"{what} output {i}: {type(a).__name__}"
+        assert (a.shape, a.dtype) == (e.shape, e.dtype), f"{what} output {i}"
+        np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True,
+                                   err_msg=f"{what} output {i}")
+
+
+@pytest.mark.parametrize("name,dtype", list(_rows()))
+def test_jit_numpy_backend_equals_eager(name, dtype):
+    spec = _BY_NAME[name]
+    _, eager, jitted = _numpy_run(name, dtype)
+    rtol, atol = spec.tolerances(np.dtype(dtype))
+    _check(jitted, eager, rtol, atol, f"{name} jit(numpy)")
+
+
+@pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed: the XLA backend is untested")
+@pytest.mark.parametrize("name,dtype", list(_rows()))
+def test_xla_backend_equals_numpy_backend(name, dtype):
+    spec = _BY_NAME[name]
+    args, eager, jitted = _numpy_run(name, dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        xla = _leaves(funcad.jit(spec.fn, backend="xla")(*args))
+    if np.dtype(dtype) == np.float64:
+        rtol, atol = 1e-12, 1e-12
+    else:
+        rtol, atol = spec.tolerances(np.dtype(dtype))
+    _check(xla, jitted, rtol, atol, f"{name} jit(xla) vs jit(numpy)")
+    _check(xla, eager, *spec.tolerances(np.dtype(dtype)), f"{name} jit(xla) vs eager")
