@@ -151,6 +151,10 @@ def promote_args_inexact(fname: str, *xs) -> list:
 
 
 def normalize_axis(axis: int, ndim: int, fname: str) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
+        raise FuncadTypeError(
+            with_user_line(f"{fname}: axis must be an integer, got {type(axis).__name__} {axis!r}")
+        )
     axis = int(axis)
     if not -ndim <= axis < ndim:
         raise FuncadValueError(

@@ -15,7 +15,7 @@ from funcad.testing import check_grads
 from funcad.tree_util import tree_leaves, tree_map
 
 from op_specs import OP_SPECS
-from specs.spec import spec_args
+from specs.spec import spec_args, table_settings
 
 
 def _float_cases():
@@ -49,6 +49,7 @@ def _differentiable(fn, args):
 
 
 @pytest.mark.parametrize("spec,shapes,dtype", CASES)
+@table_settings()
 @given(seed=st.integers(0, 2**32 - 1))
 def test_check_grads_order2(spec, shapes, dtype, seed):
     args = spec_args(spec, np.random.default_rng(seed), shapes, dtype)
@@ -69,6 +70,7 @@ def _inner(xs, ys) -> float:
 
 
 @pytest.mark.parametrize("spec,shapes,dtype", [c for c in CASES if c.values[2] == np.float64])
+@table_settings()
 @given(seed=st.integers(0, 2**32 - 1))
 def test_transpose_of_linearization_is_exact(spec, shapes, dtype, seed):
     """<ct, L t> == <L^T ct, t> to rounding, where L is the stored linear IR."""

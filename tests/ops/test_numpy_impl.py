@@ -15,7 +15,7 @@ from funcad.ir import eval_closed_jaxpr, typecheck_jaxpr
 from funcad.tree_util import tree_leaves
 
 from op_specs import spec_cases
-from specs.spec import spec_args
+from specs.spec import spec_args, table_settings
 
 
 def _leaves(out):
@@ -59,6 +59,7 @@ def _run_case(spec, shapes, dtype, seed):
 
 
 @pytest.mark.parametrize("spec,shapes,dtype", list(spec_cases()))
+@table_settings()
 @given(seed=st.integers(0, 2**32 - 1))
 def test_matches_numpy(spec, shapes, dtype, seed):
     _run_case(spec, shapes, dtype, seed)

@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from hypothesis import settings
 
 F64 = np.dtype(np.float64)
 F32 = np.dtype(np.float32)
@@ -80,3 +81,9 @@ def spec_args(spec: OpSpec, rng: np.random.Generator, shapes, dtype) -> list:
     if spec.make_args is not None:
         return list(spec.make_args(rng, shapes, dtype))
     return uniform_args(rng, shapes, dtype, spec.domain)
+
+
+def table_settings() -> settings:
+    """Hypothesis settings for tests over the whole op-spec table: a quarter of the
+    profile's examples (2 under ``ci``), since the table multiplies every test by ~2000."""
+    return settings(max_examples=max(1, settings.default.max_examples // 4))
