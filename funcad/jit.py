@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from funcad.api import normalize_argnums
 from funcad.backends import executable, resolve_backend
+from funcad.core.avals import aval_of_value
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.jit import hoist_traced_consts, jit_call
@@ -35,12 +37,39 @@ def _fun_name(fun: Callable) -> str:
 class _Entry:
     """One traced signature: the optimized IR, the output structure, the executable."""
 
-    __slots__ = ("closed", "out_tree", "exe")
+    __slots__ = ("closed", "out_tree", "exe", "unflatten")
 
     def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef):
         self.closed = closed
         self.out_tree = out_tree
         self.exe = None
+        self.unflatten = _unflattener(out_tree)
+
+
+def _unflattener(tree: PyTreeDef) -> Callable[[list], Any]:
+    """``tree_unflatten(tree, ·)``, specialized for a single output and a flat tuple."""
+    if tree.node_type is None:
+        return operator.itemgetter(0)
+    if tree.node_type is tuple and all(c.node_type is None for c in tree.children):
+        return tuple
+    return functools.partial(tree_unflatten, tree)
+
+
+def _plain_avals(args) -> tuple | None:
+    """The avals of ``args`` when all are NumPy arrays or Python scalars (the common case of
+    a call outside any transform), else ``None``."""
+    try:
+        return tuple([aval_of_value(a) if type(a) in _LEAF_TYPES else _not_plain() for a in args])
+    except _NotPlain:
+        return None
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _not_plain():
+    raise _NotPlain
 
 
 class JitFunction:
@@ -97,22 +126,32 @@ class JitFunction:
         return (in_tree, avals, static_vals), leaves, in_tree, dyn_idx
 
     def __call__(self, *args, **kwargs):
+        if not kwargs and self._static_argnums == ():
+            avals = _plain_avals(args)
+            if avals is not None:
+                entry = self._cache.get((_flat_tree(len(args)), avals, ()))
+                if entry is not None and type(find_top_trace(())) is EvalTrace:
+                    return entry.unflatten(self._run(entry, args))
+        return self._call(args, kwargs)
+
+    def _run(self, entry: _Entry, leaves) -> list:
+        """Run the compiled executable on plain values (outputs are NumPy arrays)."""
+        exe = entry.exe
+        if exe is None:
+            exe = entry.exe = executable(entry.closed, self.backend, self.device)
+        return exe(*[np.asarray(x) if type(x) in _PY_SCALARS else x for x in leaves])
+
+    def _call(self, args, kwargs):
         key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
         entry = self._cache.get(key)
         traced: list = []
         if entry is None:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
         if not traced and type(find_top_trace(leaves)) is EvalTrace:
-            exe = entry.exe
-            if exe is None:
-                exe = entry.exe = executable(entry.closed, self.backend, self.device)
-            outs = exe(*[np.asarray(x) if type(x) in _PY_SCALARS else x for x in leaves])
-            outs = [np.asarray(o) for o in outs]
-        else:
-            outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=_fun_name(self._fun),
-                            backend=self.backend, device=self.device)
-            outs = [o if isinstance(o, Tracer) else np.asarray(o) for o in outs]
-        return tree_unflatten(entry.out_tree, outs)
+            return entry.unflatten(self._run(entry, leaves))
+        outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=_fun_name(self._fun),
+                        backend=self.backend, device=self.device)
+        return entry.unflatten([o if isinstance(o, Tracer) else np.asarray(o) for o in outs])
 
     def _trace(self, key, leaves, in_tree, dyn_idx, args) -> tuple[_Entry, list]:
         """Stage the function for this signature; cache it unless it closed over traced

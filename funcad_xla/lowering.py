@@ -100,7 +100,7 @@ class XlaExecutable:
                 for a, d in zip(args, self.in_dtypes)]
 
     def __call__(self, *args) -> list:
-        args = self._args(args)
+        # Callers pass arrays of the IR's dtypes (bind and jit have checked them).
         if self.x64:
             with jax().enable_x64(True):
                 outs = self.fn(self.consts, *args)

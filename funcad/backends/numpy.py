@@ -43,6 +43,7 @@ class Schedule:
     in_slots: tuple[int, ...]
     out_slots: tuple[int, ...]
     owned_outs: tuple[bool, ...]  # False for outputs that are constants (copied per call)
+    scalar_outs: tuple[bool, ...]  # outputs of shape ()
 
 
 def schedule(closed: ClosedJaxpr) -> Schedule:
@@ -89,7 +90,8 @@ def schedule(closed: ClosedJaxpr) -> Schedule:
     steps = tuple(Step(k, ins, outs, multi, tuple(sorted(f)))
                   for (k, ins, outs, multi), f in zip(raw_steps, frees))
     owned = tuple(s not in const_slots for s in out_slots)
-    return Schedule(steps, tuple(template), in_slots, out_slots, owned)
+    scalar = tuple(x.aval.shape == () for x in jaxpr.outvars)
+    return Schedule(steps, tuple(template), in_slots, out_slots, owned, scalar)
 
 
 def _loop_runner(sched: Schedule) -> Callable[..., list]:
@@ -110,7 +112,7 @@ def _loop_runner(sched: Schedule) -> Callable[..., list]:
                     env[o] = r
             for f in frees:
                 env[f] = None
-        return [env[o] for o in out_slots]
+        return [np.asarray(env[o]) for o in out_slots]
 
     return run
 
@@ -137,14 +139,18 @@ def _generated_runner(sched: Schedule) -> Callable[..., list]:
             lines.append(f"    {names[step.outs[0]]} = {call}")
         if step.frees:
             lines.append(f"    del {', '.join(names[s] for s in step.frees)}")
-    lines.append(f"    return [{', '.join(names[s] for s in sched.out_slots)}]")
+    # 0-d results of NumPy operations are NumPy scalars: outputs are made arrays.
+    outs = [f"asarray({names[s]})" if zero_d else names[s]
+            for s, zero_d in zip(sched.out_slots, sched.scalar_outs)]
+    glob["asarray"] = np.asarray
+    lines.append(f"    return [{', '.join(outs)}]")
     code = compile("\n".join(lines), "<funcad numpy executor>", "exec")
     exec(code, glob)
     return glob["run"]
 
 
 class NumpyExecutable:
-    """``exe(*arrays) -> list of arrays``: runs a compiled schedule."""
+    """``exe(*arrays) -> list of NumPy arrays``: runs a compiled schedule."""
 
     __slots__ = ("schedule", "_run", "_copy_outs")
 

@@ -37,7 +37,10 @@ _WEAK_TYPES = {dtypes.float_: float, dtypes.int_: int, dtypes.complex_: complex}
 
 def _lax_args(*args):
     """Give Python scalars the dtype and shape of the array operands (as jax.lax does)."""
-    if not any(type(a) in _PY_SCALARS for a in args):
+    for a in args:
+        if type(a) in _PY_SCALARS:
+            break
+    else:
         return args
     ref = next((a for a in args if not dtypes.is_python_scalar(a)), None)
     if ref is None:
@@ -233,7 +236,7 @@ def cos(x):
 
 cos_p = standard_unop("cos", np.cos)
 defvectorized(cos_p)
-defjvp(cos_p, lambda t, x: neg(mul(t, sin(x))))
+defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))
 
 
 def tan(x):
@@ -260,7 +263,7 @@ def acos(x):
 
 acos_p = standard_unop("acos", np.arccos)
 defvectorized(acos_p)
-defjvp(acos_p, lambda t, x: neg(mul(t, rsqrt(sub(_const(x, 1), square(x))))))
+defjvp(acos_p, lambda t, x: mul(t, neg(rsqrt(sub(_const(x, 1), square(x))))))
 
 
 def atan(x):
@@ -464,7 +467,7 @@ defbroadcasting(div_p)
 defjvp(
     div_p,
     lambda tx, x, y: div(tx, y),
-    lambda ty, x, y: neg(mul(ty, div(div(x, y), y))),
+    lambda ty, x, y: mul(ty, neg(div(div(x, y), y))),
 )
 
 
@@ -495,7 +498,7 @@ defbroadcasting(rem_p)
 defjvp(
     rem_p,
     lambda tx, x, y: tx,
-    lambda ty, x, y: neg(mul(ty, _trunc(div(x, y)))),
+    lambda ty, x, y: mul(ty, neg(_trunc(div(x, y)))),
 )
 
 
@@ -593,7 +596,7 @@ defbroadcasting(atan2_p)
 defjvp(
     atan2_p,
     lambda t, x, y: mul(t, div(y, add(square(x), square(y)))),
-    lambda t, x, y: neg(mul(t, div(x, add(square(x), square(y))))),
+    lambda t, x, y: mul(t, neg(div(x, add(square(x), square(y))))),
 )
 
 
