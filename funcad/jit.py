@@ -17,7 +17,6 @@ import numpy as np
 
 from funcad.api import normalize_argnums
 from funcad.backends import executable, resolve_backend
-from funcad.core.avals import aval_of_value
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.jit import hoist_traced_consts, jit_call
@@ -55,21 +54,20 @@ def _unflattener(tree: PyTreeDef) -> Callable[[list], Any]:
     return functools.partial(tree_unflatten, tree)
 
 
-def _plain_avals(args) -> tuple | None:
-    """The avals of ``args`` when all are NumPy arrays or Python scalars (the common case of
-    a call outside any transform), else ``None``."""
-    try:
-        return tuple([aval_of_value(a) if type(a) in _LEAF_TYPES else _not_plain() for a in args])
-    except _NotPlain:
-        return None
-
-
-class _NotPlain(Exception):
-    pass
-
-
-def _not_plain():
-    raise _NotPlain
+def _plain_key(args) -> tuple | None:
+    """A cache key of ``args`` when all are NumPy arrays or scalars or Python scalars (the
+    common call outside any transform): their shapes and dtypes, or the Python type of a
+    (weakly typed) Python scalar. ``None`` otherwise."""
+    key = []
+    for a in args:
+        t = type(a)
+        if t is np.ndarray or isinstance(a, np.generic):
+            key.append((a.shape, a.dtype))
+        elif t in _PY_SCALARS:
+            key.append(t)
+        else:
+            return None
+    return tuple(key)
 
 
 class JitFunction:
@@ -88,6 +86,7 @@ class JitFunction:
         self.trace_count = 0
         self._name = f"jit({_fun_name(fun)})"
         self._cache: dict = {}
+        self._plain: dict = {}  # entries by _plain_key, for calls on plain arrays
         self._statics_for: dict[int, tuple[int, ...]] = {}
         self._param_names = _positional_names(fun)
 
@@ -127,11 +126,9 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and self._static_argnums == ():
-            avals = _plain_avals(args)
-            if avals is not None:
-                entry = self._cache.get((_flat_tree(len(args)), avals, ()))
-                if entry is not None and type(find_top_trace(())) is EvalTrace:
-                    return entry.unflatten(self._run(entry, args))
+            entry = self._plain.get(_plain_key(args))
+            if entry is not None and type(find_top_trace(())) is EvalTrace:
+                return entry.unflatten(self._run(entry, args))
         return self._call(args, kwargs)
 
     def _run(self, entry: _Entry, leaves) -> list:
@@ -148,6 +145,10 @@ class JitFunction:
         if entry is None:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
         if not traced and type(find_top_trace(leaves)) is EvalTrace:
+            if not kwargs and self._static_argnums == ():
+                plain = _plain_key(args)
+                if plain is not None:
+                    self._plain[plain] = entry  # the next such call skips the signature
             return entry.unflatten(self._run(entry, leaves))
         outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=_fun_name(self._fun),
                         backend=self.backend, device=self.device)
