@@ -3,9 +3,11 @@
 Each step of the schedule is ``(kernel, input slots, output slots, slots to free)``: every
 variable has a slot in one list; constants and literals are preloaded in a template of
 that list; a slot is cleared right after its last use, so intermediates are released as
-early as they would be in eager code. The schedule is then turned into straight-line Python
-(one assignment per step, the kernels and constants bound as globals), so a call does no
-tracing, no dict lookup by variable and no interpretation beyond the calls themselves.
+early as they would be in eager code, and an elementwise step writes into the buffer of an
+operand that dies there when it can (``numpy_buffers``). The schedule is then turned into
+straight-line Python (one assignment per step, the kernels and constants bound as globals),
+so a call does no tracing, no dict lookup by variable and no interpretation beyond the calls
+themselves.
 
 It is also the reference interpreter the XLA backend is tested against.
 """
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from funcad.backends import register_backend
-from funcad.backends.numpy_kernels import kernel
+from funcad.backends.numpy_buffers import plan_inplace
+from funcad.backends.numpy_kernels import inplace_ufunc, kernel
 from funcad.ir.core import ClosedJaxpr, Literal
 
 # Above this many steps the schedule is run by a loop instead of generated code (compiling
@@ -32,6 +35,7 @@ class Step:
     outs: tuple[int, ...]
     multiple_results: bool
     frees: tuple[int, ...]
+    inplace: int | None = None  # the operand whose buffer receives the result (``out=``)
 
 
 @dataclass(frozen=True)
@@ -72,39 +76,45 @@ def schedule(closed: ClosedJaxpr) -> Schedule:
         return slot[x]
 
     in_slots = tuple(slot.setdefault(v, new_slot()) for v in jaxpr.invars)
-    raw_steps = []
+    step_ins, step_outs = [], []
     for eqn in jaxpr.eqns:
-        ins = tuple(read(x) for x in eqn.invars)
-        outs = tuple(slot.setdefault(v, new_slot()) for v in eqn.outvars)
-        raw_steps.append((kernel(eqn), ins, outs, eqn.primitive.multiple_results))
+        step_ins.append(tuple(read(x) for x in eqn.invars))
+        step_outs.append(tuple(slot.setdefault(v, new_slot()) for v in eqn.outvars))
     out_slots = tuple(read(x) for x in jaxpr.outvars)
-    keep = set(out_slots) | const_slots | set(in_slots)
     last_use: dict[int, int] = {}
-    for i, (_, ins, outs, _) in enumerate(raw_steps):
+    for i, (ins, outs) in enumerate(zip(step_ins, step_outs)):
         for s in (*ins, *outs):
             last_use[s] = i
-    frees: list[list[int]] = [[] for _ in raw_steps]
+    keep = set(out_slots) | const_slots | set(in_slots)
+    frees: list[list[int]] = [[] for _ in jaxpr.eqns]
     for s, i in last_use.items():
         if s not in keep:
             frees[i].append(s)
-    steps = tuple(Step(k, ins, outs, multi, tuple(sorted(f)))
-                  for (k, ins, outs, multi), f in zip(raw_steps, frees))
+    for s in out_slots:
+        last_use[s] = len(jaxpr.eqns)  # outputs live on after the schedule
+    plan = plan_inplace(jaxpr.eqns, step_ins, step_outs, last_use, const_slots | set(in_slots))
+    steps = tuple(
+        Step(kernel(eqn) if pos is None else inplace_ufunc(eqn), ins, outs,
+             eqn.primitive.multiple_results, tuple(sorted(f)), pos)
+        for eqn, ins, outs, f, pos in zip(jaxpr.eqns, step_ins, step_outs, frees, plan)
+    )
     owned = tuple(s not in const_slots for s in out_slots)
     scalar = tuple(x.aval.shape == () for x in jaxpr.outvars)
     return Schedule(steps, tuple(template), in_slots, out_slots, owned, scalar)
 
 
 def _loop_runner(sched: Schedule) -> Callable[..., list]:
-    steps = [(s.kernel, s.ins, s.outs[0] if not s.multiple_results else s.outs, s.frees)
-             for s in sched.steps]
+    steps = [(s.kernel, s.ins, s.outs[0] if not s.multiple_results else s.outs, s.frees,
+              None if s.inplace is None else s.ins[s.inplace]) for s in sched.steps]
     template, in_slots, out_slots = list(sched.template), sched.in_slots, sched.out_slots
 
     def run(*args):
         env = template.copy()
         for s, a in zip(in_slots, args):
             env[s] = a
-        for fn, ins, out, frees in steps:
-            result = fn(*[env[i] for i in ins])
+        for fn, ins, out, frees, dst in steps:
+            operands = [env[i] for i in ins]
+            result = fn(*operands) if dst is None else fn(*operands, out=env[dst])
             if type(out) is int:
                 env[out] = result
             else:
@@ -131,7 +141,10 @@ def _generated_runner(sched: Schedule) -> Callable[..., list]:
     lines = [f"def run({args}):"]
     for i, step in enumerate(sched.steps):
         glob[f"k{i}"] = step.kernel
-        call = f"k{i}({', '.join(names[s] for s in step.ins)})"
+        operands = [names[s] for s in step.ins]
+        if step.inplace is not None:
+            operands.append(f"out={names[step.ins[step.inplace]]}")
+        call = f"k{i}({', '.join(operands)})"
         if step.multiple_results:
             targets = "".join(f"{names[s]}, " for s in step.outs)
             lines.append(f"    ({targets}) = {call}")

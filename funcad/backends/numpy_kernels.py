@@ -116,6 +116,50 @@ def _reducer(ufunc: np.ufunc):
     return factory
 
 
+@functools.lru_cache(maxsize=1)
+def _inplace_table() -> tuple[dict, frozenset]:
+    """Ufuncs that can write their result into an operand's buffer (``out=``), and the
+    primitives whose kernels return a new array of their own (when not 0-d)."""
+    from funcad.ops import elementwise as ew
+    from funcad.ops import linalg as la
+    from funcad.ops import reductions as red
+
+    ufuncs = {ew.add_p: np.add, ew.add_any_p: np.add, ew.sub_p: np.subtract,
+              ew.mul_p: np.multiply, ew.max_p: np.maximum, ew.min_p: np.minimum,
+              ew.atan2_p: np.arctan2, ew.neg_p: np.negative, ew.square_p: np.square}
+    float_only = {ew.div_p: np.true_divide, ew.pow_p: np.power}
+    fresh = {*ufuncs, *float_only, ew.select_n_p, ew.convert_element_type_p,
+             ew.integer_pow_p, la.dot_general_p, red.reduce_sum_p, red.reduce_prod_p,
+             red.reduce_max_p, red.reduce_min_p}
+    fresh.update(p for p in vars(ew).values() if isinstance(getattr(p, "impl", None), np.ufunc))
+    return {"any": ufuncs, "float": float_only}, frozenset(fresh)
+
+
+def inplace_ufunc(eqn: Eqn) -> np.ufunc | None:
+    """A ufunc computing ``eqn`` that may write into an operand of the result's type."""
+    if len(eqn.outvars) != 1 or not eqn.outvars[0].aval.shape:
+        return None
+    tables, _ = _inplace_table()
+    prim, dtype = eqn.primitive, eqn.outvars[0].aval.dtype
+    if any(x.aval.dtype != dtype for x in eqn.invars):
+        return None
+    fn = tables["any"].get(prim)
+    if fn is None and dtype.kind in "fc":
+        fn = tables["float"].get(prim)
+    if fn is None and prim.name == "integer_pow" and eqn.params["y"] == 2:
+        fn = np.square
+    if fn is None and not eqn.params and isinstance(prim.impl, np.ufunc):
+        fn = prim.impl
+    return fn
+
+
+def returns_fresh(eqn: Eqn) -> bool:
+    """Whether the kernel of ``eqn`` returns a new array that nothing else refers to (views
+    such as reshapes, transposes and broadcasts do not)."""
+    _, fresh = _inplace_table()
+    return eqn.primitive in fresh and all(v.aval.shape for v in eqn.outvars)
+
+
 def kernel(eqn: Eqn) -> Callable:
     """A callable computing ``eqn`` from its operand values."""
     _install()
@@ -127,4 +171,4 @@ def kernel(eqn: Eqn) -> Callable:
     return functools.partial(impl, **eqn.params) if eqn.params else impl
 
 
-__all__ = ["kernel", "kernel_factories"]
+__all__ = ["inplace_ufunc", "kernel", "kernel_factories", "returns_fresh"]

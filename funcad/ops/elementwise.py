@@ -144,8 +144,8 @@ def _abs_abstract_eval(x):
 
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
 defvectorized(abs_p)
-# Real: d|x| = sign(x) dx, so the derivative at 0 is 0 (as JAX's).
-defjvp(abs_p, lambda t, x: mul(t, sign(x)))
+# Real: d|x| = dx where x >= 0 and -dx elsewhere, so the derivative at 0 is +1 (as JAX's).
+defjvp(abs_p, lambda t, x: select_n(ge(x, _const(x, 0)), neg(t), t))
 
 
 def exp(x):

@@ -13,6 +13,13 @@ import math
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.trace import get_aval
+from funcad.interpreters.ad_util import Zero
+from funcad.interpreters.batching import batch_rules, bdim_at, moveaxis, not_mapped, shift_axes
+from funcad.interpreters.jvp import defbilinear_jvp, defjvp2, jvp_rules
+from funcad.interpreters.transpose import is_undefined, transpose_rules
+from funcad.ops import elementwise as ew
+from funcad.ops import structural as st
 from funcad.ops._definers import ANY, INEXACT, check_kind, new_primitive, type_error
 
 
@@ -123,6 +130,80 @@ def _dot_general_abstract_eval(x, y, *, dimension_numbers, preferred_element_typ
 
 
 dot_general_p = new_primitive("dot_general", _dot_general_impl, _dot_general_abstract_eval)
+defbilinear_jvp(dot_general_p)
+
+
+def _dot_transpose_operand(ct, own, other, own_dims, other_dims, own_ct_free, other_ct_free):
+    """The cotangent of one operand (``own``, linear) of a ``dot_general`` whose other
+    operand is ``other``: one ``dot_general`` of ``ct`` with ``other`` that contracts the
+    other operand's free axes and batches the batch axes, then at most one transpose.
+
+    ``*_dims`` are ``(contracting, batch)`` axes of each operand; ``*_ct_free`` are the axes
+    of ``ct`` holding each operand's free axes. Of ``dot(ct, other)`` and ``dot(other, ct)``
+    the one whose result is already in ``own``'s axis order is taken when there is one.
+    """
+    (own_c, own_b), (oth_c, oth_b) = own_dims, other_dims
+    own_ndim, oth_ndim = own.aval.ndim, get_aval(other).ndim
+    own_free = _free_axes(own_ndim, own_c, own_b)
+    oth_free = _free_axes(oth_ndim, oth_c, oth_b)
+    ct_batch = tuple(range(len(own_b)))
+    # own_c in the order the other operand's contracting axes come out of the product.
+    own_c_out = [own_c[k] for k in sorted(range(len(oth_c)), key=lambda k: oth_c[k])]
+    dtype = get_aval(other).dtype
+    if get_aval(ct).dtype != dtype:  # a preferred_element_type: back to the operands' dtype
+        ct = ew.convert_element_type(ct, dtype)
+    ct_first = [*own_b, *own_free, *own_c_out]
+    other_first = [*own_b, *own_c_out, *own_free]
+    if other_first == sorted(other_first) and ct_first != sorted(ct_first):
+        out = dot_general(other, ct, ((tuple(oth_free), tuple(other_ct_free)),
+                                      (tuple(oth_b), ct_batch)))
+        order = other_first
+    else:
+        out = dot_general(ct, other, ((tuple(other_ct_free), tuple(oth_free)),
+                                      (ct_batch, tuple(oth_b))))
+        order = ct_first
+    return st.transpose(out, np.argsort(order))
+
+
+def _dot_general_transpose(ct, x, y, *, dimension_numbers, preferred_element_type):
+    (lc, rc), (lb, rb) = dimension_numbers
+    if is_undefined(x) and is_undefined(y):
+        raise NotImplementedError("transpose of dot_general with both operands linear")
+    nb = len(lb)
+    x_ndim = x.aval.ndim if is_undefined(x) else get_aval(x).ndim
+    nxf = x_ndim - len(lc) - nb
+    ct_ndim = get_aval(ct).ndim
+    x_ct_free, y_ct_free = range(nb, nb + nxf), range(nb + nxf, ct_ndim)
+    if is_undefined(x):
+        return [_dot_transpose_operand(ct, x, y, (lc, lb), (rc, rb), x_ct_free, y_ct_free), None]
+    return [None, _dot_transpose_operand(ct, y, x, (rc, rb), (lc, lb), y_ct_free, x_ct_free)]
+
+
+def _dot_general_batch(vals, dims, *, dimension_numbers, preferred_element_type):
+    # Both batched: one more batch axis pair (the output's axis 0). One batched: its batch
+    # axis is one more free axis, which comes out where the output has that operand's free
+    # axes. No operand is moved.
+    (x, y), (dx, dy) = vals, dims
+    (lc, rc), (lb, rb) = dimension_numbers
+    params = {"preferred_element_type": preferred_element_type}
+    if dx is not not_mapped and dy is not not_mapped:
+        dn = ((shift_axes(lc, dx), shift_axes(rc, dy)),
+              ((dx, *shift_axes(lb, dx)), (dy, *shift_axes(rb, dy))))
+        return dot_general_p.bind(x, y, dimension_numbers=dn, **params), 0
+    if dx is not not_mapped:
+        lc2, lb2 = shift_axes(lc, dx), shift_axes(lb, dx)
+        dn = ((lc2, rc), (lb2, rb))
+        out_d = len(lb) + _free_axes(get_aval(x).ndim, lc2, lb2).index(dx)
+    else:
+        rc2, rb2 = shift_axes(rc, dy), shift_axes(rb, dy)
+        dn = ((lc, rc2), (lb, rb2))
+        nxf = get_aval(x).ndim - len(lc) - len(lb)
+        out_d = len(lb) + nxf + _free_axes(get_aval(y).ndim, rc2, rb2).index(dy)
+    return dot_general_p.bind(x, y, dimension_numbers=dn, **params), out_d
+
+
+transpose_rules[dot_general_p] = _dot_general_transpose
+batch_rules[dot_general_p] = _dot_general_batch
 
 
 # --- shared checks of the matrix primitives --------------------------------------------------
@@ -131,6 +212,54 @@ def _check_square(prim, x: ShapedArray, avals) -> int:
     if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
         raise type_error(prim, avals, "expects square matrices in the last two axes")
     return x.shape[-1]
+
+
+# --- shared helpers of the matrix rules (written with funcad ops) -------------------------------
+
+def _matrix_const(value: np.ndarray, like, dtype=None):
+    """A constant ``[m, n]`` matrix (in ``like``'s dtype unless ``dtype`` is given),
+    broadcast over the batch axes of ``like``."""
+    aval = get_aval(like)
+    nd = aval.ndim
+    shape = (*aval.shape[:-2], *value.shape)
+    value = np.asarray(value, aval.dtype if dtype is None else dtype)
+    return st.broadcast_in_dim(value, shape, (nd - 2, nd - 1))
+
+
+def _band(x, lower: bool, strict: bool = False):
+    """The lower (or upper) triangle of each matrix in ``x``, zeros elsewhere (a select, so
+    whatever lies outside the triangle cannot leak into it)."""
+    aval = get_aval(x)
+    ones = np.ones(aval.shape[-2:], bool)
+    keep = np.tril(ones, -int(strict)) if lower else np.triu(ones, int(strict))
+    zeros = st.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
+    return ew.select_n(_matrix_const(keep, x, np.bool_), zeros, x)
+
+
+def _matmul(a, b):
+    """``a @ b`` over matching leading batch axes."""
+    nd = get_aval(a).ndim
+    batch = tuple(range(nd - 2))
+    return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
+
+
+def _swap_last(x):
+    nd = get_aval(x).ndim
+    return st.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
+
+
+def _no_complex(prim, x) -> None:
+    if get_aval(x).dtype.kind == "c":
+        raise NotImplementedError(f"differentiation of `{prim}` for complex matrices")
+
+
+def _batch_leading(vals, dims):
+    """One matrix operand with its batch axis among the leading (batch) axes: left where it
+    is if it already is one, else moved to the front."""
+    (x,), (d,) = vals, dims
+    if d >= get_aval(x).ndim - 2:
+        x, d = moveaxis(x, d, 0), 0
+    return x, d
 
 
 # --- cholesky --------------------------------------------------------------------------------
@@ -168,6 +297,30 @@ def _cholesky_abstract_eval(x):
 
 
 cholesky_p = new_primitive("cholesky", _cholesky_impl, _cholesky_abstract_eval)
+
+
+def _cholesky_jvp(t, L, x):
+    # Only the lower triangle is read, so the tangent is the symmetric matrix it stands
+    # for. With X = L^-1 dA L^-T, dL = L Phi(X), Phi = lower triangle with halved diagonal.
+    _no_complex(cholesky_p, x)
+    n = get_aval(x).shape[-1]
+    upper = _matrix_const(np.triu(np.ones((n, n), bool), 1), x, np.bool_)
+    sym = ew.select_n(upper, t, _swap_last(t))
+    tmp = triangular_solve(L, sym, left_side=True, lower=True)
+    inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
+    phi = ew.mul(inner, _matrix_const(np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n), x))
+    return _matmul(L, phi)
+
+
+defjvp2(cholesky_p, _cholesky_jvp)
+
+
+def _cholesky_batch(vals, dims):
+    x, d = _batch_leading(vals, dims)
+    return cholesky(x), d
+
+
+batch_rules[cholesky_p] = _cholesky_batch
 
 
 # --- triangular_solve ------------------------------------------------------------------------
@@ -247,6 +400,63 @@ triangular_solve_p = new_primitive(
 )
 
 
+def _triangular_solve_jvp_a(t, x, a, b, *, left_side, lower, transpose_a, conjugate_a,
+                            unit_diagonal):
+    # d(op(A)^-1 B) = -op(A)^-1 op(dA) X (left side; X op(dA) op(A)^-1 on the right), where
+    # dA is the tangent's triangle that is read.
+    _no_complex(triangular_solve_p, a)
+    dt = _band(t, lower, strict=unit_diagonal)
+    nd = get_aval(a).ndim
+    batch = tuple(range(nd - 2))
+    if left_side:  # op(dA) @ X, contracting dA's column axis (its row axis if transposed)
+        ca = nd - 2 if transpose_a else nd - 1
+        prod = dot_general(dt, x, (((ca,), (nd - 2,)), (batch, batch)))
+    else:  # X @ op(dA), contracting dA's row axis (its column axis if transposed)
+        ca = nd - 1 if transpose_a else nd - 2
+        prod = dot_general(x, dt, (((nd - 1,), (ca,)), (batch, batch)))
+    return ew.neg(triangular_solve(a, prod, left_side=left_side, lower=lower,
+                                   transpose_a=transpose_a, conjugate_a=conjugate_a,
+                                   unit_diagonal=unit_diagonal))
+
+
+def _triangular_solve_transpose(ct, a, b, **params):
+    # Linear in b: B -> op(A)^-1 B transposes to C -> op(A)^-T C.
+    if is_undefined(a):
+        raise NotImplementedError("transpose of triangular_solve in its matrix (not linear)")
+    return [None, triangular_solve(a, ct, **dict(params, transpose_a=not params["transpose_a"]))]
+
+
+def _triangular_solve_batch(vals, dims, **params):
+    (a, b), (da, db) = vals, dims
+    if da is not_mapped:
+        # Fold the batch axis into b's free axis (its columns on the left side, its rows on
+        # the right) instead of broadcasting a: one solve with more right-hand sides.
+        r = get_aval(b).ndim - 1
+        pos = r - 1 if params["left_side"] else r - 2
+        b = moveaxis(b, db, pos)
+        shape = get_aval(b).shape
+        x = triangular_solve(a, st.reshape(b, _fold_shape(shape, pos)), **params)
+        return st.reshape(x, shape), pos
+    size = get_aval(a).shape[da]
+    # A batch axis already among a's leading (batch) axes stays there; else both go to 0.
+    d = da if da <= get_aval(a).ndim - 3 and db in (da, not_mapped) else 0
+    return triangular_solve(moveaxis(a, da, d), bdim_at(b, db, d, size), **params), d
+
+
+def _fold_shape(shape, pos: int) -> tuple[int, ...]:
+    """``shape`` with axes ``pos`` and ``pos + 1`` merged."""
+    return (*shape[:pos], shape[pos] * shape[pos + 1], *shape[pos + 2:])
+
+
+defjvp2(
+    triangular_solve_p,
+    _triangular_solve_jvp_a,
+    lambda t, x, a, b, **params: triangular_solve(a, t, **params),
+)
+transpose_rules[triangular_solve_p] = _triangular_solve_transpose
+batch_rules[triangular_solve_p] = _triangular_solve_batch
+
+
 # --- lu --------------------------------------------------------------------------------------
 
 def lu(x):
@@ -298,3 +508,64 @@ def _lu_abstract_eval(x):
 
 
 lu_p = new_primitive("lu", _lu_impl, _lu_abstract_eval, multiple_results=True)
+
+
+def _permutation_matrix(perm, like):
+    """``P`` with ``P[..., i, j] = (perm[..., i] == j)``, so ``P @ x == x[..., perm, :]``."""
+    shape = get_aval(perm).shape
+    m = shape[-1]
+    full = (*shape, m)
+    rows = st.broadcast_in_dim(perm, full, tuple(range(len(shape))))
+    cols = st.broadcasted_iota(get_aval(perm).dtype, full, len(shape))
+    return ew.convert_element_type(ew.eq(rows, cols), get_aval(like).dtype)
+
+
+def _square_factors(lu_, m: int, n: int):
+    """``lu``'s factors completed to square triangular matrices: the unit lower ``[m, m]``
+    (its strict lower triangle; the diagonal is implicit) and the upper ``[n, n]``, whose
+    rows beyond ``m`` are those of the identity."""
+    nd = get_aval(lu_).ndim
+    zero = np.zeros((), get_aval(lu_).dtype)
+    grow = [(0, 0, 0)] * nd
+    if m > n:
+        grow[-1] = (0, m - n, 0)
+        lower = st.pad(lu_, zero, grow)
+        upper = st.slice(lu_, (0,) * nd, (*get_aval(lu_).shape[:-2], n, n))
+    else:
+        lower = st.slice(lu_, (0,) * nd, (*get_aval(lu_).shape[:-2], m, m))
+        upper = lu_
+        if n > m:
+            grow[-2] = (0, n - m, 0)
+            eye = np.diag((np.arange(n) >= m).astype(np.float64))
+            upper = ew.add(st.pad(lu_, zero, grow), _matrix_const(eye, lu_))
+    return lower, upper
+
+
+def _lu_jvp(primals, tangents):
+    # P A = L U, so with X = L^-1 P dA U^-1 (factors completed to square ones):
+    # dL = L tril(X, -1) and dU = triu(X) U; the pivots do not vary.
+    (x,), (t,) = primals, tangents
+    outs = lu_p.bind(x)
+    lu_, _, perm = outs
+    zeros = [Zero.like(o) for o in outs]
+    if type(t) is Zero:
+        return outs, zeros
+    _no_complex(lu_p, x)
+    m, n = get_aval(x).shape[-2:]
+    lower, upper = _square_factors(lu_, m, n)
+    pt = _matmul(_permutation_matrix(perm, t), t)
+    y = triangular_solve(lower, pt, left_side=True, lower=True, unit_diagonal=True)
+    inner = triangular_solve(upper, y, left_side=False, lower=False)
+    unit_lower = ew.add(_band(lower, True, strict=True), _matrix_const(np.eye(m), lower))
+    lu_dot = ew.add(_matmul(unit_lower, _band(inner, True, strict=True)),
+                    _matmul(_band(inner, False), _band(upper, False)))
+    return outs, [lu_dot, *zeros[1:]]
+
+
+def _lu_batch(vals, dims):
+    x, d = _batch_leading(vals, dims)
+    return lu_p.bind(x), [d, d, d]
+
+
+jvp_rules[lu_p] = _lu_jvp
+batch_rules[lu_p] = _lu_batch

@@ -13,6 +13,13 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import get_aval
+from funcad.interpreters import batching
+from funcad.interpreters.ad_util import Zero
+from funcad.interpreters.batching import batch_rules
+from funcad.interpreters.jvp import defjvp, defjvp2, defjvp_zero
+from funcad.interpreters.transpose import deflinear
+from funcad.ops import elementwise as ew
+from funcad.ops import structural as st
 from funcad.ops._definers import (
     ANY,
     NUMERIC,
@@ -93,6 +100,53 @@ def _bind_reducer(prim, operand, axes):
     return prim.bind(operand, axes=axes)
 
 
+def _full(x, value):
+    """``value`` in ``x``'s dtype, broadcast to ``x``'s shape (constants of the rules)."""
+    aval = get_aval(x)
+    return st.broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
+
+
+def _kept_axes(ndim: int, axes) -> tuple[int, ...]:
+    return tuple(i for i in range(ndim) if i not in axes)
+
+
+def _shift(x, axis: int, d: int, fill, reverse: bool):
+    """``x`` moved ``d`` places along ``axis`` (toward the end, or toward the start when
+    ``reverse``), the vacated places holding ``fill``: a pad that crops what falls off."""
+    aval = get_aval(x)
+    config = [(0, 0, 0)] * aval.ndim
+    config[axis] = (-d, d, 0) if reverse else (d, -d, 0)
+    return st.pad(x, np.asarray(fill, aval.dtype), config)
+
+
+def _linear_scan(a, b, axis: int, reverse: bool):
+    """``h[i] = a[i] * h[i-1] + b[i]`` along ``axis`` (``h[i+1]`` when ``reverse``), from
+    ``h = 0`` before the first element: a Hillis-Steele scan over pairs ``(a, b)`` with
+    ``(a1, b1) then (a2, b2) = (a1 a2, a2 b1 + b2)``, so log2(n) steps of products only
+    (exact where ``a`` has zeros). Linear in ``b``: the JVPs of the scans are such scans."""
+    n = get_aval(b).shape[axis]
+    d = 1
+    while d < n:
+        b = ew.add(b, ew.mul(a, _shift(b, axis, d, 0, reverse)))
+        if 2 * d < n:
+            a = ew.mul(a, _shift(a, axis, d, 1, reverse))
+        d *= 2
+    return b
+
+
+def _batch_single_axis(prim, keeps_axis: bool):
+    """Batching of a primitive with one ``axis`` param: renumber it around the batch axis;
+    the axis stays (scans) or goes away (arg-extrema)."""
+
+    def rule(vals, dims, **params):
+        (x,), (d,) = vals, dims
+        axis = params["axis"] + (params["axis"] >= d)
+        out_d = d if keeps_axis or axis > d else d - 1
+        return prim.bind(x, **dict(params, axis=axis)), out_d
+
+    batch_rules[prim] = rule
+
+
 def _extremum(np_reduce: Callable, identity: Callable) -> Callable:
     """``np.max``/``np.min`` that return the identity (as XLA does) over empty axes."""
 
@@ -116,6 +170,16 @@ reduce_sum_p = defreducer(
 )
 
 
+def _reduce_sum_transpose(ct, x, *, axes):
+    # Every summed element receives the cotangent of its sum.
+    shape = x.aval.shape
+    return [st.broadcast_in_dim(ct, shape, _kept_axes(len(shape), axes))]
+
+
+deflinear(reduce_sum_p, _reduce_sum_transpose)
+batching.defreducer(reduce_sum_p)
+
+
 # --- reduce_prod -----------------------------------------------------------------------------
 
 def reduce_prod(operand, axes):
@@ -128,6 +192,42 @@ reduce_prod_p = defreducer(
 )
 
 
+def _products_of_others(x, axis: int):
+    """``prod_{j != i} x[j]`` along ``axis`` for every ``i``: the exclusive products from
+    the left times those from the right (no division, so exact with zeros)."""
+    left = _shift(cumprod(x, axis), axis, 1, 1, False)
+    right = _shift(cumprod(x, axis, reverse=True), axis, 1, 1, True)
+    return ew.mul(left, right)
+
+
+def _reduce_prod_jvp(t, x, *, axes):
+    # d prod = sum_i t[i] prod_{j != i} x[j]; several axes are merged into one first (a
+    # reshape; and a transpose when they are not adjacent), on the primal side only.
+    shape = get_aval(x).shape
+    if axes == tuple(range(axes[0], axes[-1] + 1)):
+        perm = None
+        merged = shape[: axes[0]] + (-1,) + shape[axes[-1] + 1 :]
+        axis = axes[0]
+        y = x
+    else:
+        kept = _kept_axes(len(shape), axes)
+        perm = kept + axes
+        merged = tuple(shape[i] for i in kept) + (-1,)
+        axis = len(kept)
+        y = st.transpose(x, perm)
+    y_shape = get_aval(y).shape
+    n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
+    merged = tuple(n if m == -1 else m for m in merged)
+    others = st.reshape(_products_of_others(st.reshape(y, merged), axis), y_shape)
+    if perm is not None:
+        others = st.transpose(others, np.argsort(perm))
+    return reduce_sum(ew.mul(t, others), axes)
+
+
+defjvp(reduce_prod_p, _reduce_prod_jvp)
+batching.defreducer(reduce_prod_p)
+
+
 # --- reduce_max ------------------------------------------------------------------------------
 
 def reduce_max(operand, axes):
@@ -138,6 +238,22 @@ def reduce_max(operand, axes):
 reduce_max_p = defreducer("reduce_max", _extremum(np.max, _lowest), ANY)
 
 
+def _reduce_chooser_jvp(t, ans, x, *, axes):
+    # The tangent at the extremum; tied positions share it evenly (as JAX's).
+    shape = get_aval(x).shape
+    if any(shape[a] == 0 for a in axes):  # empty: the identity, which does not vary
+        return Zero.like(ans)
+    dtype = get_aval(t).dtype
+    at_ans = ew.eq(x, st.broadcast_in_dim(ans, shape, _kept_axes(len(shape), axes)))
+    location = ew.convert_element_type(at_ans, dtype)
+    counts = reduce_sum(location, axes)
+    return ew.div(reduce_sum(ew.mul(t, location), axes), counts)
+
+
+defjvp2(reduce_max_p, _reduce_chooser_jvp)
+batching.defreducer(reduce_max_p)
+
+
 # --- reduce_min ------------------------------------------------------------------------------
 
 def reduce_min(operand, axes):
@@ -146,6 +262,8 @@ def reduce_min(operand, axes):
 
 
 reduce_min_p = defreducer("reduce_min", _extremum(np.min, _highest), ANY)
+defjvp2(reduce_min_p, _reduce_chooser_jvp)
+batching.defreducer(reduce_min_p)
 
 
 # --- argmax / argmin -------------------------------------------------------------------------
@@ -181,6 +299,8 @@ def argmax(operand, axis: int, index_dtype):
 
 
 argmax_p = _defargreducer("argmax", np.argmax)
+defjvp_zero(argmax_p)
+_batch_single_axis(argmax_p, keeps_axis=False)
 
 
 def argmin(operand, axis: int, index_dtype):
@@ -190,6 +310,8 @@ def argmin(operand, axis: int, index_dtype):
 
 
 argmin_p = _defargreducer("argmin", np.argmin)
+defjvp_zero(argmin_p)
+_batch_single_axis(argmin_p, keeps_axis=False)
 
 
 # --- cumulative scans ------------------------------------------------------------------------
@@ -224,6 +346,9 @@ def cumsum(operand, axis: int = 0, reverse: bool = False):
 
 
 cumsum_p = defcumulative("cumsum", np.add, NUMERIC)
+# Each input element feeds every sum after it (before it, for a reverse scan).
+deflinear(cumsum_p, lambda ct, x, *, axis, reverse: [cumsum(ct, axis, not reverse)])
+_batch_single_axis(cumsum_p, keeps_axis=True)
 
 
 def cumprod(operand, axis: int = 0, reverse: bool = False):
@@ -233,6 +358,17 @@ def cumprod(operand, axis: int = 0, reverse: bool = False):
 cumprod_p = defcumulative("cumprod", np.multiply, NUMERIC)
 
 
+def _cumprod_jvp(t, ans, x, *, axis, reverse):
+    # c[i] = c[i-1] x[i], so dc[i] = x[i] dc[i-1] + c[i-1] t[i]: a linear scan (exact with
+    # zeros, unlike dividing by x).
+    before = _shift(ans, axis, 1, 1, reverse)
+    return _linear_scan(x, ew.mul(before, t), axis, reverse)
+
+
+defjvp2(cumprod_p, _cumprod_jvp)
+_batch_single_axis(cumprod_p, keeps_axis=True)
+
+
 def cummax(operand, axis: int = 0, reverse: bool = False):
     return _bind_cumulative(cummax_p, operand, axis, reverse)
 
@@ -240,8 +376,34 @@ def cummax(operand, axis: int = 0, reverse: bool = False):
 cummax_p = defcumulative("cummax", np.maximum, ORDERED)
 
 
+def _cumulative_chooser_jvp(stays: Callable) -> Callable:
+    """JVP of cummax/cummin: the tangent of the selected element, i.e. of the first
+    element attaining the running extremum (a later tie keeps the earlier element).
+
+    ``stays(x, before)`` holds where the running extremum does not move to ``x[i]``. The
+    running extremum before the first element is NaN, which every comparison fails, so the
+    first element is always selected."""
+
+    def jvp(t, ans, x, *, axis, reverse):
+        dtype = get_aval(t).dtype
+        before = _shift(ans, axis, 1, np.nan, reverse)
+        stay = stays(x, before)
+        keep = ew.convert_element_type(stay, dtype)
+        fresh = ew.convert_element_type(ew.bitwise_not(stay), dtype)
+        # h[i] = t[i] where a new extremum is selected, else h[i-1].
+        return _linear_scan(keep, ew.mul(fresh, t), axis, reverse)
+
+    return jvp
+
+
+defjvp2(cummax_p, _cumulative_chooser_jvp(ew.le))
+_batch_single_axis(cummax_p, keeps_axis=True)
+
+
 def cummin(operand, axis: int = 0, reverse: bool = False):
     return _bind_cumulative(cummin_p, operand, axis, reverse)
 
 
 cummin_p = defcumulative("cummin", np.minimum, ORDERED)
+defjvp2(cummin_p, _cumulative_chooser_jvp(ew.ge))
+_batch_single_axis(cummin_p, keeps_axis=True)

@@ -126,6 +126,9 @@ SPECS: list[OpSpec] = [
     _binary("maximum", dtypes=NUMERIC, make_args=_with_ties),
     _binary("minimum", dtypes=NUMERIC, make_args=_with_ties),
     _binary("arctan2", make_args=_away_from_zero),
+    _binary("logaddexp", (-30.0, 30.0)),
+    OpSpec("logaddexp_ties", fnp.logaddexp, np.logaddexp, BINARY_SHAPES[:3], FLOATS,
+           make_args=lambda rng, s, d: [uniform_args(rng, s[:1], d)[0]] * 2),
     # mixed dtypes and weak Python scalars (NEP 50)
     OpSpec("add_f32_f64", fnp.add, np.add, BINARY_SHAPES[:3], (F64,), make_args=_mixed(F32, F64)),
     OpSpec("multiply_i32_f32", fnp.multiply, np.multiply, BINARY_SHAPES[:3], (F64,),
