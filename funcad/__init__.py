@@ -12,6 +12,7 @@ from funcad.ad import (
     vjp,
 )
 from funcad.api import make_jaxpr
+from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
 from funcad.vectorize import vmap
@@ -20,6 +21,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "errors",
+    "explain",
     "grad",
     "hessian",
     "hvp",

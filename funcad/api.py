@@ -31,13 +31,15 @@ def normalize_argnums(argnums, nargs: int, transform: str) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _static_key(value, transform: str, index: int):
+def static_key(value, transform: str, index: int):
+    """``value`` if it can be part of a cache key (hashable), else a clear error."""
     try:
         hash(value)
     except TypeError:
         raise FuncadValueError(with_user_line(
-            f"{transform}: static argument {index} must be hashable, got "
-            f"{type(value).__name__}"
+            f"{transform}: static argument {index} must be hashable (it is part of the cache "
+            f"key), got {type(value).__name__}; pass a tuple instead of a list, or make the "
+            "value an ordinary (traced) argument"
         )) from None
     return value
 
@@ -66,7 +68,7 @@ def make_jaxpr(
     def staged(*args, **kwargs) -> ClosedJaxpr:
         statics = normalize_argnums(static_argnums, len(args), "make_jaxpr")
         for i in statics:
-            _static_key(args[i], "make_jaxpr", i)
+            static_key(args[i], "make_jaxpr", i)
         dyn_idx = [i for i in range(len(args)) if i not in statics]
         leaves, in_tree = tree_flatten(([args[i] for i in dyn_idx], kwargs))
         paths = _leaf_paths(in_tree, [i for i in dyn_idx])
@@ -108,4 +110,4 @@ def _leaf_paths(in_tree, dyn_idx) -> list[str]:
     return out
 
 
-__all__ = ["make_jaxpr", "normalize_argnums"]
+__all__ = ["make_jaxpr", "normalize_argnums", "static_key"]

@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from funcad.api import normalize_argnums
+from funcad.api import normalize_argnums, static_key
 from funcad.backends import executable, resolve_backend
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
-from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.errors import FuncadTypeError, with_user_line
 from funcad.interpreters.jit import hoist_traced_consts, jit_call
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
@@ -26,6 +26,8 @@ from funcad.ir.passes import optimize
 from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 _PY_SCALARS = (bool, int, float, complex)
+# Python scalars become NumPy scalars of the dtype their (weak) aval has.
+_TO_NUMPY = {bool: np.bool_, int: np.int_, float: np.float64, complex: np.complex128}
 _LEAF_TYPES = frozenset((np.ndarray, *_PY_SCALARS))
 
 
@@ -81,6 +83,7 @@ class JitFunction:
         functools.update_wrapper(self, fun)
         self._fun = fun
         self._static_argnums = static_argnums
+        self._has_statics = isinstance(static_argnums, int) or bool(tuple(static_argnums))
         self.backend = backend
         self.device = device
         self.trace_count = 0
@@ -105,11 +108,12 @@ class JitFunction:
         return statics
 
     def _signature(self, args, kwargs):
-        """``(key, leaves, in_tree, static values, dynamic indices)`` of one call."""
-        statics = self._statics(len(args)) if self._static_argnums != () else ()
+        """``(cache key, leaves, input structure, dynamic argument indices)`` of one call
+        (indices ``None`` when every argument is dynamic)."""
+        statics = self._statics(len(args)) if self._has_statics else ()
         static_vals = ()
         if statics:
-            static_vals = tuple(_hashable(args[i], i, self._name) for i in statics)
+            static_vals = tuple(static_key(args[i], self._name, i) for i in statics)
             dyn_idx = tuple(i for i in range(len(args)) if i not in statics)
             dyn = tuple(args[i] for i in dyn_idx)
         else:
@@ -125,10 +129,12 @@ class JitFunction:
         return (in_tree, avals, static_vals), leaves, in_tree, dyn_idx
 
     def __call__(self, *args, **kwargs):
-        if not kwargs and self._static_argnums == ():
+        if not kwargs and not self._has_statics:
             entry = self._plain.get(_plain_key(args))
-            if entry is not None and type(find_top_trace(())) is EvalTrace:
-                return entry.unflatten(self._run(entry, args))
+            if entry is not None and entry.exe is not None and type(
+                    find_top_trace(())) is EvalTrace:
+                return entry.unflatten(entry.exe(*[
+                    _TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in args]))
         return self._call(args, kwargs)
 
     def _run(self, entry: _Entry, leaves) -> list:
@@ -136,7 +142,7 @@ class JitFunction:
         exe = entry.exe
         if exe is None:
             exe = entry.exe = executable(entry.closed, self.backend, self.device)
-        return exe(*[np.asarray(x) if type(x) in _PY_SCALARS else x for x in leaves])
+        return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
 
     def _call(self, args, kwargs):
         key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
@@ -145,7 +151,7 @@ class JitFunction:
         if entry is None:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
         if not traced and type(find_top_trace(leaves)) is EvalTrace:
-            if not kwargs and self._static_argnums == ():
+            if not kwargs and not self._has_statics:
                 plain = _plain_key(args)
                 if plain is not None:
                     self._plain[plain] = entry  # the next such call skips the signature
@@ -212,18 +218,6 @@ class JitFunction:
 def _flat_tree(n: int) -> PyTreeDef:
     """The structure of ``((leaf,) * n, {})``: the common case, built once."""
     return tree_flatten(((0,) * n, {}))[1]
-
-
-def _hashable(value, index: int, name: str):
-    try:
-        hash(value)
-    except TypeError:
-        raise FuncadValueError(with_user_line(
-            f"{name}: static argument {index} must be hashable (it is part of the cache "
-            f"key), got {type(value).__name__}; pass a tuple instead of a list, or make the "
-            "value an ordinary (traced) argument"
-        )) from None
-    return value
 
 
 def _positional_names(fun: Callable) -> list[str]:

@@ -158,8 +158,9 @@ def _cumulative(scan):
 # --- linear algebra --------------------------------------------------------------------------
 
 def _dot_general(x, y, *, dimension_numbers, preferred_element_type):
-    # HIGHEST: float32 products are not rounded to lower precision (as on some GPUs).
-    return lax.dot_general(x, y, dimension_numbers, precision=lax.Precision.HIGHEST,
+    from funcad_xla.lowering import options
+
+    return lax.dot_general(x, y, dimension_numbers, precision=options.precision,
                            preferred_element_type=preferred_element_type)
 
 

@@ -9,7 +9,9 @@ float64 stays float64 without touching the user's global jax configuration.
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,23 @@ def lowerings() -> dict:
     table = {**elementwise, **arrays}
     table[jit_p] = _lower_jit
     return table
+
+
+class _Options(threading.local):
+    precision = None
+
+
+options = _Options()
+
+
+@contextmanager
+def dot_precision(precision):
+    """The ``precision`` of the dot products lowered in this thread during the block."""
+    prev, options.precision = options.precision, precision
+    try:
+        yield
+    finally:
+        options.precision = prev
 
 
 def _lower_jit(*args, name, backend, device, jaxpr):
@@ -82,14 +101,21 @@ class XlaExecutable:
         self.device = device_of(device)
         jaxpr = closed.jaxpr
 
+        platform = (self.device or j.devices()[0]).platform
+        # Full float32 products on GPUs (whose default may round operands to tf32, which
+        # misses the NumPy reference); XLA's default elsewhere (it is exact on CPUs).
+        precision = "highest" if platform in ("gpu", "cuda", "rocm") else None
+
         def run(consts, *args):
-            return lower_jaxpr(jaxpr, list(consts), list(args))
+            with dot_precision(precision):
+                return lower_jaxpr(jaxpr, list(consts), list(args))
 
         options = {}
         if self.device is not None:
             sharding = single_device_sharding(self.device)
             options = {"in_shardings": sharding, "out_shardings": sharding}
         self.fn: Callable = j.jit(run, **options)
+        self._enable_x64, self._config = j.enable_x64, j.config
         with x64_context(self.x64):
             self.consts = tuple(j.device_put(np.asarray(c), self.device) for c in closed.consts)
 
@@ -101,8 +127,8 @@ class XlaExecutable:
 
     def __call__(self, *args) -> list:
         # Callers pass arrays of the IR's dtypes (bind and jit have checked them).
-        if self.x64:
-            with jax().enable_x64(True):
+        if self.x64 and not self._config.jax_enable_x64:  # (already on: nothing to enter)
+            with self._enable_x64(True):
                 outs = self.fn(self.consts, *args)
         else:
             outs = self.fn(self.consts, *args)
@@ -118,4 +144,12 @@ def compile_xla(closed: ClosedJaxpr, device: Any = None) -> XlaExecutable:
     return XlaExecutable(closed, device)
 
 
-__all__ = ["XlaExecutable", "compile_xla", "lower_jaxpr", "lowerings", "needs_x64"]
+__all__ = [
+    "XlaExecutable",
+    "compile_xla",
+    "dot_precision",
+    "lower_jaxpr",
+    "lowerings",
+    "needs_x64",
+    "options",
+]

@@ -7,6 +7,7 @@ Executables are cached per (IR, backend, device): an IR is compiled once.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
@@ -18,13 +19,15 @@ Compiler = Callable[[ClosedJaxpr, object], Callable[..., list]]
 _compilers: dict[str, Compiler] = {}
 _executables: OrderedDict = OrderedDict()
 _CACHE_SIZE = 1024
+_lock = threading.Lock()
 
 
 def register_backend(name: str, compiler: Compiler) -> None:
     """Make ``compiler`` the backend called ``name`` (replacing an earlier one)."""
     _compilers[name] = compiler
-    for key in [k for k in _executables if k[1] == name]:
-        del _executables[key]
+    with _lock:
+        for key in [k for k in _executables if k[1] == name]:
+            del _executables[key]
 
 
 def default_backend() -> str:
@@ -65,14 +68,16 @@ def executable(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., 
     """The compiled form of ``closed`` (compiled on first request, then cached; the cache
     holds the IR too, so its id stays unique while the entry lives)."""
     key = (id(closed), backend, device)
-    hit = _executables.get(key)
-    if hit is not None and hit[0] is closed:
-        _executables.move_to_end(key)
-        return hit[1]
+    with _lock:
+        hit = _executables.get(key)
+        if hit is not None and hit[0] is closed:
+            _executables.move_to_end(key)
+            return hit[1]
     exe = compiler(backend)(closed, device)
-    _executables[key] = (closed, exe)
-    if len(_executables) > _CACHE_SIZE:
-        _executables.popitem(last=False)
+    with _lock:
+        _executables[key] = (closed, exe)
+        if len(_executables) > _CACHE_SIZE:
+            _executables.popitem(last=False)
     return exe
 
 

@@ -16,6 +16,7 @@ Derived IRs are made once per (IR, pattern) and cached, so a steady-state call o
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -83,17 +84,20 @@ class _DerivedCache:
     def __init__(self, size: int = 512):
         self.size = size
         self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, closed: ClosedJaxpr, pattern, make: Callable):
         key = (id(closed), pattern)
-        hit = self.entries.get(key)
-        if hit is not None and hit[0] is closed:
-            self.entries.move_to_end(key)
-            return hit[1]
-        value = make()
-        self.entries[key] = (closed, value)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None and hit[0] is closed:
+                self.entries.move_to_end(key)
+                return hit[1]
+        value = make()  # outside the lock: making may trace, which may come back here
+        with self.lock:
+            self.entries[key] = (closed, value)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
         return value
 
 
@@ -172,7 +176,7 @@ def _split(closed: ClosedJaxpr, unknowns: tuple[bool, ...]) -> _Split:
     known_in = [v for v, u in zip(jaxpr.invars, unknowns) if not u]
     in_index = {v: i for i, v in enumerate(known_in)}
     const_of = dict(zip(jaxpr.constvars, closed.consts))
-    known_outs: list[Var] = []
+    known_index: dict[Var, int] = {}  # outputs of the known call, in order
 
     def source(x):
         if type(x) is Literal:
@@ -181,16 +185,12 @@ def _split(closed: ClosedJaxpr, unknowns: tuple[bool, ...]) -> _Split:
             return ("in", in_index[x])
         if x in const_of:
             return ("val", const_of[x])
-        if x not in known_outs:
-            known_outs.append(x)
-        return ("known", known_outs.index(x))
+        return ("known", known_index.setdefault(x, len(known_index)))
 
-    res_vars: list[Var] = []
-    for eqn in unknown_eqns:
-        for x in eqn.invars:
-            if type(x) is Var and x not in unknown_vars and x not in const_of and (
-                    x not in res_vars):
-                res_vars.append(x)
+    # Residuals: known values the unknown equations read (constants stay constants).
+    res_vars = list(dict.fromkeys(
+        x for eqn in unknown_eqns for x in eqn.invars
+        if type(x) is Var and x not in unknown_vars and x not in const_of))
     outputs, unknown_outs = [], []
     for x in jaxpr.outvars:
         if type(x) is Var and x in unknown_vars:
@@ -200,9 +200,9 @@ def _split(closed: ClosedJaxpr, unknowns: tuple[bool, ...]) -> _Split:
             outputs.append(source(x))
     residuals = tuple(source(x) for x in res_vars)
     known = None
-    if known_outs:
+    if known_index:
         known = dce_closed(ClosedJaxpr(
-            Jaxpr.new(jaxpr.constvars, known_in, known_outs, known_eqns), closed.consts))
+            Jaxpr.new(jaxpr.constvars, known_in, list(known_index), known_eqns), closed.consts))
     unknown = None
     if unknown_outs:
         u_in = [*res_vars, *[v for v, u in zip(jaxpr.invars, unknowns) if u]]

@@ -33,6 +33,7 @@ def _prims():
         "reshape": st.reshape_p, "transpose": st.transpose_p, "squeeze": st.squeeze_p,
         "expand_dims": st.expand_dims_p, "rev": st.rev_p, "slice": st.slice_p, "pad": st.pad_p,
         "concatenate": st.concatenate_p, "dynamic_slice": st.dynamic_slice_p,
+        "integer_pow": ew.integer_pow_p,
     }
     for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min"):
         names[name] = getattr(red, f"{name}_p")
@@ -58,6 +59,7 @@ def _identity_tests() -> dict:
         p["pad"]: lambda e: all(tuple(c) == (0, 0, 0) for c in e.params["padding_config"]),
         p["concatenate"]: lambda e: len(e.invars) == 1,
         p["dynamic_slice"]: lambda e: True,
+        p["integer_pow"]: lambda e: e.params["y"] == 1,
     }
     for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min"):
         tests[p[name]] = no_axes
@@ -151,7 +153,8 @@ def _same_type(a, b) -> bool:
 def simplify_algebra(jaxpr: Jaxpr) -> Jaxpr:
     """``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1``, ``-(-x)``,
     ``select(p, x, x)`` become ``x``; ``0 - x`` becomes ``-x``; a transpose of a transpose
-    becomes one transpose (or none), a reshape of a reshape one reshape."""
+    becomes one transpose (or none), a reshape of a reshape one reshape, a broadcast of a
+    broadcast one broadcast (so a broadcast scalar stays recognizable as one)."""
     p = _prims()
     splats = _Splats(p["broadcast"])
     producer: dict[Var, Eqn] = {}
@@ -210,6 +213,14 @@ def _rewrite(eqn: Eqn, p: dict, adds, splats: _Splats, producer: dict):
             return ins[1]
     elif prim is p["transpose"]:
         return _fuse_transposes(eqn, producer.get(ins[0]), p["transpose"])
+    elif prim is p["broadcast"]:
+        inner = producer.get(ins[0])
+        if inner is not None and inner.primitive is p["broadcast"]:
+            # Axis k of the source lands on axis d1[k] of the inner result, which lands on
+            # axis d2[d1[k]] of this one; a size-1 or matching axis stays valid.
+            d1, d2 = inner.params["broadcast_dimensions"], eqn.params["broadcast_dimensions"]
+            return eqn.replace(invars=[inner.invars[0]], params={
+                "shape": eqn.params["shape"], "broadcast_dimensions": tuple(d2[d] for d in d1)})
     elif prim is p["reshape"]:
         inner = producer.get(ins[0])
         if inner is not None and inner.primitive is p["reshape"]:
