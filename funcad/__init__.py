@@ -1,6 +1,6 @@
 """funcad: composable function transforms (differentiation, vectorization, staging) for
 NumPy programs, in the style of JAX."""
-from funcad import errors, nn, scipy, tree_util
+from funcad import errors, lax, nn, scipy, tree_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
 from funcad.ad import (
     grad,
@@ -12,6 +12,8 @@ from funcad.ad import (
     vjp,
 )
 from funcad.api import make_jaxpr
+from funcad.checkpoint import checkpoint, remat
+from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
@@ -20,6 +22,9 @@ from funcad.vectorize import vmap
 __version__ = "0.1.0"
 
 __all__ = [
+    "checkpoint",
+    "custom_jvp",
+    "custom_vjp",
     "errors",
     "explain",
     "grad",
@@ -30,10 +35,12 @@ __all__ = [
     "jacrev",
     "jit",
     "jvp",
+    "lax",
     "linear_transpose",
     "linearize",
     "make_jaxpr",
     "nn",
+    "remat",
     "scipy",
     "stop_gradient",
     "tree_util",

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from funcad.backends import executable, register_backend
+from funcad.errors import FuncadTypeError
 from funcad.ir.core import ClosedJaxpr
 
 
@@ -64,7 +65,7 @@ def lower(closed_ir: Any, *example_args: Any, device: Any = None) -> Lowered:
     if not isinstance(closed_ir, ClosedJaxpr):
         staged = getattr(closed_ir, "jaxpr", None)
         if staged is None:
-            raise TypeError(
+            raise FuncadTypeError(
                 "funcad_xla.lower: expected a ClosedJaxpr (from funcad.make_jaxpr) or a "
                 f"function jitted by funcad, got {type(closed_ir).__name__}"
             )

@@ -7,7 +7,12 @@ clamped into range (as XLA's gather; the scatters clamp too, so that ``scatter_a
 exactly ``gather``'s transpose). Batching prepends an iota column to ``indices``.
 ``funcad.numpy`` normalizes negative indices before binding.
 
-Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> rules.
+Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> JVP ->
+transpose -> batching. All are linear in their array operands (``scatter_mul`` in the operand
+only), never in ``indices``. ``gather`` and ``scatter_add`` transpose into each other;
+``scatter``'s rules follow its last-write-wins rule exactly for repeated indices (traced ones
+too); the derivative of ``scatter_mul`` in its updates is exact with zeros and repeats but
+needs concrete indices (it raises ``NotImplementedError`` otherwise).
 """
 from __future__ import annotations
 
@@ -69,9 +74,11 @@ def _concrete_rows(shape, indices) -> np.ndarray | None:
         return None
     value = np.asarray(value)
     k = value.shape[-1]
-    rows = value.reshape(-1, k)
+    rows = value.reshape(math.prod(value.shape[:-1]), k)
     if any(n == 0 for n in shape[:k]):
         return rows[:0]  # nothing is written
+    if k == 0:
+        return rows
     return np.stack([np.clip(rows[:, j], 0, shape[j] - 1) for j in range(k)], axis=-1)
 
 
@@ -384,3 +391,76 @@ def _scatter_transpose(ct, x, indices, updates):
 jvp_rules[scatter_p] = _scatter_jvp
 transpose_rules[scatter_p] = _scatter_transpose
 batch_rules[scatter_p] = _scatter_batch(scatter_p)
+
+
+# --- windows at batched start indices (vmap of dynamic_slice / dynamic_update_slice) -------
+#
+# With per-example starts, the windows become a gather (or a scatter) over the axes whose
+# starts are batched; axes with shared starts are cut out first by one dynamic_slice.
+
+
+def _window_plan(shape, starts, sds, sizes):
+    """``(batched_axes, other_axes, pre_starts, pre_sizes)``: the shared-start window of
+    every axis (batched-start axes are kept whole)."""
+    batched = [j for j, d in enumerate(sds) if d is not not_mapped]
+    others = [j for j, d in enumerate(sds) if d is not_mapped]
+    shared = [s for s, d in zip(starts, sds) if d is not_mapped]
+    zero = st.zero_start(shared)
+    pre_starts = [zero if d is not not_mapped else s for s, d in zip(starts, sds)]
+    pre_sizes = [n if d is not not_mapped else k for n, k, d in zip(shape, sizes, sds)]
+    return batched, others, pre_starts, pre_sizes
+
+
+def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
+    """Indices ``(B, *window, c)`` of every element of each example's window along ``axes``
+    (starts clamped as dynamic_slice clamps them), after an iota column over the batch."""
+    dtypes = {get_aval(starts[j]).dtype for j in axes}
+    dt = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.int64)
+    if np.iinfo(dt).max < max([size, *shape]):
+        dt = np.dtype(np.int64)
+    full = (size,) + tuple(sizes[j] for j in axes)
+    cols = [st.broadcasted_iota(dt, full, 0)] if batch_column else []
+    for pos, j in enumerate(axes):
+        s = moveaxis(starts[j], sds[j], 0)
+        if get_aval(s).dtype != dt:
+            s = ew.convert_element_type(s, dt)
+        s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
+        offsets = st.broadcasted_iota(dt, full, 1 + pos)
+        cols.append(ew.add(st.broadcast_in_dim(s, full, (0,)), offsets))
+    return st.concatenate([st.expand_dims(c, (len(full),)) for c in cols], len(full))
+
+
+def gather_windows(x, xd, starts, sds, sizes, size):
+    """``dynamic_slice`` of each example (batch axis first in the result)."""
+    shape = get_aval(x).shape if xd is not_mapped else None
+    lead = []
+    if xd is not not_mapped:
+        x = moveaxis(x, xd, 0)
+        shape = get_aval(x).shape[1:]
+        lead = [0]
+    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
+    if list(pre_sizes) != list(shape):
+        if lead:
+            pre_starts, pre_sizes = [st.zero_start(pre_starts)] + pre_starts, [size] + pre_sizes
+        x = st.dynamic_slice(x, pre_starts, pre_sizes)
+    order = axes + others
+    x = st.transpose(x, lead + [len(lead) + j for j in order])
+    indices = _window_indices(starts, sds, axes, shape, sizes, size, bool(lead))
+    out = gather(x, indices)  # (B, *window along axes, *window along others)
+    return st.transpose(out, (0,) + tuple(1 + order.index(j) for j in range(len(shape))))
+
+
+def scatter_windows(x, xd, update, ud, starts, sds, size):
+    """``dynamic_update_slice`` of each example (batch axis first in the result)."""
+    x, update = bdim_at(x, xd, 0, size), bdim_at(update, ud, 0, size)
+    shape, sizes = get_aval(x).shape[1:], get_aval(update).shape[1:]
+    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
+    pre_starts = [st.zero_start(pre_starts)] + pre_starts
+    whole = list(pre_sizes) == list(shape)
+    region = x if whole else st.dynamic_slice(x, pre_starts, [size] + pre_sizes)
+    perm = [0] + [1 + j for j in axes + others]
+    indices = _window_indices(starts, sds, axes, shape, sizes, size, True)
+    # Rows never repeat (distinct examples or window offsets), so `scatter` is exact.
+    new = scatter(st.transpose(region, perm), indices, st.transpose(update, perm))
+    new = st.transpose(new, st.inverse_perm(perm))
+    return new if whole else st.dynamic_update_slice(x, new, pre_starts)

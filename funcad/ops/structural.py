@@ -1,7 +1,12 @@
 """Structural primitives: broadcasting, reshaping, permuting, slicing, padding, joining.
 
 Signatures follow ``jax.lax``. Each primitive is one block: wrapper -> primitive (impl +
-shape/dtype rule) -> transform rules.
+shape/dtype rule) -> JVP -> transpose (if linear) -> batching. Every primitive here is
+linear in its array operands (``pad`` jointly in the operand and the padding value), except
+``iota`` (no operands) and the start indices of ``dynamic_slice`` and
+``dynamic_update_slice``, which get no tangent. Batching rules keep the batch axis where it
+is whenever the parameters can be shifted around it; windows at batched start indices become
+a gather/scatter (``funcad.ops.indexing.gather_windows``/``scatter_windows``).
 """
 from __future__ import annotations
 
@@ -41,7 +46,12 @@ def _zero_scalar(x):
     return np.zeros((), _aval(x).dtype)
 
 
-def _inverse_perm(perm) -> tuple[int, ...]:
+def zero_start(starts):
+    """A zero start index in the dtype of the others (backends want uniform starts)."""
+    return _zero_scalar(starts[0]) if starts else np.zeros((), np.intp)
+
+
+def inverse_perm(perm) -> tuple[int, ...]:
     inv = [0] * len(perm)
     for i, p in enumerate(perm):
         inv[p] = i
@@ -197,7 +207,7 @@ def _transpose_batch(vals, dims, *, permutation):
 
 
 deflinear(
-    transpose_p, lambda ct, x, *, permutation: [transpose(ct, _inverse_perm(permutation))]
+    transpose_p, lambda ct, x, *, permutation: [transpose(ct, inverse_perm(permutation))]
 )
 batch_rules[transpose_p] = _transpose_batch
 
@@ -626,9 +636,11 @@ def _dynamic_slice_batch(vals, dims, *, slice_sizes):
     xd, *sds = dims
     size = axis_size_of(vals, dims)
     if all(d is not_mapped for d in sds):
-        starts.insert(xd, _zero_start(starts))
+        starts.insert(xd, zero_start(starts))
         return dynamic_slice(x, starts, slice_sizes[:xd] + (size,) + slice_sizes[xd:]), xd
-    return _gather_windows(x, xd, starts, sds, slice_sizes, size), 0
+    from funcad.ops.indexing import gather_windows
+
+    return gather_windows(x, xd, starts, sds, slice_sizes, size), 0
 
 
 defjvp(
@@ -701,93 +713,13 @@ def _dynamic_update_slice_batch(vals, dims):
     if all(d is not_mapped for d in sds):
         b = xd if xd is not not_mapped else ud
         x, update = bdim_at(x, xd, b, size), bdim_at(update, ud, b, size)
-        starts.insert(b, _zero_start(starts))
+        starts.insert(b, zero_start(starts))
         return dynamic_update_slice(x, update, starts), b
-    return _scatter_windows(x, xd, update, ud, starts, sds, size), 0
+    from funcad.ops.indexing import scatter_windows
+
+    return scatter_windows(x, xd, update, ud, starts, sds, size), 0
 
 
 jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
 transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
 batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
-
-
-# --- windows at batched start indices (vmap of dynamic_slice / dynamic_update_slice) -------
-#
-# With per-example starts, the windows become a gather (or a scatter) over the axes whose
-# starts are batched; axes with shared starts are cut out first by one dynamic_slice.
-
-
-def _zero_start(starts):
-    return _zero_scalar(starts[0]) if starts else np.zeros((), np.intp)
-
-
-def _window_plan(shape, starts, sds, sizes):
-    """``(batched_axes, other_axes, pre_starts, pre_sizes)``: the shared-start window of
-    every axis (batched-start axes are kept whole)."""
-    batched = [j for j, d in enumerate(sds) if d is not not_mapped]
-    others = [j for j, d in enumerate(sds) if d is not_mapped]
-    shared = [s for s, d in zip(starts, sds) if d is not_mapped]
-    zero = _zero_start(shared) if shared else np.zeros((), np.intp)
-    pre_starts = [zero if d is not not_mapped else s for s, d in zip(starts, sds)]
-    pre_sizes = [n if d is not not_mapped else k for n, k, d in zip(shape, sizes, sds)]
-    return batched, others, pre_starts, pre_sizes
-
-
-def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
-    """Indices ``(B, *window, c)`` of every element of each example's window along ``axes``
-    (starts clamped as dynamic_slice clamps them), after an iota column over the batch."""
-    from funcad.ops import elementwise as ew
-
-    dtypes = {get_aval(starts[j]).dtype for j in axes}
-    dt = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.int64)
-    if np.iinfo(dt).max < builtins.max([size, *shape]):
-        dt = np.dtype(np.int64)
-    full = (size,) + tuple(sizes[j] for j in axes)
-    cols = [broadcasted_iota(dt, full, 0)] if batch_column else []
-    for pos, j in enumerate(axes):
-        s = moveaxis(starts[j], sds[j], 0)
-        if get_aval(s).dtype != dt:
-            s = ew.convert_element_type(s, dt)
-        s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
-        cols.append(ew.add(broadcast_in_dim(s, full, (0,)), broadcasted_iota(dt, full, 1 + pos)))
-    return concatenate([expand_dims(c, (len(full),)) for c in cols], len(full))
-
-
-def _gather_windows(x, xd, starts, sds, sizes, size):
-    """``dynamic_slice`` of each example (batch axis first in the result)."""
-    from funcad.ops.indexing import gather
-
-    shape = get_aval(x).shape if xd is not_mapped else None
-    lead = []
-    if xd is not not_mapped:
-        x = moveaxis(x, xd, 0)
-        shape = get_aval(x).shape[1:]
-        lead = [0]
-    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
-    if list(pre_sizes) != list(shape):
-        if lead:
-            pre_starts, pre_sizes = [_zero_start(pre_starts)] + pre_starts, [size] + pre_sizes
-        x = dynamic_slice(x, pre_starts, pre_sizes)
-    order = axes + others
-    x = transpose(x, lead + [len(lead) + j for j in order])
-    indices = _window_indices(starts, sds, axes, shape, sizes, size, bool(lead))
-    out = gather(x, indices)  # (B, *window along axes, *window along others)
-    return transpose(out, (0,) + tuple(1 + order.index(j) for j in range(len(shape))))
-
-
-def _scatter_windows(x, xd, update, ud, starts, sds, size):
-    """``dynamic_update_slice`` of each example (batch axis first in the result)."""
-    from funcad.ops.indexing import scatter
-
-    x, update = bdim_at(x, xd, 0, size), bdim_at(update, ud, 0, size)
-    shape, sizes = get_aval(x).shape[1:], get_aval(update).shape[1:]
-    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
-    pre_starts = [_zero_start(pre_starts)] + pre_starts
-    whole = list(pre_sizes) == list(shape)
-    region = x if whole else dynamic_slice(x, pre_starts, [size] + pre_sizes)
-    perm = [0] + [1 + j for j in axes + others]
-    indices = _window_indices(starts, sds, axes, shape, sizes, size, True)
-    # Rows never repeat (distinct examples or window offsets), so `scatter` is exact.
-    new = scatter(transpose(region, perm), indices, transpose(update, perm))
-    new = transpose(new, _inverse_perm(perm))
-    return new if whole else dynamic_update_slice(x, new, pre_starts)

@@ -155,6 +155,7 @@ def test_reduce_max_ties_value():
 
 ZEROS = [np.array([2.0, 0.0, 3.0, -1.5]), np.array([0.0, 1.5, 0.0, 2.0]),
          np.array([0.0, 0.0, 0.0, 2.0]), np.array([[0.0, 2.0], [3.0, 0.5]])]
+ZEROS_3D = np.array([[[0.0, 2.0], [1.5, 0.5], [0.0, 0.0]], [[3.0, -1.0], [2.0, 0.0], [1.0, 1.0]]])
 
 
 @pytest.mark.parametrize("x", ZEROS, ids=["one", "two", "three", "matrix"])
@@ -178,12 +179,27 @@ def test_cumprod_with_zeros_as_jax(x):
            jax.jit(jax.jacfwd(lambda x: jnp.cumprod(x[::-1])[::-1]))(x))
 
 
-def test_cummax_cummin_without_ties_as_jax():
+@pytest.mark.parametrize("ours,theirs,axis,reverse", [
+    (red.cummax, jax.lax.cummax, 1, False), (red.cummin, jax.lax.cummin, 0, True)])
+def test_cummax_cummin_without_ties_as_jax(ours, theirs, axis, reverse):
     x = _randn(2, 5)
-    for ours, theirs, axis, reverse in ((red.cummax, jax.lax.cummax, 1, False),
-                                        (red.cummin, jax.lax.cummin, 0, True)):
-        _close(funcad.jacrev(lambda x: ours(x, axis, reverse))(x),
-               jax.jit(jax.jacfwd(lambda x: theirs(x, axis, reverse=reverse)))(x))
+    _close(funcad.jacrev(lambda x: ours(x, axis, reverse))(x),
+           jax.jit(jax.jacfwd(lambda x: theirs(x, axis, reverse=reverse)))(x))
+
+
+def test_prod_over_separated_axes_with_zeros_as_jax():
+    ours = funcad.jacrev(lambda x: red.reduce_prod(x, (0, 2)))(ZEROS_3D)
+    _close(ours, jax.jit(jax.jacrev(lambda x: jnp.prod(x, axis=(0, 2))))(ZEROS_3D))
+    check_grads(lambda x: red.reduce_prod(x, (0, 2)), (ZEROS_3D,), order=2,
+                modes=("fwd", "rev"))
+
+
+@pytest.mark.parametrize("prim", [red.cumprod, red.cummax, red.cummin])
+@pytest.mark.parametrize("axis,reverse", [(0, True), (1, False)])
+def test_scans_second_order_vs_finite_differences(prim, axis, reverse):
+    x = _randn(3, 5)
+    x[1, 2] = 0.0
+    check_grads(lambda x: prim(x, axis, reverse), (x,), order=2, modes=("fwd", "rev"))
 
 
 def test_cummax_takes_the_tangent_of_the_first_selected_element():
@@ -199,11 +215,11 @@ def test_cummax_takes_the_tangent_of_the_first_selected_element():
            np.eye(4)[[3, 3, 3, 3]])
 
 
-def test_argmax_argmin_have_zero_tangents():
+@pytest.mark.parametrize("prim", [red.argmax, red.argmin])
+def test_argmax_argmin_have_zero_tangents(prim):
     x = _randn(3, 4)
-    for f in (red.argmax, red.argmin):
-        _, t = funcad.jvp(lambda x: f(x, 1, np.int32), (x,), (x,))
-        assert not np.any(np.asarray(t, dtype=np.float64))
+    _, t = funcad.jvp(lambda x: prim(x, 1, np.int32), (x,), (x,))
+    assert not np.any(np.asarray(t, dtype=np.float64))
 
 
 def _spd(*batch, n=4):
@@ -347,15 +363,15 @@ def test_vmap_reducers(prim, axes):
 
 
 @pytest.mark.parametrize("prim", [red.argmax, red.argmin])
-def test_vmap_arg_extrema(prim):
-    for axis in (0, 1, 2):
-        _check_vmap(lambda x: prim(x, axis, np.int32), _randn(2, 3, 4))
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_vmap_arg_extrema(prim, axis):
+    _check_vmap(lambda x: prim(x, axis, np.int32), _randn(2, 3, 4))
 
 
 @pytest.mark.parametrize("prim", [red.cumsum, red.cumprod, red.cummax, red.cummin])
-def test_vmap_cumulative(prim):
-    for axis, reverse in itertools.product((0, 1), (False, True)):
-        _check_vmap(lambda x: prim(x, axis, reverse), _randn(3, 4))
+@pytest.mark.parametrize("axis,reverse", itertools.product((0, 1), (False, True)))
+def test_vmap_cumulative(prim, axis, reverse):
+    _check_vmap(lambda x: prim(x, axis, reverse), _randn(3, 4))
 
 
 @pytest.mark.parametrize("xs,ys,dims", DOT_CASES)
@@ -363,14 +379,14 @@ def test_vmap_dot_general(xs, ys, dims):
     _check_vmap(lambda x, y: la.dot_general(x, y, dims), _randn(*xs), _randn(*ys))
 
 
-def test_vmap_dot_general_moves_no_axis():
-    x, y = _randn(B, 3, 4), _randn(4, B, 5)
-    for in_axes in ((0, 1), (None, 1), (0, None), (2, 0)):
-        xa = x if in_axes[0] != 2 else np.moveaxis(x, 0, 2)
-        args = (x[0] if in_axes[0] is None else xa, y[:, 0] if in_axes[1] is None else
-                (y if in_axes[1] == 1 else np.moveaxis(y, 1, 0)))
-        names = _eqn_names(funcad.vmap(lambda a, b: a @ b, in_axes=in_axes), *args)
-        assert names == ["dot_general"] or names == ["dot_general", "transpose"], names
+@pytest.mark.parametrize("in_axes", [(0, 0), (1, 2), (None, 1), (0, None), (2, None)])
+def test_vmap_dot_general_moves_no_axis(in_axes):
+    """One dot_general; at most one transpose, to bring the result to out_axes=0."""
+    x, y = _randn(3, 4), _randn(4, 5)
+    args = [v if ax is None else np.stack([v] * B, axis=ax) for v, ax in zip((x, y), in_axes)]
+    names = _eqn_names(funcad.vmap(lambda a, b: a @ b, in_axes=in_axes), *args)
+    assert names.count("dot_general") == 1 and set(names) <= {"dot_general", "transpose"}
+    assert names.count("transpose") <= 1, names
 
 
 def test_vmap_cholesky_and_lu():
@@ -390,7 +406,7 @@ def test_vmap_triangular_solve(flags):
 def test_vmap_triangular_solve_does_not_broadcast_an_unbatched_matrix():
     a = _randn(3, 3) + 3 * np.eye(3)
     for left_side, b in ((True, _randn(B, 3, 4)), (False, _randn(4, 3, B))):
-        f = funcad.vmap(lambda b: la.triangular_solve(a, b, left_side=left_side, lower=True),
+        f = funcad.vmap(lambda b, s=left_side: la.triangular_solve(a, b, left_side=s, lower=True),
                         in_axes=0 if left_side else 2)
         names = _eqn_names(f, b)
         assert "broadcast_in_dim" not in names and names.count("triangular_solve") == 1, names

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 import funcad.numpy as fnp
+from funcad import lax
 from funcad.numpy._indexing import IndexUpdateHelper, getitem
 
 from specs.spec import BOOL, F32, F64, FLOATS, I32, OpSpec, uniform_args
@@ -62,6 +63,60 @@ def _at(name, op, cases, where=lambda i: i, dtypes=FLOATS, **kw):
         cases, dtypes, make_args=_x_index(**kw),
     )
 
+
+def _floats_then_ints(n_floats: int, lo: int, hi: int):
+    """The first ``n_floats`` arguments uniform floats, the rest integers in [lo, hi)
+    (start indices or index arrays, out-of-range ones included: the primitives clamp)."""
+
+    def make(rng, shapes, dtype):
+        floats = uniform_args(rng, shapes[:n_floats], dtype)
+        ints = [rng.integers(lo, hi, size=s).astype(np.int64) for s in shapes[n_floats:]]
+        return floats + ints
+
+    return make
+
+
+def _x_idx_u(rng, shapes, dtype):
+    x, u = uniform_args(rng, [shapes[0], shapes[2]], dtype)
+    k = shapes[1][-1]
+    return [x, rng.integers(-1, max(x.shape[:k], default=1) + 1, size=shapes[1]), u]
+
+
+def _np_window(x, starts, sizes):
+    starts = [int(np.clip(s, 0, n - k)) for s, n, k in zip(starts, x.shape, sizes)]
+    return tuple(slice(s, s + k) for s, k in zip(starts, sizes))
+
+
+def _np_dynamic_update_slice(x, u, i, j):
+    y = x.copy()
+    y[_np_window(x, (i, j), u.shape)] = u
+    return y
+
+
+def _np_cols(x, idx):
+    return tuple(np.clip(idx[..., j], 0, x.shape[j] - 1) for j in range(idx.shape[-1]))
+
+
+def _np_gather(x, idx):
+    if idx.shape[-1] == 0:  # every row picks the whole operand
+        return np.broadcast_to(x, idx.shape[:-1] + x.shape).copy()
+    return x[_np_cols(x, idx)]
+
+
+def _np_scatter(op):
+    def ref(x, idx, u):
+        y = x.copy()
+        if op == "set":
+            y[_np_cols(x, idx)] = u
+        else:
+            op.at(y, _np_cols(x, idx), u)
+        return y
+
+    return ref
+
+
+SCATTER_SHAPES = (((5, 3), (6, 1), (6, 3)), ((3, 4, 2), (2, 2, 2), (2, 2, 2)),
+                  ((4,), (3, 1), (3,)))
 
 VEC = (((5,),), ((2, 3),), ((2, 3, 4),))
 MAT = (((3, 4),), ((2, 3, 4),))
@@ -135,6 +190,22 @@ SPECS: list[OpSpec] = [
            lambda x, v: _ref_update("add")(x, I[::-2, 1], v), (((5, 2), (3,)), ((4, 3), ()))),
     OpSpec("at_mul_mask", lambda x, v: IndexUpdateHelper(x)[_mask(x.shape)].mul(v),
            lambda x, v: _ref_update("mul")(x, _mask(x.shape), v), (((5,), ()), ((3, 4), ()))),
+    # lax-level indexing primitives (traced starts and index arrays, clamped, repeated)
+    OpSpec("lax_dynamic_slice", lambda x, i, j: lax.dynamic_slice(x, (i, j), (2, 3)),
+           lambda x, i, j: x[_np_window(x, (i, j), (2, 3))], (((5, 4), (), ()), ((2, 3), (), ())),
+           make_args=_floats_then_ints(1, -2, 7)),
+    OpSpec("lax_dynamic_update_slice",
+           lambda x, u, i, j: lax.dynamic_update_slice(x, u, (i, j)), _np_dynamic_update_slice,
+           (((5, 4), (2, 3), (), ()), ((2, 3), (2, 1), (), ())),
+           make_args=_floats_then_ints(2, -2, 7)),
+    OpSpec("lax_gather", lax.gather, _np_gather,
+           (((5, 3), (4, 1)), ((3, 4, 2), (2, 2, 2)), ((2, 3), (2, 0))),
+           make_args=_floats_then_ints(1, -1, 5)),
+    OpSpec("lax_scatter_add", lax.scatter_add, _np_scatter(np.add), SCATTER_SHAPES,
+           make_args=_x_idx_u),
+    OpSpec("lax_scatter", lax.scatter, _np_scatter("set"), SCATTER_SHAPES, make_args=_x_idx_u),
+    OpSpec("lax_scatter_mul", lax.scatter_mul, _np_scatter(np.multiply), SCATTER_SHAPES,
+           make_args=_x_idx_u),
     OpSpec("at_get", lambda x, i: IndexUpdateHelper(x)[i].get(), lambda x, i: x[i],
            (((5,), (3,)),), make_args=_x_index()),
 ]

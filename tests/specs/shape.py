@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 import funcad.numpy as fnp
+from funcad import lax
 
 from specs.spec import BOOL, F32, F64, FLOATS, I32, OpSpec, uniform_args
 
@@ -50,6 +51,23 @@ def _with_int(lo, hi):
 
     return make
 
+
+def _np_pad(x, v, config):
+    """NumPy reference of ``lax.pad``: element j of an axis lands at lo + j * (interior + 1);
+    negative lo/hi crop."""
+    shape = [lo + hi + n + max(n - 1, 0) * it for n, (lo, hi, it) in zip(x.shape, config)]
+    out = np.full(shape, v, x.dtype)
+    src, dst = [], []
+    for n, size, (lo, _, it) in zip(x.shape, shape, config):
+        pos = lo + np.arange(n) * (it + 1)
+        keep = (pos >= 0) & (pos < size)
+        src.append(np.nonzero(keep)[0])
+        dst.append(pos[keep])
+    out[np.ix_(*dst)] = x[np.ix_(*src)]
+    return out
+
+
+PAD_CONFIG = ((1, -1, 1), (-2, 2, 0))
 
 S1 = (((6,),), ((2, 3),), ((3, 1, 2),))
 S2 = (((2, 3),), ((4, 1),))
@@ -115,6 +133,13 @@ SPECS: list[OpSpec] = [
     _same("roll", "roll", (((5,),), ((2, 3),)), 2),
     _same("roll_axis", "roll", (((2, 3),), ((2, 3, 4),)), -4, axis=1),
     _same("roll_tuple", "roll", (((2, 3, 4),),), (1, 7), axis=(0, 2)),
+    # lax-level structural primitives with the parameters numpy rows do not reach
+    _row("lax_pad", lambda x, v: lax.pad(x, v, PAD_CONFIG),
+         lambda x, v: _np_pad(x, v, PAD_CONFIG), (((3, 4), ()), ((2, 5), ()), ((0, 3), ()))),
+    _row("lax_slice_strided", lambda x: lax.slice(x, (1, 0), x.shape, (2, 3)),
+         lambda x: x[1::2, ::3], (((5, 6),), ((2, 7),))),
+    _row("lax_broadcast_in_dim", lambda x: lax.broadcast_in_dim(x, (2, 3, 4), (1, 2)),
+         lambda x: np.broadcast_to(x[None], (2, 3, 4)), (((3, 1),), ((1, 4),), ((3, 4),))),
     OpSpec("roll_traced_shift", lambda x, s: fnp.roll(x, s, axis=-1),
            lambda x, s: np.roll(x, s, axis=-1), (((2, 5), ()), ((4,), ())),
            make_args=_with_int(-7, 7)),

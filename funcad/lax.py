@@ -1,0 +1,572 @@
+"""``funcad.lax``: structured control flow and the low-level operations, as in ``jax.lax``.
+
+Control flow (``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``) stages the
+user's functions into sub-IRs once per call and binds a higher-order primitive
+(``funcad.ops.control_flow``), so it works under every transform: forward mode through all
+of them, reverse mode through ``cond``, ``switch``, ``scan``, ``fori_loop`` with static
+bounds and ``while_loop(..., max_steps=N)``.
+
+The low-level operations are the primitives' wrappers: operands of equal shapes and dtypes,
+broadcasting made explicit with ``broadcast_in_dim``.
+"""
+# ruff: noqa: A004 - the names of jax.lax (abs, max, min, pow, round, slice) are the API
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from funcad.core.avals import ShapedArray
+from funcad.core.trace import Tracer, get_aval, to_concrete
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.ops.control_flow import closure_convert, cond_p, scan_p, trace_flat, while_p
+from funcad.ops.elementwise import (
+    abs,
+    acos,
+    acosh,
+    add,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    bitwise_and,
+    bitwise_not,
+    bitwise_or,
+    bitwise_xor,
+    cbrt,
+    ceil,
+    convert_element_type,
+    cos,
+    cosh,
+    div,
+    eq,
+    erf,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    ge,
+    gt,
+    integer_pow,
+    is_finite,
+    le,
+    log,
+    log1p,
+    logistic,
+    lt,
+    max,
+    min,
+    mul,
+    ne,
+    neg,
+    pow,
+    rem,
+    round,
+    rsqrt,
+    select_n,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    stop_gradient,
+    sub,
+    tan,
+    tanh,
+)
+from funcad.ops.indexing import gather, scatter, scatter_add, scatter_mul
+from funcad.ops.linalg import dot_general
+from funcad.ops.reductions import (
+    argmax,
+    argmin,
+    cummax,
+    cummin,
+    cumprod,
+    cumsum,
+    reduce_max,
+    reduce_min,
+    reduce_prod,
+    reduce_sum,
+)
+from funcad.ops.structural import (
+    broadcast_in_dim,
+    broadcasted_iota,
+    concatenate,
+    dynamic_slice,
+    dynamic_update_slice,
+    expand_dims,
+    iota,
+    pad,
+    reshape,
+    rev,
+    slice,
+    squeeze,
+    transpose,
+)
+from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten, treedef_tuple
+
+# --- helpers of the control-flow wrappers ----------------------------------------------------
+
+
+def _describe(fun: Callable) -> str:
+    """``name (file.py:12)``: which user function an error is about."""
+    name = getattr(fun, "__name__", type(fun).__name__)
+    code = getattr(fun, "__code__", None)
+    if code is None:
+        return name
+    return f"{name} ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
+
+
+def _types(avals) -> str:
+    return ", ".join(a.str_short() for a in avals) or "nothing"
+
+
+def _leaf_avals(leaves, construct: str, what: str) -> list[ShapedArray]:
+    avals = []
+    for i, x in enumerate(leaves):
+        try:
+            avals.append(get_aval(x))
+        except TypeError:
+            raise FuncadTypeError(with_user_line(
+                f"{construct}: {what} leaf {i} is a {type(x).__name__}, not an array"
+            )) from None
+    return avals
+
+
+def _trace(fun: Callable, in_tree: PyTreeDef, in_avals, construct: str, role: str,
+           split_output: bool = False):
+    """Stage ``fun`` on arguments of ``in_tree``/``in_avals``. Returns the IR (constants
+    closure-converted into leading inputs), the constants, and the output tree (with
+    ``split_output``: the trees of the two halves of a ``(carry, y)`` pair)."""
+    store: list = []
+
+    def flat(*leaves):
+        out = fun(*tree_unflatten(in_tree, leaves))
+        if split_output:
+            if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                raise FuncadTypeError(with_user_line(
+                    f"{construct}: {role} {_describe(fun)} must return a pair (carry, y), "
+                    f"got {type(out).__name__}"
+                ))
+            carry_leaves, carry_tree = tree_flatten(out[0])
+            y_leaves, y_tree = tree_flatten(out[1])
+            out_leaves = [*carry_leaves, *y_leaves]
+            store[:] = [(carry_tree, y_tree)]
+        else:
+            out_leaves, out_tree = tree_flatten(out)
+            store[:] = [out_tree]
+        _leaf_avals(out_leaves, construct, f"the output of {role} {_describe(fun)}:")
+        return out_leaves
+
+    closed = trace_flat(flat, in_avals, f"{construct}({role})")
+    closed, consts = closure_convert(closed)
+    return closed, consts, store[0]
+
+
+def _check_tree(construct: str, what: str, expected: PyTreeDef, got: PyTreeDef) -> None:
+    if expected != got:
+        raise FuncadTypeError(with_user_line(
+            f"{construct}: {what} must have the structure {expected}, but it is {got}"
+        ))
+
+
+def _join_carry(construct: str, role: str, fun, in_avals, out_avals, init_leaves):
+    """Check that a loop body returns its carry with the type it was given. A weakly typed
+    init (a Python scalar) takes the body's dtype instead; returns the new init leaves
+    when the body must be traced again, else ``None``."""
+    new, changed = list(init_leaves), False
+    for i, (a, b) in enumerate(zip(in_avals, out_avals)):
+        if a.shape == b.shape and a.dtype == b.dtype and (b.weak_type or not a.weak_type):
+            continue
+        if a.shape == b.shape and a.weak_type:
+            new[i] = convert_element_type(init_leaves[i], b.dtype, weak_type=b.weak_type)
+            changed = True
+            continue
+        raise FuncadTypeError(with_user_line(
+            f"{construct}: {role} {_describe(fun)} must return the carry with the type it "
+            f"was given, but carry leaf {i} is {a.str_short()} on input and "
+            f"{b.str_short()} on output (carry types: input ({_types(in_avals)}), output "
+            f"({_types(out_avals)}))"
+        ))
+    return new if changed else None
+
+
+def _concrete_int(x, construct: str, what: str) -> int | None:
+    value = to_concrete(x)
+    if value is None:
+        return None
+    arr = np.asarray(value)
+    if arr.shape != () or arr.dtype.kind not in "iub":
+        raise FuncadTypeError(with_user_line(
+            f"{construct}: {what} must be an integer scalar, got {get_aval(x).str_short()}"
+        ))
+    return int(arr)
+
+
+# --- cond and switch -------------------------------------------------------------------------
+
+def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
+    """``true_fun(*operands) if pred else false_fun(*operands)``, staged: ``pred`` may be a
+    traced boolean scalar; both branches are traced and must return the same pytree of
+    the same shapes and dtypes."""
+    aval = _pred_aval(pred)
+    if aval.dtype.kind != "b":
+        pred = ne(pred, np.zeros((), aval.dtype))
+    index = convert_element_type(pred, np.int32)
+    return _switch(index, (false_fun, true_fun), operands, "cond", ("false_fun", "true_fun"))
+
+
+def _pred_aval(pred) -> ShapedArray:
+    try:
+        aval = get_aval(pred)
+    except TypeError:
+        raise FuncadTypeError(with_user_line(
+            f"cond: the predicate must be a boolean scalar, got {type(pred).__name__}"
+        )) from None
+    if aval.shape != () or aval.dtype.kind not in "biu":
+        raise FuncadTypeError(with_user_line(
+            f"cond: the predicate must be a boolean scalar, got {aval.str_short()}"
+            + ("" if aval.shape == () else "; reduce it (e.g. with .all() or .any()) or use "
+               "funcad.numpy.where for an elementwise choice")
+        ))
+    return aval
+
+
+def switch(index, branches: Sequence[Callable], *operands):
+    """``branches[index](*operands)`` with ``index`` clamped to ``[0, len(branches) - 1]``;
+    ``index`` may be a traced integer scalar."""
+    branches = tuple(branches)
+    if not branches:
+        raise FuncadValueError(with_user_line("switch: branches must not be empty"))
+    try:
+        aval = get_aval(index)
+    except TypeError:
+        aval = None
+    if aval is None or aval.shape != () or aval.dtype.kind not in "iu":
+        what = aval.str_short() if aval is not None else type(index).__name__
+        raise FuncadTypeError(with_user_line(
+            f"switch: the index must be an integer scalar, got {what}"))
+    if len(branches) == 1:
+        return branches[0](*operands)
+    if not isinstance(index, Tracer):
+        index = np.int32(np.clip(int(index), 0, len(branches) - 1))
+    else:
+        index = convert_element_type(index, np.int32)
+        index = max(min(index, np.int32(len(branches) - 1)), np.int32(0))
+    roles = tuple(f"branches[{i}]" for i in range(len(branches)))
+    return _switch(index, branches, operands, "switch", roles)
+
+
+def _switch(index, funs, operands, construct: str, roles):
+    leaves, in_tree = tree_flatten(tuple(operands))
+    in_avals = _leaf_avals(leaves, construct, "operand")
+    traced = [_trace(f, in_tree, in_avals, construct, r) for f, r in zip(funs, roles)]
+    for (_, _, tree), f, r in zip(traced[1:], funs[1:], roles[1:]):
+        if tree != traced[0][2]:
+            raise FuncadTypeError(with_user_line(
+                f"{construct}: the branches must return the same pytree structure, but "
+                f"{roles[0]} {_describe(funs[0])} returns {traced[0][2]} and {r} "
+                f"{_describe(f)} returns {tree}"
+            ))
+    closed = _join_branch_types([t[0] for t in traced], funs, roles, construct)
+    # Every branch takes the constants of all branches (each ignores the others').
+    const_avals = [[get_aval(c) for c in t[1]] for t in traced]
+    branches = []
+    for i, c in enumerate(closed):
+        before = [a for avals in const_avals[:i] for a in avals]
+        after = [a for avals in const_avals[i + 1:] for a in avals]
+        branches.append(_with_leading_unused(c, before, after, len(const_avals[i])))
+    consts = [c for t in traced for c in t[1]]
+    outs = cond_p.bind(index, *consts, *leaves, branches=tuple(branches))
+    return tree_unflatten(traced[0][2], outs)
+
+
+def _with_leading_unused(closed, before, after, n_own: int):
+    from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
+
+    jaxpr = closed.jaxpr
+    own, rest = jaxpr.invars[:n_own], jaxpr.invars[n_own:]
+    invars = [*map(Var, before), *own, *map(Var, after), *rest]
+    return ClosedJaxpr(Jaxpr.new(jaxpr.constvars, invars, jaxpr.outvars, jaxpr.eqns),
+                       closed.consts)
+
+
+def _join_branch_types(closed, funs, roles, construct: str):
+    """Check the branches' output types agree; a weakly typed output takes the dtype of the
+    strong ones (as in JAX)."""
+    first = closed[0].out_avals
+    targets = []
+    for k, a in enumerate(first):
+        avals = [c.out_avals[k] for c in closed]
+        strong = [b for b in avals if not b.weak_type]
+        target = strong[0] if strong else a
+        for b, f, r in zip(avals, funs, roles):
+            if b.shape != target.shape or (b.dtype != target.dtype and not b.weak_type):
+                raise FuncadTypeError(with_user_line(
+                    f"{construct}: the branches must return the same types, but output leaf "
+                    f"{k} is {target.str_short()} in one branch and {b.str_short()} in {r} "
+                    f"{_describe(f)} (outputs: "
+                    + "; ".join(f"{rr}: ({_types(c.out_avals)})" for c, rr in zip(closed, roles))
+                    + ")"
+                ))
+        targets.append(target.update(weak_type=all(b.weak_type for b in avals)))
+    fixed = []
+    for c in closed:
+        if all(a.dtype == t.dtype for a, t in zip(c.out_avals, targets)):
+            fixed.append(c)
+            continue
+        fixed.append(_cast_outputs(c, targets))
+    return fixed
+
+
+def _cast_outputs(closed, targets):
+    from funcad.ops.control_flow import call_closed
+
+    def fun(*args):
+        outs = call_closed(closed, *args)
+        return [o if get_aval(o).dtype == t.dtype else convert_element_type(o, t.dtype)
+                for o, t in zip(outs, targets)]
+
+    return trace_flat(fun, closed.in_avals, "cond(cast)")
+
+
+# --- while_loop and fori_loop ----------------------------------------------------------------
+
+def while_loop(cond_fun: Callable, body_fun: Callable, init_val, max_steps: int | None = None):
+    """``val = init_val; while cond_fun(val): val = body_fun(val)``, staged.
+
+    ``max_steps=N`` (beyond ``jax.lax``) stops after at most ``N`` iterations and makes the
+    loop reverse-mode differentiable: linearization runs it as a masked scan of ``N`` steps.
+    Without it the loop is differentiable in forward mode only.
+    """
+    if max_steps is not None:
+        if isinstance(max_steps, bool) or not isinstance(max_steps, (int, np.integer)) or (
+                max_steps < 0):
+            raise FuncadValueError(with_user_line(
+                f"while_loop: max_steps must be a non-negative Python int, got {max_steps!r}"))
+        max_steps = int(max_steps)
+    leaves, tree = tree_flatten(init_val)
+    arg_tree = _tuple_tree(tree)
+    for _ in range(3):
+        avals = _leaf_avals(leaves, "while_loop", "init_val")
+        cond_j, cond_c, cond_tree = _trace(cond_fun, arg_tree, avals, "while_loop", "cond_fun")
+        out = cond_j.out_avals
+        if cond_tree.num_leaves != 1 or out[0].shape != () or out[0].dtype != np.bool_:
+            raise FuncadTypeError(with_user_line(
+                f"while_loop: cond_fun {_describe(cond_fun)} must return a boolean scalar, "
+                f"got {cond_tree} of types ({_types(out)})"
+            ))
+        body_j, body_c, body_tree = _trace(body_fun, arg_tree, avals, "while_loop", "body_fun")
+        _check_tree("while_loop", f"the output of body_fun {_describe(body_fun)} (the carry)",
+                    tree, body_tree)
+        new = _join_carry("while_loop", "body_fun", body_fun, avals,
+                          body_j.out_avals, leaves)
+        if new is None:
+            break
+        leaves = new
+    outs = while_p.bind(*cond_c, *body_c, *leaves, cond_jaxpr=cond_j, body_jaxpr=body_j,
+                        cond_nconsts=len(cond_c), body_nconsts=len(body_c),
+                        max_steps=max_steps)
+    return tree_unflatten(tree, outs)
+
+
+def fori_loop(lower, upper, body_fun: Callable, init_val):
+    """``val = init_val; for i in range(lower, upper): val = body_fun(i, val)``.
+
+    With concrete bounds (Python ints) the loop is a ``scan`` of ``upper - lower`` steps,
+    reverse-mode differentiable; with traced bounds it is a ``while_loop`` (forward mode
+    only).
+    """
+    lo = _concrete_int(lower, "fori_loop", "lower")
+    hi = _concrete_int(upper, "fori_loop", "upper")
+    dtype = _index_dtype(lower, upper)
+    if lo is not None and hi is not None:
+        def step(carry, _):
+            i, val = carry
+            return (add(i, np.ones((), dtype)), body_fun(i, val)), None
+
+        (_, val), _ = scan(step, (np.asarray(lo, dtype), init_val), None,
+                           length=builtins.max(hi - lo, 0))
+        return val
+    lower = convert_element_type(lower, dtype)
+    upper = convert_element_type(upper, dtype)
+
+    def cond_fun(carry):
+        return lt(carry[0], upper)
+
+    def body(carry):
+        i, val = carry
+        return add(i, np.ones((), dtype)), body_fun(i, val)
+
+    return while_loop(cond_fun, body, (lower, init_val))[1]
+
+
+def _index_dtype(lower, upper) -> np.dtype:
+    kinds = []
+    for x in (lower, upper):
+        try:
+            aval = get_aval(x)
+        except TypeError:
+            raise FuncadTypeError(with_user_line(
+                f"fori_loop: bounds must be integers, got {type(x).__name__}")) from None
+        if aval.shape != () or aval.dtype.kind not in "iu":
+            raise FuncadTypeError(with_user_line(
+                f"fori_loop: bounds must be integer scalars, got {aval.str_short()}"))
+        kinds.append(aval)
+    strong = [a.dtype for a in kinds if not a.weak_type]
+    return np.result_type(*strong) if strong else np.dtype(np.int_)
+
+
+# --- scan ------------------------------------------------------------------------------------
+
+def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
+         unroll: int = 1):
+    """Loop ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns the final
+    carry and the stacked ``y`` s (as ``jax.lax.scan``; ``unroll`` is accepted and
+    ignored)."""
+    init_leaves, init_tree = tree_flatten(init)
+    xs_leaves, xs_tree = tree_flatten(xs)
+    x_avals = _leaf_avals(xs_leaves, "scan", "xs")
+    length = _scan_length(x_avals, length)
+    slice_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in x_avals]
+    for _ in range(3):
+        carry_avals = _leaf_avals(init_leaves, "scan", "init")
+        tree = _pair_tree(init_tree, xs_tree)
+        closed, consts, (carry_tree, y_tree) = _trace(
+            f, tree, [*carry_avals, *slice_avals], "scan", "f", split_output=True)
+        _check_tree("scan", f"the carry returned by f {_describe(f)}", init_tree, carry_tree)
+        new = _join_carry("scan", "f", f, carry_avals,
+                          closed.out_avals[:len(init_leaves)], init_leaves)
+        if new is None:
+            break
+        init_leaves = new
+    outs = scan_p.bind(*consts, *init_leaves, *xs_leaves, jaxpr=closed, num_consts=len(consts),
+                       num_carry=len(init_leaves), length=length, reverse=bool(reverse))
+    n = len(init_leaves)
+    return tree_unflatten(init_tree, outs[:n]), tree_unflatten(y_tree, outs[n:])
+
+
+def _pair_tree(a: PyTreeDef, b: PyTreeDef) -> PyTreeDef:
+    return treedef_tuple([a, b])
+
+
+def _tuple_tree(a: PyTreeDef) -> PyTreeDef:
+    return treedef_tuple([a])
+
+
+def _scan_length(x_avals, length) -> int:
+    for i, a in enumerate(x_avals):
+        if a.ndim == 0:
+            raise FuncadValueError(with_user_line(
+                f"scan: xs leaf {i} is a scalar ({a.str_short()}); every xs leaf needs a "
+                "leading axis to scan over"))
+    lengths = {a.shape[0] for a in x_avals}
+    if length is not None:
+        length = _concrete_int(length, "scan", "length")
+        if length is None or length < 0:
+            raise FuncadValueError(with_user_line(
+                "scan: length must be a non-negative Python int"))
+        lengths.add(length)
+    if not lengths:
+        raise FuncadValueError(with_user_line(
+            "scan: give xs or length (there is nothing to scan over)"))
+    if len(lengths) > 1:
+        detail = ", ".join(f"xs leaf {i} is {a.str_short()} (length {a.shape[0]})"
+                           for i, a in enumerate(x_avals))
+        extra = f", and length={length}" if length is not None else ""
+        raise FuncadValueError(with_user_line(
+            f"scan: the leading axes of xs must all have the same size, but {detail}{extra}"))
+    return lengths.pop()
+
+
+# --- convenience operations of jax.lax, built from the primitives ----------------------------
+
+def select(pred, on_true, on_false):
+    """``on_true`` where ``pred`` holds, else ``on_false`` (equal shapes)."""
+    return select_n(pred, on_false, on_true)
+
+
+def clamp(min_value, x, max_value):
+    """``min(max(x, min_value), max_value)`` (``jax.lax.clamp``'s argument order)."""
+    return min(max(x, min_value), max_value)
+
+
+def full(shape, fill_value, dtype=None):
+    dtype = np.dtype(dtype) if dtype is not None else get_aval(fill_value).dtype
+    return broadcast_in_dim(convert_element_type(fill_value, dtype), tuple(shape), ())
+
+
+def full_like(x, fill_value, dtype=None, shape=None):
+    aval = get_aval(x)
+    return full(aval.shape if shape is None else shape, fill_value,
+                aval.dtype if dtype is None else dtype)
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
+    aval = get_aval(operand)
+    axis = axis % aval.ndim
+    starts = [np.zeros((), np.int64)] * aval.ndim
+    starts[axis] = start_index
+    sizes = list(aval.shape)
+    sizes[axis] = slice_size
+    return dynamic_slice(operand, starts, sizes)
+
+
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
+    out = dynamic_slice_in_dim(operand, index, 1, axis)
+    return out if keepdims else squeeze(out, (axis % get_aval(operand).ndim,))
+
+
+def dynamic_update_slice_in_dim(operand, update, start_index, axis: int = 0):
+    aval = get_aval(operand)
+    axis = axis % aval.ndim
+    starts = [np.zeros((), np.int64)] * aval.ndim
+    starts[axis] = start_index
+    return dynamic_update_slice(operand, update, starts)
+
+
+def dynamic_update_index_in_dim(operand, update, index, axis: int = 0):
+    aval = get_aval(operand)
+    axis = axis % aval.ndim
+    if get_aval(update).ndim == aval.ndim - 1:
+        update = expand_dims(update, (axis,))
+    return dynamic_update_slice_in_dim(operand, update, index, axis)
+
+
+def slice_in_dim(operand, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
+    aval = get_aval(operand)
+    axis = axis % aval.ndim
+    starts, limits, strides = [0] * aval.ndim, list(aval.shape), [1] * aval.ndim
+    starts[axis], limits[axis], strides[axis] = start_index, limit_index, stride
+    return slice(operand, starts, limits, strides)
+
+
+def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
+    out = slice_in_dim(operand, index, index + 1, 1, axis)
+    return out if keepdims else squeeze(out, (axis % get_aval(operand).ndim,))
+
+
+def dot(lhs, rhs):
+    """Vector/matrix product contracting the last axis of ``lhs`` with the first of ``rhs``."""
+    nl = get_aval(lhs).ndim
+    return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())))
+
+
+__all__ = [
+    "abs", "acos", "acosh", "add", "argmax", "argmin", "asin", "asinh", "atan", "atan2",
+    "atanh", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "broadcast_in_dim",
+    "broadcasted_iota", "cbrt", "ceil", "clamp", "concatenate", "cond", "convert_element_type",
+    "cos", "cosh", "cummax", "cummin", "cumprod", "cumsum", "div", "dot", "dot_general",
+    "dynamic_index_in_dim", "dynamic_slice", "dynamic_slice_in_dim",
+    "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim", "eq",
+    "erf", "exp", "exp2", "expand_dims",
+    "expm1", "floor", "fori_loop", "full", "full_like", "gather", "ge", "gt", "index_in_dim",
+    "integer_pow", "iota", "is_finite", "le", "log", "log1p", "logistic", "lt", "max", "min",
+    "mul", "ne", "neg", "pad", "pow", "reduce_max", "reduce_min", "reduce_prod", "reduce_sum",
+    "rem", "reshape", "rev", "round", "rsqrt", "scan", "scatter", "scatter_add", "scatter_mul",
+    "select", "select_n", "sign", "sin", "sinh", "slice", "slice_in_dim", "sqrt", "square",
+    "squeeze", "stop_gradient", "sub", "switch", "tan", "tanh", "transpose", "while_loop",
+]
