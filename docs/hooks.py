@@ -12,7 +12,6 @@ cannot go stale. A page asks for one with an HTML comment on a line of its own:
 from __future__ import annotations
 
 import importlib
-import inspect
 import pkgutil
 import re
 import sys

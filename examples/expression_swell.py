@@ -13,6 +13,7 @@ Prints a table of sizes for n = 1..max-n and, with matplotlib, saves a plot to -
 from __future__ import annotations
 
 import argparse
+import itertools
 import time
 
 import numpy as np
@@ -77,7 +78,7 @@ def main(argv=None) -> None:
               f"   ({time.perf_counter() - t0:.2f} s)")
     if rows[-1][3] is None:
         print("(install sympy for the symbolic columns: pip install sympy)")
-    steps = {b[2] - a[2] for a, b in zip(rows, rows[1:])}
+    steps = {b[2] - a[2] for a, b in itertools.pairwise(rows)}
     print(f"funcad's grad IR grows by {'/'.join(map(str, sorted(steps)))} equations per "
           "iteration: linear in n")
     if rows[-1][3] is not None and len(rows) > 1:

@@ -11,6 +11,7 @@ curves to --out (needs matplotlib).
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 import time
 
@@ -23,7 +24,7 @@ from funcad.nn import log_softmax
 
 def init_params(rng, sizes):
     return [(rng.standard_normal((m, n)) * np.sqrt(1.0 / m), np.zeros(n))
-            for m, n in zip(sizes[:-1], sizes[1:])]
+            for m, n in itertools.pairwise(sizes)]
 
 
 def predict(params, x):

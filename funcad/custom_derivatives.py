@@ -162,7 +162,7 @@ def _check_outputs(construct: str, rule: Callable, what: str, tree: PyTreeDef,
             f"{construct}: {what} of {_describe(rule)} must have the structure of the "
             f"function's output, {tree}, but it is {tree_flatten(value)[1]}")) from None
     for i, (x, a) in enumerate(zip(leaves, avals)):
-        b = _leaf_aval(construct, rule, what, i, x)
+        b = _leaf_aval(construct, rule, what, i, x, tree)
         if b.shape != a.shape or b.dtype != a.dtype:
             raise FuncadTypeError(with_user_line(
                 f"{construct}: {what} of {_describe(rule)} must have the function's output "
@@ -171,13 +171,15 @@ def _check_outputs(construct: str, rule: Callable, what: str, tree: PyTreeDef,
     return leaves
 
 
-def _leaf_aval(construct: str, rule: Callable, what: str, i: int, x) -> ShapedArray:
+def _leaf_aval(construct: str, rule: Callable, what: str, i: int, x,
+               tree: PyTreeDef | None = None) -> ShapedArray:
     try:
         return get_aval(x)
     except TypeError:
+        expected = f" (expected the structure {tree}, one array per leaf)" if tree else ""
         raise FuncadTypeError(with_user_line(
             f"{construct}: {what} of {_describe(rule)}: leaf {i} is a {type(x).__name__}, "
-            "not an array")) from None
+            f"not an array{expected}")) from None
 
 
 def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
@@ -201,7 +203,7 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
         if is_zero(x) or not is_differentiable_dtype(a.dtype):
             out.append(Zero(t_aval))
             continue
-        b = _leaf_aval(construct, rule, what, i, x)
+        b = _leaf_aval(construct, rule, what, i, x, tree)
         if b.shape != a.shape or (b.dtype != a.dtype and not b.weak_type):
             raise FuncadTypeError(with_user_line(
                 f"{construct}: {what} of {_describe(rule)}: leaf {i} is {b.str_short()}, but "
@@ -461,6 +463,7 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
                                    staged.in_tree, staged.in_avals, tuple(got))
 
         bwd.__name__ = getattr(user_bwd, "__name__", "bwd")
+        bwd.user_fun = user_bwd
         return p_out, res_leaves, bwd
 
     fwd.__name__ = getattr(user_fwd, "__name__", "fwd")
@@ -523,6 +526,7 @@ def _custom_vjp_call_batch(vals, dims, *, call_jaxpr, fwd, num_consts):
                              [*res_b, *map(instantiate_zeros, cts_b)])
 
         bwd_b.__name__ = box["bwd"].__name__
+        bwd_b.user_fun = getattr(box["bwd"], "user_fun", box["bwd"])
         return outs[:nout], res, bwd_b
 
     fwd_b.__name__ = fwd.__name__
@@ -563,8 +567,8 @@ def _custom_lin_forward(*args, num_res, bwd, out_avals, in_avals, fun_name):
 
 def _nonlinear_bwd_error(fun_name: str, bwd, what: str) -> FuncadTypeError:
     return FuncadTypeError(with_user_line(
-        f"forward-mode differentiation (jvp, jacfwd, linearize evaluated forward) of the "
-        f"custom_vjp function {fun_name} transposes its bwd {_describe(bwd)}, which must then "
+        f"forward-mode differentiation (jvp, jacfwd) of the custom_vjp function {fun_name} "
+        f"transposes its bwd {_describe(getattr(bwd, 'user_fun', bwd))}, which must then "
         f"be linear in the cotangent, but it applies {what} to it. Differentiate it in "
         "reverse mode (grad, vjp, jacrev), or make it a custom_jvp function"))
 
@@ -619,6 +623,7 @@ def _custom_lin_batch(vals, dims, *, num_res, bwd, out_avals, in_avals, fun_name
                          [*res_b, *map(instantiate_zeros, cts_b)])
 
     bwd_b.__name__ = getattr(bwd, "__name__", "bwd")
+    bwd_b.user_fun = getattr(bwd, "user_fun", bwd)
     outs = custom_lin_p.bind(
         *res, *tangents, num_res=num_res, bwd=bwd_b,
         out_avals=tuple(batched_aval(a, 0, size) for a in out_avals),

@@ -147,9 +147,10 @@ def _trace(fun: Callable, in_tree: PyTreeDef, in_avals, construct: str, role: st
         out = fun(*tree_unflatten(in_tree, leaves))
         if split_output:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
+                what = "a traced array" if isinstance(out, Tracer) else type(out).__name__
                 raise FuncadTypeError(with_user_line(
                     f"{construct}: {role} {_describe(fun)} must return a pair (carry, y), "
-                    f"got {type(out).__name__}"
+                    f"got {what}"
                 ))
             carry_leaves, carry_tree = tree_flatten(out[0])
             y_leaves, y_tree = tree_flatten(out[1])
@@ -173,10 +174,12 @@ def _check_tree(construct: str, what: str, expected: PyTreeDef, got: PyTreeDef) 
         ))
 
 
-def _join_carry(construct: str, role: str, fun, in_avals, out_avals, init_leaves):
+def _join_carry(construct: str, role: str, fun, in_avals, out_avals, init_leaves,
+                offset: int = 0):
     """Check that a loop body returns its carry with the type it was given. A weakly typed
     init (a Python scalar) takes the body's dtype instead; returns the new init leaves
-    when the body must be traced again, else ``None``."""
+    when the body must be traced again, else ``None``. (The first ``offset`` leaves are
+    the wrapper's own: not named in errors.)"""
     new, changed = list(init_leaves), False
     for i, (a, b) in enumerate(zip(in_avals, out_avals)):
         if a.shape == b.shape and a.dtype == b.dtype and (b.weak_type or not a.weak_type):
@@ -187,9 +190,9 @@ def _join_carry(construct: str, role: str, fun, in_avals, out_avals, init_leaves
             continue
         raise FuncadTypeError(with_user_line(
             f"{construct}: {role} {_describe(fun)} must return the carry with the type it "
-            f"was given, but carry leaf {i} is {a.str_short()} on input and "
-            f"{b.str_short()} on output (carry types: input ({_types(in_avals)}), output "
-            f"({_types(out_avals)}))"
+            f"was given, but carry leaf {i - offset} is {a.str_short()} on input and "
+            f"{b.str_short()} on output (carry types: input ({_types(in_avals[offset:])}), "
+            f"output ({_types(out_avals[offset:])}))"
         ))
     return new if changed else None
 
@@ -303,12 +306,13 @@ def _join_branch_types(closed, funs, roles, construct: str):
         avals = [c.out_avals[k] for c in closed]
         strong = [b for b in avals if not b.weak_type]
         target = strong[0] if strong else a
+        j = next((i for i, b in enumerate(avals) if b is target), 0)
         for b, f, r in zip(avals, funs, roles):
             if b.shape != target.shape or (b.dtype != target.dtype and not b.weak_type):
                 raise FuncadTypeError(with_user_line(
                     f"{construct}: the branches must return the same types, but output leaf "
-                    f"{k} is {target.str_short()} in one branch and {b.str_short()} in {r} "
-                    f"{_describe(f)} (outputs: "
+                    f"{k} is {target.str_short()} in {roles[j]} {_describe(funs[j])} and "
+                    f"{b.str_short()} in {r} {_describe(f)} (outputs: "
                     + "; ".join(f"{rr}: ({_types(c.out_avals)})" for c, rr in zip(closed, roles))
                     + ")"
                 ))
@@ -348,22 +352,28 @@ def while_loop(cond_fun: Callable, body_fun: Callable, init_val, max_steps: int 
             raise FuncadValueError(with_user_line(
                 f"while_loop: max_steps must be a non-negative Python int, got {max_steps!r}"))
         max_steps = int(max_steps)
+    return _while_loop(cond_fun, body_fun, init_val, max_steps, ("while_loop", body_fun, 0))
+
+
+def _while_loop(cond_fun, body_fun, init_val, max_steps, names):
+    construct, user_body, offset = names
     leaves, tree = tree_flatten(init_val)
     arg_tree = _tuple_tree(tree)
     for _ in range(3):
-        avals = _leaf_avals(leaves, "while_loop", "init_val")
-        cond_j, cond_c, cond_tree = _trace(cond_fun, arg_tree, avals, "while_loop", "cond_fun")
+        avals = _leaf_avals(leaves, construct, "init_val")
+        cond_j, cond_c, cond_tree = _trace(cond_fun, arg_tree, avals, construct, "cond_fun")
         out = cond_j.out_avals
         if cond_tree.num_leaves != 1 or out[0].shape != () or out[0].dtype != np.bool_:
+            got = out[0].str_short() if cond_tree.num_leaves == 1 else f"{cond_tree}"
             raise FuncadTypeError(with_user_line(
-                f"while_loop: cond_fun {_describe(cond_fun)} must return a boolean scalar, "
-                f"got {cond_tree} of types ({_types(out)})"
+                f"{construct}: cond_fun {_describe(cond_fun)} must return a boolean scalar, "
+                f"got {got}"
             ))
-        body_j, body_c, body_tree = _trace(body_fun, arg_tree, avals, "while_loop", "body_fun")
-        _check_tree("while_loop", f"the output of body_fun {_describe(body_fun)} (the carry)",
+        body_j, body_c, body_tree = _trace(body_fun, arg_tree, avals, construct, "body_fun")
+        _check_tree(construct, f"the carry returned by body_fun {_describe(user_body)}",
                     tree, body_tree)
-        new = _join_carry("while_loop", "body_fun", body_fun, avals,
-                          body_j.out_avals, leaves)
+        new = _join_carry(construct, "body_fun", user_body, avals, body_j.out_avals, leaves,
+                          offset)
         if new is None:
             break
         leaves = new
@@ -383,25 +393,26 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
     lo = _concrete_int(lower, "fori_loop", "lower")
     hi = _concrete_int(upper, "fori_loop", "upper")
     dtype = _index_dtype(lower, upper)
-    if lo is not None and hi is not None:
-        def step(carry, _):
-            i, val = carry
-            return (add(i, np.ones((), dtype)), body_fun(i, val)), None
-
-        (_, val), _ = scan(step, (np.asarray(lo, dtype), init_val), None,
-                           length=builtins.max(hi - lo, 0))
-        return val
-    lower = convert_element_type(lower, dtype)
-    upper = convert_element_type(upper, dtype)
-
-    def cond_fun(carry):
-        return lt(carry[0], upper)
+    names = ("fori_loop", body_fun, 1)
 
     def body(carry):
         i, val = carry
-        return add(i, np.ones((), dtype)), body_fun(i, val)
+        new = body_fun(i, val)
+        before, after = tree_flatten(val)[1], tree_flatten(new)[1]
+        if before != after:
+            raise FuncadTypeError(with_user_line(
+                f"fori_loop: body_fun {_describe(body_fun)} must return the carry with the "
+                f"structure it was given, {before}, but it returns {after}"))
+        return add(i, np.ones((), dtype)), new
 
-    return while_loop(cond_fun, body, (lower, init_val))[1]
+    if lo is not None and hi is not None:
+        (_, val), _ = _scan(lambda carry, _: (body(carry), None), (np.asarray(lo, dtype), init_val),
+                            None, builtins.max(hi - lo, 0), False, names)
+        return val
+    lower = convert_element_type(lower, dtype)
+    upper = convert_element_type(upper, dtype)
+    return _while_loop(lambda carry: lt(carry[0], upper), body, (lower, init_val), None,
+                       names)[1]
 
 
 def _index_dtype(lower, upper) -> np.dtype:
@@ -427,19 +438,26 @@ def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = 
     """Loop ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns the final
     carry and the stacked ``y`` s (as ``jax.lax.scan``; ``unroll`` is accepted and
     ignored)."""
+    return _scan(f, init, xs, length, reverse, ("scan", f, 0))
+
+
+def _scan(f, init, xs, length, reverse, names):
+    construct, user_f, offset = names
+    role = "f" if construct == "scan" else "body_fun"
     init_leaves, init_tree = tree_flatten(init)
     xs_leaves, xs_tree = tree_flatten(xs)
-    x_avals = _leaf_avals(xs_leaves, "scan", "xs")
+    x_avals = _leaf_avals(xs_leaves, construct, "xs")
     length = _scan_length(x_avals, length)
     slice_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in x_avals]
     for _ in range(3):
-        carry_avals = _leaf_avals(init_leaves, "scan", "init")
+        carry_avals = _leaf_avals(init_leaves, construct, "init")
         tree = _pair_tree(init_tree, xs_tree)
         closed, consts, (carry_tree, y_tree) = _trace(
-            f, tree, [*carry_avals, *slice_avals], "scan", "f", split_output=True)
-        _check_tree("scan", f"the carry returned by f {_describe(f)}", init_tree, carry_tree)
-        new = _join_carry("scan", "f", f, carry_avals,
-                          closed.out_avals[:len(init_leaves)], init_leaves)
+            f, tree, [*carry_avals, *slice_avals], construct, role, split_output=True)
+        _check_tree(construct, f"the carry returned by {role} {_describe(user_f)}", init_tree,
+                    carry_tree)
+        new = _join_carry(construct, role, user_f, carry_avals,
+                          closed.out_avals[:len(init_leaves)], init_leaves, offset)
         if new is None:
             break
         init_leaves = new

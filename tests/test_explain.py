@@ -431,7 +431,7 @@ def test_svg_through_graphviz_or_a_clear_message(worked, tmp_path, monkeypatch):
         worked.write_graph(path)
         assert "<svg" in path.read_text(encoding="utf-8")
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(GraphvizNotFoundError, match="Graphviz's `dot`.*FILE.dot or FILE.mmd"):
+    with pytest.raises(GraphvizNotFoundError, match=r"Graphviz's `dot`.*FILE\.dot or FILE\.mmd"):
         worked.write_graph(tmp_path / "h.svg")
     assert not (tmp_path / "h.svg").exists()
 
@@ -453,3 +453,13 @@ def test_cli_svg_without_graphviz_fails_before_printing(monkeypatch, capsys, tmp
 ])
 def test_format_number(x, text):
     assert format_number(x) == text
+
+
+def test_reverse_mode_unavailable_is_reported_not_raised():
+    lax = pytest.importorskip("funcad.lax")
+    f = lambda x: lax.while_loop(lambda v: v < 10.0, lambda v: v * x, 1.0)  # noqa: E731
+    report = funcad.explain(f, 2.0)
+    assert "reverse" in report.traces.errors and report.gradient is None
+    _, t = funcad.jvp(f, (2.0,), (1.0,))
+    np.testing.assert_allclose(report.traces.derivatives["x"], t)
+    assert "Reverse mode is not available here" in str(report)

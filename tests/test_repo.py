@@ -38,7 +38,7 @@ def _ci_lines() -> list[str]:
 def test_quick_start_has_one_sh_block_with_install_demo_and_tests():
     lines = _quick_start_lines()
     assert 'python -m pip install -e ".[test]"' in lines
-    assert "python examples/quickstart.py" in lines
+    assert 'python -m funcad explain "b*sin(a) + b**2" a=2 b=5' in lines  # the main demo
     assert sum("pytest" in ln for ln in lines) == 1, "exactly one test command"
 
 
@@ -82,14 +82,6 @@ def test_import_funcad_never_imports_jax():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-
-
-@pytest.mark.parametrize("name", ["jit", "lower"])
-def test_funcad_xla_stub_says_what_is_missing(name):
-    import funcad_xla
-
-    with pytest.raises(NotImplementedError, match="jit issue"):
-        getattr(funcad_xla, name)(lambda x: x)
 
 
 def test_docs_example_prints_what_the_docs_show(capsys):

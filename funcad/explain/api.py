@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.errors import FuncadError
 from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError, parse_expression
 from funcad.explain.report import Report
@@ -166,6 +167,8 @@ def _gradient(flat, leaves, names, diff, traces: Traces, nt: Notation):
                           "so there is no gradient; the adjoint trace above is seeded with "
                           "ones (it computes the gradient of sum(r)).")
     g = _closing(flat, leaves, diff)
+    if "reverse" in traces.errors:
+        return None, [], f"No gradient: {traces.errors['reverse']}"
     _, grads = value_and_grad(g, argnums=tuple(range(len(diff))))(*[leaves[i] for i in diff])
     gradient = {names[i]: np.asarray(gr) for i, gr in zip(diff, grads)}
     problems = []
@@ -173,7 +176,7 @@ def _gradient(flat, leaves, names, diff, traces: Traces, nt: Notation):
         if not np.allclose(traces.adjoints[name], gr, rtol=1e-9, atol=1e-12, equal_nan=True):
             problems.append(f"{nt.adjoint(name)} of the adjoint trace differs from funcad.grad")
     primals = tuple(leaves[i] for i in diff)
-    for k, i in enumerate(diff):
+    for k, i in enumerate(diff if "forward" not in traces.errors else []):
         tangents = tuple(np.ones_like(p) if j == k else np.zeros_like(p)
                          for j, p in enumerate(primals))
         _, t_out = jvp(g, primals, tangents)
@@ -197,14 +200,16 @@ def _irs(flat, leaves, diff, closed, inlined: bool) -> list[tuple[str, str]]:
         return irs
     g = _closing(flat, leaves, diff)
     primals = [leaves[i] for i in diff]
-    out, jvp_fun = linearize(g, *primals)
-    irs.append(("Linearized IR (funcad.linearize): inputs are the tangents, primal values "
-                "folded in", str(jvp_fun.linear_jaxpr)))
-    _, pullback = vjp(g, *primals)
-    transposed = make_jaxpr(lambda ct: pullback(ct))(np.ones_like(np.asarray(out)))
-    irs.append(("Transposed IR (funcad.vjp): the linearized IR run backwards, "
-                "the output's adjoint in, the inputs' adjoints out",
-                str(transposed)))
+    try:
+        out, jvp_fun = linearize(g, *primals)
+        irs.append(("Linearized IR (funcad.linearize): inputs are the tangents, primal values "
+                    "folded in", str(jvp_fun.linear_jaxpr)))
+        _, pullback = vjp(g, *primals)
+        transposed = make_jaxpr(lambda ct: pullback(ct))(np.ones_like(np.asarray(out)))
+        irs.append(("Transposed IR (funcad.vjp): the linearized IR run backwards, "
+                    "the output's adjoint in, the inputs' adjoints out", str(transposed)))
+    except (FuncadError, NotImplementedError):
+        pass  # the traces above say why
     return irs
 
 

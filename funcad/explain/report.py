@@ -39,19 +39,25 @@ class Table:
         align = self.align or "<" * len(self.headers)
 
         def cell(text: str, j: int) -> str:
-            text = text.replace("|", "\\|")
             if j in self.code and text:
-                return f"`{text}`"
-            return text
+                return "`" + text.replace("|", "\\|") + "`"
+            return _md_escape(text).replace("|", "\\|")
 
-        out = [f"**{self.title}**", ""]
-        out.append("| " + " | ".join(self.headers) + " |")
+        out = [f"**{_md_escape(self.title)}**", ""]
+        out.append("| " + " | ".join(_md_escape(h) for h in self.headers) + " |")
         out.append("|" + "|".join(" ---: " if a == ">" else " --- " for a in align) + "|")
         out += ["| " + " | ".join(cell(c, j) for j, c in enumerate(r)) + " |" for r in self.rows]
         if self.notes:
             out.append("")
-            out += [n.replace("*", "\\*") + "  " for n in self.notes]
+            out += [_md_escape(n) + "  " for n in self.notes]
         return "\n".join(out)
+
+
+def _md_escape(text: str) -> str:
+    """Text that Markdown shows literally (``b*sin(a) + b**2`` is no emphasis)."""
+    for ch in "\\`*_[]<>":
+        text = text.replace(ch, "\\" + ch)
+    return text
 
 
 class Report:
@@ -104,7 +110,9 @@ class Report:
             notes.append(f"{nt.partial(tr.output, s)} = {r_dot} with {seed} = 1{along}: "
                          f"{nt.number(tr.derivatives[s])}")
         title = "Forward (tangent) trace: each equation's JVP rule, staged by funcad.jvp"
-        if not tr.seeds:
+        if "forward" in tr.errors:
+            notes = [f"Forward mode is not available here: {tr.errors['forward']}"]
+        elif not tr.seeds:
             notes.append("No input is floating point: nothing to differentiate.")
         return Table(title, headers, rows, "<<" + ">" * len(seeds), code=(1,), notes=notes)
 
@@ -128,6 +136,8 @@ class Report:
                     f"(steps {', '.join(map(str, steps))}): {parts} = "
                     f"{nt.number(tr.adjoint[steps[-1] - 1].value)}"
                 )
+        if "reverse" in tr.errors:
+            notes = [f"Reverse mode is not available here: {tr.errors['reverse']}"]
         seed = nt.adjoint(tr.output)
         ones = "" if np.shape(tr.value) == () else " (all ones: the gradient of sum(r))"
         title = (f"Reverse (adjoint) trace: {seed} = 1{ones}, then each equation's VJP "
@@ -163,11 +173,11 @@ class Report:
         return "\n\n".join(parts) + "\n"
 
     def to_markdown(self) -> str:
-        parts = [f"### {self.title}", self.point]
+        parts = [f"### {_md_escape(self.title)}", _md_escape(self.point)]
         parts += [t.to_markdown() for t in (self.evaluation_table(), self.tangent_table(),
                                             self.adjoint_table())]
         parts.append("**Gradient (funcad.grad)**\n\n" + "\n".join(
-            f"- {ln}" for ln in self.gradient_lines()))
+            f"- {_md_escape(ln)}" for ln in self.gradient_lines()))
         for title, ir in self.irs:
             parts.append(f"**{title}**\n\n```text\n{ir}\n```")
         return "\n\n".join(parts) + "\n"

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from funcad.errors import FuncadError
 from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError
-from funcad.explain.render import const_text, render_eqn, render_jaxpr
+from funcad.explain.render import Expr, const_text, render_eqn, render_jaxpr
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from funcad.ir.passes import dce
 
@@ -78,6 +79,7 @@ class Traces:
     adjoints: dict[str, np.ndarray]  # the final adjoint of each seeded input
     names: dict = field(repr=False, default_factory=dict)  # Var -> name
     closed: ClosedJaxpr | None = field(repr=False, default=None)  # the function's IR
+    errors: dict[str, str] = field(default_factory=dict)  # "forward"/"reverse" -> why not
 
     def final_adjoints(self) -> dict[str, np.ndarray]:
         """The adjoint of every variable that received one, after the reverse sweep."""
@@ -226,63 +228,68 @@ def build_traces(closed: ClosedJaxpr, args: Sequence, arg_names: Sequence[str],
     names, out_name = _name_vars(jaxpr, arg_names, notation)
     env: dict[Var, np.ndarray] = {v: np.asarray(c) for v, c in zip(jaxpr.constvars, closed.consts)}
     env.update((v, np.asarray(a)) for v, a in zip(jaxpr.invars, args))
-    binders, eqn_lines = _ir_lines(jaxpr)
+    evaluation = _evaluation_trace(jaxpr, env, names, out_name, notation)
+    out = jaxpr.outvars[0]
+    value = np.asarray(_operand_value(out, env))
+    active, stagers = _active_equations(jaxpr)
+    seeds = [v for v in jaxpr.invars if _is_float(v.aval)]
+    errors: dict[str, str] = {}
+    try:
+        tangent, derivatives = _tangent_trace(jaxpr, env, names, seeds, stagers, notation)
+    except (FuncadError, NotImplementedError) as e:  # a primitive without a JVP rule
+        tangent, derivatives, errors["forward"] = [], {}, _first_line(e)
+    try:
+        adjoint, adjoints = _adjoint_trace(jaxpr, env, names, seeds, stagers, notation,
+                                           out_name, active)
+    except (FuncadError, NotImplementedError) as e:  # e.g. reverse mode of while_loop
+        adjoint, adjoints, errors["reverse"] = [], {}, _first_line(e)
+    if type(out) is Var and out in jaxpr.invars:  # r is an input: ṙ is that input's tangent
+        derivatives = {names[s]: (np.ones_like(env[s]) if s is out else np.zeros_like(value))
+                       for s in seeds}
+    return Traces(notation=notation, inputs=list(arg_names), output=out_name, value=value,
+                  evaluation=evaluation, seeds=[names[s] for s in seeds], tangent=tangent,
+                  derivatives=derivatives, adjoint=adjoint, adjoints=adjoints, names=names,
+                  closed=closed, errors=errors)
 
-    evaluation = [EvalRow(names[v], "constant", "constant", env[v], binders[v])
-                  for v in jaxpr.constvars]
-    evaluation += [EvalRow(names[v], "input", "input", env[v], binders[v]) for v in jaxpr.invars]
+
+def _evaluation_trace(jaxpr: Jaxpr, env: dict, names: dict, out_name: str,
+                      notation: Notation) -> list[EvalRow]:
+    """Evaluate the equations in order (filling ``env``), one row per variable."""
+    binders, eqn_lines = _ir_lines(jaxpr)
+    rows = [EvalRow(names[v], "constant", "constant", env[v], binders[v])
+            for v in jaxpr.constvars]
+    rows += [EvalRow(names[v], "input", "input", env[v], binders[v]) for v in jaxpr.invars]
     for eqn, line in zip(jaxpr.eqns, eqn_lines):
-        ins = [_operand_value(x, env) for x in eqn.invars]
-        out = eqn.primitive.bind(*ins, **eqn.params)
+        out = eqn.primitive.bind(*[_operand_value(x, env) for x in eqn.invars], **eqn.params)
         outs = out if eqn.primitive.multiple_results else [out]
         env.update((v, np.asarray(o)) for v, o in zip(eqn.outvars, outs))
-        exprs = [const_text(x.val, notation) if type(x) is Literal else _name_expr(names[x])
+        exprs = [const_text(x.val, notation) if type(x) is Literal else Expr(names[x])
                  for x in eqn.invars]
         for v, e in zip(eqn.outvars, render_eqn(eqn, exprs, notation)):
-            evaluation.append(EvalRow(names[v], "equation", e.text, env[v], line))
+            rows.append(EvalRow(names[v], "equation", e.text, env[v], line))
     out = jaxpr.outvars[0]
     if type(out) is Literal or out in jaxpr.invars or out in jaxpr.constvars:
         text = const_text(out.val, notation).text if type(out) is Literal else names[out]
-        value = _operand_value(out, env)
-        evaluation.append(EvalRow(out_name, "output", text, np.asarray(value), "(output)"))
-    value = evaluation[-1].value if evaluation[-1].name == out_name else env[out]
+        value = np.asarray(_operand_value(out, env))
+        rows.append(EvalRow(out_name, "output", text, value, "(output)"))
+    return rows
 
+
+def _active_equations(jaxpr: Jaxpr) -> tuple[set, dict[int, _RuleStager]]:
+    """Variables that depend on a floating-point input (activity analysis), and a rule
+    stager for each equation with an active operand and floating-point outputs."""
     active = {v for v in jaxpr.invars if _is_float(v.aval)}
     stagers: dict[int, _RuleStager] = {}
     for k, eqn in enumerate(jaxpr.eqns):
         if any(type(x) is Var and x in active for x in eqn.invars):
             if all(_is_float(v.aval) for v in eqn.outvars):
-                active.update(eqn.outvars)
                 stagers[k] = _RuleStager(eqn, active)
-
-    seeds = [v for v in jaxpr.invars if _is_float(v.aval)]
-    tangent, derivatives = _tangent_trace(jaxpr, env, names, seeds, stagers, notation)
-    adjoint, adjoints = _adjoint_trace(jaxpr, env, names, seeds, stagers, notation, out_name,
-                                       active)
-    if type(out) is Var and out in jaxpr.invars:
-        # r is an input: ṙ is that input's tangent
-        derivatives = {names[s]: (np.ones_like(env[s]) if s is out else np.zeros_like(value))
-                       for s in seeds}
-    return Traces(
-        notation=notation,
-        inputs=list(arg_names),
-        output=out_name,
-        value=np.asarray(value),
-        evaluation=evaluation,
-        seeds=[names[s] for s in seeds],
-        tangent=tangent,
-        derivatives=derivatives,
-        adjoint=adjoint,
-        adjoints=adjoints,
-        names=names,
-        closed=closed,
-    )
+                active.update(eqn.outvars)
+    return active, stagers
 
 
-def _name_expr(name: str):
-    from funcad.explain.render import Expr
-
-    return Expr(name)
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 def _tangent_trace(jaxpr, env, names, seeds, stagers, notation):

@@ -40,6 +40,7 @@ def _prims():
     return names
 
 
+@functools.lru_cache(maxsize=1)
 def _identity_tests() -> dict:
     """primitive -> predicate(eqn): the equation returns its first operand unchanged."""
     p = _prims()
@@ -66,14 +67,9 @@ def _identity_tests() -> dict:
     return tests
 
 
-_identity_cache: list = []
-
-
 def _is_identity(eqn: Eqn) -> bool:
     """The equation only copies its first operand (same type, weak type included)."""
-    if not _identity_cache:
-        _identity_cache.append(_identity_tests())
-    test = _identity_cache[0].get(eqn.primitive)
+    test = _identity_tests().get(eqn.primitive)
     if test is None or len(eqn.outvars) != 1:
         return False
     return eqn.invars[0].aval == eqn.outvars[0].aval and test(eqn)

@@ -20,6 +20,7 @@ transposition and batching of a closed IR.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -150,17 +151,20 @@ class _DerivedCache:
     def __init__(self, size: int = 256):
         self.size = size
         self.entries: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
 
     def get(self, sources: tuple, pattern, make: Callable):
         key = (tuple(id(s) for s in sources), pattern)
-        hit = self.entries.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], sources)):
-            self.entries.move_to_end(key)
-            return hit[1]
-        value = make()
-        self.entries[key] = (sources, value)
-        if len(self.entries) > self.size:
-            self.entries.popitem(last=False)
+        with self.lock:
+            hit = self.entries.get(key)
+            if hit is not None and all(a is b for a, b in zip(hit[0], sources)):
+                self.entries.move_to_end(key)
+                return hit[1]
+        value = make()  # outside the lock: making traces, which may come back here
+        with self.lock:
+            self.entries[key] = (sources, value)
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
         return value
 
 

@@ -17,6 +17,7 @@ import pytest
 
 import funcad
 from funcad.tree_util import tree_leaves
+
 from op_specs import OP_SPECS
 from specs.spec import spec_args
 
@@ -38,7 +39,7 @@ def _leaves(out) -> list:
     return tree_leaves(out, is_leaf=lambda x: isinstance(x, np.ndarray))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _numpy_run(name: str, dtype: str):
     """Arguments, eager result and jitted (numpy backend) result of one row, computed once
     per test process (the XLA test compares with it too)."""
