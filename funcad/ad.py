@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.trace import Tracer, get_aval
+from funcad.core.trace import Tracer, get_aval, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.ad_util import Zero, instantiate_zeros, is_differentiable_dtype
 from funcad.interpreters.partial_eval import jvp_flat, linearize_flat, stage_linear_flat
@@ -22,9 +22,7 @@ def _fun_name(fun) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
-def _output(x):
-    """Top-level outputs are plain NumPy arrays; traced values stay traced."""
-    return x if isinstance(x, Tracer) else np.asarray(x)
+_output = output_value
 
 
 def _aval(x, transform: str, what: str) -> ShapedArray:

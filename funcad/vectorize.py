@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from funcad.core.trace import Tracer, get_aval, new_main
+from funcad.core.trace import get_aval, new_main, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.batching import BatchTrace, BatchTracer, bdim_at, not_mapped
 from funcad.tree_util import flatten_up_to, tree_flatten, tree_unflatten
@@ -37,8 +37,7 @@ def broadcast_prefix(prefix, tree, what: str) -> list:
     return out
 
 
-def _output(x):
-    return x if isinstance(x, Tracer) else np.asarray(x)
+_output = output_value
 
 
 def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Callable:

@@ -56,12 +56,19 @@ def _slice(x, *, start_indices, limit_indices, strides):
     return lax.slice(x, start_indices, limit_indices, strides)
 
 
+def _clamped(starts, shape, sizes) -> list:
+    """Start indices clamped so that the window fits, as the primitives define them (jax's
+    wrappers would first count negative indices from the end)."""
+    return [lax.clamp(np.array(0, s.dtype), s, np.array(n - k, s.dtype))
+            for s, n, k in zip(starts, shape, sizes)]
+
+
 def _dynamic_slice(x, *starts, slice_sizes):
-    return lax.dynamic_slice(x, starts, slice_sizes)  # XLA clamps the window in bounds
+    return lax.dynamic_slice(x, _clamped(starts, x.shape, slice_sizes), slice_sizes)
 
 
 def _dynamic_update_slice(x, update, *starts):
-    return lax.dynamic_update_slice(x, update, starts)
+    return lax.dynamic_update_slice(x, update, _clamped(starts, x.shape, update.shape))
 
 
 # --- indexing: rows of `indices` (*B, k) pick points of the leading k axes ------------------

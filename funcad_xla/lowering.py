@@ -8,7 +8,6 @@ float64 stays float64 without touching the user's global jax configuration.
 """
 from __future__ import annotations
 
-import functools
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -19,17 +18,24 @@ import numpy as np
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
 
+_table: dict = {}
 
-@functools.lru_cache(maxsize=1)
+
 def lowerings() -> dict:
-    """primitive -> lowering(*jax values, **params); imported on the first compile."""
-    from funcad.interpreters.jit import jit_p
-    from funcad_xla.lower_arrays import LOWERINGS as arrays
-    from funcad_xla.lower_elementwise import LOWERINGS as elementwise
+    """primitive -> lowering(*jax values, **params); filled on the first compile.
 
-    table = {**elementwise, **arrays}
-    table[jit_p] = _lower_jit
-    return table
+    The control-flow module adds its entries when imported (it calls back into this
+    function, which then finds the table filled)."""
+    if not _table:
+        from funcad.interpreters.jit import jit_p
+        from funcad_xla.lower_arrays import LOWERINGS as arrays
+        from funcad_xla.lower_elementwise import LOWERINGS as elementwise
+
+        _table.update(elementwise)
+        _table.update(arrays)
+        _table[jit_p] = _lower_jit
+        import funcad_xla.lower_control_flow  # noqa: F401 - registers cond, while, scan, calls
+    return _table
 
 
 class _Options(threading.local):

@@ -156,6 +156,15 @@ def get_aval(x) -> ShapedArray:
     return aval_of_value(x)
 
 
+def output_value(x):
+    """A transform's top-level output: a plain, writable NumPy array (broadcast results are
+    read-only views internally); traced values stay traced."""
+    if isinstance(x, Tracer):
+        return x
+    x = np.asarray(x)
+    return x if x.flags.writeable else x.copy()
+
+
 def to_concrete(x):
     """The concrete value behind ``x`` if one is known, else ``None``."""
     if isinstance(x, Tracer):

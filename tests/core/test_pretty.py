@@ -54,7 +54,7 @@ CASES = [
         { lambda ; a:f64[3] b:f64[3]. let
             c:f64[3] = sin a
             d:f64[3] = mul c b
-            e:f64[3]~ = broadcast_in_dim[shape=(3,) broadcast_dimensions=()] 2.0:f64[]~
+            e:f64[3] = broadcast_in_dim[shape=(3,) broadcast_dimensions=()] 2.0:f64[]
             f:f64[3] = add d e
           in (f,) }
         """,
@@ -85,7 +85,7 @@ CASES = [
         (F64_3,),
         """
         { lambda ; a:f64[3]. let
-            b:f64[3]~ = broadcast_in_dim[shape=(3,) broadcast_dimensions=()] 0.0:f64[]~
+            b:f64[3] = broadcast_in_dim[shape=(3,) broadcast_dimensions=()] 0.0:f64[]
             c:bool[3] = gt a b
             d:f64[3]~ = broadcast_in_dim[shape=(3,) broadcast_dimensions=()] 0.0:f64[]~
             e:f64[3] = select_n c d a

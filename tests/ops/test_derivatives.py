@@ -80,9 +80,11 @@ def test_transpose_of_linearization_is_exact(spec, shapes, dtype, seed):
         warnings.simplefilter("ignore", RuntimeWarning)
         out, lin = funcad.linearize(fn, *args)
         _, pullback = funcad.vjp(fn, *args)
-    tangents = [rng.standard_normal(np.shape(a)) for a in args]
-    ct = tree_map(lambda o: rng.standard_normal(np.shape(o)), out)
+    tangents = [rng.standard_normal(np.shape(a)).astype(np.asarray(a).dtype) for a in args]
+    ct = tree_map(lambda o: rng.standard_normal(np.shape(o)).astype(np.asarray(o).dtype), out)
     lhs = _inner(ct, lin(*tangents))
     rhs = _inner(pullback(ct), tangents)
+    # Rounding of the narrowest float involved bounds how exactly the two sides agree.
+    narrow = max([np.finfo(np.asarray(a).dtype).eps for a in args] + [np.finfo(np.float64).eps])
     scale = max(1.0, abs(lhs), abs(rhs))
-    assert abs(lhs - rhs) <= 1e-10 * scale, (lhs, rhs)
+    assert abs(lhs - rhs) <= 1e4 * narrow * scale, (lhs, rhs)
