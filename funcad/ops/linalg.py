@@ -216,24 +216,45 @@ def _check_square(prim, x: ShapedArray, avals) -> int:
 
 # --- shared helpers of the matrix rules (written with funcad ops) -------------------------------
 
-def _matrix_const(value: np.ndarray, like, dtype=None):
-    """A constant ``[m, n]`` matrix (in ``like``'s dtype unless ``dtype`` is given),
-    broadcast over the batch axes of ``like``."""
-    aval = get_aval(like)
-    nd = aval.ndim
-    shape = (*aval.shape[:-2], *value.shape)
-    value = np.asarray(value, aval.dtype if dtype is None else dtype)
-    return st.broadcast_in_dim(value, shape, (nd - 2, nd - 1))
+def _fill(x, value):
+    """``value`` in ``x``'s dtype, broadcast to ``x``'s shape."""
+    aval = get_aval(x)
+    return st.broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
+
+
+def _triangle_mask(shape, lower: bool, strict: bool = False):
+    """Booleans of ``shape``: True on and below (``lower``) or on and above the diagonal
+    of each matrix (``strict`` excludes the diagonal). Built from iotas, so no matrix
+    constant is embedded in the IR."""
+    nd = len(shape)
+    rows = st.broadcasted_iota(np.int32, shape, nd - 2)
+    cols = st.broadcasted_iota(np.int32, shape, nd - 1)
+    if lower:
+        return (ew.gt if strict else ew.ge)(rows, cols)
+    return (ew.lt if strict else ew.le)(rows, cols)
+
+
+def _diagonal_mask(shape, start: int = 0):
+    """Booleans of ``shape``: True on the diagonal of each matrix, from row ``start`` on."""
+    nd = len(shape)
+    rows = st.broadcasted_iota(np.int32, shape, nd - 2)
+    on = ew.eq(rows, st.broadcasted_iota(np.int32, shape, nd - 1))
+    if not start:
+        return on
+    late = ew.ge(rows, st.broadcast_in_dim(np.asarray(start, np.int32), shape, ()))
+    return ew.bitwise_and(on, late)
 
 
 def _band(x, lower: bool, strict: bool = False):
     """The lower (or upper) triangle of each matrix in ``x``, zeros elsewhere (a select, so
     whatever lies outside the triangle cannot leak into it)."""
-    aval = get_aval(x)
-    ones = np.ones(aval.shape[-2:], bool)
-    keep = np.tril(ones, -int(strict)) if lower else np.triu(ones, int(strict))
-    zeros = st.broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
-    return ew.select_n(_matrix_const(keep, x, np.bool_), zeros, x)
+    return ew.select_n(_triangle_mask(get_aval(x).shape, lower, strict), _fill(x, 0), x)
+
+
+def _eye(like, start: int = 0):
+    """Identity matrices shaped and typed like ``like`` (zero rows before ``start``)."""
+    mask = _diagonal_mask(get_aval(like).shape, start)
+    return ew.convert_element_type(mask, get_aval(like).dtype)
 
 
 def _matmul(a, b):
@@ -303,12 +324,12 @@ def _cholesky_jvp(t, L, x):
     # Only the lower triangle is read, so the tangent is the symmetric matrix it stands
     # for. With X = L^-1 dA L^-T, dL = L Phi(X), Phi = lower triangle with halved diagonal.
     _no_complex(cholesky_p, x)
-    n = get_aval(x).shape[-1]
-    upper = _matrix_const(np.triu(np.ones((n, n), bool), 1), x, np.bool_)
-    sym = ew.select_n(upper, t, _swap_last(t))
+    shape = get_aval(x).shape
+    sym = ew.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
     tmp = triangular_solve(L, sym, left_side=True, lower=True)
     inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
-    phi = ew.mul(inner, _matrix_const(np.tril(np.ones((n, n)), -1) + 0.5 * np.eye(n), x))
+    halves = ew.select_n(_diagonal_mask(shape), _fill(x, 1), _fill(x, 0.5))
+    phi = ew.mul(_band(inner, lower=True), halves)
     return _matmul(L, phi)
 
 
@@ -536,8 +557,8 @@ def _square_factors(lu_, m: int, n: int):
         upper = lu_
         if n > m:
             grow[-2] = (0, n - m, 0)
-            eye = np.diag((np.arange(n) >= m).astype(np.float64))
-            upper = ew.add(st.pad(lu_, zero, grow), _matrix_const(eye, lu_))
+            padded = st.pad(lu_, zero, grow)
+            upper = ew.add(padded, _eye(padded, start=m))
     return lower, upper
 
 
@@ -556,7 +577,7 @@ def _lu_jvp(primals, tangents):
     pt = _matmul(_permutation_matrix(perm, t), t)
     y = triangular_solve(lower, pt, left_side=True, lower=True, unit_diagonal=True)
     inner = triangular_solve(upper, y, left_side=False, lower=False)
-    unit_lower = ew.add(_band(lower, True, strict=True), _matrix_const(np.eye(m), lower))
+    unit_lower = ew.add(_band(lower, True, strict=True), _eye(lower))
     lu_dot = ew.add(_matmul(unit_lower, _band(inner, True, strict=True)),
                     _matmul(_band(inner, False), _band(upper, False)))
     return outs, [lu_dot, *zeros[1:]]

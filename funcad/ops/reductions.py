@@ -100,12 +100,6 @@ def _bind_reducer(prim, operand, axes):
     return prim.bind(operand, axes=axes)
 
 
-def _full(x, value):
-    """``value`` in ``x``'s dtype, broadcast to ``x``'s shape (constants of the rules)."""
-    aval = get_aval(x)
-    return st.broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
-
-
 def _kept_axes(ndim: int, axes) -> tuple[int, ...]:
     return tuple(i for i in range(ndim) if i not in axes)
 
@@ -201,23 +195,19 @@ def _products_of_others(x, axis: int):
 
 
 def _reduce_prod_jvp(t, x, *, axes):
-    # d prod = sum_i t[i] prod_{j != i} x[j]; several axes are merged into one first (a
-    # reshape; and a transpose when they are not adjacent), on the primal side only.
+    # d prod = sum_i t[i] prod_{j != i} x[j]. Several axes are merged into one first (a
+    # reshape, after a transpose when they are not adjacent), on the primal side only: the
+    # linear part is one product and one sum.
     shape = get_aval(x).shape
     if axes == tuple(range(axes[0], axes[-1] + 1)):
-        perm = None
-        merged = shape[: axes[0]] + (-1,) + shape[axes[-1] + 1 :]
-        axis = axes[0]
-        y = x
+        y, perm, axis = x, None, axes[0]
     else:
         kept = _kept_axes(len(shape), axes)
         perm = kept + axes
-        merged = tuple(shape[i] for i in kept) + (-1,)
-        axis = len(kept)
-        y = st.transpose(x, perm)
+        y, axis = st.transpose(x, perm), len(kept)
     y_shape = get_aval(y).shape
     n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
-    merged = tuple(n if m == -1 else m for m in merged)
+    merged = y_shape[:axis] + (n,) + y_shape[axis + len(axes):]
     others = st.reshape(_products_of_others(st.reshape(y, merged), axis), y_shape)
     if perm is not None:
         others = st.transpose(others, np.argsort(perm))
