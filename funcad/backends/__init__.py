@@ -6,6 +6,7 @@ Executables are cached per (IR, backend, device): an IR is compiled once.
 """
 from __future__ import annotations
 
+import functools
 import importlib.util
 import threading
 from collections import OrderedDict
@@ -32,11 +33,13 @@ def register_backend(name: str, compiler: Compiler) -> None:
 
 def default_backend() -> str:
     """``"xla"`` when funcad_xla and jax are installed, else ``"numpy"`` (nothing imported)."""
-    if "xla" in _compilers:
-        return "xla"
-    found = importlib.util.find_spec("jax") is not None and importlib.util.find_spec(
-        "funcad_xla") is not None
-    return "xla" if found else "numpy"
+    return "xla" if "xla" in _compilers or _xla_installed() else "numpy"
+
+
+@functools.lru_cache(maxsize=1)
+def _xla_installed() -> bool:
+    find = importlib.util.find_spec
+    return find("jax") is not None and find("funcad_xla") is not None
 
 
 def resolve_backend(name: str | None) -> str:

@@ -52,6 +52,7 @@ class Literal:
 
 
 Atom = Var | Literal
+_NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -65,7 +66,8 @@ class Eqn:
 
     @staticmethod
     def new(primitive, invars, outvars, params) -> Eqn:
-        return Eqn(primitive, tuple(invars), tuple(outvars), MappingProxyType(dict(params)))
+        frozen = MappingProxyType(dict(params)) if params else _NO_PARAMS
+        return Eqn(primitive, tuple(invars), tuple(outvars), frozen)
 
     def replace(self, *, invars=None, outvars=None, params=None) -> Eqn:
         return Eqn.new(

@@ -421,6 +421,24 @@ defbroadcasting(add_p)
 deflinear(add_p, lambda ct, x, y: [ct, ct])
 
 
+def _sum_jvp(prim, negate_second: bool):
+    """``x ± y``: a symbolic-zero tangent is left out rather than added as zeros."""
+
+    def rule(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        ans = prim.bind(x, y)
+        if type(ty) is Zero:
+            return ans, tx
+        if negate_second:
+            ty = neg(ty)
+        return ans, ty if type(tx) is Zero else add_any(tx, ty)
+
+    return rule
+
+
+jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
+
+
 def sub(x, y):
     return sub_p.bind(*_lax_args(x, y))
 
@@ -428,6 +446,7 @@ def sub(x, y):
 sub_p = standard_binop("sub", np.subtract)
 defbroadcasting(sub_p)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
+jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
 
 
 def mul(x, y):
@@ -800,6 +819,7 @@ def add_any(x, y):
 add_any_p = standard_binop("add_any", np.add)
 defbroadcasting(add_any_p)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+jvp_rules[add_any_p] = _sum_jvp(add_any_p, negate_second=False)
 
 
 # --- stop_gradient: identity whose derivative is zero ----------------------------------------

@@ -1,0 +1,395 @@
+"""``custom_jvp`` and ``custom_vjp``: the user's rule is exactly the derivative, under every
+transform (jit on both backends, vmap, grad, nesting), against JAX (float64); symbolic
+zeros; nondiff_argnums; forward mode of a ``custom_vjp`` function by transposing its bwd;
+the errors of bad rules."""
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pytest
+
+import funcad
+import funcad.numpy as fnp
+from funcad import (
+    custom_jvp,
+    custom_vjp,
+    grad,
+    hessian,
+    jacfwd,
+    jacrev,
+    jit,
+    jvp,
+    lax,
+    make_jaxpr,
+    vjp,
+    vmap,
+)
+from funcad.custom_derivatives import SymbolicZero
+from funcad.errors import FuncadError, FuncadTypeError
+from funcad.ir import typecheck_jaxpr
+
+jax = pytest.importorskip("jax")
+jax.config.update("jax_enable_x64", True)
+jnp = jax.numpy
+
+BACKENDS = ["numpy", "xla"]
+_SOURCE = pathlib.Path(__file__).read_text().splitlines()
+
+
+def where(marker: str) -> str:
+    (lineno,) = [i + 1 for i, line in enumerate(_SOURCE) if line.rstrip().endswith(marker)]
+    return f"test_custom_derivatives.py:{lineno}"
+
+
+def close(a, b, rtol=1e-12, atol=1e-14):
+    la, lb = funcad.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
+    assert len(la) == len(lb)
+    for x, y in zip(la, lb):
+        assert isinstance(x, (np.ndarray, np.generic)), type(x)
+        np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
+
+
+def J(fun, *args):
+    """JAX's result, run op by op."""
+    with jax.disable_jit():
+        return fun(*args)
+
+
+def sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+# --- a safe log1p(exp(x)) ------------------------------------------------------------------
+
+def make_softplus(T, N):
+    @T.custom_jvp
+    def softplus(x):
+        return N.log1p(N.exp(x))
+
+    @softplus.defjvp
+    def softplus_jvp(primals, tangents):
+        (x,), (t,) = primals, tangents
+        safe = N.where(x > 30.0, x, N.log1p(N.exp(N.minimum(x, 30.0))))
+        return safe, t * (1.0 / (1.0 + N.exp(-x)))
+
+    return softplus
+
+
+softplus = make_softplus(funcad, fnp)
+X = np.array([-3.0, 0.5, 40.0, 800.0])
+
+
+def test_safe_softplus_gives_exactly_the_custom_derivative():
+    with np.errstate(over="ignore", invalid="ignore"):
+        naive = grad(lambda x: fnp.log1p(fnp.exp(x)).sum())(X)
+    assert np.isnan(naive[-1])  # inf / inf without the rule
+    g = grad(lambda x: softplus(x).sum())(X)
+    np.testing.assert_array_equal(g, 1.0 / (1.0 + np.exp(-X)))
+    out, t = jvp(softplus, (X,), (np.ones(4),))
+    np.testing.assert_array_equal(t, g)
+    np.testing.assert_allclose(out[:2], np.log1p(np.exp(X[:2])), rtol=1e-15)
+    assert out[3] == 800.0  # the rule's primal output is used under differentiation
+    np.testing.assert_array_equal(jacfwd(softplus)(X), np.diag(g))
+    np.testing.assert_array_equal(jacrev(softplus)(X), np.diag(g))
+    np.testing.assert_array_equal(vmap(grad(softplus))(X), g)
+    s = sigmoid(X[:3])
+    np.testing.assert_allclose(vmap(hessian(softplus))(X[:3]), s * (1 - s), rtol=1e-12)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_custom_jvp_under_jit(backend):
+    g = 1.0 / (1.0 + np.exp(-X))
+    close(jit(grad(lambda x: softplus(x).sum()), backend=backend)(X), g)
+    close(grad(jit(lambda x: softplus(x).sum(), backend=backend))(X), g)
+    close(jit(vmap(jacfwd(softplus)), backend=backend)(X), g)
+    close(jit(softplus, backend=backend)(X[:3]), np.log1p(np.exp(X[:3])))
+
+
+def test_custom_jvp_vs_jax():
+    jsoftplus = make_softplus(jax, jnp)
+    f = lambda x: softplus(x) * fnp.sin(x)  # noqa: E731
+    jf = lambda x: jsoftplus(x) * jnp.sin(x)  # noqa: E731
+    x = X[:3]
+    close(f(x), J(jf, x))
+    close(grad(lambda x: f(x).sum())(x), J(jax.grad(lambda x: jf(x).sum()), x))
+    close(jacfwd(f)(x), J(jax.jacfwd(jf), x))
+    close(jacrev(f)(x), J(jax.jacrev(jf), x))
+    close(vmap(f)(x), J(jax.vmap(jf), x))
+    close(hessian(lambda x: f(x).sum())(x), J(jax.hessian(lambda x: jf(x).sum()), x),
+          rtol=1e-10)
+
+
+def test_symbolic_zeros_reach_the_rule():
+    seen = []
+
+    @custom_jvp
+    def f(x, y):
+        return x * y
+
+    @f.defjvp
+    def f_jvp(primals, tangents):
+        (x, y), (tx, ty) = primals, tangents
+        seen.append((type(tx), type(ty)))
+        if type(ty) is SymbolicZero:
+            assert ty.shape == y.shape and ty.dtype == y.dtype
+            return x * y, tx * y
+        return x * y, tx * y + x * ty if type(tx) is not SymbolicZero else x * ty
+
+    f.defjvp(f_jvp, symbolic_zeros=True)
+    assert grad(f)(2.0, 3.0) == 3.0
+    assert seen[-1] == (np.ndarray, SymbolicZero) or seen[-1][1] is SymbolicZero
+    assert grad(f, 1)(2.0, 3.0) == 2.0
+    assert seen[-1][0] is SymbolicZero
+    # a symbolic-zero output tangent is a zero
+    @custom_jvp
+    def g(x):
+        return x
+
+    g.defjvp(lambda p, t: (p[0], SymbolicZero(t[0].aval)), symbolic_zeros=True)
+    assert grad(lambda x: g(x) + x)(2.0) == 1.0
+
+
+def test_defjvps_and_nondiff_argnums():
+    @custom_jvp
+    def f(x, y):
+        return fnp.sin(x) * y
+
+    f.defjvps(lambda tx, ans, x, y: 10.0 * tx, lambda ty, ans, x, y: 100.0 * ty)
+    assert grad(f, (0, 1))(0.3, 2.0) == (10.0, 100.0)
+    assert grad(f)(0.3, 2.0) == 10.0
+
+    @custom_jvp
+    def apply(fun, x):
+        return fun(x)
+
+    @apply.defjvp
+    def apply_jvp(fun, primals, tangents):
+        (x,), (t,) = primals, tangents
+        return fun(x), 7.0 * t
+
+    apply_nd = custom_jvp(apply.fun, nondiff_argnums=(0,))
+    apply_nd.defjvp(apply_jvp)
+    assert grad(lambda x: apply_nd(fnp.sin, x))(0.3) == 7.0
+    assert vmap(grad(lambda x: apply_nd(fnp.cos, x)))(np.ones(2)).tolist() == [7.0, 7.0]
+
+
+# --- gradient clipping -----------------------------------------------------------------------
+
+def make_clip(T, N):
+    @T.custom_vjp
+    def clip_gradient(x):
+        return x
+
+    def fwd(x):
+        return x, None
+
+    def bwd(_, g):
+        return (N.clip(g, -1.0, 1.0),)
+
+    clip_gradient.defvjp(fwd, bwd)
+    return clip_gradient
+
+
+clip_gradient = make_clip(funcad, fnp)
+
+
+def test_gradient_clipping_gives_exactly_the_custom_derivative():
+    x = np.array([0.1, 0.5, 2.0, -3.0])
+
+    def f(x):
+        return (clip_gradient(x) ** 3).sum()
+
+    expected = np.clip(3 * x ** 2, -1.0, 1.0)
+    np.testing.assert_array_equal(grad(f)(x), expected)
+    np.testing.assert_array_equal(vmap(grad(lambda v: clip_gradient(v) ** 3))(x), expected)
+    np.testing.assert_array_equal(jacrev(lambda v: clip_gradient(v) ** 3)(x), np.diag(expected))
+    np.testing.assert_array_equal(grad(lambda v: vmap(clip_gradient)(v ** 3).sum())(x),
+                                  np.clip(1.0, -1, 1) * 3 * x ** 2)
+    jclip = make_clip(jax, jnp)
+    close(grad(f)(x), J(jax.grad(lambda x: (jclip(x) ** 3).sum()), x))
+    for backend in BACKENDS:
+        close(jit(grad(f), backend=backend)(x), expected)
+        close(grad(jit(f, backend=backend))(x), expected)
+    # second order: the clip is piecewise linear in the cotangent
+    close(hessian(lambda v: (clip_gradient(v) ** 2).sum() * 0.1)(x[:2]), 0.2 * np.eye(2))
+
+
+def test_custom_vjp_nondiff_argnums_and_pytrees():
+    @custom_vjp
+    def scaled(scale, p):
+        return p["a"] * scale + p["b"]
+
+    def fwd(scale, p):
+        return scaled(scale, p), p["a"]
+
+    def bwd(scale, a, g):
+        return ({"a": g * scale * 2.0, "b": None},)
+
+    scaled_nd = custom_vjp(scaled.fun, nondiff_argnums=(0,))
+    scaled_nd.defvjp(fwd, bwd)
+    p = {"a": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}
+    g = grad(lambda p: scaled_nd(3.0, p).sum())(p)
+    np.testing.assert_array_equal(g["a"], [6.0, 6.0])
+    np.testing.assert_array_equal(g["b"], [0.0, 0.0])
+
+
+# --- forward mode of a custom_vjp function, by transposing its bwd ---------------------------
+
+@custom_vjp
+def double_sin(x):
+    return fnp.sin(x)
+
+
+double_sin.defvjp(lambda x: (fnp.sin(x), fnp.cos(x)), lambda c, g: (2.0 * c * g,))
+
+
+def test_forward_mode_of_custom_vjp_transposes_bwd():
+    x = np.array([0.3, 1.2, -0.7])
+    d = 2.0 * np.cos(x)
+    close(grad(lambda x: double_sin(x).sum())(x), d)
+    close(jvp(double_sin, (x,), (np.ones(3),))[1], d)
+    close(jacfwd(double_sin)(x), np.diag(d))
+    close(vmap(jacfwd(double_sin))(x), d)
+    close(jacfwd(lambda v: vmap(double_sin)(v))(x), np.diag(d))
+    close(hessian(lambda x: double_sin(x).sum())(x), np.diag(-2.0 * np.sin(x)))
+    close(jacrev(jacrev(lambda x: double_sin(x).sum()))(x), np.diag(-2.0 * np.sin(x)))
+    for backend in BACKENDS:
+        close(jit(lambda x, t: jvp(double_sin, (x,), (t,))[1], backend=backend)(x, np.ones(3)), d)
+        close(jit(jacfwd(double_sin), backend=backend)(x), np.diag(d))
+
+
+def test_forward_mode_of_custom_vjp_with_nonlinear_bwd_is_a_clear_error():
+    with pytest.raises(FuncadTypeError) as info:
+        jvp(clip_gradient, (1.0,), (1.0,))  # the jvp line
+    msg = str(info.value)
+    assert "custom_vjp" in msg and "clip_gradient" in msg and "bwd" in msg and "linear" in msg
+    assert where("# the jvp line") in msg
+
+
+# --- nesting with control flow and with each other ------------------------------------------
+
+def test_custom_rules_inside_control_flow():
+    def f(x):
+        def step(c, xi):
+            return c + softplus(xi * c) + double_sin(xi), None
+
+        c, _ = lax.scan(step, 0.1, x)
+        return lax.cond(c > 0, lambda v: clip_gradient(v) ** 2, lambda v: v, c)
+
+    def ref(x):  # the same function, with the custom derivatives written out
+        c, dc = 0.1, np.zeros_like(x)
+        for i, xi in enumerate(x):
+            s = sigmoid(xi * c)
+            dxi = np.zeros_like(x)
+            dxi[i] = s * c + 2.0 * np.cos(xi)
+            dc = dc + s * (xi * dc + dxi * 0) + dxi
+            c = c + np.log1p(np.exp(xi * c)) + np.sin(xi)
+        return min(max(2 * c, -1.0), 1.0) * dc
+
+    x = np.array([0.3, -0.2, 0.5])
+    close(grad(f)(x), ref(x), rtol=1e-12)
+    close(vmap(grad(f))(np.stack([x, x])), np.stack([ref(x), ref(x)]), rtol=1e-12)
+    close(jit(grad(f), backend="numpy")(x), ref(x), rtol=1e-12)
+
+
+def test_custom_functions_nest():
+    @custom_vjp
+    def outer(x):
+        return softplus(x) * 2.0
+
+    outer.defvjp(lambda x: (softplus(x) * 2.0, x), lambda x, g: (g * 3.0 * sigmoid_f(x),))
+
+    def sigmoid_f(x):
+        return grad(softplus)(x)  # a custom_jvp derivative inside a custom_vjp rule
+
+    close(grad(outer)(0.4), 3.0 * sigmoid(0.4))
+    close(grad(grad(softplus))(0.4), sigmoid(0.4) * (1 - sigmoid(0.4)))
+    close(jacrev(jacfwd(lambda x: softplus(x) * x))(0.4),
+          2 * sigmoid(0.4) + 0.4 * sigmoid(0.4) * (1 - sigmoid(0.4)))
+
+
+def test_staged_custom_calls_print_and_typecheck():
+    jaxpr = make_jaxpr(lambda x: softplus(x) + clip_gradient(x))(X)
+    text = str(jaxpr)
+    assert "custom_jvp_call[" in text and "custom_vjp_call[" in text
+    assert "jvp=softplus_jvp" in text and "call_jaxpr=" in text
+    typecheck_jaxpr(jaxpr)
+    typecheck_jaxpr(make_jaxpr(grad(lambda x: (softplus(x) * clip_gradient(x)).sum()))(X))
+    _, f_vjp = vjp(lambda x: double_sin(x), X)
+    close(f_vjp(np.ones(4))[0], 2.0 * np.cos(X))
+
+
+# --- bad rules --------------------------------------------------------------------------------
+
+def _error(fun):
+    with pytest.raises(FuncadTypeError) as info:
+        fun()
+    assert isinstance(info.value, FuncadError)
+    return str(info.value)
+
+
+def test_bwd_returning_the_wrong_structure():
+    @custom_vjp
+    def f(x, y):
+        return x * y
+
+    def fwd(x, y):
+        return x * y, (x, y)
+
+    def bwd_short(res, g):
+        return (g * res[1],)
+
+    def bwd_nested(res, g):
+        return (g * res[1], (g, g))
+
+    def bwd_shape(res, g):
+        return (g * res[1], np.ones(3))
+
+    f.defvjp(fwd, bwd_short)
+    msg = _error(lambda: grad(f)(1.0, 2.0))  # b1
+    assert "custom_vjp" in msg and "bwd_short" in msg and "(*, *)" in msg
+    assert "length 1" in msg and where("# b1") in msg
+    f.defvjp(fwd, bwd_nested)
+    msg = _error(lambda: grad(f)(1.0, 2.0))  # b2
+    assert "bwd_nested" in msg and "tuple" in msg and "(*, *)" in msg and where("# b2") in msg
+    f.defvjp(fwd, bwd_shape)
+    msg = _error(lambda: grad(f)(1.0, 2.0))  # b3
+    assert "bwd_shape" in msg and "f64[3]" in msg and "f64[]" in msg and where("# b3") in msg
+    f.defvjp(fwd, lambda res, g: g)
+    msg = _error(lambda: grad(f)(1.0, 2.0))
+    assert "must return a tuple" in msg
+
+
+def test_bad_custom_jvp_rules():
+    @custom_jvp
+    def f(x):
+        return x
+
+    msg = _error(lambda: grad(f)(1.0))  # j0
+    assert "no JVP rule" in msg and where("# j0") in msg
+    f.defjvp(lambda p, t: (p[0], (t[0], t[0])))
+    msg = _error(lambda: grad(f)(1.0))  # j1
+    assert "custom_jvp" in msg and "tangent output" in msg and where("# j1") in msg
+    f.defjvp(lambda p, t: (fnp.stack([p[0], p[0]]), t[0]))
+    msg = _error(lambda: grad(f)(1.0))
+    assert "primal output" in msg and "f64[2]" in msg
+
+    @custom_jvp
+    def closes_over(x):
+        return x * y_outer
+
+    closes_over.defjvp(lambda p, t: (closes_over(p[0]), t[0]))
+    y_outer = 2.0
+    assert grad(closes_over)(1.0) == 1.0  # the rule says so
+
+    def g(y):
+        @custom_jvp
+        def h(x):
+            return x * y
+
+        h.defjvp(lambda p, t: (h(p[0]), t[0]))
+        return h(1.0)
+
+    msg = _error(lambda: grad(g)(2.0))
+    assert "closes over a value that is being differentiated" in msg
