@@ -291,9 +291,9 @@ def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
     user_rule = cj.jvp
 
     def rule(primals, tangents):
-        zeros = [SymbolicZero(t.aval) if cj.symbolic_zeros else instantiate_zeros(t)
-                 for t in tangents]
-        tangents = [z if type(t) is Zero else t for t, z in zip(tangents, zeros)]
+        tangents = [t if type(t) is not Zero else
+                    SymbolicZero(t.aval) if cj.symbolic_zeros else instantiate_zeros(t)
+                    for t in tangents]
         out = user_rule(*staged.nondiff_args(), staged.diff_args(primals),
                         tuple(tree_unflatten(staged.in_tree, tangents)))
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
@@ -400,6 +400,7 @@ class custom_vjp:
         self.nondiff_argnums = tuple(nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
+        self.symbolic_zeros = False
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         self.fwd, self.bwd = fwd, bwd

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from funcad.api import normalize_argnums, static_key
-from funcad.backends import executable, resolve_backend
+from funcad.backends import compile_ir, resolve_backend
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.interpreters.jit import hoist_traced_consts, jit_call
@@ -141,7 +141,7 @@ class JitFunction:
         """Run the compiled executable on plain values (outputs are NumPy arrays)."""
         exe = entry.exe
         if exe is None:
-            exe = entry.exe = executable(entry.closed, self.backend, self.device)
+            exe = entry.exe = compile_ir(entry.closed, self.backend, self.device)
         return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
 
     def _call(self, args, kwargs):

@@ -292,7 +292,7 @@ def _with_leading_unused(closed, before, after, n_own: int):
 
     jaxpr = closed.jaxpr
     own, rest = jaxpr.invars[:n_own], jaxpr.invars[n_own:]
-    invars = [*map(Var, before), *own, *map(Var, after), *rest]
+    invars = [*builtins.map(Var, before), *own, *builtins.map(Var, after), *rest]
     return ClosedJaxpr(Jaxpr.new(jaxpr.constvars, invars, jaxpr.outvars, jaxpr.eqns),
                        closed.consts)
 
@@ -467,6 +467,12 @@ def _scan(f, init, xs, length, reverse, names):
     return tree_unflatten(init_tree, outs[:n]), tree_unflatten(y_tree, outs[n:])
 
 
+def map(f: Callable, xs):  # noqa: A001 - jax.lax.map
+    """``f`` applied to each slice of ``xs`` along the leading axis, stacked: a ``scan``
+    without a carry (sequential, unlike ``vmap``)."""
+    return _scan(lambda _, x: ((), f(x)), (), xs, None, False, ("map", f, 0))[1]
+
+
 def _pair_tree(a: PyTreeDef, b: PyTreeDef) -> PyTreeDef:
     return treedef_tuple([a, b])
 
@@ -582,7 +588,8 @@ __all__ = [
     "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim", "eq",
     "erf", "exp", "exp2", "expand_dims",
     "expm1", "floor", "fori_loop", "full", "full_like", "gather", "ge", "gt", "index_in_dim",
-    "integer_pow", "iota", "is_finite", "le", "log", "log1p", "logistic", "lt", "max", "min",
+    "integer_pow", "iota", "is_finite", "le", "log", "log1p", "logistic", "lt", "map", "max",
+    "min",
     "mul", "ne", "neg", "pad", "pow", "reduce_max", "reduce_min", "reduce_prod", "reduce_sum",
     "rem", "reshape", "rev", "round", "rsqrt", "scan", "scatter", "scatter_add", "scatter_mul",
     "select", "select_n", "sign", "sin", "sinh", "slice", "slice_in_dim", "sqrt", "square",

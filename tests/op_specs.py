@@ -21,6 +21,17 @@ _names = [s.name for s in OP_SPECS]
 assert len(_names) == len(set(_names)), "op-spec names must be unique"
 
 
+def spec_params(select=None):
+    """One ``pytest.param`` per row (optionally filtered by ``select(spec)``).
+
+    Tests loop over a row's shape/dtype cases inside one hypothesis example: hypothesis
+    keeps state per parametrized call, so ~2000 case-level parameters would pile up.
+    """
+    import pytest
+
+    return [pytest.param(s, id=s.name) for s in OP_SPECS if select is None or select(s)]
+
+
 def spec_cases():
     """``(spec, shapes, dtype)`` triples with readable ids, for ``pytest.mark.parametrize``."""
     import pytest

@@ -2,7 +2,8 @@
 
 ``"numpy"`` is funcad's own executor (``funcad.backends.numpy``); ``"xla"`` is registered by
 ``funcad_xla`` when it is imported (``jit(backend="xla")`` imports it on first use).
-Executables are cached per (IR, backend, device): an IR is compiled once.
+``jit`` keeps the executables of the signatures it traced; ``executable`` caches the ones of
+IRs made by transformation rules (least recently used out), so an IR is compiled once.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from funcad.ir.core import ClosedJaxpr
 Compiler = Callable[[ClosedJaxpr, object], Callable[..., list]]
 _compilers: dict[str, Compiler] = {}
 _executables: OrderedDict = OrderedDict()
-_CACHE_SIZE = 1024
+_CACHE_SIZE = 256
 _lock = threading.Lock()
 
 
@@ -67,6 +68,11 @@ def compiler(name: str) -> Compiler:
     return comp
 
 
+def compile_ir(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., list]:
+    """Compile ``closed`` for ``backend`` now (uncached: the caller keeps the result)."""
+    return compiler(backend)(closed, device)
+
+
 def executable(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., list]:
     """The compiled form of ``closed`` (compiled on first request, then cached; the cache
     holds the IR too, so its id stays unique while the entry lives)."""
@@ -76,7 +82,7 @@ def executable(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., 
         if hit is not None and hit[0] is closed:
             _executables.move_to_end(key)
             return hit[1]
-    exe = compiler(backend)(closed, device)
+    exe = compile_ir(closed, backend, device)
     with _lock:
         _executables[key] = (closed, exe)
         if len(_executables) > _CACHE_SIZE:
@@ -84,4 +90,10 @@ def executable(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., 
     return exe
 
 
-__all__ = ["default_backend", "executable", "register_backend", "resolve_backend"]
+__all__ = [
+    "compile_ir",
+    "default_backend",
+    "executable",
+    "register_backend",
+    "resolve_backend",
+]

@@ -253,42 +253,55 @@ def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
 
 
 def fold_add_chains(jaxpr: Jaxpr) -> Jaxpr:
-    """Flatten each tree of ``add_any`` whose inner sums are used once, drop its zero terms,
-    and sum a term that occurs ``k`` times as ``k * term``; the tree is rebuilt as a chain
-    over the remaining terms, so it never grows."""
+    """Flatten each tree of ``add_any`` whose inner sums are used once; when it has zero
+    terms or a repeated term, rebuild it as one chain over the terms left, with zeros
+    dropped and a term that occurs ``k`` times summed as ``k * term`` (so it never grows).
+    Trees with nothing to fold are kept as they are."""
     p = _prims()
     add_any = p["add_any"]
     counts = _use_counts(jaxpr)
     splats = _Splats(p["broadcast"])
     terms_of: dict[Var, list] = {}  # add_any output -> its flattened terms
-    inner: set[Var] = set()  # sums absorbed into a larger tree
+    absorbed: dict[Var, list[Var]] = {}  # add_any output -> the inner sums it absorbed
     for eqn in jaxpr.eqns:
         splats.record(eqn)
         if eqn.primitive is not add_any:
             continue
-        terms = []
+        terms, inner = [], []
         for x in eqn.invars:
             if type(x) is Var and x in terms_of and counts.get(x) == 1:
                 terms.extend(terms_of[x])
-                inner.add(x)
+                inner.append(x)
             else:
                 terms.append(x)
         terms_of[eqn.outvars[0]] = terms
-    if not terms_of:
+        absorbed[eqn.outvars[0]] = inner
+    inner_sums = {x for xs in absorbed.values() for x in xs}
+    rebuild: set[Var] = set()  # roots whose tree changes
+    removed: set[Var] = set()  # inner sums of those trees
+    for root, terms in terms_of.items():
+        if root in inner_sums:
+            continue
+        ids = [id(t) if type(t) is Var else t.key() for t in terms]
+        if len(set(ids)) == len(ids) and not any(splats.is_const(t, 0) for t in terms):
+            continue
+        rebuild.add(root)
+        stack = list(absorbed[root])
+        while stack:
+            x = stack.pop()
+            removed.add(x)
+            stack.extend(absorbed[x])
+    if not rebuild:
         return jaxpr
     eqns: list[Eqn] = []
     for eqn in jaxpr.eqns:
         out = eqn.outvars[0] if eqn.outvars else None
-        if eqn.primitive is not add_any or out in inner:
-            if eqn.primitive is not add_any:
-                eqns.append(eqn)
+        if out in removed:
             continue
-        terms = terms_of[out]
-        if len(terms) == 2 and not any(splats.is_const(t, 0) for t in terms) and (
-                terms[0] is not terms[1]):
+        if out in rebuild:
+            eqns.extend(_sum_terms(terms_of[out], out, splats, p))
+        else:
             eqns.append(eqn)
-            continue
-        eqns.extend(_sum_terms(terms, out, splats, p))
     return Jaxpr.new(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, eqns)
 
 

@@ -850,14 +850,9 @@ def _scan_partial_eval(trace, tracers, known, *, jaxpr, num_consts, num_carry, l
         k_uk = [a or b for a, b in zip(k_uk, pe.out_unknowns)]
     known_vals = [k for k, u in zip(known, c_uk + k_uk + x_uk) if not u]
     n_kc, n_kk = c_uk.count(False), k_uk.count(False)
-    # Residuals that only forward a known const are passed once; those forwarding a known
-    # xs operand are that operand; the others are stacked by the known scan.
-    kinds = []
-    for f in pe.res_forward:
-        kinds.append("const" if f is not None and f < n_kc else
-                     "xs" if f is not None and f >= n_kc + n_kk else "stack")
+    kinds = _scan_residuals(pe, n_kc, n_kk, known_vals)
     n_known_out = len(pe.known.jaxpr.outvars) - pe.num_res
-    body_known = dce_closed(pe.known, [True] * n_known_out + [k == "stack" for k in kinds])
+    body_known = dce_closed(pe.known, [True] * n_known_out + [k == "stack" for k, _ in kinds])
     known_outs = []
     if body_known.jaxpr.outvars:
         known_outs = scan_p.bind(*known_vals, jaxpr=body_known, num_consts=n_kc,
@@ -865,12 +860,12 @@ def _scan_partial_eval(trace, tracers, known, *, jaxpr, num_consts, num_carry, l
     n_kys = n_known_out - n_kk
     stacked = iter(known_outs[n_kk + n_kys:])
     res_const, res_xs, const_pos, xs_pos = [], [], [], []
-    for j, (kind, f) in enumerate(zip(kinds, pe.res_forward)):
+    for j, (kind, value) in enumerate(kinds):
         if kind == "const":
-            res_const.append(known_vals[f])
+            res_const.append(value)
             const_pos.append(j)
         else:
-            res_xs.append(known_vals[f] if kind == "xs" else next(stacked))
+            res_xs.append(value if kind == "xs" else next(stacked))
             xs_pos.append(j)
     r = pe.num_res
     n_uc, n_uk = c_uk.count(True), k_uk.count(True)
@@ -887,6 +882,36 @@ def _scan_partial_eval(trace, tracers, known, *, jaxpr, num_consts, num_carry, l
         reverse=reverse)))
     kn_outs = iter(known_outs[:n_kk + n_kys])
     return [next(uk_outs) if u else next(kn_outs) for u in pe.out_unknowns]
+
+
+def _scan_residuals(pe: PartialEval, n_kc: int, n_kk: int, known_vals) -> list[tuple]:
+    """How each residual of a split scan body reaches the unknown scan: ``("const", v)``
+    passed once (a known const it forwards, or a value of the known consts alone: loop
+    invariant, computed here once), ``("xs", v)`` the known xs operand it forwards, or
+    ``("stack", None)`` stacked per iteration by the known scan."""
+    n_known_out = len(pe.known.jaxpr.outvars) - pe.num_res
+    invariant: dict[int, object] = {}
+    if n_kc and any(f is None for f in pe.res_forward):
+        n_in = len(pe.known.jaxpr.invars)
+        by_consts = partial_eval_jaxpr(pe.known, [False] * n_kc + [True] * (n_in - n_kc))
+        only_consts = [not u for u in by_consts.out_unknowns]
+        if any(only_consts[n_known_out:]):
+            values = iter(call_closed(by_consts.known, *known_vals[:n_kc]))
+            for k, inv in enumerate(only_consts):
+                value = next(values) if inv else None
+                if inv and k >= n_known_out:
+                    invariant[k - n_known_out] = value
+    kinds = []
+    for j, f in enumerate(pe.res_forward):
+        if f is not None and f < n_kc:
+            kinds.append(("const", known_vals[f]))
+        elif f is not None and f >= n_kc + n_kk:
+            kinds.append(("xs", known_vals[f]))
+        elif j in invariant:
+            kinds.append(("const", invariant[j]))
+        else:
+            kinds.append(("stack", None))
+    return kinds
 
 
 partial_eval_rules[scan_p] = _scan_partial_eval

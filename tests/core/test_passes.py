@@ -366,6 +366,14 @@ def test_fold_add_any_chains():
     _same_values(closed, ClosedJaxpr(out, []), np.arange(3.0), np.ones(3) * 0.5)
 
 
+def test_add_chains_without_zeros_or_repeats_are_kept():
+    x, y, w = Var(V3), Var(V3), Var(V3)
+    a, b = Var(V3), Var(V3)
+    eqns = [Eqn.new(ew.add_any_p, [x, y], [a], {}), Eqn.new(ew.add_any_p, [a, w], [b], {})]
+    closed = _program([x, y, w], eqns, [b])
+    assert fold_add_chains(closed.jaxpr) is closed.jaxpr
+
+
 def test_add_chains_keep_shared_partial_sums():
     x, y, w = Var(V3), Var(V3), Var(V3)
     a, b = Var(V3), Var(V3)

@@ -14,23 +14,20 @@ import funcad
 from funcad.testing import check_grads
 from funcad.tree_util import tree_leaves, tree_map
 
-from op_specs import OP_SPECS
+from op_specs import spec_params
 from specs.spec import spec_args, table_settings
 
 
-def _float_cases():
-    for spec in OP_SPECS:
-        if not spec.differentiable:
-            continue
-        for shapes in spec.cases:
-            for dtype in spec.dtypes:
-                if np.dtype(dtype).kind != "f":
-                    continue
-                sid = f"{spec.name}-{'x'.join(str(list(s)) for s in shapes)}-{dtype}"
-                yield pytest.param(spec, shapes, dtype, id=sid.replace(" ", ""))
+def _float_cases(spec, only_f64=False):
+    for shapes in spec.cases:
+        for dtype in spec.dtypes:
+            if np.dtype(dtype).kind == "f" and (not only_f64 or dtype == np.float64):
+                yield shapes, dtype
 
 
-CASES = list(_float_cases())
+# One parameter per row, looping over the row's cases inside (see op_specs.spec_params).
+DIFFERENTIABLE = spec_params(lambda s: s.differentiable and any(_float_cases(s)))
+DIFFERENTIABLE_F64 = spec_params(lambda s: s.differentiable and any(_float_cases(s, True)))
 
 
 def _differentiable(fn, args):
@@ -48,10 +45,15 @@ def _differentiable(fn, args):
     return wrapped, [args[i] for i in float_pos]
 
 
-@pytest.mark.parametrize("spec,shapes,dtype", CASES)
+@pytest.mark.parametrize("spec", DIFFERENTIABLE)
 @table_settings()
 @given(seed=st.integers(0, 2**32 - 1))
-def test_check_grads_order2(spec, shapes, dtype, seed):
+def test_check_grads_order2(spec, seed):
+    for shapes, dtype in _float_cases(spec):
+        _check_case(spec, shapes, dtype, seed)
+
+
+def _check_case(spec, shapes, dtype, seed):
     args = spec_args(spec, np.random.default_rng(seed), shapes, dtype)
     if np.dtype(dtype) == np.float32:
         # float32: first order only; finite differences of second order are too noisy.
@@ -69,11 +71,16 @@ def _inner(xs, ys) -> float:
                      for x, y in zip(tree_leaves(xs), tree_leaves(ys))))
 
 
-@pytest.mark.parametrize("spec,shapes,dtype", [c for c in CASES if c.values[2] == np.float64])
+@pytest.mark.parametrize("spec", DIFFERENTIABLE_F64)
 @table_settings()
 @given(seed=st.integers(0, 2**32 - 1))
-def test_transpose_of_linearization_is_exact(spec, shapes, dtype, seed):
+def test_transpose_of_linearization_is_exact(spec, seed):
     """<ct, L t> == <L^T ct, t> to rounding, where L is the stored linear IR."""
+    for shapes, dtype in _float_cases(spec, only_f64=True):
+        _transpose_case(spec, shapes, dtype, seed)
+
+
+def _transpose_case(spec, shapes, dtype, seed):
     rng = np.random.default_rng(seed)
     fn, args = _differentiable(spec.fn, spec_args(spec, rng, shapes, dtype))
     with warnings.catch_warnings():

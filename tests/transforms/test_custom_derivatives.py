@@ -94,7 +94,7 @@ def test_safe_softplus_gives_exactly_the_custom_derivative():
     np.testing.assert_array_equal(jacrev(softplus)(X), np.diag(g))
     np.testing.assert_array_equal(vmap(grad(softplus))(X), g)
     s = sigmoid(X[:3])
-    np.testing.assert_allclose(vmap(hessian(softplus))(X[:3]), s * (1 - s), rtol=1e-12)
+    np.testing.assert_allclose(vmap(hessian(softplus))(X[:3]), s * (1 - s), rtol=1e-12, atol=1e-16)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -127,21 +127,25 @@ def test_symbolic_zeros_reach_the_rule():
     def f(x, y):
         return x * y
 
-    @f.defjvp
     def f_jvp(primals, tangents):
         (x, y), (tx, ty) = primals, tangents
-        seen.append((type(tx), type(ty)))
+        seen.append((type(tx) is SymbolicZero, type(ty) is SymbolicZero))
         if type(ty) is SymbolicZero:
-            assert ty.shape == y.shape and ty.dtype == y.dtype
-            return x * y, tx * y
-        return x * y, tx * y + x * ty if type(tx) is not SymbolicZero else x * ty
+            assert ty.shape == np.shape(y) and ty.dtype == np.float64
+        t = 0.0
+        if type(tx) is not SymbolicZero:
+            t = t + tx * y
+        if type(ty) is not SymbolicZero:
+            t = t + x * ty
+        return x * y, t
 
     f.defjvp(f_jvp, symbolic_zeros=True)
-    assert grad(f)(2.0, 3.0) == 3.0
-    assert seen[-1] == (np.ndarray, SymbolicZero) or seen[-1][1] is SymbolicZero
-    assert grad(f, 1)(2.0, 3.0) == 2.0
-    assert seen[-1][0] is SymbolicZero
-    # a symbolic-zero output tangent is a zero
+    assert grad(f)(2.0, 3.0) == 3.0 and seen[-1] == (False, True)
+    assert grad(f, 1)(2.0, 3.0) == 2.0 and seen[-1] == (True, False)
+    assert jvp(f, (2.0, 3.0), (1.0, 1.0))[1] == 5.0 and seen[-1] == (False, False)
+    f.defjvp(f_jvp)  # without symbolic zeros, zero tangents arrive as arrays of zeros
+    assert grad(f)(2.0, 3.0) == 3.0 and seen[-1] == (False, False)
+
     @custom_jvp
     def g(x):
         return x
@@ -201,11 +205,11 @@ def test_gradient_clipping_gives_exactly_the_custom_derivative():
         return (clip_gradient(x) ** 3).sum()
 
     expected = np.clip(3 * x ** 2, -1.0, 1.0)
-    np.testing.assert_array_equal(grad(f)(x), expected)
-    np.testing.assert_array_equal(vmap(grad(lambda v: clip_gradient(v) ** 3))(x), expected)
-    np.testing.assert_array_equal(jacrev(lambda v: clip_gradient(v) ** 3)(x), np.diag(expected))
-    np.testing.assert_array_equal(grad(lambda v: vmap(clip_gradient)(v ** 3).sum())(x),
-                                  np.clip(1.0, -1, 1) * 3 * x ** 2)
+    close(grad(f)(x), expected)
+    assert grad(f)(x)[2:].tolist() == [1.0, 1.0]  # clipped
+    close(vmap(grad(lambda v: clip_gradient(v) ** 3))(x), expected)
+    close(jacrev(lambda v: clip_gradient(v) ** 3)(x), np.diag(expected))
+    close(grad(lambda v: vmap(clip_gradient)(v ** 3).sum())(x), 3 * x ** 2)
     jclip = make_clip(jax, jnp)
     close(grad(f)(x), J(jax.grad(lambda x: (jclip(x) ** 3).sum()), x))
     for backend in BACKENDS:
@@ -216,7 +220,6 @@ def test_gradient_clipping_gives_exactly_the_custom_derivative():
 
 
 def test_custom_vjp_nondiff_argnums_and_pytrees():
-    @custom_vjp
     def scaled(scale, p):
         return p["a"] * scale + p["b"]
 
@@ -226,7 +229,7 @@ def test_custom_vjp_nondiff_argnums_and_pytrees():
     def bwd(scale, a, g):
         return ({"a": g * scale * 2.0, "b": None},)
 
-    scaled_nd = custom_vjp(scaled.fun, nondiff_argnums=(0,))
+    scaled_nd = custom_vjp(scaled, nondiff_argnums=(0,))
     scaled_nd.defvjp(fwd, bwd)
     p = {"a": np.array([1.0, 2.0]), "b": np.array([3.0, 4.0])}
     g = grad(lambda p: scaled_nd(3.0, p).sum())(p)
@@ -277,15 +280,15 @@ def test_custom_rules_inside_control_flow():
         c, _ = lax.scan(step, 0.1, x)
         return lax.cond(c > 0, lambda v: clip_gradient(v) ** 2, lambda v: v, c)
 
-    def ref(x):  # the same function, with the custom derivatives written out
+    def ref(x):  # the gradient by the custom rules, accumulated forward by hand
         c, dc = 0.1, np.zeros_like(x)
         for i, xi in enumerate(x):
+            e = np.eye(len(x))[i]
             s = sigmoid(xi * c)
-            dxi = np.zeros_like(x)
-            dxi[i] = s * c + 2.0 * np.cos(xi)
-            dc = dc + s * (xi * dc + dxi * 0) + dxi
+            dc = dc + s * (e * c + xi * dc) + 2.0 * np.cos(xi) * e
             c = c + np.log1p(np.exp(xi * c)) + np.sin(xi)
-        return min(max(2 * c, -1.0), 1.0) * dc
+        assert c > 0.5  # the cond takes the clipped branch, and the clip applies
+        return np.clip(2 * c, -1.0, 1.0) * dc
 
     x = np.array([0.3, -0.2, 0.5])
     close(grad(f)(x), ref(x), rtol=1e-12)
