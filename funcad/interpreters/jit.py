@@ -47,6 +47,10 @@ def jit_call(args, *, jaxpr: ClosedJaxpr, backend: str, device, name: str) -> li
     return jit_p.bind(*args, name=name, backend=backend, device=device, jaxpr=jaxpr)
 
 
+def _call_params(name: str, backend: str, device) -> dict:
+    return {"name": name, "backend": backend, "device": device}
+
+
 def _jit_impl(*args, name, backend, device, jaxpr):
     from funcad.backends import executable
 
@@ -78,10 +82,6 @@ subjaxpr_checks[jit_p] = _check_sub_jaxpr
 
 
 # --- JVP -----------------------------------------------------------------------------------
-
-def _call_params(name: str, backend: str, device) -> dict:
-    return {"name": name, "backend": backend, "device": device}
-
 
 def _jit_jvp(primals, tangents, *, name, backend, device, jaxpr):
     nonzero = [type(t) is not Zero for t in tangents]
