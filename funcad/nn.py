@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import funcad.numpy as fnp
+from funcad.ad import stop_gradient
 from funcad.ops import elementwise as ew
 from funcad.scipy.special import logsumexp
 
@@ -26,14 +27,14 @@ def softplus(x):
 def log_softmax(x, axis: int | tuple[int, ...] | None = -1):
     """``x - logsumexp(x, axis)``, shifted by the maximum for stability."""
     (x,) = fnp._core.promote_args_inexact("log_softmax", x)
-    shifted = x - fnp.max(x, axis=axis, keepdims=True)
+    shifted = x - stop_gradient(fnp.max(x, axis=axis, keepdims=True))
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis: int | tuple[int, ...] | None = -1):
     """``exp(x) / sum(exp(x), axis)``, shifted by the maximum for stability."""
     (x,) = fnp._core.promote_args_inexact("softmax", x)
-    unnormalized = fnp.exp(x - fnp.max(x, axis=axis, keepdims=True))
+    unnormalized = fnp.exp(x - stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
     return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import funcad.numpy as fnp
+from funcad.ad import stop_gradient
 from funcad.numpy._core import promote_args_inexact
 
 
@@ -16,7 +17,9 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
         a, b = promote_args_inexact("logsumexp", a, b)
     amax = fnp.max(a, axis=axis, keepdims=True)
     # An infinite maximum would give inf - inf; shift by 0 there instead.
-    amax = fnp.where(fnp.isfinite(amax), amax, fnp.zeros_like(amax))
+    # The result does not depend on the shift: hold it constant, as JAX does, so that
+    # derivatives do not flow through the max (fewer equations, same numbers).
+    amax = stop_gradient(fnp.where(fnp.isfinite(amax), amax, fnp.zeros_like(amax)))
     e = fnp.exp(a - amax)
     if b is not None:
         e = b * e
