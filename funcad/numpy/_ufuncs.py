@@ -32,6 +32,11 @@ def _resolve(ufunc: np.ufunc, args) -> tuple:
     if loop is None:
         try:
             loop = ufunc.resolve_dtypes(key[1:] + (None,) * ufunc.nout)
+            if any(d == np.object_ for d in loop):
+                # All-weak operands can pick NumPy's object loop (int < int): use the
+                # default dtypes those Python scalars stand for.
+                concrete = tuple(np.dtype(k) if isinstance(k, type) else k for k in key[1:])
+                loop = ufunc.resolve_dtypes(concrete + (None,) * ufunc.nout)
         except TypeError as e:
             types = ", ".join(aval(a).str_short() for a in args)
             raise FuncadTypeError(

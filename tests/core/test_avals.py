@@ -78,3 +78,9 @@ def test_weak_traced_value_times_python_scalar_stays_weak():
     x = np.ones(2, np.float32)
     closed = funcad.make_jaxpr(lambda x, s: (s * 3.0, x * (s * 3.0)))(x, 2.0)
     assert [a.str_short() for a in closed.out_avals] == ["f64[]~", "f32[2]"]
+
+
+def test_comparing_weak_python_ints_uses_the_int_loop():
+    # NumPy resolves (int, int) comparisons to its object loop; funcad must not.
+    closed = funcad.make_jaxpr(lambda a, b: a < b)(1, 2)
+    assert [a.str_short() for a in closed.out_avals] == ["bool[]"]
