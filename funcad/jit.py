@@ -23,7 +23,7 @@ from funcad.interpreters.jit import hoist_traced_consts, jit_call
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize
-from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from funcad.tree_util import PyTreeDef, leaf_paths, tree_flatten, tree_unflatten
 
 _PY_SCALARS = (bool, int, float, complex)
 # Python scalars become NumPy scalars of the dtype their (weak) aval has.
@@ -237,16 +237,7 @@ def _leaf_names(in_tree: PyTreeDef, dyn_idx, param_names: list[str]) -> list[str
         i = dyn_idx[k] if dyn_idx is not None else k
         roots.append((td, param_names[i] if i < len(param_names) else f"args[{i}]"))
     roots.extend(zip(kwargs_td.children, kwargs_td.aux or ()))
-    out: list[str] = []
-    stack = list(reversed(roots))
-    while stack:
-        td, path = stack.pop()
-        if td.node_type is None:
-            out.append(path)
-            continue
-        keys = td.aux if td.node_type is dict else range(len(td.children))
-        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
-    return out
+    return leaf_paths(roots)
 
 
 def jit(fun: Callable, static_argnums: int | Sequence[int] = (), backend: str | None = None,

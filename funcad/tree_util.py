@@ -186,6 +186,21 @@ def flatten_up_to(treedef: PyTreeDef, tree: Any, what: str) -> list:
     return out
 
 
+def leaf_paths(roots) -> list[str]:
+    """Readable names of the leaves under ``(treedef, name)`` roots, in flattening order:
+    ``x``, ``params[0]``, ``p['w']`` (for error messages and reports)."""
+    out: list[str] = []
+    stack = list(reversed(list(roots)))
+    while stack:
+        td, path = stack.pop()
+        if td.node_type is None:
+            out.append(path)
+            continue
+        keys = td.aux if td.node_type is dict else range(len(td.children))
+        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
+    return out
+
+
 def treedef_children(treedef: PyTreeDef) -> list[PyTreeDef]:
     return list(treedef.children)
 
@@ -201,6 +216,7 @@ def tree_all(tree: Any) -> bool:
 __all__ = [
     "PyTreeDef",
     "flatten_up_to",
+    "leaf_paths",
     "register_pytree_node",
     "tree_all",
     "tree_flatten",

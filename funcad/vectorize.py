@@ -9,7 +9,7 @@ import numpy as np
 from funcad.core.trace import get_aval, new_main, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.batching import BatchTrace, BatchTracer, bdim_at, not_mapped
-from funcad.tree_util import flatten_up_to, tree_flatten, tree_unflatten
+from funcad.tree_util import flatten_up_to, leaf_paths, tree_flatten, tree_unflatten
 
 
 def _fun_name(fun) -> str:
@@ -93,16 +93,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
 
 def _leaf_paths(in_tree) -> list[str]:
     """``args[0]``, ``args[1]['w']``, ... for the leaves of the positional arguments."""
-    out: list[str] = []
-    stack = [(td, f"args[{i}]") for i, td in reversed(list(enumerate(in_tree.children)))]
-    while stack:
-        td, path = stack.pop()
-        if td.node_type is None:
-            out.append(path)
-            continue
-        keys = td.aux if td.node_type is dict else range(len(td.children))
-        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
-    return out
+    return leaf_paths((td, f"args[{i}]") for i, td in enumerate(in_tree.children))
 
 
 def _normalize_axis(x, axis, path: str, name: str):

@@ -11,7 +11,7 @@ from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError, parse_expression
 from funcad.explain.report import Report
 from funcad.explain.trace_tables import Traces, build_traces
-from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
+from funcad.tree_util import PyTreeDef, leaf_paths, tree_flatten, tree_unflatten
 
 
 def explain(fun: Callable | str, *args, digits: int = 3, ascii: bool = False,  # noqa: A002
@@ -109,19 +109,8 @@ def _param_names(fun: Callable, n: int) -> list[str]:
 
 def _leaf_names(fun: Callable, in_tree: PyTreeDef) -> list[str]:
     """``a``, ``b`` for plain arguments; ``params[0]``, ``p['w']`` inside pytrees."""
-    args_td = in_tree
-    out: list[str] = []
-    stack = [(td, name) for td, name in zip(args_td.children,
-                                             _param_names(fun, len(args_td.children)))]
-    stack.reverse()
-    while stack:
-        td, path = stack.pop()
-        if td.node_type is None:
-            out.append(path)
-            continue
-        keys = td.aux if td.node_type is dict else range(len(td.children))
-        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
-    return out
+    names = _param_names(fun, len(in_tree.children))
+    return leaf_paths(zip(in_tree.children, names))
 
 
 def _explain_flat(flat, leaves, names, notation: Notation, title: str) -> Report:
