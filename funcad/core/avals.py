@@ -5,6 +5,8 @@ import numpy as np
 
 from funcad.core import dtypes
 
+_interned: dict = {}
+
 
 class ShapedArray:
     """The abstract value of an array: its shape, dtype and whether it is weakly typed."""
@@ -12,11 +14,31 @@ class ShapedArray:
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
     array_abstraction_level = 1
 
-    def __init__(self, shape, dtype, weak_type: bool = False):
-        self.shape = tuple(int(d) for d in shape)
-        self.dtype = np.dtype(dtype)
-        self.weak_type = bool(weak_type)
-        self._hash = hash((self.shape, self.dtype, self.weak_type))
+    def __new__(cls, shape, dtype, weak_type: bool = False):
+        # Avals are interned: equal avals are usually the same object, so the caches on
+        # the hot path of tracing (shape rules, avals of values) compare by identity.
+        try:
+            return _interned[shape, dtype, weak_type]
+        except (KeyError, TypeError):  # TypeError: an unhashable shape (a list)
+            pass
+        shape_t = tuple(int(d) for d in shape)
+        dtype_n = np.dtype(dtype)
+        weak = bool(weak_type)
+        key = (shape_t, dtype_n, weak)
+        self = _interned.get(key)
+        if self is None:
+            self = object.__new__(cls)
+            self.shape, self.dtype, self.weak_type = key
+            self._hash = hash(key)
+            if len(_interned) > 8192:
+                _interned.clear()  # equality stays by value; only the sharing is lost
+            _interned[key] = self
+        if type(shape) is tuple:
+            _interned[shape, dtype, weak_type] = self
+        return self
+
+    def __reduce__(self):
+        return (ShapedArray, (self.shape, self.dtype, self.weak_type))
 
     ndim = property(lambda self: len(self.shape))
     size = property(lambda self: int(np.prod(self.shape, dtype=np.int64)))
@@ -29,7 +51,7 @@ class ShapedArray:
         )
 
     def strip_weak_type(self) -> ShapedArray:
-        return self.update(weak_type=False) if self.weak_type else self
+        return ShapedArray(self.shape, self.dtype) if self.weak_type else self
 
     def str_short(self) -> str:
         """``f64[3,4]`` (a trailing ``~`` marks a weak type, as in ``f64[]~``)."""
@@ -53,7 +75,6 @@ class ShapedArray:
         return self.shape == other.shape and self.dtype == other.dtype
 
 
-_aval_cache: dict = {}
 _SCALAR_AVALS = {
     bool: ShapedArray((), dtypes.bool_),
     int: ShapedArray((), dtypes.int_, weak_type=True),
@@ -72,13 +93,8 @@ def aval_of_value(x) -> ShapedArray:
     if aval is not None:
         return aval
     if isinstance(x, (np.ndarray, np.generic)):
-        key = (x.shape, x.dtype)
-        aval = _aval_cache.get(key)
-        if aval is None:
-            if len(_aval_cache) > 4096:
-                _aval_cache.clear()
-            aval = _aval_cache[key] = ShapedArray(x.shape, x.dtype)
-        return aval
+        aval = _interned.get((x.shape, x.dtype, False))
+        return aval if aval is not None else ShapedArray(x.shape, x.dtype)
     raise TypeError(
         f"{type(x).__name__} is not a valid funcad array value; expected a NumPy array, "
         "a NumPy scalar or a Python scalar"

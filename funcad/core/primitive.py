@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from funcad.core.trace import _PY_SCALARS, EvalTrace, Tracer, find_top_trace, get_aval
+from funcad.core.trace import _PY_SCALARS, Tracer, _state, get_aval
+from funcad.errors import UnexpectedTracerError
+
+_NDARRAY = np.ndarray
 
 
 class Primitive:
@@ -35,14 +38,38 @@ class Primitive:
         return rule
 
     def bind(self, *args, **params):
-        trace = find_top_trace(args)
-        if type(trace) is EvalTrace:
-            # Fast path of eager evaluation: nothing to raise or lower.
-            return self.apply_impl(
-                [np.asarray(a) if type(a) in _PY_SCALARS else a for a in args], params
-            )
-        tracers = [trace.full_raise(a) for a in args]
+        # One pass over the operands finds the trace of highest level among them; with none
+        # and no staging trace below (the dynamic trace is the base), evaluate at once.
+        top = None
+        has_scalar = False
+        for a in args:
+            if type(a) is not _NDARRAY:
+                if isinstance(a, Tracer):
+                    main = a._trace.main
+                    if top is None or main.level > top.level:
+                        top = main
+                elif type(a) in _PY_SCALARS:
+                    has_scalar = True
+        dynamic = _state.dynamic
+        if top is None:
+            if not dynamic.level:
+                if has_scalar:
+                    # Implementations see arrays only: Python scalars become 0-d arrays.
+                    args = [np.asarray(a) if type(a) in _PY_SCALARS else a for a in args]
+                return self.apply_impl(args, params)
+            top = dynamic
+        elif dynamic.level > top.level:
+            top = dynamic
+        elif not top.active:
+            raise UnexpectedTracerError(next(a for a in args if isinstance(a, Tracer)
+                                             and a._trace.main is top), top.name)
+        # full_raise checks every other operand (an inactive trace, a higher level).
+        trace = top.trace
+        tracers = [a if isinstance(a, Tracer) and a._trace is trace else trace.full_raise(a)
+                   for a in args]
         out = trace.process_primitive(self, tracers, params)
+        if not trace.tracers_lower:
+            return out
         if self.multiple_results:
             return [o.full_lower() if isinstance(o, Tracer) else o for o in out]
         return out.full_lower() if isinstance(out, Tracer) else out
@@ -58,4 +85,5 @@ class Primitive:
             raise
         if self.multiple_results:
             return [np.asarray(o) for o in out]
-        return np.asarray(out)
+        # NumPy returns scalars for 0-d results; values are always arrays here.
+        return out if type(out) is _NDARRAY else np.asarray(out)

@@ -38,6 +38,9 @@ class Trace:
     """An interpreter: how operations on its tracers are carried out."""
 
     __slots__ = ("main",)
+    # Whether this trace's outputs may stand for a value of a lower trace (``full_lower``);
+    # staging never lowers, which spares ``bind`` a call per operation.
+    tracers_lower = True
 
     def __init__(self, main: MainTrace):
         self.main = main

@@ -50,9 +50,15 @@ class JVPTrace(Trace):
     lift = pure
 
     def process_primitive(self, primitive, tracers, params):
-        primals = [t.primal for t in tracers]
-        tangents = [t.tangent for t in tracers]
-        if all(type(t) is Zero for t in tangents):
+        primals, tangents = [], []
+        all_zero = True
+        for t in tracers:
+            primals.append(t.primal)
+            tangent = t.tangent
+            tangents.append(tangent)
+            if all_zero and type(tangent) is not Zero:
+                all_zero = False
+        if all_zero:
             out = primitive.bind(*primals, **params)
             if primitive.multiple_results:
                 return [JVPTracer(self, o, Zero.like(o)) for o in out]
@@ -77,7 +83,8 @@ def defjvp(prim: Primitive, *jvp_fns: Callable | None) -> None:
         out = None
         for fn, t in zip(jvp_fns, tangents):
             if fn is not None and type(t) is not Zero:
-                out = add_tangents(out, fn(t, *primals, **params))
+                term = fn(t, *primals, **params)
+                out = term if out is None else add_tangents(out, term)
         return ans, Zero.like(ans) if out is None else out
 
     jvp_rules[prim] = rule
@@ -91,7 +98,8 @@ def defjvp2(prim: Primitive, *jvp_fns: Callable | None) -> None:
         out = None
         for fn, t in zip(jvp_fns, tangents):
             if fn is not None and type(t) is not Zero:
-                out = add_tangents(out, fn(t, ans, *primals, **params))
+                term = fn(t, ans, *primals, **params)
+                out = term if out is None else add_tangents(out, term)
         return ans, Zero.like(ans) if out is None else out
 
     jvp_rules[prim] = rule

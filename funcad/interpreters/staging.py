@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from funcad.core.avals import ShapedArray
+from funcad.core.avals import ShapedArray, aval_of_value
 from funcad.core.primitive import Primitive
-from funcad.core.trace import Trace, Tracer, get_aval, new_main
-from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from funcad.core.trace import Trace, Tracer, new_main
+from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, freeze_params
 
 # Partial evaluation of call primitives (jit) in a staging trace that is not the dynamic
 # one (linearize): ``rule(trace, tracers, known, **params)``, where ``known[i]`` is the
@@ -66,18 +66,19 @@ class JaxprBuilder:
         return StagingTracer(trace, aval, v)
 
     def const_tracer(self, trace, val) -> StagingTracer:
-        tracer = self.const_tracers.get(id(val))
-        if tracer is not None:
-            return tracer
-        aval = get_aval(val)
-        if aval.shape == () and not isinstance(val, Tracer):
-            tracer = StagingTracer(trace, aval, Literal(val, aval))
+        if isinstance(val, Tracer):
+            aval = val.aval
         else:
+            aval = aval_of_value(val)
+            if not aval.shape:
+                # A scalar is written inline: a literal, no constvar to share.
+                return StagingTracer(trace, aval, Literal(val, aval))
+        tracer = self.const_tracers.get(id(val))
+        if tracer is None:
             v = Var(aval)
             self.consts[v] = val
-            tracer = StagingTracer(trace, aval, v)
-        self.const_tracers[id(val)] = tracer
-        self._keepalive.append(val)
+            tracer = self.const_tracers[id(val)] = StagingTracer(trace, aval, v)
+            self._keepalive.append(val)
         return tracer
 
     def known_value(self, atom):
@@ -119,47 +120,54 @@ _abstract_eval_cache: dict = {}
 
 class StagingTrace(Trace):
     __slots__ = ()
+    tracers_lower = False
 
     @property
     def builder(self) -> JaxprBuilder:
         return self.main.global_data
 
     def pure(self, val):
-        return self.builder.const_tracer(self, val)
+        return self.main.global_data.const_tracer(self, val)
 
     def lift(self, tracer):
         # A tracer of a lower transform is a constant as far as this staging is concerned;
         # it cannot be a literal, so it becomes a constvar bound to that tracer.
-        return self.builder.const_tracer(self, tracer)
+        return self.main.global_data.const_tracer(self, tracer)
 
     def process_primitive(self, primitive, tracers, params):
-        rule = partial_eval_rules.get(primitive)
-        if rule is not None and not self.builder.dynamic:
-            known = [self.builder.known_value(t.atom) for t in tracers]
-            if any(k is not UNKNOWN for k in known):
-                return rule(self, tracers, known, **params)
+        builder = self.main.global_data
+        if not builder.dynamic:
+            rule = partial_eval_rules.get(primitive)
+            if rule is not None:
+                known = [builder.known_value(t.atom) for t in tracers]
+                if any(k is not UNKNOWN for k in known):
+                    return rule(self, tracers, known, **params)
         return self.stage(primitive, tracers, params)
 
     def stage(self, primitive, tracers, params):
         """Record ``primitive`` applied to ``tracers`` as an equation; return its outputs."""
-        avals_in = [t.aval for t in tracers]
+        avals_in = tuple([t._aval for t in tracers])
         if params:
             out = primitive.abstract_eval(*avals_in, **params)
         else:
             # Shape rules are pure: remember them for parameterless primitives (most of
             # the elementwise ones), which are the bulk of every traced program.
-            key = (primitive, *avals_in)
+            key = (primitive, avals_in)
             out = _abstract_eval_cache.get(key)
             if out is None:
                 out = primitive.abstract_eval(*avals_in)
                 if len(_abstract_eval_cache) > 8192:
                     _abstract_eval_cache.clear()
                 _abstract_eval_cache[key] = out
-        avals_out = out if primitive.multiple_results else [out]
-        outvars = [Var(a) for a in avals_out]
-        self.builder.eqns.append(Eqn.new(primitive, [t.atom for t in tracers], outvars, params))
-        outs = [StagingTracer(self, a, v) for a, v in zip(avals_out, outvars)]
-        return outs if primitive.multiple_results else outs[0]
+        atoms = tuple([t.atom for t in tracers])
+        eqns = self.main.global_data.eqns
+        if not primitive.multiple_results:
+            var = Var(out)
+            eqns.append(Eqn(primitive, atoms, (var,), freeze_params(params)))
+            return StagingTracer(self, out, var)
+        outvars = tuple([Var(a) for a in out])
+        eqns.append(Eqn(primitive, atoms, outvars, freeze_params(params)))
+        return [StagingTracer(self, a, v) for a, v in zip(out, outvars)]
 
 
 def trace_to_jaxpr(flat_fun, in_avals, *, name: str, arg_names=None) -> ClosedJaxpr:

@@ -20,14 +20,19 @@ class Var:
     __slots__ = ("aval", "count")
 
     def __init__(self, aval: ShapedArray):
-        object.__setattr__(self, "aval", aval)
-        object.__setattr__(self, "count", next(_var_ids))
+        # Slot setters bypass the immutability guard: this runs once per staged value.
+        _set_var_aval(self, aval)
+        _set_var_count(self, next(_var_ids))
 
     def __setattr__(self, name, value):
         raise AttributeError("Var is immutable")
 
     def __repr__(self):
         return f"Var({self.count}:{self.aval.str_short()})"
+
+
+_set_var_aval = Var.aval.__set__
+_set_var_count = Var.count.__set__
 
 
 class Literal:
@@ -37,8 +42,10 @@ class Literal:
 
     def __init__(self, val, aval: ShapedArray):
         assert aval.shape == (), "literals are scalars; arrays become constvars"
-        object.__setattr__(self, "val", np.asarray(val, dtype=aval.dtype)[()])
-        object.__setattr__(self, "aval", aval)
+        if type(val) is not np.ndarray or val.dtype != aval.dtype:
+            val = np.asarray(val, dtype=aval.dtype)
+        _set_literal_val(self, val[()])
+        _set_literal_aval(self, aval)
 
     def __setattr__(self, name, value):
         raise AttributeError("Literal is immutable")
@@ -51,23 +58,44 @@ class Literal:
         return f"Literal({self.val!r}:{self.aval.str_short()})"
 
 
+_set_literal_val = Literal.val.__set__
+_set_literal_aval = Literal.aval.__set__
+
 Atom = Var | Literal
 _NO_PARAMS: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class Eqn:
-    """``outvars = primitive[params] invars``."""
+def freeze_params(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only copy of an equation's params (one shared empty mapping for none)."""
+    return MappingProxyType(dict(params)) if params else _NO_PARAMS
 
+
+class Eqn:
+    """``outvars = primitive[params] invars``. Immutable; compared by identity."""
+
+    __slots__ = ("primitive", "invars", "outvars", "params")
     primitive: Any
     invars: tuple[Atom, ...]
     outvars: tuple[Var, ...]
     params: Mapping[str, Any]
 
+    def __init__(self, primitive, invars: tuple, outvars: tuple, params: Mapping[str, Any]):
+        # Slot setters bypass the immutability guard: this runs once per staged equation.
+        _set_eqn_primitive(self, primitive)
+        _set_eqn_invars(self, invars)
+        _set_eqn_outvars(self, outvars)
+        _set_eqn_params(self, params)
+
+    def __setattr__(self, name, value):
+        raise AttributeError("Eqn is immutable")
+
     @staticmethod
     def new(primitive, invars, outvars, params) -> Eqn:
-        frozen = MappingProxyType(dict(params)) if params else _NO_PARAMS
-        return Eqn(primitive, tuple(invars), tuple(outvars), frozen)
+        return Eqn(primitive, tuple(invars), tuple(outvars), freeze_params(params))
+
+    def __repr__(self):
+        return (f"Eqn({self.primitive}, invars={self.invars!r}, outvars={self.outvars!r}, "
+                f"params={dict(self.params)!r})")
 
     def replace(self, *, invars=None, outvars=None, params=None) -> Eqn:
         return Eqn.new(
@@ -81,6 +109,12 @@ class Eqn:
         from funcad.ir.pretty import pp_eqn
 
         return pp_eqn(self)
+
+
+_set_eqn_primitive = Eqn.primitive.__set__
+_set_eqn_invars = Eqn.invars.__set__
+_set_eqn_outvars = Eqn.outvars.__set__
+_set_eqn_params = Eqn.params.__set__
 
 
 @dataclass(frozen=True, eq=False, slots=True)
