@@ -25,6 +25,32 @@ def best_time(fn, *, min_time: float = 0.2, repeat: int = 5) -> float:
     return best
 
 
+def best_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15) -> list[float]:
+    """Seconds per call of each of ``fns``, measured in alternation: every round times each
+    function once (``n`` calls), and each gets its best round. Load that comes and goes on
+    a shared machine then hits all of them alike, so their ratios stay meaningful."""
+    counts = []
+    for fn in fns:
+        fn()  # warm up
+        n = 1
+        while True:
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            if time.perf_counter() - t0 >= min_time / rounds or n >= 1 << 20:
+                break
+            n *= 2
+        counts.append(n)
+    best = [float("inf")] * len(fns)
+    for _ in range(rounds):
+        for i, (fn, n) in enumerate(zip(fns, counts)):
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            best[i] = min(best[i], (time.perf_counter() - t0) / n)
+    return best
+
+
 def fmt(seconds: float) -> str:
     if seconds < 1e-3:
         return f"{seconds * 1e6:8.1f} us"

@@ -16,7 +16,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time, fmt
+from _timing import best_times_interleaved, fmt
 
 
 def mlp_loss(ns, logsumexp):
@@ -87,11 +87,11 @@ def main(quick: bool):
         v1, v2 = ours()[0], ag()[0]
         assert np.allclose(v1, v2, rtol=1e-10), (name, v1, v2)
 
-    min_time = 0.05 if quick else 0.3
+    min_time = 0.05 if quick else 1.5
     print(f"{'case':32s} {'funcad':>11s} {'autograd':>11s} {'jax eager':>11s} "
           f"{'funcad/autograd':>16s} {'funcad/jax':>11s}")
     for name, (ours, ag, jx) in cases.items():
-        t_f, t_a, t_j = (best_time(fn, min_time=min_time) for fn in (ours, ag, jx))
+        t_f, t_a, t_j = best_times_interleaved([ours, ag, jx], min_time=min_time)
         print(f"{name:32s} {fmt(t_f)} {fmt(t_a)} {fmt(t_j)} {t_f / t_a:16.2f} {t_f / t_j:11.3f}")
 
 

@@ -50,38 +50,34 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     constants of the linear map); every other equation must be linear in its linear inputs.
     """
     env: dict = dict(zip(jaxpr.constvars, consts))
-    linear: set[Var] = set()
+    # Each linear variable with its UndefPrimal (what a transpose rule sees for it).
+    linear: dict[Var, UndefPrimal] = {}
     for v, a in zip(jaxpr.invars, args, strict=True):
-        if is_undefined(a):
-            linear.add(v)
+        if type(a) is UndefPrimal:
+            linear[v] = a
         else:
             env[v] = a
-
-    def read(x):
-        return x.val if type(x) is Literal else env[x]
 
     linear_eqns = []
     for eqn in jaxpr.eqns:
         for x in eqn.invars:
-            if type(x) is Var and x in linear:
-                linear.update(eqn.outvars)
+            if x in linear:
+                for v in eqn.outvars:
+                    linear[v] = UndefPrimal(v.aval)
                 linear_eqns.append(eqn)
                 break
         else:
-            outs = eqn.primitive.bind(*map(read, eqn.invars), **eqn.params)
+            outs = eqn.primitive.bind(
+                *[x.val if type(x) is Literal else env[x] for x in eqn.invars], **eqn.params)
             env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
 
     ct_env: dict[Var, object] = {}
-
-    def write_ct(v, ct):
-        if ct is not None and type(ct) is not Zero and type(v) is Var and v in linear:
+    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
+        if ct is not None and type(ct) is not Zero and v in linear:
             prev = ct_env.get(v)
             ct_env[v] = ct if prev is None else add_tangents(prev, ct)
 
-    for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
-        write_ct(v, ct)
-
-    pop = ct_env.pop
+    pop, get = ct_env.pop, ct_env.get
     for eqn in reversed(linear_eqns):
         prim = eqn.primitive
         if prim.multiple_results:
@@ -98,13 +94,17 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
             raise NotImplementedError(
                 f"reverse-mode differentiation (transpose rule) of primitive `{prim}`"
             )
+        invars = eqn.invars
         operands = [
-            UndefPrimal(x.aval) if type(x) is Var and x in linear else read(x) for x in eqn.invars
+            linear[x] if x in linear else x.val if type(x) is Literal else env[x] for x in invars
         ]
-        for x, ct in zip(eqn.invars, rule(ct_arg, *operands, **eqn.params)):
-            write_ct(x, ct)
+        for x, ct in zip(invars, rule(ct_arg, *operands, **eqn.params)):
+            # Cotangents accumulate; symbolic zeros and non-linear operands get none.
+            if ct is not None and type(ct) is not Zero and x in linear:
+                prev = get(x)
+                ct_env[x] = ct if prev is None else add_tangents(prev, ct)
 
-    return [ct_env.get(v, Zero(v.aval)) if is_undefined(a) else None
+    return [ct_env.get(v, Zero(v.aval)) if type(a) is UndefPrimal else None
             for v, a in zip(jaxpr.invars, args)]
 
 

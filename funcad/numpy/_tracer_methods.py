@@ -17,13 +17,21 @@ def _forward(name: str, *, swap: bool = False):
     return method
 
 
+def _forward_binary(name: str):
+    """An operator: two operands and no keywords, on the path of every traced ``x * y``."""
+    def method(self, other):
+        return getattr(fnp, name)(self, other)
+    method.__name__ = name
+    return method
+
+
 _OPERATORS = {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
     "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
     "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor", "divmod": "divmod",
 }
 for _op, _fn in _OPERATORS.items():
-    setattr(Tracer, f"__{_op}__", _forward(_fn))
+    setattr(Tracer, f"__{_op}__", _forward_binary(_fn))
     setattr(Tracer, f"__r{_op}__", _forward(_fn, swap=True))
 
 for _op, _fn in {

@@ -91,7 +91,7 @@ def _strict_binary(impl):
     """NumPy broadcasts and promotes silently; primitives do neither, in eager mode too."""
 
     def checked(x, y):
-        if x.shape != y.shape or x.dtype != y.dtype:
+        if x.shape != y.shape or (x.dtype is not y.dtype and x.dtype != y.dtype):
             raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
         return impl(x, y)
 

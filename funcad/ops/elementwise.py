@@ -15,7 +15,12 @@ from funcad.core.trace import get_aval
 from funcad.interpreters.ad_util import Zero, instantiate_zeros
 from funcad.interpreters.batching import defbroadcasting, defvectorized
 from funcad.interpreters.jvp import defbilinear_jvp, defjvp, defjvp2, defjvp_zero, jvp_rules
-from funcad.interpreters.transpose import deflinear, is_undefined, transpose_rules
+from funcad.interpreters.transpose import (
+    UndefPrimal,
+    deflinear,
+    is_undefined,
+    transpose_rules,
+)
 from funcad.ops._definers import (
     ANY,
     BOOL_OR_INT,
@@ -459,9 +464,11 @@ defbilinear_jvp(mul_p)
 
 
 def _mul_transpose(ct, x, y):
-    if is_undefined(x) and is_undefined(y):
-        raise NotImplementedError("transpose of mul with both operands linear (not linear)")
-    return [mul(ct, y), None] if is_undefined(x) else [None, mul(x, ct)]
+    if type(x) is UndefPrimal:
+        if type(y) is UndefPrimal:
+            raise NotImplementedError("transpose of mul with both operands linear (not linear)")
+        return [mul(ct, y), None]
+    return [None, mul(x, ct)]
 
 
 transpose_rules[mul_p] = _mul_transpose
