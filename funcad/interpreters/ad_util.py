@@ -53,9 +53,20 @@ def add_tangents(x, y):
         return y
     if y is None or type(y) is Zero:
         return x
-    from funcad.ops.elementwise import add_any
+    return _add_any()(x, y)
 
-    return add_any(x, y)
+
+def _add_any():
+    # ops.elementwise defines add_any with rules from this package: bound on first use.
+    global _add_any_fn
+    if _add_any_fn is None:
+        from funcad.ops.elementwise import add_any
+
+        _add_any_fn = add_any
+    return _add_any_fn
+
+
+_add_any_fn = None
 
 
 __all__ = ["Zero", "add_tangents", "instantiate_zeros", "tangent_aval", "zeros_of"]

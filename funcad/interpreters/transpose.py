@@ -59,11 +59,15 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
             env[v] = a
 
     linear_eqns = []
+    undefined_of: dict[ShapedArray, UndefPrimal] = {}  # one per type is enough
     for eqn in jaxpr.eqns:
         for x in eqn.invars:
             if x in linear:
                 for v in eqn.outvars:
-                    linear[v] = UndefPrimal(v.aval)
+                    undef = undefined_of.get(v.aval)
+                    if undef is None:
+                        undef = undefined_of[v.aval] = UndefPrimal(v.aval)
+                    linear[v] = undef
                 linear_eqns.append(eqn)
                 break
         else:

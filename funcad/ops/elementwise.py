@@ -418,7 +418,9 @@ defjvp_zero(is_finite_p)
 # --- binary arithmetic ------------------------------------------------------------------
 
 def add(x, y):
-    return add_p.bind(*_lax_args(x, y))
+    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
+        x, y = _lax_args(x, y)
+    return add_p.bind(x, y)
 
 
 add_p = standard_binop("add", np.add)
@@ -445,7 +447,9 @@ jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
 
 
 def sub(x, y):
-    return sub_p.bind(*_lax_args(x, y))
+    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
+        x, y = _lax_args(x, y)
+    return sub_p.bind(x, y)
 
 
 sub_p = standard_binop("sub", np.subtract)
@@ -455,7 +459,9 @@ jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
 
 
 def mul(x, y):
-    return mul_p.bind(*_lax_args(x, y))
+    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
+        x, y = _lax_args(x, y)
+    return mul_p.bind(x, y)
 
 
 mul_p = standard_binop("mul", np.multiply)
@@ -476,7 +482,9 @@ transpose_rules[mul_p] = _mul_transpose
 
 def div(x, y):
     """Division; integers round toward zero (C semantics, as XLA)."""
-    return div_p.bind(*_lax_args(x, y))
+    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
+        x, y = _lax_args(x, y)
+    return div_p.bind(x, y)
 
 
 def _div_impl(x, y):
