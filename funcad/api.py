@@ -9,7 +9,7 @@ from funcad.core.trace import get_aval
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
-from funcad.tree_util import tree_flatten, tree_unflatten
+from funcad.tree_util import leaf_paths, tree_flatten, tree_unflatten
 
 
 def _fun_name(fun: Callable) -> str:
@@ -90,24 +90,10 @@ def make_jaxpr(
 
 def _leaf_paths(in_tree, dyn_idx) -> list[str]:
     """Readable names for the flattened arguments (``x``, ``args[1]['w']``)."""
-    from funcad.tree_util import PyTreeDef
-
-    out: list[str] = []
     args_td, kwargs_td = in_tree.children
-
-    def rec(td: PyTreeDef, path: str):
-        if td.node_type is None:
-            out.append(path)
-            return
-        keys = td.aux if td.node_type is dict else range(len(td.children))
-        for k, c in zip(keys, td.children):
-            rec(c, f"{path}[{k!r}]")
-
-    for i, td in zip(dyn_idx, args_td.children):
-        rec(td, f"args[{i}]")
-    for k, td in zip(kwargs_td.aux or (), kwargs_td.children):
-        rec(td, k)
-    return out
+    roots = [(td, f"args[{i}]") for i, td in zip(dyn_idx, args_td.children)]
+    roots += [(td, k) for k, td in zip(kwargs_td.aux or (), kwargs_td.children)]
+    return leaf_paths(roots)
 
 
 __all__ = ["make_jaxpr", "normalize_argnums", "static_key"]

@@ -110,19 +110,22 @@ _LEAF = PyTreeDef(None, None, ())
 def tree_flatten(tree: Any, is_leaf: Callable[[Any], bool] | None = None) -> tuple[list, PyTreeDef]:
     """Leaves in order, and the structure to rebuild ``tree`` from them."""
     leaves: list = []
+    return leaves, _flatten_into(tree, leaves, is_leaf)
 
-    def rec(x) -> PyTreeDef:
-        if is_leaf is not None and is_leaf(x):
-            leaves.append(x)
-            return _LEAF
-        node = _node_of(x)
-        if node is None:
-            leaves.append(x)
-            return _LEAF
-        node_type, aux, children = node
-        return PyTreeDef(node_type, aux, tuple(rec(c) for c in children))
 
-    return leaves, rec(tree)
+# The recursive helpers are module functions, not closures: a closure that calls itself is a
+# reference cycle, which would keep every leaf (traced values included) alive until the
+# garbage collector runs.
+def _flatten_into(x, leaves: list, is_leaf) -> PyTreeDef:
+    if is_leaf is not None and is_leaf(x):
+        leaves.append(x)
+        return _LEAF
+    node = _node_of(x)
+    if node is None:
+        leaves.append(x)
+        return _LEAF
+    node_type, aux, children = node
+    return PyTreeDef(node_type, aux, tuple([_flatten_into(c, leaves, is_leaf) for c in children]))
 
 
 def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
@@ -133,18 +136,17 @@ def tree_unflatten(treedef: PyTreeDef, leaves: Iterable) -> Any:
             f"tree_unflatten: the structure {treedef} has {treedef.num_leaves} leaves, "
             f"but {len(leaves)} were given"
         )
-    it = iter(leaves)
+    return _unflatten_from(treedef, iter(leaves))
 
-    def rec(td: PyTreeDef):
-        if td.node_type is None:
-            return next(it)
-        children = [rec(c) for c in td.children]
-        reg = _registry.get(td.node_type)
-        if reg is not None:
-            return reg.from_iter(td.aux, children)
-        return td.node_type(*children)  # namedtuple
 
-    return rec(treedef)
+def _unflatten_from(td: PyTreeDef, it):
+    if td.node_type is None:
+        return next(it)
+    children = [_unflatten_from(c, it) for c in td.children]
+    reg = _registry.get(td.node_type)
+    if reg is not None:
+        return reg.from_iter(td.aux, children)
+    return td.node_type(*children)  # namedtuple
 
 
 def tree_leaves(tree: Any, is_leaf=None) -> list:

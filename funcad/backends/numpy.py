@@ -159,7 +159,7 @@ def _generated_runner(sched: Schedule) -> Callable[..., list]:
     lines.append(f"    return [{', '.join(outs)}]")
     code = compile("\n".join(lines), "<funcad numpy executor>", "exec")
     exec(code, glob)
-    return glob["run"]
+    return glob.pop("run")  # not left in its own globals: no reference cycle
 
 
 class NumpyExecutable:

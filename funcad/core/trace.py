@@ -119,6 +119,10 @@ def new_main(trace_type: type, global_data: Any = None, *, name: str, dynamic: b
         yield main
     finally:
         main.active = False
+        # Tracers keep their trace and its main (to report escapes); dropping the main's
+        # link back to the trace leaves no cycle, so a finished transform is freed at once
+        # by reference counting rather than later by the garbage collector.
+        main.trace = None
         st.dynamic = prev_dynamic
         st.trace_stack.pop()
 

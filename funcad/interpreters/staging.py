@@ -88,9 +88,13 @@ class JaxprBuilder:
         return self.consts.get(atom, UNKNOWN)
 
     def build(self, out_tracers) -> tuple[Jaxpr, list]:
+        """The finished jaxpr and its constants. The builder is done: its tracer table
+        (which would tie it to its trace in a reference cycle) is released."""
         constvars = list(self.consts)
         consts = list(self.consts.values())
         outvars = [t.atom for t in out_tracers]
+        self.const_tracers.clear()
+        self._keepalive.clear()
         return Jaxpr.new(constvars, self.invars, outvars, self.eqns), consts
 
     def describe_origin(self, atom) -> str:

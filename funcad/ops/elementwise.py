@@ -70,6 +70,8 @@ def _const(x, value):
     from funcad.ops.structural import broadcast_in_dim
 
     aval = get_aval(x)
+    if not aval.shape:
+        return np.asarray(value, aval.dtype)
     return broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
 
 
