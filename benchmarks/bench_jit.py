@@ -40,7 +40,7 @@ if __name__ == "__main__":
 import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time, fmt  # noqa: E402
+from _timing import best_times_interleaved, fmt  # noqa: E402
 from bench_grad_eager import mlp_loss, scalar36  # noqa: E402
 
 
@@ -51,14 +51,11 @@ def hessian_fn(ns, a):
     return f
 
 
-def paired(ours, theirs, *, min_time: float, rounds: int = 5) -> tuple[float, float]:
-    """Best time per call of each, measured alternately in ``rounds`` rounds so that both
-    see the same load (this machine may be shared)."""
-    t_ours, t_theirs = [], []
-    for _ in range(rounds):
-        t_ours.append(best_time(ours, min_time=min_time / rounds, repeat=2))
-        t_theirs.append(best_time(theirs, min_time=min_time / rounds, repeat=2))
-    return min(t_ours), min(t_theirs)
+def paired(ours, theirs, *, min_time: float) -> tuple[float, float]:
+    """Best time per call of each, measured in alternation so that both see the same load
+    (this machine may be shared)."""
+    t_ours, t_theirs = best_times_interleaved([ours, theirs], min_time=min_time)
+    return t_ours, t_theirs
 
 
 def first_call(make, args, repeat: int) -> float:
@@ -103,7 +100,7 @@ def main(quick: bool):
     jax.config.update("jax_enable_x64", True)  # the reference side computes float64 as such
     rng = np.random.default_rng(0)
     batch = 64 if quick else 256
-    min_time = 0.05 if quick else 0.3
+    min_time = 0.05 if quick else 1.0
     rows = []
 
     def row(name, ours, theirs, target, better="lower"):
