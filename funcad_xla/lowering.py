@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal
+from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal, sub_jaxprs
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
 
 _table: dict = {}
@@ -89,7 +89,7 @@ def needs_x64(closed: ClosedJaxpr) -> bool:
         for eqn in jaxpr.eqns:
             avals.extend(v.aval for v in eqn.outvars)
             avals.extend(x.aval for x in eqn.invars if type(x) is Literal)
-            stack.extend(p.jaxpr for p in eqn.params.values() if isinstance(p, ClosedJaxpr))
+            stack.extend(sub_jaxprs(eqn))
         if any((a.dtype.itemsize >= 8 and a.dtype.kind in "iuf") or a.dtype.itemsize >= 16
                for a in avals):
             return True

@@ -163,3 +163,16 @@ class ClosedJaxpr:
         return pp_jaxpr(self.jaxpr)
 
     __repr__ = __str__
+
+
+def sub_jaxprs(eqn: Eqn) -> list[Jaxpr]:
+    """The jaxprs nested in an equation's params (a call's body, a loop's body, every
+    branch of a cond), for passes that must see a whole program."""
+    found = []
+    for value in eqn.params.values():
+        for v in value if isinstance(value, (tuple, list)) else (value,):
+            if isinstance(v, ClosedJaxpr):
+                found.append(v.jaxpr)
+            elif isinstance(v, Jaxpr):
+                found.append(v)
+    return found

@@ -41,6 +41,31 @@ def test_float64_is_computed_in_float64_and_config_is_untouched():
         assert jax.numpy.asarray(np.ones(2)).dtype == np.float32  # plain JAX still f32
 
 
+@pytest.mark.parametrize("construct", ["cond", "switch", "while_loop", "scan"])
+def test_float64_inside_control_flow_only_is_computed_in_float64(construct):
+    # float32 in and out; only a sub-IR holds float64 values. 1 + 1e-9 - 1 is 1e-9 in
+    # float64 and 0 in float32, so the result shows whether XLA ran the sub-IR in float64.
+    def fine(x):
+        x64 = x.astype(np.float64)
+        return (((x64 + 1e-9) - x64) * 1e9).astype(np.float32)
+
+    def f(x):
+        if construct == "cond":
+            return funcad.lax.cond(x > 0, fine, lambda x: x, x)
+        if construct == "switch":
+            return funcad.lax.switch(1, [lambda x: x, fine], x)
+        if construct == "while_loop":
+            return funcad.lax.while_loop(lambda c: c[0] < 1, lambda c: (c[0] + 1, fine(c[1])),
+                                         (0, x))[1]
+        return funcad.lax.scan(lambda c, _: (fine(c), None), x, None, length=1)[0]
+
+    x = np.float32(1.0)
+    expected = funcad.jit(f, backend="numpy")(x)
+    assert expected.dtype == np.float32 and expected == pytest.approx(1.0, rel=1e-3)
+    out = funcad_xla.jit(f)(x)
+    assert out.dtype == np.float32 and out == pytest.approx(1.0, rel=1e-3)
+
+
 def test_float32_stays_float32():
     x, y = X.astype(np.float32), Y.astype(np.float32)
     out = funcad_xla.jit(scalar)(x, y)
