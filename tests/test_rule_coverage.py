@@ -3,13 +3,9 @@ rule and a batching rule, and a transpose rule when it is linear in some operand
 lowerings are checked by tests/xla.)"""
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 import pytest
+from primitive_registry import all_primitives
 
-import funcad.ops
-from funcad.core.primitive import Primitive
 from funcad.interpreters.batching import batch_rules
 from funcad.interpreters.jvp import jvp_rules
 from funcad.interpreters.transpose import transpose_rules
@@ -20,25 +16,10 @@ LINEAR = {
     "reduce_sum", "cumsum", "dot_general", "triangular_solve",
     "broadcast_in_dim", "reshape", "transpose", "squeeze", "expand_dims", "rev", "pad",
     "concatenate", "slice", "dynamic_slice", "dynamic_update_slice", "gather", "scatter_add",
+    "custom_lin",
 }
-
-
-def all_primitives() -> list[Primitive]:
-    found = {}
-    for info in pkgutil.iter_modules(funcad.ops.__path__, "funcad.ops."):
-        module = importlib.import_module(info.name)
-        for value in vars(module).values():
-            if isinstance(value, Primitive):
-                found[value.name] = value
-    for extra in ("funcad.interpreters.jit", "funcad.ops.control_flow"):
-        try:
-            module = importlib.import_module(extra)
-        except ImportError:
-            continue
-        for value in vars(module).values():
-            if isinstance(value, Primitive):
-                found[value.name] = value
-    return sorted(found.values(), key=lambda p: p.name)
+# Primitives with a body that reverse mode may have to transpose (a linear body).
+TRANSPOSED_CALLS = {"jit", "remat", "cond", "scan"}
 
 
 PRIMS = all_primitives()
@@ -57,6 +38,7 @@ def test_the_primitive_set_is_complete():
     )
     assert required <= names, sorted(required - names)
     assert LINEAR <= names, sorted(LINEAR - names)
+    assert TRANSPOSED_CALLS <= names, sorted(TRANSPOSED_CALLS - names)
 
 
 @pytest.mark.parametrize("prim", PRIMS, ids=lambda p: p.name)
@@ -65,5 +47,5 @@ def test_primitive_has_every_rule(prim):
     assert callable(prim.abstract_eval), f"{prim} has no shape rule"
     assert prim in jvp_rules, f"{prim} has no JVP rule"
     assert prim in batch_rules, f"{prim} has no batching rule"
-    if prim.name in LINEAR:
+    if prim.name in LINEAR or prim.name in TRANSPOSED_CALLS:
         assert prim in transpose_rules, f"{prim} is linear but has no transpose rule"
