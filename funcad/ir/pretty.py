@@ -53,7 +53,8 @@ def _pp_param(value, names: _Names, indent: int) -> str:
         inner = _pp_jaxpr(jaxpr, _Names(), indent + 4)
         return "\n" + " " * (indent + 4) + inner
     if isinstance(value, (tuple, list)) and any(isinstance(v, (Jaxpr, ClosedJaxpr)) for v in value):
-        return "(" + ", ".join(_pp_param(v, names, indent) for v in value) + ")"
+        # Each jaxpr starts on a line of its own: the separator needs no space.
+        return "(" + ",".join(_pp_param(v, names, indent) for v in value) + ")"
     if isinstance(value, np.dtype):
         return value.name
     if isinstance(value, type) and issubclass(value, np.generic):

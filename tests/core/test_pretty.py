@@ -132,3 +132,15 @@ def test_repr_and_str_agree_and_eqn_prints_alone():
     closed = funcad.make_jaxpr(sin_mul_add)(F64_3, F64_3)
     assert repr(closed) == str(closed) == str(closed.jaxpr)
     assert str(closed.eqns[0]) == "b:f64[3] = sin a"  # an equation names its own variables
+
+
+def test_nested_jaxprs_print_without_trailing_spaces():
+    from funcad import lax
+
+    def f(x):
+        y = lax.switch(1, [fnp.sin, fnp.cos, fnp.tanh], x)
+        return lax.cond(y > 0, lambda v: v * 2.0, lambda v: -v, y)
+
+    text = str(funcad.make_jaxpr(f)(1.0))
+    assert "branches=(" in text
+    assert all(line == line.rstrip() for line in text.splitlines()), text
