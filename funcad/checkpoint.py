@@ -21,11 +21,7 @@ from funcad.interpreters.ad_util import Zero, instantiate_zeros, tangent_aval
 from funcad.interpreters.batching import axis_size_of, batch_rules
 from funcad.interpreters.jvp import jvp_rules
 from funcad.interpreters.staging import UNKNOWN, partial_eval_rules
-from funcad.interpreters.transpose import UndefPrimal, backward_pass, is_undefined, transpose_rules
-from funcad.ir.core import ClosedJaxpr
-from funcad.ir.passes import dce_closed
-from funcad.ir.typecheck import subjaxpr_checks, typecheck_jaxpr
-from funcad.ops.control_flow import (
+from funcad.interpreters.subjaxpr import (
     batch_jaxpr,
     call_closed,
     closure_convert,
@@ -37,6 +33,10 @@ from funcad.ops.control_flow import (
     trace_flat,
     used_invars,
 )
+from funcad.interpreters.transpose import UndefPrimal, backward_pass, is_undefined, transpose_rules
+from funcad.ir.core import ClosedJaxpr
+from funcad.ir.passes import dce_closed
+from funcad.ir.typecheck import subjaxpr_checks, typecheck_jaxpr
 from funcad.tree_util import tree_flatten, tree_unflatten
 
 

@@ -36,6 +36,14 @@ from funcad.interpreters.ad_util import (
 from funcad.interpreters.batching import axis_size_of, batch_rules, bdim_at, moveaxis, not_mapped
 from funcad.interpreters.jvp import jvp_rules
 from funcad.interpreters.partial_eval import jvp_flat, stage_linear_flat
+from funcad.interpreters.subjaxpr import (
+    batch_jaxpr,
+    batched_aval,
+    closure_convert,
+    run_closed,
+    trace_flat,
+    vmap_flat,
+)
 from funcad.interpreters.transpose import (
     UndefPrimal,
     backward_pass,
@@ -44,14 +52,6 @@ from funcad.interpreters.transpose import (
 )
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.typecheck import subjaxpr_checks, typecheck_jaxpr
-from funcad.ops.control_flow import (
-    batch_jaxpr,
-    batched_aval,
-    closure_convert,
-    run_closed,
-    trace_flat,
-    vmap_flat,
-)
 from funcad.tree_util import PyTreeDef, flatten_up_to, tree_flatten, tree_unflatten
 
 

@@ -21,7 +21,8 @@ import numpy as np
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.ops.control_flow import closure_convert, cond_p, scan_p, trace_flat, while_p
+from funcad.interpreters.subjaxpr import closure_convert, trace_flat
+from funcad.ops.control_flow import cond_p, scan_p, while_p
 from funcad.ops.elementwise import (
     abs,
     acos,
@@ -327,7 +328,7 @@ def _join_branch_types(closed, funs, roles, construct: str):
 
 
 def _cast_outputs(closed, targets):
-    from funcad.ops.control_flow import call_closed
+    from funcad.interpreters.subjaxpr import call_closed
 
     def fun(*args):
         outs = call_closed(closed, *args)

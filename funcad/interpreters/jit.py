@@ -11,9 +11,8 @@ another jit call of a transformed IR, so compiled code stays compiled under ``gr
   (tangent) part is staged as another, fed with the residuals;
 - transpose: jit of the transposed IR; batching: jit of the vmapped IR.
 
-Derived IRs are made once per (IR, pattern) and cached (with the sub-IR utilities shared
-with the control-flow primitives), so a steady-state call of ``grad(jit(f))`` traces
-nothing.
+The derived IRs come from ``funcad.interpreters.subjaxpr``, made once per (IR, pattern)
+and cached, so a steady-state call of ``grad(jit(f))`` traces nothing.
 """
 from __future__ import annotations
 
@@ -24,20 +23,16 @@ from funcad.interpreters.ad_util import Zero, tangent_aval
 from funcad.interpreters.batching import axis_size_of, batch_rules, not_mapped
 from funcad.interpreters.jvp import jvp_rules
 from funcad.interpreters.staging import UNKNOWN, partial_eval_rules
-from funcad.interpreters.transpose import UndefPrimal, backward_pass, transpose_rules
+from funcad.interpreters.subjaxpr import (
+    batch_jaxpr,
+    jvp_jaxpr,
+    partial_eval_jaxpr,
+    transpose_jaxpr,
+)
+from funcad.interpreters.transpose import UndefPrimal, transpose_rules
 from funcad.ir.core import ClosedJaxpr, Jaxpr
 from funcad.ir.passes import inline_params
 from funcad.ir.typecheck import subjaxpr_checks, typecheck_jaxpr
-
-# The sub-IR utilities (JVP, partial evaluation and batching of a closed IR, and the cache of
-# derived IRs) are shared with the control-flow primitives.
-from funcad.ops.control_flow import (
-    batch_jaxpr,
-    derived,
-    jvp_jaxpr,
-    partial_eval_jaxpr,
-    trace_flat,
-)
 
 jit_p = Primitive("jit", multiple_results=True)
 
@@ -128,33 +123,10 @@ partial_eval_rules[jit_p] = _jit_partial_eval
 
 # --- transpose -----------------------------------------------------------------------------
 
-def _transpose_jaxpr(closed: ClosedJaxpr, linear: tuple[bool, ...], ct_nonzero: tuple[bool, ...]):
-    """``(non-linear operands, nonzero output cotangents) -> nonzero input cotangents``, and
-    which input cotangents are nonzero (zero ones stay symbolic, outside the call)."""
-    in_avals, out_avals = closed.in_avals, closed.out_avals
-    res_avals = [a for a, lin in zip(in_avals, linear) if not lin]
-    ct_avals = [tangent_aval(a) for a, nz in zip(out_avals, ct_nonzero) if nz]
-    mask: list = []
-
-    def fun(*args):
-        res, cts = iter(args[:len(res_avals)]), iter(args[len(res_avals):])
-        operands = [UndefPrimal(a) if lin else next(res) for a, lin in zip(in_avals, linear)]
-        cts_out = [next(cts) if nz else Zero(tangent_aval(a))
-                   for a, nz in zip(out_avals, ct_nonzero)]
-        cts_in = backward_pass(closed.jaxpr, closed.consts, operands, cts_out)
-        cts_in = [c for c, lin in zip(cts_in, linear) if lin]
-        mask[:] = [type(c) is not Zero for c in cts_in]
-        return [c for c in cts_in if type(c) is not Zero]
-
-    return trace_flat(fun, [*res_avals, *ct_avals], "transpose"), tuple(mask)
-
-
 def _jit_transpose(cts, *args, name, backend, device, jaxpr):
     linear = tuple(type(a) is UndefPrimal for a in args)
     ct_nonzero = tuple(type(c) is not Zero for c in cts)
-    t_closed, in_nonzero = derived.get(
-        (jaxpr,), ("jit transpose", linear, ct_nonzero),
-        lambda: _transpose_jaxpr(jaxpr, linear, ct_nonzero))
+    t_closed, in_nonzero = transpose_jaxpr(jaxpr, linear, ct_nonzero, instantiate=False)
     outs = iter(jit_call(
         [*[a for a, lin in zip(args, linear) if not lin], *[c for c in cts if type(c) is not Zero]],
         jaxpr=t_closed, **_call_params(f"transpose({name})", backend, device)))

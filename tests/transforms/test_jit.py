@@ -277,7 +277,7 @@ def test_steady_state_grad_of_jit_traces_nothing_new():
     j = jit(f_trig, backend="numpy")
     g = grad(j)
     g(0.1)
-    from funcad.ops.control_flow import derived
+    from funcad.interpreters.subjaxpr import derived
 
     before = len(derived.entries)
     for x in (0.2, 0.3, 0.4):
