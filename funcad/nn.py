@@ -27,14 +27,15 @@ def softplus(x):
 def log_softmax(x, axis: int | tuple[int, ...] | None = -1):
     """``x - logsumexp(x, axis)``, shifted by the maximum for stability."""
     (x,) = fnp._core.promote_args_inexact("log_softmax", x)
-    shifted = x - stop_gradient(fnp.max(x, axis=axis, keepdims=True))
+    # The shift is a constant of a constant (no derivative work for the max).
+    shifted = x - fnp.max(stop_gradient(x), axis=axis, keepdims=True)
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
 
 
 def softmax(x, axis: int | tuple[int, ...] | None = -1):
     """``exp(x) / sum(exp(x), axis)``, shifted by the maximum for stability."""
     (x,) = fnp._core.promote_args_inexact("softmax", x)
-    unnormalized = fnp.exp(x - stop_gradient(fnp.max(x, axis=axis, keepdims=True)))
+    unnormalized = fnp.exp(x - fnp.max(stop_gradient(x), axis=axis, keepdims=True))
     return unnormalized / fnp.sum(unnormalized, axis=axis, keepdims=True)
 
 

@@ -15,22 +15,22 @@ def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = 
         (a,) = promote_args_inexact("logsumexp", a)
     else:
         a, b = promote_args_inexact("logsumexp", a, b)
-    amax = fnp.max(a, axis=axis, keepdims=True)
+    # The result does not depend on the shift: hold it constant, as JAX does. It is taken
+    # of a constant ``a``, so no derivative work is done for the max at all (same numbers).
+    amax = fnp.max(stop_gradient(a), axis=axis, keepdims=True)
     # An infinite maximum would give inf - inf; shift by 0 there instead.
-    # The result does not depend on the shift: hold it constant, as JAX does, so that
-    # derivatives do not flow through the max (fewer equations, same numbers).
-    amax = stop_gradient(fnp.where(fnp.isfinite(amax), amax, fnp.zeros_like(amax)))
+    amax = fnp.where(fnp.isfinite(amax), amax, fnp.zeros_like(amax))
     e = fnp.exp(a - amax)
     if b is not None:
         e = b * e
     s = fnp.sum(e, axis=axis, keepdims=True)
-    sign = fnp.sign(s)
     out = fnp.log(fnp.abs(s) if return_sign else s) + amax
     if not keepdims:
-        axes = None if axis is None else axis
-        out = fnp.squeeze(out, axis=axes)
-        sign = fnp.squeeze(sign, axis=axes)
-    return (out, sign) if return_sign else out
+        out = fnp.squeeze(out, axis=axis)
+    if not return_sign:
+        return out
+    sign = fnp.sign(s)
+    return out, sign if keepdims else fnp.squeeze(sign, axis=axis)
 
 
 __all__ = ["logsumexp"]
