@@ -89,6 +89,18 @@ def test_stop_gradient():
     assert tree["i"].dtype == np.arange(2).dtype
 
 
+@pytest.mark.parametrize("name", ["logsumexp", "softmax", "log_softmax"])
+def test_stable_shift_by_the_max_does_no_derivative_work(name):
+    # The shift by the maximum is a constant: differentiating must not trace the max's
+    # derivative (its argmax mask, an `eq`), only the primal max.
+    fn = {"logsumexp": lambda x: funcad.scipy.special.logsumexp(x, axis=1),
+          "softmax": funcad.nn.softmax, "log_softmax": funcad.nn.log_softmax}[name]
+    x = np.arange(6.0).reshape(2, 3)
+    jaxpr = funcad.make_jaxpr(funcad.grad(lambda x: fnp.sum(fn(x) ** 2)))(x)
+    prims = [str(e.primitive) for e in jaxpr.eqns]
+    assert prims.count("reduce_max") == 1 and "eq" not in prims, prims
+
+
 def test_linearize_reuses_stored_ir():
     calls = []
 
