@@ -15,6 +15,7 @@ from funcad.interpreters.ad_util import Zero, instantiate_zeros, is_differentiab
 from funcad.interpreters.partial_eval import jvp_flat, linearize_flat, stage_linear_flat
 from funcad.interpreters.transpose import UndefPrimal, backward_pass, transpose_rules
 from funcad.ir.eval import eval_jaxpr
+from funcad.ir.passes import dce_closed
 from funcad.tree_util import flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
 
@@ -110,7 +111,10 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, "linearize", has_aux, store)
     res = linearize_flat(flat, p_leaves, name=f"linearize({_fun_name(fun)})", has_aux=has_aux)
-    out_primals, linear = res[0], res[1]
+    # The stored IR runs at every call of jvp_fun: tangent work that reaches no output, and
+    # the residuals only it reads, are dropped once here. (vjp's backward pass skips such
+    # equations anyway: no cotangent reaches them.)
+    out_primals, linear = res[0], dce_closed(res[1])
     out_tree = store[0]
 
     def jvp_fun(*tangents):

@@ -117,6 +117,19 @@ def test_linearize_reuses_stored_ir():
     assert "sin" not in text and "cos" not in text  # only the linear map remains
 
 
+def test_linearize_stores_no_dead_tangent_work():
+    def f(x):
+        unused = fnp.cos(x) * fnp.exp(x)  # its tangent reaches no output
+        del unused
+        return fnp.sin(x)
+
+    _, f_jvp = funcad.linearize(f, np.linspace(0.1, 1.0, 4))
+    linear = f_jvp.linear_jaxpr
+    assert [str(e.primitive) for e in linear.jaxpr.eqns] == ["mul"]
+    assert len(linear.consts) == 1  # cos(x), the one residual still read
+    np.testing.assert_allclose(f_jvp(np.ones(4)), np.cos(np.linspace(0.1, 1.0, 4)))
+
+
 def test_linear_transpose():
     f = lambda x, y: 3.0 * x - y  # noqa: E731
     ct_x, ct_y = funcad.linear_transpose(f, np.ones(2), np.ones(2))(np.array([1.0, 2.0]))
