@@ -77,7 +77,7 @@ class Primitive:
     def apply_impl(self, args, params):
         """Evaluate with NumPy; a failure is re-checked by the shape rule for a clear error."""
         try:
-            out = self.impl(*args, **params)
+            out = self.impl(*args, **params) if params else self.impl(*args)
         except Exception:
             # The shape/dtype rule raises a PrimitiveTypeError naming the operands and the
             # user's line when the operands are to blame; otherwise re-raise as it was.

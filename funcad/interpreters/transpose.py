@@ -102,7 +102,9 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
         operands = [
             linear[x] if x in linear else x.val if type(x) is Literal else env[x] for x in invars
         ]
-        for x, ct in zip(invars, rule(ct_arg, *operands, **eqn.params)):
+        params = eqn.params
+        cts_in = rule(ct_arg, *operands, **params) if params else rule(ct_arg, *operands)
+        for x, ct in zip(invars, cts_in):
             # Cotangents accumulate; symbolic zeros and non-linear operands get none.
             if ct is not None and type(ct) is not Zero and x in linear:
                 prev = get(x)
