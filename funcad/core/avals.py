@@ -28,14 +28,17 @@ class ShapedArray:
         self = _interned.get(key)
         if self is None:
             self = object.__new__(cls)
-            self.shape, self.dtype, self.weak_type = key
-            self._hash = hash(key)
+            for name, value in zip(("shape", "dtype", "weak_type", "_hash"), (*key, hash(key))):
+                object.__setattr__(self, name, value)
             if len(_interned) > 8192:
                 _interned.clear()  # equality stays by value; only the sharing is lost
             _interned[key] = self
         if type(shape) is tuple:
             _interned[shape, dtype, weak_type] = self
         return self
+
+    def __setattr__(self, name, value):
+        raise AttributeError("ShapedArray is immutable (and shared: avals are interned)")
 
     def __reduce__(self):
         return (ShapedArray, (self.shape, self.dtype, self.weak_type))

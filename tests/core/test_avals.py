@@ -3,6 +3,7 @@ promotion agreeing between NumPy, eager funcad and staged funcad."""
 from __future__ import annotations
 
 import itertools
+import pickle
 
 import numpy as np
 import pytest
@@ -84,3 +85,13 @@ def test_comparing_weak_python_ints_uses_the_int_loop():
     # NumPy resolves (int, int) comparisons to its object loop; funcad must not.
     closed = funcad.make_jaxpr(lambda a, b: a < b)(1, 2)
     assert [a.str_short() for a in closed.out_avals] == ["bool[]"]
+
+
+def test_avals_are_interned_and_immutable():
+    a = ShapedArray((2, 3), np.float32)
+    assert ShapedArray([2, 3], "float32") is a
+    assert ShapedArray((np.int64(2), 3), np.dtype(np.float32), False) is a
+    assert ShapedArray((2, 3), np.float32, weak_type=True).strip_weak_type() is a
+    assert pickle.loads(pickle.dumps(a)) is a
+    with pytest.raises(AttributeError, match="immutable"):
+        a.shape = (6,)
