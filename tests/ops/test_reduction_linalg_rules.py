@@ -59,7 +59,7 @@ def test_reduce_sum_transpose(axes):
     _check_transpose(lambda x: red.reduce_sum(x, axes), _randn(2, 3, 4))
 
 
-@pytest.mark.parametrize("axis,reverse", itertools.product([0, 1, 2], [False, True]))
+@pytest.mark.parametrize("axis,reverse", list(itertools.product([0, 1, 2], [False, True])))
 def test_cumsum_transpose(axis, reverse):
     _check_transpose(lambda x: red.cumsum(x, axis, reverse), _randn(2, 3, 4))
 
@@ -369,7 +369,7 @@ def test_vmap_arg_extrema(prim, axis):
 
 
 @pytest.mark.parametrize("prim", [red.cumsum, red.cumprod, red.cummax, red.cummin])
-@pytest.mark.parametrize("axis,reverse", itertools.product((0, 1), (False, True)))
+@pytest.mark.parametrize("axis,reverse", list(itertools.product((0, 1), (False, True))))
 def test_vmap_cumulative(prim, axis, reverse):
     _check_vmap(lambda x: prim(x, axis, reverse), _randn(3, 4))
 
