@@ -92,18 +92,14 @@ from funcad.ops.reductions import (
     reduce_prod,
     reduce_sum,
 )
+from funcad.ops.slicing import concatenate, dynamic_slice, dynamic_update_slice, pad, slice
 from funcad.ops.structural import (
     broadcast_in_dim,
     broadcasted_iota,
-    concatenate,
-    dynamic_slice,
-    dynamic_update_slice,
     expand_dims,
     iota,
-    pad,
     reshape,
     rev,
-    slice,
     squeeze,
     transpose,
 )

@@ -12,6 +12,7 @@ from jax.lax import linalg as lax_linalg
 from funcad.ops import indexing as ix
 from funcad.ops import linalg as la
 from funcad.ops import reductions as red
+from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 
 # --- structural ------------------------------------------------------------------------------
@@ -193,11 +194,11 @@ LOWERINGS = {
     st.expand_dims_p: _expand_dims,
     st.iota_p: _iota,
     st.rev_p: _rev,
-    st.pad_p: _pad,
-    st.concatenate_p: _concatenate,
-    st.slice_p: _slice,
-    st.dynamic_slice_p: _dynamic_slice,
-    st.dynamic_update_slice_p: _dynamic_update_slice,
+    sl.pad_p: _pad,
+    sl.concatenate_p: _concatenate,
+    sl.slice_p: _slice,
+    sl.dynamic_slice_p: _dynamic_slice,
+    sl.dynamic_update_slice_p: _dynamic_update_slice,
     ix.gather_p: _gather,
     ix.scatter_add_p: _scatter_add,
     ix.scatter_mul_p: _scatter_mul,

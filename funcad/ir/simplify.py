@@ -24,6 +24,7 @@ def _prims():
     """The primitives the rewrites know, by name (imported on first use)."""
     from funcad.ops import elementwise as ew
     from funcad.ops import reductions as red
+    from funcad.ops import slicing as sl
     from funcad.ops import structural as st
 
     names = {
@@ -31,8 +32,8 @@ def _prims():
         "div": ew.div_p, "neg": ew.neg_p, "select_n": ew.select_n_p,
         "convert": ew.convert_element_type_p, "broadcast": st.broadcast_in_dim_p,
         "reshape": st.reshape_p, "transpose": st.transpose_p, "squeeze": st.squeeze_p,
-        "expand_dims": st.expand_dims_p, "rev": st.rev_p, "slice": st.slice_p, "pad": st.pad_p,
-        "concatenate": st.concatenate_p, "dynamic_slice": st.dynamic_slice_p,
+        "expand_dims": st.expand_dims_p, "rev": st.rev_p, "slice": sl.slice_p, "pad": sl.pad_p,
+        "concatenate": sl.concatenate_p, "dynamic_slice": sl.dynamic_slice_p,
         "integer_pow": ew.integer_pow_p,
     }
     for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min"):

@@ -29,6 +29,7 @@ from funcad.numpy._indexing_rules import (
 )
 from funcad.ops import elementwise as ew
 from funcad.ops import indexing as ix
+from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 
 
@@ -72,7 +73,7 @@ def _static_box(x, plan: IndexPlan):
         starts.append(lo)
         limits.append(hi)
         strides.append(step)
-    return st.rev(st.slice(x, starts, limits, strides), flips)
+    return st.rev(sl.slice(x, starts, limits, strides), flips)
 
 
 def _basic_getitem(x, plan: IndexPlan):
@@ -82,7 +83,7 @@ def _basic_getitem(x, plan: IndexPlan):
         shape = aval(y).shape
         starts = [0 if type(e) is not Int or _static(e.value) else e.value for e in plan.consuming]
         sizes = [1 if type(e) is Int else n for e, n in zip(plan.consuming, shape)]
-        y = st.dynamic_slice(y, uniform_starts(starts), sizes)
+        y = sl.dynamic_slice(y, uniform_starts(starts), sizes)
     return st.reshape(y, basic_shape(plan))
 
 
@@ -109,7 +110,7 @@ def _stacked_indices(values, sizes):
     for v in values:
         v = np.asarray(v, dt) if _static(v) else cast(v, dt)
         cols.append(st.reshape(broadcast_to(v, batch), batch + (1,)))
-    return st.concatenate(cols, len(batch))
+    return sl.concatenate(cols, len(batch))
 
 
 def _int_axes(plan: IndexPlan) -> list[int]:
@@ -284,18 +285,18 @@ def _write_box(x, starts, strides, box, op: str):
         new = box
     else:
         if static:
-            cur = st.slice(x, starts, [s + k for s, k in zip(starts, spans)])
+            cur = sl.slice(x, starts, [s + k for s, k in zip(starts, spans)])
         else:
-            cur = st.dynamic_slice(x, uniform_starts(starts), spans)
+            cur = sl.dynamic_slice(x, uniform_starts(starts), spans)
         fill = {"add": 0, "multiply": 1}.get(op, 0)
-        spread = st.pad(box, fill, config) if strided else box
+        spread = sl.pad(box, fill, config) if strided else box
         new = spread if op == "set" else _combine(op, cur, spread)
         if strided and op in ("set", "min", "max"):
-            mask = st.pad(st.broadcast_in_dim(np.asarray(True), sizes, ()), False, config)
+            mask = sl.pad(st.broadcast_in_dim(np.asarray(True), sizes, ()), False, config)
             new = ew.select_n(mask, cur, new)
     if whole:
         return new
-    return st.dynamic_update_slice(x, new, uniform_starts(starts))
+    return sl.dynamic_update_slice(x, new, uniform_starts(starts))
 
 
 def _advanced_update(x, plan: IndexPlan, v, op: str):

@@ -23,6 +23,7 @@ from funcad.numpy._core import (
     operand,
 )
 from funcad.numpy._core import broadcast_to as _broadcast_to
+from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 
 
@@ -251,7 +252,7 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
         raise _error(
             "concatenate", f"input shapes {shapes} must match except along axis {axis}"
         )
-    return st.concatenate(xs, axis)
+    return sl.concatenate(xs, axis)
 
 
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
@@ -264,7 +265,7 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     shape = shapes.pop()
     axis = normalize_axis(axis, len(shape) + 1, "stack")
     new = shape[:axis] + (1,) + shape[axis:]
-    return st.concatenate([st.reshape(x, new) for x in xs], axis)
+    return sl.concatenate([st.reshape(x, new) for x in xs], axis)
 
 
 def hstack(tup, *, dtype=None, casting="same_kind"):
@@ -303,7 +304,7 @@ def slice_axis(x, axis: int, start: int, stop: int):
     starts = [0] * len(shape)
     limits = list(shape)
     starts[axis], limits[axis] = lo, hi
-    return st.slice(x, starts, limits)
+    return sl.slice(x, starts, limits)
 
 
 def array_split(ary, indices_or_sections, axis=0):
@@ -427,7 +428,7 @@ def roll(a, shift, axis=None):
         n = aval(x).shape[ax]
         if n and s % n:
             k = n - s % n
-            x = st.concatenate([slice_axis(x, ax, k, n), slice_axis(x, ax, 0, k)], ax)
+            x = sl.concatenate([slice_axis(x, ax, k, n), slice_axis(x, ax, 0, k)], ax)
     return x
 
 
@@ -446,10 +447,10 @@ def _roll_traced(x, shift, axes):
         shape = aval(x).shape
         if shape[ax] == 0:
             continue
-        doubled = st.concatenate([x, x], ax)
+        doubled = sl.concatenate([x, x], ax)
         starts = [0] * len(shape)
         starts[ax] = remainder(negative(s), shape[ax])
-        x = st.dynamic_slice(doubled, uniform_starts(starts), shape)
+        x = sl.dynamic_slice(doubled, uniform_starts(starts), shape)
     return x
 
 

@@ -27,6 +27,7 @@ from funcad.interpreters.batching import axis_size_of, batch_rules, bdim_at, mov
 from funcad.interpreters.jvp import defjvp, jvp_rules
 from funcad.interpreters.transpose import is_undefined, transpose_rules
 from funcad.ops import elementwise as ew
+from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import new_primitive, type_error
 
@@ -105,7 +106,7 @@ def _with_batch_column(indices, bdim: int, size: int):
         dt = np.dtype(np.int64)
         indices = ew.convert_element_type(indices, dt)
     column = st.broadcasted_iota(dt, aval.shape[:-1] + (1,), bdim)
-    return st.concatenate([column, indices], aval.ndim - 1)
+    return sl.concatenate([column, indices], aval.ndim - 1)
 
 
 # --- gather -------------------------------------------------------------------------------
@@ -292,7 +293,7 @@ def _others_product(x_shape, indices, updates):
     rest = u_aval.shape[get_aval(indices).ndim - 1:]
     flat = st.reshape(updates, (n,) + rest)
     one = st.broadcast_in_dim(np.ones((), u_aval.dtype), (1,) + rest, ())
-    table = st.concatenate([flat, one], 0)  # row n is the neutral factor 1
+    table = sl.concatenate([flat, one], 0)  # row n is the neutral factor 1
     product = None
     for j in range(most - 1):
         q = j + (j >= rank)  # the j-th other member of the row's group
@@ -427,7 +428,7 @@ def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
         s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
         offsets = st.broadcasted_iota(dt, full, 1 + pos)
         cols.append(ew.add(st.broadcast_in_dim(s, full, (0,)), offsets))
-    return st.concatenate([st.expand_dims(c, (len(full),)) for c in cols], len(full))
+    return sl.concatenate([st.expand_dims(c, (len(full),)) for c in cols], len(full))
 
 
 def gather_windows(x, xd, starts, sds, sizes, size):
@@ -442,7 +443,7 @@ def gather_windows(x, xd, starts, sds, sizes, size):
     if list(pre_sizes) != list(shape):
         if lead:
             pre_starts, pre_sizes = [st.zero_start(pre_starts)] + pre_starts, [size] + pre_sizes
-        x = st.dynamic_slice(x, pre_starts, pre_sizes)
+        x = sl.dynamic_slice(x, pre_starts, pre_sizes)
     order = axes + others
     x = st.transpose(x, lead + [len(lead) + j for j in order])
     indices = _window_indices(starts, sds, axes, shape, sizes, size, bool(lead))
@@ -457,10 +458,10 @@ def scatter_windows(x, xd, update, ud, starts, sds, size):
     axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
     pre_starts = [st.zero_start(pre_starts)] + pre_starts
     whole = list(pre_sizes) == list(shape)
-    region = x if whole else st.dynamic_slice(x, pre_starts, [size] + pre_sizes)
+    region = x if whole else sl.dynamic_slice(x, pre_starts, [size] + pre_sizes)
     perm = [0] + [1 + j for j in axes + others]
     indices = _window_indices(starts, sds, axes, shape, sizes, size, True)
     # Rows never repeat (distinct examples or window offsets), so `scatter` is exact.
     new = scatter(st.transpose(region, perm), indices, st.transpose(update, perm))
     new = st.transpose(new, st.inverse_perm(perm))
-    return new if whole else st.dynamic_update_slice(x, new, pre_starts)
+    return new if whole else sl.dynamic_update_slice(x, new, pre_starts)

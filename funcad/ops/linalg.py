@@ -19,6 +19,7 @@ from funcad.interpreters.batching import batch_rules, bdim_at, moveaxis, not_map
 from funcad.interpreters.jvp import defbilinear_jvp, defjvp2, jvp_rules
 from funcad.interpreters.transpose import is_undefined, transpose_rules
 from funcad.ops import elementwise as ew
+from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import ANY, INEXACT, check_kind, new_primitive, type_error
 
@@ -550,14 +551,14 @@ def _square_factors(lu_, m: int, n: int):
     grow = [(0, 0, 0)] * nd
     if m > n:
         grow[-1] = (0, m - n, 0)
-        lower = st.pad(lu_, zero, grow)
-        upper = st.slice(lu_, (0,) * nd, (*get_aval(lu_).shape[:-2], n, n))
+        lower = sl.pad(lu_, zero, grow)
+        upper = sl.slice(lu_, (0,) * nd, (*get_aval(lu_).shape[:-2], n, n))
     else:
-        lower = st.slice(lu_, (0,) * nd, (*get_aval(lu_).shape[:-2], m, m))
+        lower = sl.slice(lu_, (0,) * nd, (*get_aval(lu_).shape[:-2], m, m))
         upper = lu_
         if n > m:
             grow[-2] = (0, n - m, 0)
-            padded = st.pad(lu_, zero, grow)
+            padded = sl.pad(lu_, zero, grow)
             upper = ew.add(padded, _eye(padded, start=m))
     return lower, upper
 

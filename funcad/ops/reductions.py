@@ -19,6 +19,7 @@ from funcad.interpreters.batching import batch_rules
 from funcad.interpreters.jvp import defjvp, defjvp2, defjvp_zero
 from funcad.interpreters.transpose import deflinear
 from funcad.ops import elementwise as ew
+from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import (
     ANY,
@@ -110,7 +111,7 @@ def _shift(x, axis: int, d: int, fill, reverse: bool):
     aval = get_aval(x)
     config = [(0, 0, 0)] * aval.ndim
     config[axis] = (-d, d, 0) if reverse else (d, -d, 0)
-    return st.pad(x, np.asarray(fill, aval.dtype), config)
+    return sl.pad(x, np.asarray(fill, aval.dtype), config)
 
 
 def _linear_scan(a, b, axis: int, reverse: bool):

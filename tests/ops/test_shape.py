@@ -12,6 +12,7 @@ import funcad
 import funcad.numpy as fnp
 from funcad.errors import ConcretizationError, FuncadValueError, PrimitiveTypeError
 from funcad.ir import eval_closed_jaxpr, typecheck_jaxpr
+from funcad.ops import slicing
 from funcad.ops import structural as lax
 
 X = np.arange(24.0).reshape(2, 3, 4)
@@ -63,16 +64,16 @@ def _pad_reference(x, value, config):
 def test_pad_matches_xla_definition(config):
     x = np.arange(1.0, 13.0).reshape(3, 4)
     expected = _pad_reference(x, -1.0, config)
-    eager, staged = _both(lambda a: lax.pad(a, -1.0, config), x)
+    eager, staged = _both(lambda a: slicing.pad(a, -1.0, config), x)
     _assert_same(eager, expected)
     _assert_same(staged, expected)
 
 
 def test_slice_rev_concatenate():
-    _assert_same(lax.slice(X, (0, 1, 0), (2, 3, 4), (1, 1, 3)), X[:, 1:3, ::3])
+    _assert_same(slicing.slice(X, (0, 1, 0), (2, 3, 4), (1, 1, 3)), X[:, 1:3, ::3])
     _assert_same(lax.rev(X, (0, 2)), X[::-1, :, ::-1])
-    _assert_same(lax.concatenate([X, X[:1]], 0), np.concatenate([X, X[:1]]))
-    _assert_same(lax.concatenate([X[:, :0], X], 1), X)
+    _assert_same(slicing.concatenate([X, X[:1]], 0), np.concatenate([X, X[:1]]))
+    _assert_same(slicing.concatenate([X[:, :0], X], 1), X)
 
 
 @pytest.mark.parametrize("starts,clamped", [
@@ -83,37 +84,37 @@ def test_dynamic_slices_clamp_like_xla(starts, clamped):
     window = tuple(slice(c, c + k) for c, k in zip(clamped, sizes))
     expected = X[window]
     args = [np.int32(s) for s in starts]
-    eager, staged = _both(lambda a, *s: lax.dynamic_slice(a, s, sizes), X, *args)
+    eager, staged = _both(lambda a, *s: slicing.dynamic_slice(a, s, sizes), X, *args)
     _assert_same(eager, expected)
     _assert_same(staged, expected)
     upd = -np.ones((2, 2, 2))
     expected = X.copy()
     expected[window] = upd
-    eager, staged = _both(lambda a, u, *s: lax.dynamic_update_slice(a, u, s), X, upd, *args)
+    eager, staged = _both(lambda a, u, *s: slicing.dynamic_update_slice(a, u, s), X, upd, *args)
     _assert_same(eager, expected)
     _assert_same(staged, expected)
 
 
 @pytest.mark.parametrize("call", [
-    lambda: lax.slice(X, (0, 0, 0), (2, 3, 5)),
-    lambda: lax.slice(X, (0, 0), (2, 3)),
-    lambda: lax.slice(X, (0, 0, 0), (2, 3, 4), (1, 0, 1)),
+    lambda: slicing.slice(X, (0, 0, 0), (2, 3, 5)),
+    lambda: slicing.slice(X, (0, 0), (2, 3)),
+    lambda: slicing.slice(X, (0, 0, 0), (2, 3, 4), (1, 0, 1)),
     lambda: lax.rev(X, (0, 0)),
     lambda: lax.rev(X, (3,)),
-    lambda: lax.pad(X, 0.0, [(0, 0, 0)]),
-    lambda: lax.pad(X, np.float32(0), [(0, 0, 0)] * 3),
-    lambda: lax.pad(X, 0.0, [(0, 0, -1)] * 3),
-    lambda: lax.pad(X, 0.0, [(-3, 0, 0)] * 3),
-    lambda: lax.concatenate([X, X.astype(np.float32)], 0),
-    lambda: lax.concatenate([X, X[0]], 0),
-    lambda: lax.concatenate([X, X[:, :1]], 0),
-    lambda: lax.concatenate([X, X], 3),
-    lambda: lax.dynamic_slice(X, (0, 0), (1, 1, 1)),
-    lambda: lax.dynamic_slice(X, (0, 0, np.float64(0)), (1, 1, 1)),
-    lambda: lax.dynamic_slice(X, (0, 0, 0), (3, 1, 1)),
-    lambda: lax.dynamic_update_slice(X, np.ones((1, 1, 1), np.float32), (0, 0, 0)),
-    lambda: lax.dynamic_update_slice(X, np.ones((1, 1)), (0, 0, 0)),
-    lambda: lax.dynamic_update_slice(X, np.ones((3, 1, 1)), (0, 0, 0)),
+    lambda: slicing.pad(X, 0.0, [(0, 0, 0)]),
+    lambda: slicing.pad(X, np.float32(0), [(0, 0, 0)] * 3),
+    lambda: slicing.pad(X, 0.0, [(0, 0, -1)] * 3),
+    lambda: slicing.pad(X, 0.0, [(-3, 0, 0)] * 3),
+    lambda: slicing.concatenate([X, X.astype(np.float32)], 0),
+    lambda: slicing.concatenate([X, X[0]], 0),
+    lambda: slicing.concatenate([X, X[:, :1]], 0),
+    lambda: slicing.concatenate([X, X], 3),
+    lambda: slicing.dynamic_slice(X, (0, 0), (1, 1, 1)),
+    lambda: slicing.dynamic_slice(X, (0, 0, np.float64(0)), (1, 1, 1)),
+    lambda: slicing.dynamic_slice(X, (0, 0, 0), (3, 1, 1)),
+    lambda: slicing.dynamic_update_slice(X, np.ones((1, 1, 1), np.float32), (0, 0, 0)),
+    lambda: slicing.dynamic_update_slice(X, np.ones((1, 1)), (0, 0, 0)),
+    lambda: slicing.dynamic_update_slice(X, np.ones((3, 1, 1)), (0, 0, 0)),
 ])
 def test_structural_primitive_misuse(call):
     with pytest.raises(PrimitiveTypeError):
