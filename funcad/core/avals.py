@@ -17,10 +17,11 @@ class ShapedArray:
     def __new__(cls, shape, dtype, weak_type: bool = False):
         # Avals are interned: equal avals are usually the same object, so the caches on
         # the hot path of tracing (shape rules, avals of values) compare by identity.
-        try:
-            return _interned[shape, dtype, weak_type]
-        except (KeyError, TypeError):  # TypeError: an unhashable shape (a list)
-            pass
+        if type(shape) is not tuple:
+            shape = tuple(shape)
+        self = _interned.get((shape, dtype, weak_type))
+        if self is not None:
+            return self
         shape_t = tuple(int(d) for d in shape)
         dtype_n = np.dtype(dtype)
         weak = bool(weak_type)
@@ -33,8 +34,7 @@ class ShapedArray:
             if len(_interned) > 8192:
                 _interned.clear()  # equality stays by value; only the sharing is lost
             _interned[key] = self
-        if type(shape) is tuple:
-            _interned[shape, dtype, weak_type] = self
+        _interned[shape, dtype, weak_type] = self  # the key as given: found at once next time
         return self
 
     def __setattr__(self, name, value):
