@@ -121,6 +121,17 @@ class NumpyFunctionNotImplementedError(FuncadTypeError):
         ))
 
 
+class NumpyNameNotImplementedError(FuncadError, AttributeError, NotImplementedError):
+    """A NumPy name that ``funcad.numpy`` does not provide (yet). An ``AttributeError`` too,
+    so ``hasattr(funcad.numpy, name)`` and ``getattr`` defaults work as for any module."""
+
+    def __init__(self, name: str):
+        super().__init__(
+            f"funcad.numpy.{name} is not implemented: funcad has no version of numpy.{name} "
+            "yet. Build it from funcad.numpy functions, or compute it outside the transform."
+        )
+
+
 class JaxprTypeError(FuncadTypeError):
     """An IR failed its type check; the message shows the offending equation."""
 

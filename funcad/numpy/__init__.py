@@ -36,3 +36,14 @@ from funcad.numpy._ufuncs import *  # noqa: F403
 from funcad.numpy._ufuncs import abs, divmod, round  # noqa: A004 - NumPy names
 
 ndarray = __import__("numpy").ndarray
+
+
+def __getattr__(name: str):
+    # A NumPy name funcad lacks gets an error saying so, rather than a bare AttributeError.
+    import numpy
+
+    if not name.startswith("_") and hasattr(numpy, name):
+        from funcad.errors import NumpyNameNotImplementedError
+
+        raise NumpyNameNotImplementedError(name)
+    raise AttributeError(f"module 'funcad.numpy' has no attribute {name!r}")

@@ -237,3 +237,12 @@ def test_no_internal_error_types_escape():
         with pytest.raises(FuncadError) as info:
             call()
         assert not isinstance(info.value, (AttributeError, KeyError, AssertionError))
+
+
+def test_numpy_name_missing_from_funcad_numpy_says_so():
+    assert hasattr(funcad.numpy, "sin") and not hasattr(funcad.numpy, "tril")
+    with pytest.raises(NotImplementedError, match=r"funcad\.numpy\.tril is not implemented"):
+        funcad.numpy.tril  # noqa: B018
+    with pytest.raises(AttributeError, match="no attribute 'not_a_numpy_name'"):
+        funcad.numpy.not_a_numpy_name  # noqa: B018
+    assert getattr(funcad.numpy, "tril", None) is None
