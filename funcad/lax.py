@@ -2,7 +2,7 @@
 
 Control flow (``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``) stages the
 user's functions into sub-IRs once per call and binds a higher-order primitive
-(``funcad.ops.control_flow``), so it works under every transform: forward mode through all
+(``funcad.ops.control_flow``, ``funcad.ops.loops``), so it works under every transform: forward mode through all
 of them, reverse mode through ``cond``, ``switch``, ``scan``, ``fori_loop`` with static
 bounds and ``while_loop(..., max_steps=N)``.
 
@@ -22,7 +22,7 @@ from funcad.core.avals import ShapedArray
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import closure_convert, trace_flat
-from funcad.ops.control_flow import cond_p, scan_p, while_p
+from funcad.ops.control_flow import cond_p
 from funcad.ops.elementwise import (
     abs,
     acos,
@@ -80,6 +80,7 @@ from funcad.ops.elementwise import (
 )
 from funcad.ops.indexing import gather, scatter, scatter_add, scatter_mul
 from funcad.ops.linalg import dot_general
+from funcad.ops.loops import scan_p, while_p
 from funcad.ops.reductions import (
     argmax,
     argmin,

@@ -19,7 +19,8 @@ from jax import lax
 from funcad.checkpoint import remat_p
 from funcad.core.avals import ShapedArray
 from funcad.custom_derivatives import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
-from funcad.ops.control_flow import cond_p, scan_p, while_p
+from funcad.ops.control_flow import cond_p
+from funcad.ops.loops import scan_p, while_p
 from funcad_xla.lowering import lower_jaxpr, lowerings
 
 
