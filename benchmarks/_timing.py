@@ -1,28 +1,8 @@
-"""Timing helpers shared by the benchmark scripts: best-of-k of the mean over n calls."""
+"""Timing helpers shared by the benchmark scripts: contenders timed in alternation, each
+getting its best round of the mean over n calls."""
 from __future__ import annotations
 
 import time
-
-
-def best_time(fn, *, min_time: float = 0.2, repeat: int = 5) -> float:
-    """Seconds per call: the best of ``repeat`` runs, each ``min_time`` long or more."""
-    fn()  # warm up (first-call caches, imports)
-    n = 1
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        dt = time.perf_counter() - t0
-        if dt >= min_time / repeat or n >= 1 << 20:
-            break
-        n *= 2
-    best = dt / n
-    for _ in range(repeat - 1):
-        t0 = time.perf_counter()
-        for _ in range(n):
-            fn()
-        best = min(best, (time.perf_counter() - t0) / n)
-    return best
 
 
 def best_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15) -> list[float]:

@@ -3,7 +3,7 @@
     python benchmarks/bench_hessian.py [--sizes 50 200 800] [--quick]
 
 Prints seconds per Hessian for each n, the growth between sizes, and the ratios
-funcad/autograd and funcad/JAX-jit (with and without funcad.jit when it exists).
+funcad/autograd, funcad/JAX-jit and funcad.jit/autograd (contenders timed in alternation).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_time, fmt
+from _timing import best_times_interleaved, fmt
 
 
 def objective(ns, a):
@@ -41,36 +41,27 @@ def main(sizes, quick: bool):
     import funcad.numpy as fnp
 
     jax.config.update("jax_enable_x64", True)
-    jit = getattr(funcad, "jit", None)
-    min_time = 0.05 if quick else 0.3
-    header = f"{'n':>5s} {'funcad':>11s} {'autograd':>11s} {'jax.jit':>11s}"
-    header += f" {'funcad.jit':>11s}" if jit else ""
-    header += f" {'funcad/autograd':>16s} {'funcad/jax.jit':>15s}"
-    header += f" {'jit/autograd':>13s}" if jit else ""
-    print(header)
+    min_time = 0.05 if quick else 1.0
+    print(f"{'n':>5s} {'funcad':>11s} {'autograd':>11s} {'jax.jit':>11s} {'funcad.jit':>11s}"
+          f" {'funcad/autograd':>16s} {'funcad/jax.jit':>15s} {'jit/autograd':>13s}")
     previous = None
     for n in sizes:
         rng = np.random.default_rng(0)
         a = rng.standard_normal((n, n)) / np.sqrt(n)
         x = rng.standard_normal(n)
         ours = funcad.hessian(objective(fnp, a))
+        ours_jit = funcad.jit(funcad.hessian(objective(fnp, a)), backend="numpy")
         theirs = autograd.hessian(objective(anp, a))
         jax_h = jax.jit(jax.hessian(objective(jnp, jnp.asarray(a))))
         h_ref = np.asarray(jax_h(x))
         np.testing.assert_allclose(ours(x), h_ref, rtol=1e-8, atol=1e-10)
-        t_f = best_time(functools.partial(ours, x), min_time=min_time, repeat=3)
-        t_a = best_time(functools.partial(theirs, x), min_time=min_time, repeat=3)
-        t_j = best_time(functools.partial(_jax_call, jax_h, x), min_time=min_time, repeat=3)
-        row = f"{n:5d} {fmt(t_f)} {fmt(t_a)} {fmt(t_j)}"
-        if jit:
-            ours_jit = jit(funcad.hessian(objective(fnp, a)), backend="numpy")
-            np.testing.assert_allclose(ours_jit(x), h_ref, rtol=1e-8, atol=1e-10)
-            t_fj = best_time(functools.partial(ours_jit, x), min_time=min_time, repeat=3)
-            row += f" {fmt(t_fj)}"
-        row += f" {t_f / t_a:16.2f} {t_f / t_j:15.1f}"
-        if jit:
-            row += f" {t_fj / t_a:13.3f}"
-        print(row)
+        np.testing.assert_allclose(ours_jit(x), h_ref, rtol=1e-8, atol=1e-10)
+        t_f, t_a, t_j, t_fj = best_times_interleaved(
+            [functools.partial(ours, x), functools.partial(theirs, x),
+             functools.partial(_jax_call, jax_h, x), functools.partial(ours_jit, x)],
+            min_time=min_time)
+        print(f"{n:5d} {fmt(t_f)} {fmt(t_a)} {fmt(t_j)} {fmt(t_fj)}"
+              f" {t_f / t_a:16.2f} {t_f / t_j:15.1f} {t_fj / t_a:13.3f}")
         if previous is not None:
             n0, t0 = previous
             print(f"      funcad time grows {t_f / t0:.1f}x for n {n0} -> {n} "
