@@ -209,7 +209,7 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
                 f"{construct}: {what} of {_describe(rule)}: leaf {i} is {b.str_short()}, but "
                 f"the corresponding primal is {a.str_short()}"))
         if b.dtype != a.dtype or b.weak_type:
-            from funcad.ops.elementwise import convert_element_type
+            from funcad.ops.logical import convert_element_type
 
             x = convert_element_type(x, a.dtype)
         out.append(x)

@@ -9,6 +9,7 @@ import numpy as np
 from jax import lax
 
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 
 
 def _int_pow(x, y):
@@ -100,18 +101,18 @@ LOWERINGS = {
     ew.max_p: _max,
     ew.min_p: _min,
     ew.atan2_p: lax.atan2,
-    ew.eq_p: lax.eq,
-    ew.ne_p: lax.ne,
-    ew.lt_p: lax.lt,
-    ew.le_p: lax.le,
-    ew.gt_p: lax.gt,
-    ew.ge_p: lax.ge,
-    ew.and_p: lax.bitwise_and,
-    ew.or_p: lax.bitwise_or,
-    ew.xor_p: lax.bitwise_xor,
-    ew.not_p: lax.bitwise_not,
-    ew.select_n_p: _select_n,
-    ew.convert_element_type_p: _convert,
+    lg.eq_p: lax.eq,
+    lg.ne_p: lax.ne,
+    lg.lt_p: lax.lt,
+    lg.le_p: lax.le,
+    lg.gt_p: lax.gt,
+    lg.ge_p: lax.ge,
+    lg.and_p: lax.bitwise_and,
+    lg.or_p: lax.bitwise_or,
+    lg.xor_p: lax.bitwise_xor,
+    lg.not_p: lax.bitwise_not,
+    lg.select_n_p: _select_n,
+    lg.convert_element_type_p: _convert,
     ew.stop_gradient_p: _identity,
 }
 

@@ -23,6 +23,7 @@ kernel_factories: dict = {}
 @functools.lru_cache(maxsize=1)
 def _install() -> None:
     from funcad.ops import elementwise as ew
+    from funcad.ops import logical as lg
     from funcad.ops import reductions as red
     from funcad.ops import structural as st
 
@@ -30,10 +31,10 @@ def _install() -> None:
                  ew.mul_p: operator.mul, ew.div_p: operator.truediv}
     ufuncs = {ew.add_p: np.add, ew.add_any_p: np.add, ew.sub_p: np.subtract,
               ew.mul_p: np.multiply, ew.max_p: np.maximum, ew.min_p: np.minimum,
-              ew.atan2_p: np.arctan2, ew.pow_p: np.power, ew.and_p: np.bitwise_and,
-              ew.or_p: np.bitwise_or, ew.xor_p: np.bitwise_xor}
-    compare = {ew.eq_p: operator.eq, ew.ne_p: operator.ne, ew.lt_p: operator.lt,
-               ew.le_p: operator.le, ew.gt_p: operator.gt, ew.ge_p: operator.ge}
+              ew.atan2_p: np.arctan2, ew.pow_p: np.power, lg.and_p: np.bitwise_and,
+              lg.or_p: np.bitwise_or, lg.xor_p: np.bitwise_xor}
+    compare = {lg.eq_p: operator.eq, lg.ne_p: operator.ne, lg.lt_p: operator.lt,
+               lg.le_p: operator.le, lg.gt_p: operator.gt, lg.ge_p: operator.ge}
 
     def binary(prim):
         def factory(eqn: Eqn):
@@ -48,8 +49,8 @@ def _install() -> None:
     for prim, fn in compare.items():
         kernel_factories[prim] = lambda eqn, fn=fn: fn
     kernel_factories[ew.neg_p] = lambda eqn: operator.neg
-    kernel_factories[ew.select_n_p] = _select_n
-    kernel_factories[ew.convert_element_type_p] = _convert
+    kernel_factories[lg.select_n_p] = _select_n
+    kernel_factories[lg.convert_element_type_p] = _convert
     kernel_factories[ew.integer_pow_p] = _integer_pow
     kernel_factories[ew.stop_gradient_p] = lambda eqn: _identity
     kernel_factories[st.broadcast_in_dim_p] = _broadcast_in_dim
@@ -122,13 +123,14 @@ def _inplace_table() -> tuple[dict, frozenset]:
     primitives whose kernels return a new array of their own (when not 0-d)."""
     from funcad.ops import elementwise as ew
     from funcad.ops import linalg as la
+    from funcad.ops import logical as lg
     from funcad.ops import reductions as red
 
     ufuncs = {ew.add_p: np.add, ew.add_any_p: np.add, ew.sub_p: np.subtract,
               ew.mul_p: np.multiply, ew.max_p: np.maximum, ew.min_p: np.minimum,
               ew.atan2_p: np.arctan2, ew.neg_p: np.negative, ew.square_p: np.square}
     float_only = {ew.div_p: np.true_divide, ew.pow_p: np.power}
-    fresh = {*ufuncs, *float_only, ew.select_n_p, ew.convert_element_type_p,
+    fresh = {*ufuncs, *float_only, lg.select_n_p, lg.convert_element_type_p,
              ew.integer_pow_p, la.dot_general_p, red.reduce_sum_p, red.reduce_prod_p,
              red.reduce_max_p, red.reduce_min_p}
     fresh.update(p for p in vars(ew).values() if isinstance(getattr(p, "impl", None), np.ufunc))

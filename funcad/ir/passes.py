@@ -91,9 +91,10 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
 
 def _init_commutative() -> None:
     from funcad.ops import elementwise as ew
+    from funcad.ops import logical as lg
 
-    commutative.update((ew.add_p, ew.add_any_p, ew.mul_p, ew.max_p, ew.min_p, ew.eq_p,
-                        ew.ne_p, ew.and_p, ew.or_p, ew.xor_p))
+    commutative.update((ew.add_p, ew.add_any_p, ew.mul_p, ew.max_p, ew.min_p, lg.eq_p,
+                        lg.ne_p, lg.and_p, lg.or_p, lg.xor_p))
 
 
 def cse_closed(closed: ClosedJaxpr) -> ClosedJaxpr:

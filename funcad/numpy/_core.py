@@ -8,7 +8,7 @@ from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import Tracer, get_aval
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import structural as st
 
 _DEFAULT_OF_KIND = {"f": float, "i": int, "c": complex, "b": bool}
@@ -79,7 +79,7 @@ def cast(x, dtype):
     a = get_aval(x)
     if a.dtype == dtype:
         return x
-    return ew.convert_element_type(x, dtype, weak_type=a.weak_type and _is_default(dtype))
+    return lg.convert_element_type(x, dtype, weak_type=a.weak_type and _is_default(dtype))
 
 
 def _is_default(dtype: np.dtype) -> bool:

@@ -8,6 +8,7 @@ from funcad.core import dtypes
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.numpy._core import aval, cast, concrete_value, is_traced, operand
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import structural as st
 
 
@@ -31,7 +32,7 @@ def asarray(a, dtype=None, *, copy=None):
     if dtype is not None:
         x = cast(x, dtype)
     elif is_traced(x) and aval(x).weak_type:
-        x = ew.convert_element_type(x, aval(x).dtype)
+        x = lg.convert_element_type(x, aval(x).dtype)
     return x
 
 
@@ -143,7 +144,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     y = add(multiply(idx, step), start_c) if div > 0 else add(multiply(idx, delta), start_c)
     if endpoint and num > 1:
         # The last sample is exactly ``stop``, as in NumPy.
-        y = where(ew.eq(idx, st.broadcast_in_dim(np.asarray(num - 1, calc), (num,), ())), stop_c, y)
+        y = where(lg.eq(idx, st.broadcast_in_dim(np.asarray(num - 1, calc), (num,), ())), stop_c, y)
     y = cast(y, out_dtype)
     return (y, step) if retstep else y
 
@@ -154,7 +155,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
     rows = st.broadcasted_iota(np.int64, (N, M), 0)
     cols = st.broadcasted_iota(np.int64, (N, M), 1)
     offset = st.broadcast_in_dim(np.asarray(int(k), np.int64), (N, M), ())
-    return cast(ew.eq(ew.add(rows, offset), cols), dtypes.float_ if dtype is None else dtype)
+    return cast(lg.eq(ew.add(rows, offset), cols), dtypes.float_ if dtype is None else dtype)
 
 
 def identity(n: int, dtype=None):

@@ -27,8 +27,8 @@ from funcad.numpy._indexing_rules import (
     parse_index,
     uniform_starts,
 )
-from funcad.ops import elementwise as ew
 from funcad.ops import indexing as ix
+from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 
@@ -293,7 +293,7 @@ def _write_box(x, starts, strides, box, op: str):
         new = spread if op == "set" else _combine(op, cur, spread)
         if strided and op in ("set", "min", "max"):
             mask = sl.pad(st.broadcast_in_dim(np.asarray(True), sizes, ()), False, config)
-            new = ew.select_n(mask, cur, new)
+            new = lg.select_n(mask, cur, new)
     if whole:
         return new
     return sl.dynamic_update_slice(x, new, uniform_starts(starts))

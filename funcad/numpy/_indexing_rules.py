@@ -14,6 +14,7 @@ from funcad.core.trace import Tracer
 from funcad.errors import ConcretizationError, with_user_line
 from funcad.numpy._core import aval, cast, operand
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import structural as st
 
 _VALID = (
@@ -173,7 +174,7 @@ def normalize_traced(i, n: int):
     shape = aval(i).shape
     zero = st.broadcast_in_dim(np.asarray(0, dt), shape, ())
     size = st.broadcast_in_dim(np.asarray(n, dt), shape, ())
-    return ew.select_n(ew.lt(i, zero), i, ew.add(i, size))
+    return lg.select_n(lg.lt(i, zero), i, ew.add(i, size))
 
 
 def uniform_starts(starts) -> list:

@@ -22,6 +22,7 @@ from funcad.numpy._core import (
     operand,
 )
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import reductions as red
 from funcad.ops import structural as st
 
@@ -77,14 +78,14 @@ def diagonal_mask(shape, axis1: int, axis2: int, offset: int = 0):
     cols = st.broadcasted_iota(np.int64, shape, axis2)
     if offset:
         rows = ew.add(rows, st.broadcast_in_dim(np.asarray(offset, np.int64), shape, ()))
-    return ew.eq(rows, cols)
+    return lg.eq(rows, cols)
 
 
 def masked(x, mask):
     """``x`` where ``mask`` holds, else zero (a select, so NaN/inf elsewhere do not leak)."""
     a = aval(x)
     zero = st.broadcast_in_dim(np.asarray(0, a.dtype), a.shape, ())
-    return ew.select_n(mask, zero, x)
+    return lg.select_n(mask, zero, x)
 
 
 def keep_dims(result, shape, axes, keepdims: bool):
@@ -277,7 +278,7 @@ argmin = _argextremum("argmin", red.argmin)
 # --- logical reductions ------------------------------------------------------------------------
 
 def _to_bool(x):
-    return x if aval(x).dtype == np.bool_ else ew.ne(x, full(0, aval(x).dtype, aval(x).shape))
+    return x if aval(x).dtype == np.bool_ else lg.ne(x, full(0, aval(x).dtype, aval(x).shape))
 
 
 def all(a, axis=None, out=None, keepdims=False, *, where=None):  # noqa: A001
@@ -324,7 +325,7 @@ def _nan_to_zero(x):
     if aval(x).dtype.kind not in "fc":
         return x
     zero = full(0, aval(x).dtype, aval(x).shape)
-    return ew.select_n(ew.ne(x, x), x, zero)
+    return lg.select_n(lg.ne(x, x), x, zero)
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
@@ -340,7 +341,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     if aval(x).dtype.kind not in "fc":
         return mean(x, axis, dtype, keepdims=keepdims)
     total = nansum(x, axis, dtype, keepdims=keepdims)
-    count = sum(ew.eq(x, x), axis, keepdims=keepdims)
+    count = sum(lg.eq(x, x), axis, keepdims=keepdims)
     return ew.div(total, cast(count, aval(total).dtype))
 
 

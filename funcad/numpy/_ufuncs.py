@@ -20,6 +20,7 @@ from funcad.numpy._core import (
     ufunc_dtype_arg,
 )
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 
 _resolved: dict = {}
 _ARRAYS = (Tracer, np.ndarray)
@@ -105,9 +106,9 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
 
 # --- arithmetic ---------------------------------------------------------------------------
 
-add = _binary(np.add, ew.add, bool_fn=ew.bitwise_or)
+add = _binary(np.add, ew.add, bool_fn=lg.bitwise_or)
 subtract = _binary(np.subtract, ew.sub)
-multiply = _binary(np.multiply, ew.mul, bool_fn=ew.bitwise_and)
+multiply = _binary(np.multiply, ew.mul, bool_fn=lg.bitwise_and)
 true_divide = _binary(np.true_divide, ew.div)
 divide = true_divide
 maximum = _binary(np.maximum, ew.max)
@@ -168,7 +169,7 @@ def _reciprocal(x):
 reciprocal = _unary(np.reciprocal, _reciprocal)
 trunc = _unary(
     np.trunc,
-    lambda x: ew.select_n(ew.lt(x, _full_like(x, 0)), ew.floor(x), ew.ceil(x)),
+    lambda x: lg.select_n(lg.lt(x, _full_like(x, 0)), ew.floor(x), ew.ceil(x)),
     identity_kinds="biu",
 )
 
@@ -177,24 +178,24 @@ def _floor_divide_lax(x, y):
     if aval(x).dtype.kind in "iu":
         q, r = ew.div(x, y), ew.rem(x, y)
         zero = _full_like(x, 0)
-        adjust = ew.bitwise_and(ew.ne(r, zero), ew.ne(ew.lt(r, zero), ew.lt(y, zero)))
-        return ew.select_n(adjust, q, ew.sub(q, _full_like(x, 1)))
+        adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
+        return lg.select_n(adjust, q, ew.sub(q, _full_like(x, 1)))
     # Floats, as NumPy's npy_divmod: exact quotient of (x - fmod(x, y)) / y, then floored.
     mod = ew.rem(x, y)
     zero = _full_like(x, 0)
     div = ew.div(ew.sub(x, mod), y)
-    adjust = ew.bitwise_and(ew.ne(mod, zero), ew.ne(ew.lt(y, zero), ew.lt(mod, zero)))
-    div = ew.select_n(adjust, div, ew.sub(div, _full_like(x, 1)))
+    adjust = lg.bitwise_and(lg.ne(mod, zero), lg.ne(lg.lt(y, zero), lg.lt(mod, zero)))
+    div = lg.select_n(adjust, div, ew.sub(div, _full_like(x, 1)))
     fl = ew.floor(div)
-    fl = ew.select_n(ew.gt(ew.sub(div, fl), _full_like(x, 0.5)), fl, ew.add(fl, _full_like(x, 1)))
-    return ew.select_n(ew.eq(y, zero), fl, ew.div(x, y))
+    fl = lg.select_n(lg.gt(ew.sub(div, fl), _full_like(x, 0.5)), fl, ew.add(fl, _full_like(x, 1)))
+    return lg.select_n(lg.eq(y, zero), fl, ew.div(x, y))
 
 
 def _remainder_lax(x, y):
     r = ew.rem(x, y)
     zero = _full_like(x, 0)
-    adjust = ew.bitwise_and(ew.ne(r, zero), ew.ne(ew.lt(r, zero), ew.lt(y, zero)))
-    return ew.select_n(adjust, r, ew.add(r, y))
+    adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
+    return lg.select_n(adjust, r, ew.add(r, y))
 
 
 floor_divide = _binary(np.floor_divide, _floor_divide_lax, composite=True)
@@ -228,58 +229,58 @@ float_power = _binary(np.float_power, _power_lax, fast=False)
 
 # --- comparisons and logic ----------------------------------------------------------------
 
-equal = _binary(np.equal, ew.eq)
-not_equal = _binary(np.not_equal, ew.ne)
-less = _binary(np.less, ew.lt)
-less_equal = _binary(np.less_equal, ew.le)
-greater = _binary(np.greater, ew.gt)
-greater_equal = _binary(np.greater_equal, ew.ge)
-bitwise_and = _binary(np.bitwise_and, ew.bitwise_and)
-bitwise_or = _binary(np.bitwise_or, ew.bitwise_or)
-bitwise_xor = _binary(np.bitwise_xor, ew.bitwise_xor)
-invert = _unary(np.invert, ew.bitwise_not)
+equal = _binary(np.equal, lg.eq)
+not_equal = _binary(np.not_equal, lg.ne)
+less = _binary(np.less, lg.lt)
+less_equal = _binary(np.less_equal, lg.le)
+greater = _binary(np.greater, lg.gt)
+greater_equal = _binary(np.greater_equal, lg.ge)
+bitwise_and = _binary(np.bitwise_and, lg.bitwise_and)
+bitwise_or = _binary(np.bitwise_or, lg.bitwise_or)
+bitwise_xor = _binary(np.bitwise_xor, lg.bitwise_xor)
+invert = _unary(np.invert, lg.bitwise_not)
 bitwise_not = invert
 
 
 def _to_bool(x):
     x = operand(x)
-    return x if aval(x).dtype == np.bool_ else ew.ne(x, _full_like(x, 0))
+    return x if aval(x).dtype == np.bool_ else lg.ne(x, _full_like(x, 0))
 
 
 def logical_and(x1, x2, /):
     x1, x2 = promote_shapes("logical_and", _to_bool(x1), _to_bool(x2))
-    return ew.bitwise_and(x1, x2)
+    return lg.bitwise_and(x1, x2)
 
 
 def logical_or(x1, x2, /):
     x1, x2 = promote_shapes("logical_or", _to_bool(x1), _to_bool(x2))
-    return ew.bitwise_or(x1, x2)
+    return lg.bitwise_or(x1, x2)
 
 
 def logical_xor(x1, x2, /):
     x1, x2 = promote_shapes("logical_xor", _to_bool(x1), _to_bool(x2))
-    return ew.bitwise_xor(x1, x2)
+    return lg.bitwise_xor(x1, x2)
 
 
 def logical_not(x, /):
-    return ew.bitwise_not(_to_bool(x))
+    return lg.bitwise_not(_to_bool(x))
 
 
 def isfinite(x, /):
     x = operand(x, "isfinite")
-    return ew.is_finite(x) if aval(x).dtype.kind == "f" else ew.eq(x, x)
+    return ew.is_finite(x) if aval(x).dtype.kind == "f" else lg.eq(x, x)
 
 
 def isnan(x, /):
     x = operand(x, "isnan")
-    return ew.ne(x, x)
+    return lg.ne(x, x)
 
 
 def isinf(x, /):
     x = operand(x, "isinf")
     if aval(x).dtype.kind != "f":
-        return ew.ne(x, x)
-    return ew.bitwise_and(ew.bitwise_not(ew.is_finite(x)), ew.eq(x, x))
+        return lg.ne(x, x)
+    return lg.bitwise_and(lg.bitwise_not(ew.is_finite(x)), lg.eq(x, x))
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -296,7 +297,7 @@ def where(condition, x=None, y=None, /):
     cond = _to_bool(condition)
     x, y = promote_args("where", x, y)
     cond, x, y = promote_shapes("where", cond, x, y)
-    return ew.select_n(cond, y, x)
+    return lg.select_n(cond, y, x)
 
 
 def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):  # noqa: A002 - NumPy names
@@ -335,11 +336,11 @@ def logaddexp(x1, x2, /):
     side of the larger operand for precision."""
     (x1, x2), _ = _loop_args(np.logaddexp, (x1, x2))
     amax = ew.max(x1, x2)
-    shift = ew.stop_gradient(ew.select_n(ew.is_finite(amax), _full_like(amax, 0), amax))
+    shift = ew.stop_gradient(lg.select_n(ew.is_finite(amax), _full_like(amax, 0), amax))
     a, b = ew.sub(x1, shift), ew.sub(x2, shift)
     first_larger = ew.log1p(ew.add(ew.expm1(a), ew.exp(b)))
     second_larger = ew.log1p(ew.add(ew.exp(a), ew.expm1(b)))
-    out = ew.add(shift, ew.select_n(ew.ge(x1, x2), second_larger, first_larger))
+    out = ew.add(shift, lg.select_n(lg.ge(x1, x2), second_larger, first_larger))
     # Equal infinities give a NaN difference; their sum is the right answer there.
     delta = ew.sub(x1, x2)
-    return ew.select_n(ew.ne(delta, delta), out, ew.add(x1, x2))
+    return lg.select_n(lg.ne(delta, delta), out, ew.add(x1, x2))

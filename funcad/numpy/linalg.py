@@ -24,6 +24,7 @@ from funcad.numpy._reductions import (
 )
 from funcad.ops import elementwise as ew
 from funcad.ops import linalg as la
+from funcad.ops import logical as lg
 from funcad.ops import reductions as red
 from funcad.ops import structural as st
 
@@ -61,7 +62,7 @@ def _permutation_matrix(perm, dtype):
     full_shape = (*shape, shape[-1])
     rows = st.broadcast_in_dim(perm, full_shape, tuple(range(len(shape))))
     cols = st.broadcasted_iota(np.int32, full_shape, len(shape))
-    return cast(ew.eq(rows, cols), dtype)
+    return cast(lg.eq(rows, cols), dtype)
 
 
 def _batched_matmul(a, b):
@@ -119,16 +120,16 @@ def _lu_diagonal_and_parity(a, fname: str):
     _square(a, fname)
     lu, pivots, _ = la.lu(a)
     shape = aval(pivots).shape
-    moved = ew.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
+    moved = lg.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
     swaps = red.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
-    odd = ew.ne(ew.rem(swaps, full(2, np.int32, aval(swaps).shape)),
+    odd = lg.ne(ew.rem(swaps, full(2, np.int32, aval(swaps).shape)),
                 full(0, np.int32, aval(swaps).shape))
     return _diagonal(lu), odd
 
 
 def _parity_sign(odd, dtype):
     one = full(1, dtype, aval(odd).shape)
-    return ew.select_n(odd, one, ew.neg(one))
+    return lg.select_n(odd, one, ew.neg(one))
 
 
 def det(a):
@@ -188,7 +189,7 @@ def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
         return red.reduce_min(_abs(x), axes)
     if ord == 0:
         zero = full(0, dt, aval(x).shape)
-        return red.reduce_sum(cast(ew.ne(x, zero), real), axes)
+        return red.reduce_sum(cast(lg.ne(x, zero), real), axes)
     if ord == 1:
         return red.reduce_sum(_abs(x), axes)
     p = full(float(ord), real, aval(x).shape)

@@ -93,7 +93,7 @@ def same_types(a: Sequence[ShapedArray], b: Sequence[ShapedArray]) -> bool:
 
 def select_where(pred, on_true, on_false):
     """``on_true`` where the scalar (or leading-axis) boolean ``pred`` holds."""
-    from funcad.ops.elementwise import select_n
+    from funcad.ops.logical import select_n
     from funcad.ops.structural import broadcast_in_dim
 
     shape = get_aval(on_true).shape
@@ -241,7 +241,7 @@ def _cond_batch(vals, dims, *, branches):
         outs = cond_p.bind(index, *ops, branches=new)
         return outs, [0 if b else not_mapped for b in out_b]
     # A batched index: every branch runs on every lane, and each lane selects its own.
-    from funcad.ops.elementwise import convert_element_type, ne, select_n
+    from funcad.ops.logical import convert_element_type, ne, select_n
     from funcad.ops.structural import broadcast_in_dim
 
     index = moveaxis(index, idim, 0)

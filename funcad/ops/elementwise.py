@@ -1,7 +1,8 @@
-"""Elementwise primitives: unary math, binary arithmetic, comparisons, logic, select, casts.
+"""Elementwise primitives: unary math and arithmetic (comparisons, logic, selection and
+casts are in ``funcad.ops.logical``).
 
 Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> rules of the
-transforms (added by the interpreters' issues in the same block).
+transforms.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import get_aval
-from funcad.interpreters.ad_util import Zero, instantiate_zeros
+from funcad.interpreters.ad_util import Zero
 from funcad.interpreters.batching import defbroadcasting, defvectorized
 from funcad.interpreters.jvp import defbilinear_jvp, defjvp, defjvp2, defjvp_zero, jvp_rules
 from funcad.interpreters.transpose import (
@@ -23,57 +24,24 @@ from funcad.interpreters.transpose import (
 )
 from funcad.ops._definers import (
     ANY,
-    BOOL_OR_INT,
     FLOAT,
     NUMERIC,
     REAL_NUMERIC,
     check_kind,
-    check_same_dtypes,
-    check_same_shapes,
     new_primitive,
     standard_binop,
     standard_unop,
     type_error,
 )
-
-_PY_SCALARS = (bool, int, float, complex)
-_WEAK_TYPES = {dtypes.float_: float, dtypes.int_: int, dtypes.complex_: complex}
-
-
-def _lax_args(*args):
-    """Give Python scalars the dtype and shape of the array operands (as jax.lax does)."""
-    for a in args:
-        if type(a) in _PY_SCALARS:
-            break
-    else:
-        return args
-    ref = next((a for a in args if not dtypes.is_python_scalar(a)), None)
-    if ref is None:
-        return tuple(np.asarray(a) for a in args)
-    from funcad.ops.structural import broadcast_in_dim
-
-    aval = get_aval(ref)
-    # Next to a weak operand a Python scalar stays weak (staged as a weak literal).
-    py_type = _WEAK_TYPES.get(aval.dtype) if aval.weak_type else None
-    out = []
-    for a in args:
-        if type(a) in _PY_SCALARS:
-            a = py_type(a) if py_type is not None else np.asarray(a, dtype=aval.dtype)
-            if aval.shape:
-                a = broadcast_in_dim(a, aval.shape, ())
-        out.append(a)
-    return tuple(out)
-
-
-def _const(x, value):
-    """``value`` broadcast to ``x``'s shape and dtype (rules use it for their constants)."""
-    from funcad.ops.structural import broadcast_in_dim
-
-    aval = get_aval(x)
-    if not aval.shape:
-        return np.asarray(value, aval.dtype)
-    return broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
-
+from funcad.ops._operands import PY_SCALARS, const_like, lax_args
+from funcad.ops.logical import (
+    convert_element_type,
+    eq,
+    ge,
+    gt,
+    lt,
+    select_n,
+)
 
 # --- unary math -------------------------------------------------------------------------
 
@@ -152,7 +120,7 @@ def _abs_abstract_eval(x):
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
 defvectorized(abs_p)
 # Real: d|x| = dx where x >= 0 and -dx elsewhere, so the derivative at 0 is +1 (as JAX's).
-defjvp(abs_p, lambda t, x: select_n(ge(x, _const(x, 0)), neg(t), t))
+defjvp(abs_p, lambda t, x: select_n(ge(x, const_like(x, 0)), neg(t), t))
 
 
 def exp(x):
@@ -170,7 +138,7 @@ def exp2(x):
 
 exp2_p = standard_unop("exp2", np.exp2)
 defvectorized(exp2_p)
-defjvp2(exp2_p, lambda t, ans, x: mul(t, mul(ans, _const(x, np.log(2.0)))))
+defjvp2(exp2_p, lambda t, ans, x: mul(t, mul(ans, const_like(x, np.log(2.0)))))
 
 
 def log(x):
@@ -188,7 +156,7 @@ def log1p(x):
 
 log1p_p = standard_unop("log1p", np.log1p)
 defvectorized(log1p_p)
-defjvp(log1p_p, lambda t, x: div(t, add(x, _const(x, 1))))
+defjvp(log1p_p, lambda t, x: div(t, add(x, const_like(x, 1))))
 
 
 def expm1(x):
@@ -197,7 +165,7 @@ def expm1(x):
 
 expm1_p = standard_unop("expm1", np.expm1)
 defvectorized(expm1_p)
-defjvp2(expm1_p, lambda t, ans, x: mul(t, add(ans, _const(x, 1))))
+defjvp2(expm1_p, lambda t, ans, x: mul(t, add(ans, const_like(x, 1))))
 
 
 def sqrt(x):
@@ -207,7 +175,7 @@ def sqrt(x):
 sqrt_p = standard_unop("sqrt", np.sqrt)
 defvectorized(sqrt_p)
 # d sqrt(x) = dx / (2 sqrt(x)): infinite at 0, as JAX's.
-defjvp2(sqrt_p, lambda t, ans, x: div(t, mul(_const(x, 2), ans)))
+defjvp2(sqrt_p, lambda t, ans, x: div(t, mul(const_like(x, 2), ans)))
 
 
 def rsqrt(x):
@@ -216,7 +184,7 @@ def rsqrt(x):
 
 rsqrt_p = standard_unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)))
 defvectorized(rsqrt_p)
-defjvp2(rsqrt_p, lambda t, ans, x: mul(t, mul(_const(x, -0.5), div(ans, x))))
+defjvp2(rsqrt_p, lambda t, ans, x: mul(t, mul(const_like(x, -0.5), div(ans, x))))
 
 
 def cbrt(x):
@@ -225,7 +193,7 @@ def cbrt(x):
 
 cbrt_p = standard_unop("cbrt", np.cbrt, FLOAT)
 defvectorized(cbrt_p)
-defjvp2(cbrt_p, lambda t, ans, x: mul(t, div(_const(x, 1 / 3), square(ans))))
+defjvp2(cbrt_p, lambda t, ans, x: mul(t, div(const_like(x, 1 / 3), square(ans))))
 
 
 def sin(x):
@@ -252,7 +220,7 @@ def tan(x):
 
 tan_p = standard_unop("tan", np.tan)
 defvectorized(tan_p)
-defjvp2(tan_p, lambda t, ans, x: mul(t, add(_const(x, 1), square(ans))))
+defjvp2(tan_p, lambda t, ans, x: mul(t, add(const_like(x, 1), square(ans))))
 
 
 def asin(x):
@@ -261,7 +229,7 @@ def asin(x):
 
 asin_p = standard_unop("asin", np.arcsin)
 defvectorized(asin_p)
-defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(_const(x, 1), square(x)))))
+defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(const_like(x, 1), square(x)))))
 
 
 def acos(x):
@@ -270,7 +238,7 @@ def acos(x):
 
 acos_p = standard_unop("acos", np.arccos)
 defvectorized(acos_p)
-defjvp(acos_p, lambda t, x: mul(t, neg(rsqrt(sub(_const(x, 1), square(x))))))
+defjvp(acos_p, lambda t, x: mul(t, neg(rsqrt(sub(const_like(x, 1), square(x))))))
 
 
 def atan(x):
@@ -279,7 +247,7 @@ def atan(x):
 
 atan_p = standard_unop("atan", np.arctan)
 defvectorized(atan_p)
-defjvp(atan_p, lambda t, x: div(t, add(_const(x, 1), square(x))))
+defjvp(atan_p, lambda t, x: div(t, add(const_like(x, 1), square(x))))
 
 
 def sinh(x):
@@ -306,7 +274,7 @@ def tanh(x):
 
 tanh_p = standard_unop("tanh", np.tanh)
 defvectorized(tanh_p)
-defjvp2(tanh_p, lambda t, ans, x: mul(t, sub(_const(x, 1), square(ans))))
+defjvp2(tanh_p, lambda t, ans, x: mul(t, sub(const_like(x, 1), square(ans))))
 
 
 def asinh(x):
@@ -315,7 +283,7 @@ def asinh(x):
 
 asinh_p = standard_unop("asinh", np.arcsinh)
 defvectorized(asinh_p)
-defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(square(x), _const(x, 1)))))
+defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(square(x), const_like(x, 1)))))
 
 
 def acosh(x):
@@ -324,7 +292,7 @@ def acosh(x):
 
 acosh_p = standard_unop("acosh", np.arccosh)
 defvectorized(acosh_p)
-defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, _const(x, 1)), add(x, _const(x, 1))))))
+defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, const_like(x, 1)), add(x, const_like(x, 1))))))
 
 
 def atanh(x):
@@ -333,7 +301,7 @@ def atanh(x):
 
 atanh_p = standard_unop("atanh", np.arctanh)
 defvectorized(atanh_p)
-defjvp(atanh_p, lambda t, x: div(t, sub(_const(x, 1), square(x))))
+defjvp(atanh_p, lambda t, x: div(t, sub(const_like(x, 1), square(x))))
 
 
 def logistic(x):
@@ -348,7 +316,7 @@ def _logistic_impl(x):
 
 logistic_p = standard_unop("logistic", _logistic_impl, FLOAT)
 defvectorized(logistic_p)
-defjvp2(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(_const(x, 1), ans))))
+defjvp2(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(const_like(x, 1), ans))))
 
 
 def erf(x):
@@ -365,7 +333,7 @@ def _erf_impl(x):
 
 erf_p = standard_unop("erf", _erf_impl, FLOAT)
 defvectorized(erf_p)
-defjvp(erf_p, lambda t, x: mul(t, mul(_const(x, 2 / np.sqrt(np.pi)), exp(neg(square(x))))))
+defjvp(erf_p, lambda t, x: mul(t, mul(const_like(x, 2 / np.sqrt(np.pi)), exp(neg(square(x))))))
 
 
 def square(x):
@@ -374,7 +342,7 @@ def square(x):
 
 square_p = standard_unop("square", np.square, NUMERIC)
 defvectorized(square_p)
-defjvp(square_p, lambda t, x: mul(t, mul(_const(x, 2), x)))
+defjvp(square_p, lambda t, x: mul(t, mul(const_like(x, 2), x)))
 
 
 def integer_pow(x, y: int):
@@ -401,7 +369,7 @@ defvectorized(integer_pow_p)
 def _integer_pow_jvp(t, x, *, y):
     if y == 0:
         return Zero.like(x)
-    scale = _const(x, y)
+    scale = const_like(x, y)
     return mul(t, scale if y == 1 else mul(scale, integer_pow(x, y - 1)))
 
 
@@ -420,8 +388,8 @@ defjvp_zero(is_finite_p)
 # --- binary arithmetic ------------------------------------------------------------------
 
 def add(x, y):
-    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
-        x, y = _lax_args(x, y)
+    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+        x, y = lax_args(x, y)
     return add_p.bind(x, y)
 
 
@@ -449,8 +417,8 @@ jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
 
 
 def sub(x, y):
-    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
-        x, y = _lax_args(x, y)
+    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+        x, y = lax_args(x, y)
     return sub_p.bind(x, y)
 
 
@@ -461,8 +429,8 @@ jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
 
 
 def mul(x, y):
-    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
-        x, y = _lax_args(x, y)
+    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+        x, y = lax_args(x, y)
     return mul_p.bind(x, y)
 
 
@@ -484,8 +452,8 @@ transpose_rules[mul_p] = _mul_transpose
 
 def div(x, y):
     """Division; integers round toward zero (C semantics, as XLA)."""
-    if type(x) in _PY_SCALARS or type(y) in _PY_SCALARS:  # rare: rules pass arrays
-        x, y = _lax_args(x, y)
+    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+        x, y = lax_args(x, y)
     return div_p.bind(x, y)
 
 
@@ -518,7 +486,7 @@ transpose_rules[div_p] = _div_transpose
 
 def rem(x, y):
     """Remainder with the sign of the dividend (C ``fmod`` semantics, as XLA)."""
-    return rem_p.bind(*_lax_args(x, y))
+    return rem_p.bind(*lax_args(x, y))
 
 
 def _rem_impl(x, y):
@@ -539,11 +507,11 @@ defjvp(
 
 
 def _trunc(x):
-    return select_n(lt(x, _const(x, 0)), floor(x), ceil(x))
+    return select_n(lt(x, const_like(x, 0)), floor(x), ceil(x))
 
 
 def pow(x, y):  # noqa: A001 - lax name
-    return pow_p.bind(*_lax_args(x, y))
+    return pow_p.bind(*lax_args(x, y))
 
 
 pow_p = standard_binop("pow", np.power)
@@ -552,16 +520,16 @@ defbroadcasting(pow_p)
 
 def _pow_jvp_base(t, x, y):
     # y * x**(y-1), with the y == 0 case exactly zero (x**-1 would be inf at x == 0).
-    y_is_zero = eq(y, _const(y, 0))
-    safe_y = select_n(y_is_zero, y, _const(y, 1))
-    d = select_n(y_is_zero, mul(y, pow(x, sub(safe_y, _const(y, 1)))), _const(x, 0))
+    y_is_zero = eq(y, const_like(y, 0))
+    safe_y = select_n(y_is_zero, y, const_like(y, 1))
+    d = select_n(y_is_zero, mul(y, pow(x, sub(safe_y, const_like(y, 1)))), const_like(x, 0))
     return mul(t, d)
 
 
 def _pow_jvp_exponent(t, ans, x, y):
     # ans * log(x), taking log(0) * 0**y as 0 (the limit for y > 0).
-    x_is_zero = eq(x, _const(x, 0))
-    safe_x = select_n(x_is_zero, x, _const(x, 1))
+    x_is_zero = eq(x, const_like(x, 0))
+    safe_x = select_n(x_is_zero, x, const_like(x, 1))
     return mul(t, mul(ans, log(safe_x)))
 
 
@@ -583,7 +551,7 @@ jvp_rules[pow_p] = _pow_jvp
 
 def max(x, y):  # noqa: A001 - lax name
     """Elementwise maximum; NaN propagates."""
-    return max_p.bind(*_lax_args(x, y))
+    return max_p.bind(*lax_args(x, y))
 
 
 max_p = standard_binop("max", np.maximum, ANY)
@@ -596,7 +564,7 @@ def _minmax_jvp(pick):
         dtype = get_aval(x).dtype
         wins, ties = pick(x, y), eq(x, y)
         weight = add(convert_element_type(wins, dtype),
-                     mul(_const(x, 0.5), convert_element_type(ties, dtype)))
+                     mul(const_like(x, 0.5), convert_element_type(ties, dtype)))
         return mul(t, weight)
 
     return jvp
@@ -611,7 +579,7 @@ defjvp(
 
 def min(x, y):  # noqa: A001 - lax name
     """Elementwise minimum; NaN propagates."""
-    return min_p.bind(*_lax_args(x, y))
+    return min_p.bind(*lax_args(x, y))
 
 
 min_p = standard_binop("min", np.minimum, ANY)
@@ -624,7 +592,7 @@ defjvp(
 
 
 def atan2(x, y):
-    return atan2_p.bind(*_lax_args(x, y))
+    return atan2_p.bind(*lax_args(x, y))
 
 
 atan2_p = standard_binop("atan2", np.arctan2, FLOAT)
@@ -634,197 +602,6 @@ defjvp(
     lambda t, x, y: mul(t, div(y, add(square(x), square(y)))),
     lambda t, x, y: mul(t, neg(div(x, add(square(x), square(y))))),
 )
-
-
-# --- comparisons ------------------------------------------------------------------------
-
-def eq(x, y):
-    return eq_p.bind(*_lax_args(x, y))
-
-
-eq_p = standard_binop("eq", np.equal, ANY, result_dtype=dtypes.bool_)
-defbroadcasting(eq_p)
-defjvp_zero(eq_p)
-
-
-def ne(x, y):
-    return ne_p.bind(*_lax_args(x, y))
-
-
-ne_p = standard_binop("ne", np.not_equal, ANY, result_dtype=dtypes.bool_)
-defbroadcasting(ne_p)
-defjvp_zero(ne_p)
-
-
-def lt(x, y):
-    return lt_p.bind(*_lax_args(x, y))
-
-
-lt_p = standard_binop("lt", np.less, "biuf", result_dtype=dtypes.bool_)
-defbroadcasting(lt_p)
-defjvp_zero(lt_p)
-
-
-def le(x, y):
-    return le_p.bind(*_lax_args(x, y))
-
-
-le_p = standard_binop("le", np.less_equal, "biuf", result_dtype=dtypes.bool_)
-defbroadcasting(le_p)
-defjvp_zero(le_p)
-
-
-def gt(x, y):
-    return gt_p.bind(*_lax_args(x, y))
-
-
-gt_p = standard_binop("gt", np.greater, "biuf", result_dtype=dtypes.bool_)
-defbroadcasting(gt_p)
-defjvp_zero(gt_p)
-
-
-def ge(x, y):
-    return ge_p.bind(*_lax_args(x, y))
-
-
-ge_p = standard_binop("ge", np.greater_equal, "biuf", result_dtype=dtypes.bool_)
-defbroadcasting(ge_p)
-defjvp_zero(ge_p)
-
-
-# --- logic (bitwise on integers, logical on booleans) ------------------------------------
-
-def bitwise_and(x, y):
-    return and_p.bind(*_lax_args(x, y))
-
-
-and_p = standard_binop("and", np.bitwise_and, BOOL_OR_INT)
-defbroadcasting(and_p)
-defjvp_zero(and_p)
-
-
-def bitwise_or(x, y):
-    return or_p.bind(*_lax_args(x, y))
-
-
-or_p = standard_binop("or", np.bitwise_or, BOOL_OR_INT)
-defbroadcasting(or_p)
-defjvp_zero(or_p)
-
-
-def bitwise_xor(x, y):
-    return xor_p.bind(*_lax_args(x, y))
-
-
-xor_p = standard_binop("xor", np.bitwise_xor, BOOL_OR_INT)
-defbroadcasting(xor_p)
-defjvp_zero(xor_p)
-
-
-def bitwise_not(x):
-    return not_p.bind(x)
-
-
-not_p = standard_unop("not", np.invert, BOOL_OR_INT)
-defvectorized(not_p)
-defjvp_zero(not_p)
-
-
-# --- select and casts -------------------------------------------------------------------
-
-def select_n(which, *cases):
-    """``cases[which]`` elementwise; ``which`` is boolean (two cases) or int32."""
-    return select_n_p.bind(which, *cases)
-
-
-def _select_n_impl(which, *cases):
-    if which.dtype == np.bool_:
-        return np.where(which, cases[1], cases[0])
-    return np.choose(which, cases)
-
-
-def _select_n_abstract_eval(which, *cases):
-    avals = [which, *cases]
-    if not cases:
-        raise type_error(select_n_p, avals, "needs at least one case")
-    check_same_shapes(select_n_p, cases)
-    check_same_dtypes(select_n_p, cases)
-    if which.shape != cases[0].shape:
-        raise type_error(select_n_p, avals, "the selector must have the shape of the cases")
-    if which.dtype == np.bool_:
-        if len(cases) > 2:
-            raise type_error(select_n_p, avals, "a boolean selector picks between two cases")
-    elif which.dtype != np.int32:
-        raise type_error(select_n_p, avals, "the selector must be bool or int32")
-    return ShapedArray(cases[0].shape, cases[0].dtype, all(c.weak_type for c in cases))
-
-
-select_n_p = new_primitive("select_n", _select_n_impl, _select_n_abstract_eval)
-defbroadcasting(select_n_p)
-
-
-def _select_n_jvp(primals, tangents):
-    which, *cases = primals
-    ans = select_n(which, *cases)
-    case_tangents = tangents[1:]
-    if all(type(t) is Zero for t in case_tangents):
-        return ans, Zero.like(ans)
-    return ans, select_n(which, *map(instantiate_zeros, case_tangents))
-
-
-def _select_n_transpose(ct, which, *cases):
-    if is_undefined(which):
-        raise NotImplementedError("transpose of select_n in its selector (not linear)")
-    zeros = _const(ct, 0)
-    return [None] + [
-        select_n(which, *[ct if j == i else zeros for j in range(len(cases))])
-        if is_undefined(c) else None
-        for i, c in enumerate(cases)
-    ]
-
-
-jvp_rules[select_n_p] = _select_n_jvp
-transpose_rules[select_n_p] = _select_n_transpose
-
-
-def convert_element_type(operand, new_dtype, *, weak_type: bool = False):
-    return convert_element_type_p.bind(
-        operand, new_dtype=np.dtype(new_dtype), weak_type=bool(weak_type)
-    )
-
-
-def _convert_impl(x, *, new_dtype, weak_type):
-    return x.astype(new_dtype)
-
-
-def _convert_abstract_eval(x, *, new_dtype, weak_type):
-    if x.dtype.kind == "c" and new_dtype.kind != "c":
-        raise type_error(
-            convert_element_type_p, [x], f"cannot convert complex to {new_dtype.name}; take .real"
-        )
-    return ShapedArray(x.shape, new_dtype, weak_type)
-
-
-convert_element_type_p = new_primitive(
-    "convert_element_type", _convert_impl, _convert_abstract_eval
-)
-defvectorized(convert_element_type_p)
-
-
-def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
-    (x,), (t,) = primals, tangents
-    ans = convert_element_type(x, new_dtype, weak_type=weak_type)
-    if type(t) is Zero or new_dtype.kind not in "fc":
-        return ans, Zero.like(ans)
-    return ans, convert_element_type(t, new_dtype)
-
-
-def _convert_transpose(ct, x, *, new_dtype, weak_type):
-    return [convert_element_type(ct, x.aval.dtype)]
-
-
-jvp_rules[convert_element_type_p] = _convert_jvp
-transpose_rules[convert_element_type_p] = _convert_transpose
 
 
 # --- add_any: the sum of tangents / cotangents (linear) -------------------------------------

@@ -27,6 +27,7 @@ from funcad.interpreters.batching import axis_size_of, batch_rules, bdim_at, mov
 from funcad.interpreters.jvp import defjvp, jvp_rules
 from funcad.interpreters.transpose import is_undefined, transpose_rules
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import new_primitive, type_error
@@ -104,7 +105,7 @@ def _with_batch_column(indices, bdim: int, size: int):
     dt = aval.dtype
     if np.iinfo(dt).max < size - 1:
         dt = np.dtype(np.int64)
-        indices = ew.convert_element_type(indices, dt)
+        indices = lg.convert_element_type(indices, dt)
     column = st.broadcasted_iota(dt, aval.shape[:-1] + (1,), bdim)
     return sl.concatenate([column, indices], aval.ndim - 1)
 
@@ -370,7 +371,7 @@ def _surviving_writes(x_shape, indices):
     batch, k = aval.shape[:-1], aval.shape[-1]
     ids = st.reshape(st.iota(np.int64, math.prod(batch)), batch)
     table = st.broadcast_in_dim(np.asarray(-1, np.int64), x_shape[:k], ())
-    return ew.eq(gather(scatter(table, indices, ids), indices), ids)
+    return lg.eq(gather(scatter(table, indices, ids), indices), ids)
 
 
 def _scatter_transpose(ct, x, indices, updates):
@@ -385,7 +386,7 @@ def _scatter_transpose(ct, x, indices, updates):
         if survives is not None:  # overwritten updates get no cotangent
             nb = get_aval(survives).ndim
             mask = st.broadcast_in_dim(survives, u_aval.shape, tuple(range(nb)))
-            ct_u = ew.select_n(mask, zeros_of(u_aval), ct_u)
+            ct_u = lg.select_n(mask, zeros_of(u_aval), ct_u)
     return [ct_x, None, ct_u]
 
 
@@ -424,7 +425,7 @@ def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
     for pos, j in enumerate(axes):
         s = moveaxis(starts[j], sds[j], 0)
         if get_aval(s).dtype != dt:
-            s = ew.convert_element_type(s, dt)
+            s = lg.convert_element_type(s, dt)
         s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
         offsets = st.broadcasted_iota(dt, full, 1 + pos)
         cols.append(ew.add(st.broadcast_in_dim(s, full, (0,)), offsets))

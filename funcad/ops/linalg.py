@@ -19,6 +19,7 @@ from funcad.interpreters.batching import batch_rules, bdim_at, moveaxis, not_map
 from funcad.interpreters.jvp import defbilinear_jvp, defjvp2, jvp_rules
 from funcad.interpreters.transpose import is_undefined, transpose_rules
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import ANY, INEXACT, check_kind, new_primitive, type_error
@@ -152,7 +153,7 @@ def _dot_transpose_operand(ct, own, other, own_dims, other_dims, own_ct_free, ot
     own_c_out = [own_c[k] for k in sorted(range(len(oth_c)), key=lambda k: oth_c[k])]
     dtype = get_aval(other).dtype
     if get_aval(ct).dtype != dtype:  # a preferred_element_type: back to the operands' dtype
-        ct = ew.convert_element_type(ct, dtype)
+        ct = lg.convert_element_type(ct, dtype)
     ct_first = [*own_b, *own_free, *own_c_out]
     other_first = [*own_b, *own_c_out, *own_free]
     if other_first == sorted(other_first) and ct_first != sorted(ct_first):
@@ -231,31 +232,31 @@ def _triangle_mask(shape, lower: bool, strict: bool = False):
     rows = st.broadcasted_iota(np.int32, shape, nd - 2)
     cols = st.broadcasted_iota(np.int32, shape, nd - 1)
     if lower:
-        return (ew.gt if strict else ew.ge)(rows, cols)
-    return (ew.lt if strict else ew.le)(rows, cols)
+        return (lg.gt if strict else lg.ge)(rows, cols)
+    return (lg.lt if strict else lg.le)(rows, cols)
 
 
 def _diagonal_mask(shape, start: int = 0):
     """Booleans of ``shape``: True on the diagonal of each matrix, from row ``start`` on."""
     nd = len(shape)
     rows = st.broadcasted_iota(np.int32, shape, nd - 2)
-    on = ew.eq(rows, st.broadcasted_iota(np.int32, shape, nd - 1))
+    on = lg.eq(rows, st.broadcasted_iota(np.int32, shape, nd - 1))
     if not start:
         return on
-    late = ew.ge(rows, st.broadcast_in_dim(np.asarray(start, np.int32), shape, ()))
-    return ew.bitwise_and(on, late)
+    late = lg.ge(rows, st.broadcast_in_dim(np.asarray(start, np.int32), shape, ()))
+    return lg.bitwise_and(on, late)
 
 
 def _band(x, lower: bool, strict: bool = False):
     """The lower (or upper) triangle of each matrix in ``x``, zeros elsewhere (a select, so
     whatever lies outside the triangle cannot leak into it)."""
-    return ew.select_n(_triangle_mask(get_aval(x).shape, lower, strict), _fill(x, 0), x)
+    return lg.select_n(_triangle_mask(get_aval(x).shape, lower, strict), _fill(x, 0), x)
 
 
 def _eye(like, start: int = 0):
     """Identity matrices shaped and typed like ``like`` (zero rows before ``start``)."""
     mask = _diagonal_mask(get_aval(like).shape, start)
-    return ew.convert_element_type(mask, get_aval(like).dtype)
+    return lg.convert_element_type(mask, get_aval(like).dtype)
 
 
 def _matmul(a, b):
@@ -326,10 +327,10 @@ def _cholesky_jvp(t, L, x):
     # for. With X = L^-1 dA L^-T, dL = L Phi(X), Phi = lower triangle with halved diagonal.
     _no_complex(cholesky_p, x)
     shape = get_aval(x).shape
-    sym = ew.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
+    sym = lg.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
     tmp = triangular_solve(L, sym, left_side=True, lower=True)
     inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
-    halves = ew.select_n(_diagonal_mask(shape), _fill(x, 1), _fill(x, 0.5))
+    halves = lg.select_n(_diagonal_mask(shape), _fill(x, 1), _fill(x, 0.5))
     phi = ew.mul(_band(inner, lower=True), halves)
     return _matmul(L, phi)
 
@@ -539,7 +540,7 @@ def _permutation_matrix(perm, like):
     full = (*shape, m)
     rows = st.broadcast_in_dim(perm, full, tuple(range(len(shape))))
     cols = st.broadcasted_iota(get_aval(perm).dtype, full, len(shape))
-    return ew.convert_element_type(ew.eq(rows, cols), get_aval(like).dtype)
+    return lg.convert_element_type(lg.eq(rows, cols), get_aval(like).dtype)
 
 
 def _square_factors(lu_, m: int, n: int):

@@ -19,6 +19,7 @@ from funcad.interpreters.batching import batch_rules
 from funcad.interpreters.jvp import defjvp, defjvp2, defjvp_zero
 from funcad.interpreters.transpose import deflinear
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import (
@@ -235,8 +236,8 @@ def _reduce_chooser_jvp(t, ans, x, *, axes):
     if any(shape[a] == 0 for a in axes):  # empty: the identity, which does not vary
         return Zero.like(ans)
     dtype = get_aval(t).dtype
-    at_ans = ew.eq(x, st.broadcast_in_dim(ans, shape, _kept_axes(len(shape), axes)))
-    location = ew.convert_element_type(at_ans, dtype)
+    at_ans = lg.eq(x, st.broadcast_in_dim(ans, shape, _kept_axes(len(shape), axes)))
+    location = lg.convert_element_type(at_ans, dtype)
     counts = reduce_sum(location, axes)
     return ew.div(reduce_sum(ew.mul(t, location), axes), counts)
 
@@ -379,15 +380,15 @@ def _cumulative_chooser_jvp(stays: Callable) -> Callable:
         dtype = get_aval(t).dtype
         before = _shift(ans, axis, 1, np.nan, reverse)
         stay = stays(x, before)
-        keep = ew.convert_element_type(stay, dtype)
-        fresh = ew.convert_element_type(ew.bitwise_not(stay), dtype)
+        keep = lg.convert_element_type(stay, dtype)
+        fresh = lg.convert_element_type(lg.bitwise_not(stay), dtype)
         # h[i] = t[i] where a new extremum is selected, else h[i-1].
         return _linear_scan(keep, ew.mul(fresh, t), axis, reverse)
 
     return jvp
 
 
-defjvp2(cummax_p, _cumulative_chooser_jvp(ew.le))
+defjvp2(cummax_p, _cumulative_chooser_jvp(lg.le))
 _batch_single_axis(cummax_p, keeps_axis=True)
 
 
@@ -396,5 +397,5 @@ def cummin(operand, axis: int = 0, reverse: bool = False):
 
 
 cummin_p = defcumulative("cummin", np.minimum, ORDERED)
-defjvp2(cummin_p, _cumulative_chooser_jvp(ew.ge))
+defjvp2(cummin_p, _cumulative_chooser_jvp(lg.ge))
 _batch_single_axis(cummin_p, keeps_axis=True)

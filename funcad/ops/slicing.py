@@ -103,7 +103,7 @@ def _padding_mask(shape, padding_config):
 
 
 def _pad_transpose(ct, x, padding_value, *, padding_config):
-    from funcad.ops.elementwise import select_n
+    from funcad.ops.logical import select_n
 
     ct_x = ct_pv = None
     if is_undefined(x):
@@ -126,7 +126,7 @@ def _pad_batch(vals, dims, *, padding_config):
         config = padding_config[:xd] + ((0, 0, 0),) + padding_config[xd:]
         return pad(x, pv, config), xd
     # A batched padding value: pad with zeros, then select the padding value by a mask.
-    from funcad.ops.elementwise import select_n
+    from funcad.ops.logical import select_n
 
     size = axis_size_of(vals, dims)
     b = 0 if xd is not_mapped else xd

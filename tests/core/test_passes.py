@@ -31,6 +31,7 @@ from funcad.ir.passes import (
     simplify_algebra,
 )
 from funcad.ops import elementwise as ew
+from funcad.ops import logical as lg
 from funcad.ops import structural as stops
 
 F64 = ShapedArray((), np.float64)
@@ -278,7 +279,7 @@ def test_forward_trivial_equations():
     x = Var(M23)
     a, b, c, d, e = (Var(M23) for _ in range(5))
     eqns = [
-        Eqn.new(ew.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
+        Eqn.new(lg.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
                                                       "weak_type": False}),
         Eqn.new(stops.reshape_p, [a], [b], {"new_sizes": (2, 3)}),
         Eqn.new(stops.transpose_p, [b], [c], {"permutation": (0, 1)}),
@@ -296,7 +297,7 @@ def test_forward_trivial_equations():
 def test_forwarding_keeps_weak_types_apart():
     weak = ShapedArray((), np.float64, weak_type=True)
     x, a = Var(weak), Var(F64)
-    eqn = Eqn.new(ew.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
+    eqn = Eqn.new(lg.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
                                                          "weak_type": False})
     assert fold_and_forward(Jaxpr.new([], [x], [a], [eqn])).eqns == (eqn,)
 
