@@ -2,10 +2,11 @@
 source line, never an internal AttributeError/KeyError/AssertionError."""
 from __future__ import annotations
 
-import pathlib
+import functools
 
 import numpy as np
 import pytest
+from source_markers import marker_line
 
 import funcad
 import funcad.numpy as fnp
@@ -18,13 +19,7 @@ from funcad.errors import (
 )
 from funcad.ops import elementwise as ew
 
-_SOURCE = pathlib.Path(__file__).read_text().splitlines()
-
-
-def where(marker: str) -> str:
-    """``test_errors.py:LINE`` of the line carrying ``marker``, as error messages cite it."""
-    (lineno,) = [i + 1 for i, line in enumerate(_SOURCE) if line.rstrip().endswith(marker)]
-    return f"test_errors.py:{lineno}"
+where = functools.partial(marker_line, __file__)
 
 
 # --- concretization -------------------------------------------------------------------------

@@ -3,27 +3,20 @@ recomputed in the backward pass; under jit (both backends), vmap, scan and nesti
 JAX (float64)."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from jax_reference import assert_close_to_jax, jax
 
-import funcad
 import funcad.numpy as fnp
 from funcad import checkpoint, grad, hessian, jacfwd, jit, lax, linearize, make_jaxpr, vmap
 from funcad.checkpoint import remat_p
 from funcad.errors import FuncadTypeError
 from funcad.ir import typecheck_jaxpr
 
-jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
-
-
-def close(a, b, rtol=1e-12, atol=1e-14):
-    la, lb = funcad.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        assert isinstance(x, (np.ndarray, np.generic)), type(x)
-        np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
+close = functools.partial(assert_close_to_jax, rtol=1e-12, atol=1e-14)
 
 
 def chain(N, x, w):

@@ -9,10 +9,11 @@ type checking, and the errors of bad input.
 from __future__ import annotations
 
 import functools
-import pathlib
 
 import numpy as np
 import pytest
+from jax_reference import assert_close_to_jax, jax, jax_eager
+from source_markers import marker_line
 
 import funcad
 import funcad.numpy as fnp
@@ -23,33 +24,11 @@ from funcad.ops.control_flow import cond_p
 from funcad.ops.loops import scan_p, while_p
 from funcad.testing import check_grads
 
-jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+close = functools.partial(assert_close_to_jax, rtol=1e-9, atol=1e-11)
+where = functools.partial(marker_line, __file__)
 
 BACKENDS = ["numpy", "xla"]
-_SOURCE = pathlib.Path(__file__).read_text().splitlines()
-
-
-def where(marker: str) -> str:
-    (lineno,) = [i + 1 for i, line in enumerate(_SOURCE) if line.rstrip().endswith(marker)]
-    return f"test_control_flow.py:{lineno}"
-
-
-def close(a, b, rtol=1e-9, atol=1e-11):
-    la, lb = funcad.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        assert isinstance(x, (np.ndarray, np.generic)), type(x)
-        np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
-
-
-def J(fun, *args):
-    """JAX's result, run op by op (cheaper than compiling each small program)."""
-    with jax.disable_jit():
-        return fun(*args)
-
-
 # --- the programs, written once for funcad and for JAX -------------------------------------------
 
 def p_cond(L, N):
@@ -258,9 +237,9 @@ def test_tanh_rnn_and_its_gradient_vs_jax(rng):
     xs = rng.normal(size=(7, 3))
     loss = functools.partial(_rnn, lax, fnp)
     jloss = functools.partial(_rnn, jax.lax, jnp)
-    close(loss(params, xs), J(jloss, params, xs))
-    close(grad(loss, argnums=(0, 1))(params, xs), J(jax.grad(jloss, argnums=(0, 1)), params, xs))
-    close(jit(grad(loss), backend="numpy")(params, xs), J(jax.grad(jloss), params, xs))
+    close(loss(params, xs), jax_eager(jloss, params, xs))
+    close(grad(loss, argnums=(0, 1))(params, xs), jax_eager(jax.grad(jloss, argnums=(0, 1)), params, xs))
+    close(jit(grad(loss), backend="numpy")(params, xs), jax_eager(jax.grad(jloss), params, xs))
     # per-sequence gradients
     batch = np.stack([xs, -xs, 2 * xs])
     per_seq = vmap(grad(loss), (None, 0))(params, batch)
@@ -286,11 +265,11 @@ def _newton_sqrt(L, a):
 def test_newton_iteration_in_fori_loop():
     a = np.array([2.0, 9.0, 0.25, 10.0])
     np.testing.assert_allclose(_newton_sqrt(lax, a), np.sqrt(a), rtol=1e-12)
-    close(_newton_sqrt(lax, a), J(_newton_sqrt, jax.lax, a))
+    close(_newton_sqrt(lax, a), jax_eager(_newton_sqrt, jax.lax, a))
     # The derivative of the converged iteration is that of sqrt.
     g = vmap(grad(functools.partial(_newton_sqrt, lax)))(a)
     np.testing.assert_allclose(g, 0.5 / np.sqrt(a), rtol=1e-10)
-    close(g, J(jax.vmap(jax.grad(functools.partial(_newton_sqrt, jax.lax))), a))
+    close(g, jax_eager(jax.vmap(jax.grad(functools.partial(_newton_sqrt, jax.lax))), a))
     h = vmap(hessian(functools.partial(_newton_sqrt, lax)))(a)
     np.testing.assert_allclose(h, -0.25 * a ** -1.5, rtol=1e-8)
     for backend in BACKENDS:
@@ -305,7 +284,7 @@ def test_fori_loop_with_traced_bounds_is_a_while_loop():
     assert any(e.primitive is scan_p for e in make_jaxpr(lambda x: f(x, 3))(2.0).jaxpr.eqns)
     jf = jit(f, backend="numpy")
     close(jf(2.0, 3), ((1.0 * 2 + 0) * 2 + 1) * 2 + 2)
-    close(jacfwd(jf)(2.0, 3), J(jax.jacfwd(lambda x: jax.lax.fori_loop(
+    close(jacfwd(jf)(2.0, 3), jax_eager(jax.jacfwd(lambda x: jax.lax.fori_loop(
         0, 3, lambda i, v: v * x + i, 1.0)), 2.0))
     with pytest.raises(FuncadValueError, match="fori_loop"):
         grad(jf)(2.0, 3)
@@ -321,9 +300,9 @@ def test_cond_with_different_branches_under_vmap():
                             lambda v: jnp.exp(v) - jnp.prod(v), x)
 
     xs = np.array([[0.5, 1.0, -2.0], [-0.5, 1.0, 2.0], [0.1, -0.3, 0.2]])
-    close(vmap(f)(xs), J(jax.vmap(jf), xs))
+    close(vmap(f)(xs), jax_eager(jax.vmap(jf), xs))
     jac = vmap(jacrev(f))(xs)
-    close(jac, J(jax.vmap(jax.jacrev(jf)), xs))
+    close(jac, jax_eager(jax.vmap(jax.jacrev(jf)), xs))
     close(np.einsum("iaib->iab", jacfwd(vmap(f))(xs)), jac)
     for x, j in zip(xs, jac):
         close(jacfwd(f)(x), j)
@@ -342,10 +321,10 @@ def test_cond_with_different_branches_under_vmap():
 def test_switch_clamps_and_batches_its_index():
     branches = [lambda v: v + 1.0, lambda v: v * 3.0, lambda v: -v]
     for i in (-3, 0, 1, 2, 7):
-        close(lax.switch(i, branches, 2.0), J(jax.lax.switch, i, branches, 2.0))
+        close(lax.switch(i, branches, 2.0), jax_eager(jax.lax.switch, i, branches, 2.0))
     idx = np.array([0, 1, 2, 5, -1])
     close(vmap(lambda i, x: lax.switch(i, branches, x))(idx, np.arange(5.0)),
-          J(jax.vmap(lambda i, x: jax.lax.switch(i, branches, x)), idx, np.arange(5.0)))
+          jax_eager(jax.vmap(lambda i, x: jax.lax.switch(i, branches, x)), idx, np.arange(5.0)))
 
 
 def test_while_loop_with_batched_predicate_runs_until_every_lane_is_done():
@@ -359,9 +338,9 @@ def test_while_loop_with_batched_predicate_runs_until_every_lane_is_done():
 
     xs = np.array([0.1, 3.0, 20.0, 1.0])
     steps, vals = vmap(f)(xs)
-    close((steps, vals), J(jax.vmap(jf), xs))
+    close((steps, vals), jax_eager(jax.vmap(jf), xs))
     assert steps.tolist() == [5, 2, 0, 3]
-    close(vmap(jacfwd(lambda x: f(x)[1]))(xs), J(jax.vmap(jax.jacfwd(lambda x: jf(x)[1])), xs))
+    close(vmap(jacfwd(lambda x: f(x)[1]))(xs), jax_eager(jax.vmap(jax.jacfwd(lambda x: jf(x)[1])), xs))
     for backend in BACKENDS:
         close(jit(vmap(f), backend=backend)(xs), (steps, vals))
 
@@ -409,7 +388,7 @@ def test_scan_features_match_jax(rng):
             return c + x["a"].sum() * x["b"], None
         return step
 
-    close(lax.scan(body(fnp), 0.0, xs), J(jax.lax.scan, body(jnp), 0.0, xs))
+    close(lax.scan(body(fnp), 0.0, xs), jax_eager(jax.lax.scan, body(jnp), 0.0, xs))
     close(lax.scan(lambda c, _: (c * 2.0, c), 1.0, None, length=4),
           (16.0, np.array([1.0, 2.0, 4.0, 8.0])))
     close(lax.scan(lambda c, x: (c + x, c), 0.0, np.zeros(0)),
@@ -438,7 +417,7 @@ def test_linear_transpose_through_scan_and_cond():
     x = np.arange(6.0).reshape(3, 2)
     ct = np.array([1.0, -1.0])
     (got,) = funcad.linear_transpose(lin, x)(ct)
-    close(got, J(jax.linear_transpose(lambda x: lin_j(x, w), x), ct)[0])
+    close(got, jax_eager(jax.linear_transpose(lambda x: lin_j(x, w), x), ct)[0])
 
 
 def lin_j(x, w):
@@ -456,8 +435,8 @@ def test_closures_over_traced_values_become_operands():
             lambda c, _: (c * y, None), x, None, length=3)[0]
 
     for x in (0.5, -0.5):
-        close(grad(f, (0, 1))(x, 1.3), J(jax.grad(jf, (0, 1)), x, 1.3))
-        close(hessian(f, 1)(x, 1.3), J(jax.hessian(jf, 1), x, 1.3))
+        close(grad(f, (0, 1))(x, 1.3), jax_eager(jax.grad(jf, (0, 1)), x, 1.3))
+        close(hessian(f, 1)(x, 1.3), jax_eager(jax.hessian(jf, 1), x, 1.3))
 
 
 def test_weak_typed_init_takes_the_body_dtype():

@@ -4,10 +4,12 @@ zeros; nondiff_argnums; forward mode of a ``custom_vjp`` function by transposing
 the errors of bad rules."""
 from __future__ import annotations
 
-import pathlib
+import functools
 
 import numpy as np
 import pytest
+from jax_reference import assert_close_to_jax, jax, jax_eager
+from source_markers import marker_line
 
 import funcad
 import funcad.numpy as fnp
@@ -29,33 +31,11 @@ from funcad.custom_derivatives import SymbolicZero
 from funcad.errors import FuncadError, FuncadTypeError
 from funcad.ir import typecheck_jaxpr
 
-jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
+close = functools.partial(assert_close_to_jax, rtol=1e-12, atol=1e-14)
+where = functools.partial(marker_line, __file__)
 
 BACKENDS = ["numpy", "xla"]
-_SOURCE = pathlib.Path(__file__).read_text().splitlines()
-
-
-def where(marker: str) -> str:
-    (lineno,) = [i + 1 for i, line in enumerate(_SOURCE) if line.rstrip().endswith(marker)]
-    return f"test_custom_derivatives.py:{lineno}"
-
-
-def close(a, b, rtol=1e-12, atol=1e-14):
-    la, lb = funcad.tree_util.tree_leaves(a), jax.tree_util.tree_leaves(b)
-    assert len(la) == len(lb)
-    for x, y in zip(la, lb):
-        assert isinstance(x, (np.ndarray, np.generic)), type(x)
-        np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
-
-
-def J(fun, *args):
-    """JAX's result, run op by op."""
-    with jax.disable_jit():
-        return fun(*args)
-
-
 def sigmoid(x):
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -111,12 +91,12 @@ def test_custom_jvp_vs_jax():
     f = lambda x: softplus(x) * fnp.sin(x)  # noqa: E731
     jf = lambda x: jsoftplus(x) * jnp.sin(x)  # noqa: E731
     x = X[:3]
-    close(f(x), J(jf, x))
-    close(grad(lambda x: f(x).sum())(x), J(jax.grad(lambda x: jf(x).sum()), x))
-    close(jacfwd(f)(x), J(jax.jacfwd(jf), x))
-    close(jacrev(f)(x), J(jax.jacrev(jf), x))
-    close(vmap(f)(x), J(jax.vmap(jf), x))
-    close(hessian(lambda x: f(x).sum())(x), J(jax.hessian(lambda x: jf(x).sum()), x),
+    close(f(x), jax_eager(jf, x))
+    close(grad(lambda x: f(x).sum())(x), jax_eager(jax.grad(lambda x: jf(x).sum()), x))
+    close(jacfwd(f)(x), jax_eager(jax.jacfwd(jf), x))
+    close(jacrev(f)(x), jax_eager(jax.jacrev(jf), x))
+    close(vmap(f)(x), jax_eager(jax.vmap(jf), x))
+    close(hessian(lambda x: f(x).sum())(x), jax_eager(jax.hessian(lambda x: jf(x).sum()), x),
           rtol=1e-10)
 
 
@@ -211,7 +191,7 @@ def test_gradient_clipping_gives_exactly_the_custom_derivative():
     close(jacrev(lambda v: clip_gradient(v) ** 3)(x), np.diag(expected))
     close(grad(lambda v: vmap(clip_gradient)(v ** 3).sum())(x), 3 * x ** 2)
     jclip = make_clip(jax, jnp)
-    close(grad(f)(x), J(jax.grad(lambda x: (jclip(x) ** 3).sum()), x))
+    close(grad(f)(x), jax_eager(jax.grad(lambda x: (jclip(x) ** 3).sum()), x))
     for backend in BACKENDS:
         close(jit(grad(f), backend=backend)(x), expected)
         close(grad(jit(f, backend=backend))(x), expected)

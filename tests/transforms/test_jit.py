@@ -3,14 +3,15 @@ caching and static arguments; partial evaluation keeps the forward pass compiled
 under jit; printing and type checking of the ``jit`` call primitive."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import itertools
-import pathlib
 import textwrap
 
 import numpy as np
 import pytest
 from hypothesis import given
+from source_markers import marker_line
 
 import funcad
 import funcad.numpy as fnp
@@ -32,12 +33,7 @@ BACKENDS = [
     "numpy",
     pytest.param("xla", marks=pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed")),
 ]
-_SOURCE = pathlib.Path(__file__).read_text().splitlines()
-
-
-def where(marker: str) -> str:
-    (lineno,) = [i + 1 for i, line in enumerate(_SOURCE) if line.rstrip().endswith(marker)]
-    return f"test_jit.py:{lineno}"
+where = functools.partial(marker_line, __file__)
 
 
 def close(a, b, rtol=1e-10, atol=1e-12):
