@@ -17,6 +17,7 @@ import numpy as np
 
 from funcad.api import normalize_argnums, static_key
 from funcad.backends import compile_ir, resolve_backend
+from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.interpreters.jit import hoist_traced_consts, jit_call
@@ -25,10 +26,9 @@ from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize
 from funcad.tree_util import PyTreeDef, leaf_paths, tree_flatten, tree_unflatten
 
-_PY_SCALARS = (bool, int, float, complex)
 # Python scalars become NumPy scalars of the dtype their (weak) aval has.
 _TO_NUMPY = {bool: np.bool_, int: np.int_, float: np.float64, complex: np.complex128}
-_LEAF_TYPES = frozenset((np.ndarray, *_PY_SCALARS))
+_LEAF_TYPES = frozenset((np.ndarray, *PYTHON_SCALARS))
 
 
 def _fun_name(fun: Callable) -> str:
@@ -65,7 +65,7 @@ def _plain_key(args) -> tuple | None:
         t = type(a)
         if t is np.ndarray or isinstance(a, np.generic):
             key.append((a.shape, a.dtype))
-        elif t in _PY_SCALARS:
+        elif t in PYTHON_SCALARS:
             key.append(t)
         else:
             return None

@@ -31,8 +31,12 @@ def python_scalar_dtype(x) -> np.dtype:
     raise TypeError(f"not a Python scalar: {type(x).__name__}")
 
 
+# Python's numeric scalars: weakly typed next to arrays (NEP 50).
+PYTHON_SCALARS = (bool, int, float, complex)
+
+
 def is_python_scalar(x) -> bool:
-    return type(x) in (bool, int, float, complex)
+    return type(x) in PYTHON_SCALARS
 
 
 def result_type(*dtype_weak_pairs: tuple[np.dtype, bool]) -> tuple[np.dtype, bool]:

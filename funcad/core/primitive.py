@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from funcad.core.trace import _PY_SCALARS, Tracer, _state, get_aval
+from funcad.core.dtypes import PYTHON_SCALARS
+from funcad.core.trace import Tracer, _state, get_aval
 from funcad.errors import UnexpectedTracerError
 
 _NDARRAY = np.ndarray
@@ -38,8 +39,9 @@ class Primitive:
         return rule
 
     def bind(self, *args, **params):
-        # One pass over the operands finds the trace of highest level among them; with none
-        # and no staging trace below (the dynamic trace is the base), evaluate at once.
+        # ``find_top_trace``, inlined (this runs for every operation): one pass over the
+        # operands finds the trace of highest level among them; with none and no staging
+        # trace below (the dynamic trace is the base), evaluate at once.
         top = None
         has_scalar = False
         for a in args:
@@ -48,14 +50,14 @@ class Primitive:
                     main = a._trace.main
                     if top is None or main.level > top.level:
                         top = main
-                elif type(a) in _PY_SCALARS:
+                elif type(a) in PYTHON_SCALARS:
                     has_scalar = True
         dynamic = _state.dynamic
         if top is None:
             if not dynamic.level:
                 if has_scalar:
                     # Implementations see arrays only: Python scalars become 0-d arrays.
-                    args = [np.asarray(a) if type(a) in _PY_SCALARS else a for a in args]
+                    args = [np.asarray(a) if type(a) in PYTHON_SCALARS else a for a in args]
                 return self.apply_impl(args, params)
             top = dynamic
         elif dynamic.level > top.level:

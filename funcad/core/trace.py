@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from funcad.core.avals import ShapedArray, aval_of_value
+from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.errors import FuncadTypeError, UnexpectedTracerError
 
 
@@ -70,9 +71,6 @@ class Trace:
         raise UnexpectedTracerError(val, vmain.name)
 
 
-_PY_SCALARS = (bool, int, float, complex)
-
-
 class EvalTrace(Trace):
     """The bottom of the stack: apply each primitive's NumPy implementation."""
 
@@ -80,7 +78,7 @@ class EvalTrace(Trace):
 
     def pure(self, val):
         # Implementations see arrays only; Python scalars become 0-d arrays here.
-        return np.asarray(val) if type(val) in _PY_SCALARS else val
+        return np.asarray(val) if type(val) in PYTHON_SCALARS else val
 
     lift = pure
 

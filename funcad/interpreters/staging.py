@@ -126,10 +126,6 @@ class StagingTrace(Trace):
     __slots__ = ()
     tracers_lower = False
 
-    @property
-    def builder(self) -> JaxprBuilder:
-        return self.main.global_data
-
     def pure(self, val):
         return self.main.global_data.const_tracer(self, val)
 

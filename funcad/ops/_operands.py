@@ -6,16 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.core import dtypes
+from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import get_aval
 
-PY_SCALARS = (bool, int, float, complex)
 _WEAK_TYPES = {dtypes.float_: float, dtypes.int_: int, dtypes.complex_: complex}
 
 
 def lax_args(*args):
     """Give Python scalars the dtype and shape of the array operands (as jax.lax does)."""
     for a in args:
-        if type(a) in PY_SCALARS:
+        if type(a) in PYTHON_SCALARS:
             break
     else:
         return args
@@ -29,7 +29,7 @@ def lax_args(*args):
     py_type = _WEAK_TYPES.get(aval.dtype) if aval.weak_type else None
     out = []
     for a in args:
-        if type(a) in PY_SCALARS:
+        if type(a) in PYTHON_SCALARS:
             a = py_type(a) if py_type is not None else np.asarray(a, dtype=aval.dtype)
             if aval.shape:
                 a = broadcast_in_dim(a, aval.shape, ())
@@ -47,4 +47,4 @@ def const_like(x, value):
     return broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
 
 
-__all__ = ["PY_SCALARS", "const_like", "lax_args"]
+__all__ = ["const_like", "lax_args"]

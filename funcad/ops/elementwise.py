@@ -12,6 +12,7 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import get_aval
 from funcad.interpreters.ad_util import Zero
 from funcad.interpreters.batching import defbroadcasting, defvectorized
@@ -33,7 +34,7 @@ from funcad.ops._definers import (
     standard_unop,
     type_error,
 )
-from funcad.ops._operands import PY_SCALARS, const_like, lax_args
+from funcad.ops._operands import const_like, lax_args
 from funcad.ops.logical import (
     convert_element_type,
     eq,
@@ -388,7 +389,7 @@ defjvp_zero(is_finite_p)
 # --- binary arithmetic ------------------------------------------------------------------
 
 def add(x, y):
-    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+    if type(x) in PYTHON_SCALARS or type(y) in PYTHON_SCALARS:  # rare: rules pass arrays
         x, y = lax_args(x, y)
     return add_p.bind(x, y)
 
@@ -417,7 +418,7 @@ jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
 
 
 def sub(x, y):
-    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+    if type(x) in PYTHON_SCALARS or type(y) in PYTHON_SCALARS:  # rare: rules pass arrays
         x, y = lax_args(x, y)
     return sub_p.bind(x, y)
 
@@ -429,7 +430,7 @@ jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
 
 
 def mul(x, y):
-    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+    if type(x) in PYTHON_SCALARS or type(y) in PYTHON_SCALARS:  # rare: rules pass arrays
         x, y = lax_args(x, y)
     return mul_p.bind(x, y)
 
@@ -452,7 +453,7 @@ transpose_rules[mul_p] = _mul_transpose
 
 def div(x, y):
     """Division; integers round toward zero (C semantics, as XLA)."""
-    if type(x) in PY_SCALARS or type(y) in PY_SCALARS:  # rare: rules pass arrays
+    if type(x) in PYTHON_SCALARS or type(y) in PYTHON_SCALARS:  # rare: rules pass arrays
         x, y = lax_args(x, y)
     return div_p.bind(x, y)
 

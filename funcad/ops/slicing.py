@@ -14,6 +14,7 @@ import builtins
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import get_aval
 from funcad.interpreters.ad_util import Zero, instantiate_zeros, zeros_of
 from funcad.interpreters.batching import (
@@ -48,7 +49,7 @@ def pad(operand, padding_value, padding_config):
     """Pad with ``padding_value``: ``(lo, hi, interior)`` per axis; negative lo/hi crop."""
     config = tuple(shape_tuple(c) for c in padding_config)
     aval = get_aval(operand)
-    if type(padding_value) in (bool, int, float, complex):  # weak: takes the operand's dtype
+    if type(padding_value) in PYTHON_SCALARS:  # weak: takes the operand's dtype
         padding_value = np.asarray(padding_value, aval.dtype)
     pv = get_aval(padding_value)
     identity = all(c == (0, 0, 0) for c in config) and len(config) == aval.ndim
