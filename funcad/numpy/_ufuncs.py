@@ -21,6 +21,7 @@ from funcad.numpy._core import (
 )
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
+from funcad.ops._operands import const_like
 
 _resolved: dict = {}
 _ARRAYS = (Tracer, np.ndarray)
@@ -146,7 +147,7 @@ positive = _unary(np.positive, lambda x: x)
 
 def _log_base(ufunc, base: float):
     def lax_fn(x):
-        return ew.div(ew.log(x), _full_like(x, np.log(base)))
+        return ew.div(ew.log(x), const_like(x, np.log(base)))
 
     return _unary(ufunc, lax_fn)
 
@@ -155,21 +156,14 @@ log2 = _log_base(np.log2, 2.0)
 log10 = _log_base(np.log10, 10.0)
 
 
-def _full_like(x, value):
-    from funcad.ops.structural import broadcast_in_dim
-
-    a = aval(x)
-    return broadcast_in_dim(np.asarray(value, dtype=a.dtype), a.shape, ())
-
-
 def _reciprocal(x):
-    return ew.div(_full_like(x, 1), x)
+    return ew.div(const_like(x, 1), x)
 
 
 reciprocal = _unary(np.reciprocal, _reciprocal)
 trunc = _unary(
     np.trunc,
-    lambda x: lg.select_n(lg.lt(x, _full_like(x, 0)), ew.floor(x), ew.ceil(x)),
+    lambda x: lg.select_n(lg.lt(x, const_like(x, 0)), ew.floor(x), ew.ceil(x)),
     identity_kinds="biu",
 )
 
@@ -177,23 +171,23 @@ trunc = _unary(
 def _floor_divide_lax(x, y):
     if aval(x).dtype.kind in "iu":
         q, r = ew.div(x, y), ew.rem(x, y)
-        zero = _full_like(x, 0)
+        zero = const_like(x, 0)
         adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
-        return lg.select_n(adjust, q, ew.sub(q, _full_like(x, 1)))
+        return lg.select_n(adjust, q, ew.sub(q, const_like(x, 1)))
     # Floats, as NumPy's npy_divmod: exact quotient of (x - fmod(x, y)) / y, then floored.
     mod = ew.rem(x, y)
-    zero = _full_like(x, 0)
+    zero = const_like(x, 0)
     div = ew.div(ew.sub(x, mod), y)
     adjust = lg.bitwise_and(lg.ne(mod, zero), lg.ne(lg.lt(y, zero), lg.lt(mod, zero)))
-    div = lg.select_n(adjust, div, ew.sub(div, _full_like(x, 1)))
+    div = lg.select_n(adjust, div, ew.sub(div, const_like(x, 1)))
     fl = ew.floor(div)
-    fl = lg.select_n(lg.gt(ew.sub(div, fl), _full_like(x, 0.5)), fl, ew.add(fl, _full_like(x, 1)))
+    fl = lg.select_n(lg.gt(ew.sub(div, fl), const_like(x, 0.5)), fl, ew.add(fl, const_like(x, 1)))
     return lg.select_n(lg.eq(y, zero), fl, ew.div(x, y))
 
 
 def _remainder_lax(x, y):
     r = ew.rem(x, y)
-    zero = _full_like(x, 0)
+    zero = const_like(x, 0)
     adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
     return lg.select_n(adjust, r, ew.add(r, y))
 
@@ -244,7 +238,7 @@ bitwise_not = invert
 
 def _to_bool(x):
     x = operand(x)
-    return x if aval(x).dtype == np.bool_ else lg.ne(x, _full_like(x, 0))
+    return x if aval(x).dtype == np.bool_ else lg.ne(x, const_like(x, 0))
 
 
 def logical_and(x1, x2, /):
@@ -336,7 +330,7 @@ def logaddexp(x1, x2, /):
     side of the larger operand for precision."""
     (x1, x2), _ = _loop_args(np.logaddexp, (x1, x2))
     amax = ew.max(x1, x2)
-    shift = ew.stop_gradient(lg.select_n(ew.is_finite(amax), _full_like(amax, 0), amax))
+    shift = ew.stop_gradient(lg.select_n(ew.is_finite(amax), const_like(amax, 0), amax))
     a, b = ew.sub(x1, shift), ew.sub(x2, shift)
     first_larger = ew.log1p(ew.add(ew.expm1(a), ew.exp(b)))
     second_larger = ew.log1p(ew.add(ew.exp(a), ew.expm1(b)))

@@ -23,6 +23,7 @@ from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._definers import ANY, INEXACT, check_kind, new_primitive, type_error
+from funcad.ops._operands import const_like
 
 
 def _ints(xs) -> tuple[int, ...]:
@@ -218,12 +219,6 @@ def _check_square(prim, x: ShapedArray, avals) -> int:
 
 # --- shared helpers of the matrix rules (written with funcad ops) -------------------------------
 
-def _fill(x, value):
-    """``value`` in ``x``'s dtype, broadcast to ``x``'s shape."""
-    aval = get_aval(x)
-    return st.broadcast_in_dim(np.asarray(value, aval.dtype), aval.shape, ())
-
-
 def _triangle_mask(shape, lower: bool, strict: bool = False):
     """Booleans of ``shape``: True on and below (``lower``) or on and above the diagonal
     of each matrix (``strict`` excludes the diagonal). Built from iotas, so no matrix
@@ -250,7 +245,7 @@ def _diagonal_mask(shape, start: int = 0):
 def _band(x, lower: bool, strict: bool = False):
     """The lower (or upper) triangle of each matrix in ``x``, zeros elsewhere (a select, so
     whatever lies outside the triangle cannot leak into it)."""
-    return lg.select_n(_triangle_mask(get_aval(x).shape, lower, strict), _fill(x, 0), x)
+    return lg.select_n(_triangle_mask(get_aval(x).shape, lower, strict), const_like(x, 0), x)
 
 
 def _eye(like, start: int = 0):
@@ -330,7 +325,7 @@ def _cholesky_jvp(t, L, x):
     sym = lg.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
     tmp = triangular_solve(L, sym, left_side=True, lower=True)
     inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
-    halves = lg.select_n(_diagonal_mask(shape), _fill(x, 1), _fill(x, 0.5))
+    halves = lg.select_n(_diagonal_mask(shape), const_like(x, 1), const_like(x, 0.5))
     phi = ew.mul(_band(inner, lower=True), halves)
     return _matmul(L, phi)
 
