@@ -163,13 +163,18 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     cotangent per primal, as a tuple (+ aux)."""
     for i, p in enumerate(primals):
         _check_grad_input(p, i, "vjp")
+    return _vjp(fun, primals, has_aux, "vjp", _fun_name(fun))
+
+
+def _vjp(fun: Callable, primals, has_aux: bool, transform: str, fun_name: str):
+    """``vjp`` of inputs already checked; errors and the trace name say ``transform``."""
     p_leaves, in_tree = tree_flatten(primals)
     store: list = []
-    flat = _flat_fun(lambda *a: fun(*a), in_tree, "vjp", has_aux, store)
-    res = linearize_flat(flat, p_leaves, name=f"vjp({_fun_name(fun)})", has_aux=has_aux)
+    flat = _flat_fun(lambda *a: fun(*a), in_tree, transform, has_aux, store)
+    res = linearize_flat(flat, p_leaves, name=f"{transform}({fun_name})", has_aux=has_aux)
     out_tree = store[0]
     out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
-    vjp_fun = _pullback(res[1], out_tree, in_tree, "vjp")
+    vjp_fun = _pullback(res[1], out_tree, in_tree, transform)
     if has_aux:
         return out, vjp_fun, tree_unflatten(store[1], [_output(a) for a in res[2]])
     return out, vjp_fun
@@ -209,7 +214,8 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
                 full[i] = a
             return fun(*full, **kwargs)
 
-        res = vjp(partial_fun, *[args[i] for i in nums], has_aux=has_aux)
+        res = _vjp(partial_fun, tuple(args[i] for i in nums), has_aux, transform,
+                   _fun_name(fun))
         out, pullback = res[0], res[1]
         aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
         if aval is None or aval.shape != () or aval.dtype.kind != "f":
