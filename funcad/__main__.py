@@ -15,6 +15,13 @@ import argparse
 import ast
 import sys
 
+import numpy as np
+
+from funcad import __version__
+from funcad.errors import FuncadError
+from funcad.explain import ExplainError, explain
+from funcad.explain.graph import check_svg_possible, graph_format
+
 _EXAMPLES = """\
 examples:
   python -m funcad explain "b*sin(a) + b**2" a=2 b=5
@@ -30,8 +37,6 @@ def _parser() -> argparse.ArgumentParser:
         description="funcad on the command line.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from funcad import __version__
-
     ap.add_argument("--version", action="version", version=f"funcad {__version__}")
     sub = ap.add_subparsers(dest="command", metavar="COMMAND")
     ex = sub.add_parser(
@@ -60,8 +65,6 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _parse_value(text: str, name: str):
-    from funcad.explain import ExplainError
-
     try:
         value = ast.literal_eval(text.strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
@@ -88,8 +91,6 @@ def _is_numeric(value) -> bool:
 
 
 def _parse_assignments(items: list[str]) -> dict:
-    from funcad.explain import ExplainError
-
     values: dict = {}
     for item in items:
         name, sep, text = item.partition("=")
@@ -112,12 +113,6 @@ def _can_print_unicode() -> bool:
 
 
 def explain_main(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from funcad.errors import FuncadError
-    from funcad.explain import ExplainError, explain
-    from funcad.explain.graph import check_svg_possible, graph_format
-
     try:
         values = _parse_assignments(args.values)
         if args.graph and graph_format(args.graph) == "svg":

@@ -6,11 +6,14 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.ad import jvp, linearize, value_and_grad, vjp
+from funcad.api import make_jaxpr
 from funcad.errors import FuncadError
 from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError, parse_expression
 from funcad.explain.report import Report
 from funcad.explain.trace_tables import Traces, build_traces
+from funcad.ir.passes import inline_calls
 from funcad.tree_util import PyTreeDef, leaf_paths, tree_flatten, tree_unflatten
 
 
@@ -114,9 +117,6 @@ def _leaf_names(fun: Callable, in_tree: PyTreeDef) -> list[str]:
 
 
 def _explain_flat(flat, leaves, names, notation: Notation, title: str) -> Report:
-    from funcad.api import make_jaxpr
-    from funcad.ir.passes import inline_calls
-
     staged = make_jaxpr(flat)(*leaves)
     if len(staged.jaxpr.outvars) != 1:
         raise ExplainError("explain: the function must return one array, but it returns "
@@ -146,8 +146,6 @@ def _closing(flat, leaves, diff):
 def _gradient(flat, leaves, names, diff, traces: Traces, nt: Notation):
     """``funcad.grad`` of the function, and checks that the traces agree with it and with
     ``funcad.jvp``."""
-    from funcad.ad import jvp, value_and_grad
-
     value = np.asarray(traces.value)
     if not diff:
         return None, [], "No input is floating point: nothing to differentiate."
@@ -180,9 +178,6 @@ def _gradient(flat, leaves, names, diff, traces: Traces, nt: Notation):
 
 
 def _irs(flat, leaves, diff, closed, inlined: bool) -> list[tuple[str, str]]:
-    from funcad.ad import linearize, vjp
-    from funcad.api import make_jaxpr
-
     how = "funcad.make_jaxpr, calls inlined" if inlined else "funcad.make_jaxpr"
     irs = [(f"IR ({how}): the evaluation trace above", str(closed))]
     if not diff or closed.jaxpr.outvars[0].aval.dtype.kind not in "fc":

@@ -15,6 +15,8 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import funcad.nn as fnn
+import funcad.numpy as fnp
 from funcad.errors import FuncadValueError
 
 MAX_LENGTH = 2000  # characters of expression text
@@ -386,10 +388,12 @@ class _Evaluator:
         raise AssertionError(f"unchecked node {type(node).__name__}")  # the checker ran first
 
 
-def _resolve(module: str, attr: str) -> Callable:
-    import importlib
+# The modules FUNCTIONS names, imported above (no import inside a function).
+_MODULES = {"funcad.numpy": fnp, "funcad.nn": fnn}
 
-    return getattr(importlib.import_module(module), attr)
+
+def _resolve(module: str, attr: str) -> Callable:
+    return getattr(_MODULES[module], attr)
 
 
 __all__ = [

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from funcad.explain.graph import to_dot, to_mermaid, write_graph
 from funcad.explain.notation import Notation, pad, text_width
 from funcad.explain.trace_tables import Traces
 
@@ -201,21 +202,15 @@ class Report:
 
     def to_dot(self) -> str:
         """The computational graph in Graphviz's DOT language."""
-        from funcad.explain.graph import to_dot
-
         return to_dot(self.traces)
 
     def to_mermaid(self) -> str:
         """The computational graph as a Mermaid flowchart."""
-        from funcad.explain.graph import to_mermaid
-
         return to_mermaid(self.traces)
 
     def write_graph(self, path) -> str:
         """Write the graph to ``path``: ``.dot``/``.gv``, ``.mmd`` or ``.svg`` (through
         Graphviz's ``dot``). Returns the path written."""
-        from funcad.explain.graph import write_graph
-
         return write_graph(self.traces, path)
 
 

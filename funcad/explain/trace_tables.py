@@ -22,12 +22,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from funcad.ad import jvp, vjp
+from funcad.api import make_jaxpr
 from funcad.errors import FuncadError
 from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError
-from funcad.explain.render import Expr, const_text, render_eqn, render_jaxpr
+from funcad.explain.render import Expr, const_text, fmt_param, render_eqn, render_jaxpr
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
+from funcad.ir.eval import eval_jaxpr
 from funcad.ir.passes import dce
+from funcad.ir.pretty import _Names, _pp_atom, _pp_binder
 
 
 @dataclass
@@ -125,9 +129,6 @@ def _name_vars(jaxpr: Jaxpr, arg_names: Sequence[str], notation: Notation):
 def _ir_lines(jaxpr: Jaxpr) -> tuple[dict, list[str]]:
     """The IR's own text for binders and equations, with the names ``str(jaxpr)`` uses,
     on one line each (sub-IRs of call primitives are elided as ``{…}``)."""
-    from funcad.explain.render import fmt_param
-    from funcad.ir.pretty import _Names, _pp_atom, _pp_binder
-
     names = _Names()
     binders = {v: _pp_binder(v, names) for v in (*jaxpr.constvars, *jaxpr.invars)}
     lines = []
@@ -164,9 +165,6 @@ class _RuleStager:
         return list(out) if eqn.primitive.multiple_results else out
 
     def jvp(self, var_vals) -> ClosedJaxpr:
-        from funcad.ad import jvp
-        from funcad.api import make_jaxpr
-
         m = len(self.var_pos)
 
         def tangents_out(*xs):
@@ -179,9 +177,6 @@ class _RuleStager:
         return make_jaxpr(tangents_out)(*var_vals, *tangent_examples)
 
     def vjp(self, var_vals, ct_examples) -> ClosedJaxpr:
-        from funcad.ad import vjp
-        from funcad.api import make_jaxpr
-
         m = len(self.var_pos)
         multiple = self.eqn.primitive.multiple_results
 
@@ -211,8 +206,6 @@ def _alias(eqn: Eqn, names, notation: Notation):
 
 
 def _eval(closed: ClosedJaxpr, args) -> list:
-    from funcad.ir.eval import eval_jaxpr
-
     return [np.asarray(o) for o in eval_jaxpr(closed.jaxpr, closed.consts, *args)]
 
 
