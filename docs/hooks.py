@@ -141,9 +141,7 @@ def _all_primitives():
 
 
 def _primitive_rules(_: str) -> str:
-    from funcad.interpreters.batching import batch_rules
-    from funcad.interpreters.jvp import jvp_rules
-    from funcad.interpreters.transpose import transpose_rules
+    from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
 
     try:
         from funcad_xla.lowering import lowerings

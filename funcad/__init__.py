@@ -17,7 +17,7 @@ from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
-from funcad.vectorize import vmap
+from funcad.vmap import vmap
 
 __version__ = "0.1.0"
 

@@ -8,14 +8,19 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.api import normalize_argnums
 from funcad.core.avals import ShapedArray
+from funcad.core.rules import transpose_rules
+from funcad.core.symbolic import UndefPrimal, Zero, is_differentiable_dtype
 from funcad.core.trace import Tracer, get_aval, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.interpreters.ad_util import Zero, instantiate_zeros, is_differentiable_dtype
-from funcad.interpreters.partial_eval import jvp_flat, linearize_flat, stage_linear_flat
-from funcad.interpreters.transpose import UndefPrimal, backward_pass, transpose_rules
+from funcad.interpreters.jvp import jvp_flat
+from funcad.interpreters.partial_eval import linearize_flat, stage_linear_flat
+from funcad.interpreters.transpose import backward_pass
 from funcad.ir.eval import eval_jaxpr
 from funcad.ir.passes import dce_closed
+from funcad.ops._base import instantiate_zeros
+from funcad.ops.elementwise import stop_gradient as stop
 from funcad.tree_util import flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
 
@@ -181,8 +186,6 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str, fun_name: str):
 
 
 def _check_argnums(argnums, nargs: int, transform: str) -> tuple[int, ...]:
-    from funcad.api import normalize_argnums
-
     return normalize_argnums(argnums, nargs, transform)
 
 
@@ -262,7 +265,6 @@ def linear_transpose(fun: Callable, *primals) -> Callable:
 
 def stop_gradient(x):
     """``x`` with a zero derivative (for every pytree leaf of floating dtype)."""
-    from funcad.ops.elementwise import stop_gradient as stop
 
     def leaf(v):
         return stop(v) if is_differentiable_dtype(get_aval(v).dtype) else v

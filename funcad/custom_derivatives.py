@@ -21,37 +21,21 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 
-import numpy as np
-
+from funcad.api_util import fun_label
+from funcad.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from funcad.core.avals import ShapedArray
-from funcad.core.primitive import Primitive
-from funcad.core.trace import get_aval, trace_stack
-from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.interpreters.ad_util import (
+from funcad.core.symbolic import (
     Zero,
-    instantiate_zeros,
     is_differentiable_dtype,
     tangent_aval,
 )
-from funcad.interpreters.batching import axis_size_of, batch_rules, bdim_at, moveaxis, not_mapped
-from funcad.interpreters.jvp import jvp_rules
-from funcad.interpreters.partial_eval import jvp_flat, stage_linear_flat
+from funcad.core.trace import get_aval, trace_stack
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import (
-    batch_jaxpr,
-    batched_aval,
     closure_convert,
-    run_closed,
     trace_flat,
-    vmap_flat,
 )
-from funcad.interpreters.transpose import (
-    UndefPrimal,
-    backward_pass,
-    is_undefined,
-    transpose_rules,
-)
-from funcad.ir.core import ClosedJaxpr
-from funcad.ir.typecheck import subjaxpr_checks, typecheck_jaxpr
+from funcad.ops._base import instantiate_zeros
 from funcad.tree_util import PyTreeDef, flatten_up_to, tree_flatten, tree_unflatten
 
 
@@ -72,14 +56,6 @@ class SymbolicZero:
         return f"SymbolicZero({self.aval.str_short()})"
 
 
-def _describe(fun: Callable) -> str:
-    import os
-
-    name = getattr(fun, "__name__", type(fun).__name__)
-    code = getattr(fun, "__code__", None)
-    if code is None:
-        return name
-    return f"{name} ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
 
 
 def _no_transforms() -> bool:
@@ -92,11 +68,11 @@ def _resolve_args(fun: Callable, args, kwargs, construct: str) -> tuple:
     try:
         bound = inspect.signature(fun).bind(*args, **kwargs)
     except TypeError as e:
-        raise FuncadTypeError(with_user_line(f"{construct} {_describe(fun)}: {e}")) from None
+        raise FuncadTypeError(with_user_line(f"{construct} {fun_label(fun)}: {e}")) from None
     bound.apply_defaults()
     if bound.kwargs:
         raise FuncadTypeError(with_user_line(
-            f"{construct} {_describe(fun)}: keyword-only arguments are not supported; pass "
+            f"{construct} {fun_label(fun)}: keyword-only arguments are not supported; pass "
             "them positionally"))
     return tuple(bound.args)
 
@@ -123,7 +99,7 @@ class _Staged:
                 self.in_avals.append(get_aval(x))
             except TypeError:
                 raise FuncadTypeError(with_user_line(
-                    f"{construct} {_describe(fun)}: argument leaf {i} is a "
+                    f"{construct} {fun_label(fun)}: argument leaf {i} is a "
                     f"{type(x).__name__}, not an array; list the argument in "
                     "nondiff_argnums if it is a static value")) from None
         store: list = []
@@ -159,13 +135,13 @@ def _check_outputs(construct: str, rule: Callable, what: str, tree: PyTreeDef,
         leaves = flatten_up_to(tree, value, what)
     except FuncadValueError:
         raise FuncadTypeError(with_user_line(
-            f"{construct}: {what} of {_describe(rule)} must have the structure of the "
+            f"{construct}: {what} of {fun_label(rule)} must have the structure of the "
             f"function's output, {tree}, but it is {tree_flatten(value)[1]}")) from None
     for i, (x, a) in enumerate(zip(leaves, avals)):
         b = _leaf_aval(construct, rule, what, i, x, tree)
         if b.shape != a.shape or b.dtype != a.dtype:
             raise FuncadTypeError(with_user_line(
-                f"{construct}: {what} of {_describe(rule)} must have the function's output "
+                f"{construct}: {what} of {fun_label(rule)} must have the function's output "
                 f"types, but leaf {i} is {b.str_short()} where the function returns "
                 f"{a.str_short()}"))
     return leaves
@@ -178,7 +154,7 @@ def _leaf_aval(construct: str, rule: Callable, what: str, i: int, x,
     except TypeError:
         expected = f" (expected the structure {tree}, one array per leaf)" if tree else ""
         raise FuncadTypeError(with_user_line(
-            f"{construct}: {what} of {_describe(rule)}: leaf {i} is a {type(x).__name__}, "
+            f"{construct}: {what} of {fun_label(rule)}: leaf {i} is a {type(x).__name__}, "
             f"not an array{expected}")) from None
 
 
@@ -195,7 +171,7 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
         leaves = flatten_up_to(tree, value, what)
     except FuncadValueError:
         raise FuncadTypeError(with_user_line(
-            f"{construct}: {what} of {_describe(rule)} must have the structure {tree}, but "
+            f"{construct}: {what} of {fun_label(rule)} must have the structure {tree}, but "
             f"it is {got_tree}")) from None
     out = []
     for i, (x, a) in enumerate(zip(leaves, avals)):
@@ -206,10 +182,10 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
         b = _leaf_aval(construct, rule, what, i, x, tree)
         if b.shape != a.shape or (b.dtype != a.dtype and not b.weak_type):
             raise FuncadTypeError(with_user_line(
-                f"{construct}: {what} of {_describe(rule)}: leaf {i} is {b.str_short()}, but "
+                f"{construct}: {what} of {fun_label(rule)}: leaf {i} is {b.str_short()}, but "
                 f"the corresponding primal is {a.str_short()}"))
         if b.dtype != a.dtype or b.weak_type:
-            from funcad.ops.logical import convert_element_type
+            from funcad.ops._base import convert_element_type
 
             x = convert_element_type(x, a.dtype)
         out.append(x)
@@ -273,7 +249,7 @@ class custom_jvp:
         args = _resolve_args(self.fun, args, kwargs, "custom_jvp")
         if self.jvp is None:
             raise FuncadTypeError(with_user_line(
-                f"custom_jvp function {_describe(self.fun)} has no JVP rule: define one with "
+                f"custom_jvp function {fun_label(self.fun)} has no JVP rule: define one with "
                 "@f.defjvp"))
         if _no_transforms():
             return self.fun(*args)
@@ -298,7 +274,7 @@ def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
                         tuple(tree_unflatten(staged.in_tree, tangents)))
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise FuncadTypeError(with_user_line(
-                f"custom_jvp: the rule {_describe(user_rule)} must return a pair "
+                f"custom_jvp: the rule {fun_label(user_rule)} must return a pair "
                 f"(primal_out, tangent_out), got {type(out).__name__}"))
         p_out = _check_outputs("custom_jvp", user_rule, "the primal output", staged.out_tree,
                                staged.out_avals, out[0])
@@ -310,81 +286,6 @@ def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
     return rule
 
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
-
-
-def _custom_jvp_call_impl(*args, call_jaxpr, jvp, num_consts, symbolic_zeros):
-    return run_closed(call_jaxpr, *args)
-
-
-def _call_abstract_eval(*avals, call_jaxpr, **params):
-    return list(call_jaxpr.out_avals)
-
-
-def _check_call(eqn, in_avals) -> None:
-    typecheck_jaxpr(eqn.params["call_jaxpr"])
-
-
-custom_jvp_call_p.def_impl(_custom_jvp_call_impl)
-custom_jvp_call_p.def_abstract_eval(_call_abstract_eval)
-subjaxpr_checks[custom_jvp_call_p] = _check_call
-
-
-def _closed_over_error(construct: str, fun_name: str) -> FuncadTypeError:
-    return FuncadTypeError(with_user_line(
-        f"{construct} function {fun_name} closes over a value that is being differentiated; "
-        "its rule only covers the explicit arguments: pass the value as an argument"))
-
-
-def _custom_jvp_call_jvp(primals, tangents, *, call_jaxpr, jvp, num_consts, symbolic_zeros):
-    if any(type(t) is not Zero for t in tangents[:num_consts]):
-        raise _closed_over_error("custom_jvp", jvp.__name__)
-    return jvp(primals[num_consts:], tangents[num_consts:])
-
-
-jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
-
-
-def _custom_jvp_call_batch(vals, dims, *, call_jaxpr, jvp, num_consts, symbolic_zeros):
-    size = axis_size_of(vals, dims)
-    nout = len(call_jaxpr.out_avals)
-    batched, _ = batch_jaxpr(call_jaxpr, size, dims, True)
-    arg_dims = list(dims[num_consts:])
-
-    def jvp_b(primals, tangents):
-        # The primals and tangents of batched arguments carry the batch axis (where the
-        # call was batched); the rule runs per example.
-        nz = [type(t) is not Zero for t in tangents]
-        t_in = [moveaxis(t, d, 0) if d is not not_mapped else t
-                for t, d, z in zip(tangents, arg_dims, nz) if z]
-        p_in = [moveaxis(p, d, 0) if d is not not_mapped else p for p, d in zip(primals, arg_dims)]
-        in_dims = [0 if d is not not_mapped else not_mapped for d in arg_dims]
-        t_dims = [d for d, z in zip(in_dims, nz) if z]
-        def per_example(*args):
-            ps, ts = args[:len(p_in)], iter(args[len(p_in):])
-            tans = [next(ts) if z else Zero(_unbatched(t.aval, d))
-                    for t, z, d in zip(tangents, nz, arg_dims)]
-            p_out, t_out = jvp(list(ps), tans)
-            return [*p_out, *map(instantiate_zeros, t_out)]
-
-        outs = vmap_flat(per_example, size, in_dims + t_dims, [*p_in, *t_in])
-        return outs[:nout], outs[nout:]
-
-    jvp_b.__name__ = jvp.__name__
-    outs = custom_jvp_call_p.bind(*vals, call_jaxpr=batched, jvp=jvp_b, num_consts=num_consts,
-                                  symbolic_zeros=symbolic_zeros)
-    return outs, [0] * nout
-
-
-def _unbatched(aval: ShapedArray, bdim) -> ShapedArray:
-    if bdim is not_mapped:
-        return aval
-    shape = list(aval.shape)
-    del shape[bdim]
-    return ShapedArray(shape, aval.dtype, aval.weak_type)
-
-
-batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 
 
 # === custom_vjp ===============================================================================
@@ -413,7 +314,7 @@ class custom_vjp:
         args = _resolve_args(self.fun, args, kwargs, "custom_vjp")
         if self.fwd is None:
             raise FuncadTypeError(with_user_line(
-                f"custom_vjp function {_describe(self.fun)} has no VJP rule: define one with "
+                f"custom_vjp function {fun_label(self.fun)} has no VJP rule: define one with "
                 "f.defvjp(fwd, bwd)"))
         if _no_transforms():
             return self.fun(*args)
@@ -428,13 +329,13 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
     """``fwd(arg leaves) -> (out leaves, residual leaves, bwd)`` for one staged call, where
     ``bwd(residual leaves, cotangent leaves) -> argument cotangent leaves (or Zero)``."""
     user_fwd, user_bwd = cv.fwd, cv.bwd
-    fun_name = _describe(cv.fun)
+    fun_name = fun_label(cv.fun)
 
     def fwd(leaves):
         out = user_fwd(*staged.full_args(leaves))
         if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise FuncadTypeError(with_user_line(
-                f"custom_vjp: fwd {_describe(user_fwd)} must return a pair (output, "
+                f"custom_vjp: fwd {fun_label(user_fwd)} must return a pair (output, "
                 f"residuals), got {type(out).__name__}"))
         p_out = _check_outputs("custom_vjp", user_fwd, "the output", staged.out_tree,
                                staged.out_avals, out[0])
@@ -444,7 +345,7 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
                 get_aval(r)
             except TypeError:
                 raise FuncadTypeError(with_user_line(
-                    f"custom_vjp: residual leaf {i} of fwd {_describe(user_fwd)} is a "
+                    f"custom_vjp: residual leaf {i} of fwd {fun_label(user_fwd)} is a "
                     f"{type(r).__name__}, not an array")) from None
 
         def bwd(res, cts):
@@ -457,7 +358,7 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
                 what = (f"a {type(got).__name__} of length {len(got)}"
                         if isinstance(got, (tuple, list)) else f"a {type(got).__name__}")
                 raise FuncadTypeError(with_user_line(
-                    f"custom_vjp: bwd {_describe(user_bwd)} of {fun_name} must return a tuple "
+                    f"custom_vjp: bwd {fun_label(user_bwd)} of {fun_name} must return a tuple "
                     f"with one cotangent per differentiable argument ({n}, structured as "
                     f"{staged.in_tree}), but it returned {what}"))
             return _tangent_leaves("custom_vjp", user_bwd, "the cotangents returned by bwd",
@@ -472,167 +373,8 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
     return fwd
 
 
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
 
 
-def _custom_vjp_call_impl(*args, call_jaxpr, fwd, num_consts):
-    return run_closed(call_jaxpr, *args)
-
-
-custom_vjp_call_p.def_impl(_custom_vjp_call_impl)
-custom_vjp_call_p.def_abstract_eval(_call_abstract_eval)
-subjaxpr_checks[custom_vjp_call_p] = _check_call
-
-
-def _custom_vjp_call_jvp(primals, tangents, *, call_jaxpr, fwd, num_consts):
-    if any(type(t) is not Zero for t in tangents[:num_consts]):
-        raise _closed_over_error("custom_vjp", getattr(fwd, "fun_name", fwd.__name__))
-    out, res, bwd = fwd(list(primals[num_consts:]))
-    t_in = [instantiate_zeros(t) for t in tangents[num_consts:]]
-    in_avals = tuple(tangent_aval(get_aval(p)) for p in primals[num_consts:])
-    out_avals = tuple(tangent_aval(a) for a in call_jaxpr.out_avals)
-    t_out = custom_lin_p.bind(*res, *t_in, num_res=len(res), bwd=bwd, out_avals=out_avals,
-                              in_avals=in_avals, fun_name=getattr(fwd, "fun_name", "f"))
-    return out, t_out
-
-
-jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
-
-
-def _custom_vjp_call_batch(vals, dims, *, call_jaxpr, fwd, num_consts):
-    size = axis_size_of(vals, dims)
-    nout = len(call_jaxpr.out_avals)
-    batched, _ = batch_jaxpr(call_jaxpr, size, dims, True)
-    arg_dims = list(dims[num_consts:])
-
-    def fwd_b(leaves):
-        box: dict = {}
-
-        def per_example(*args):
-            out, res, bwd = fwd(list(args))
-            box.update(bwd=bwd, nres=len(res))
-            return [*out, *res]
-
-        outs = vmap_flat(per_example, size, arg_dims, leaves)
-        res = outs[nout:]
-
-        def bwd_b(res_b, cts_b):
-            nres = box["nres"]
-
-            def per_example_bwd(*args):
-                return [instantiate_zeros(c) for c in box["bwd"](list(args[:nres]),
-                                                                  list(args[nres:]))]
-
-            return vmap_flat(per_example_bwd, size, [0] * (nres + len(cts_b)),
-                             [*res_b, *map(instantiate_zeros, cts_b)])
-
-        bwd_b.__name__ = box["bwd"].__name__
-        bwd_b.user_fun = getattr(box["bwd"], "user_fun", box["bwd"])
-        return outs[:nout], res, bwd_b
-
-    fwd_b.__name__ = fwd.__name__
-    fwd_b.fun_name = getattr(fwd, "fun_name", fwd.__name__)
-    outs = custom_vjp_call_p.bind(*vals, call_jaxpr=batched, fwd=fwd_b, num_consts=num_consts)
-    return outs, [0] * nout
-
-
-batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
-
-
-# --- custom_lin: the linear map of a custom_vjp function at its primal point -----------------
-
-custom_lin_p = Primitive("custom_lin", multiple_results=True)
-
-
-def _bwd_flat(bwd, res, cts, in_avals) -> list:
-    return [instantiate_zeros(c) if type(c) is Zero else c
-            for c in bwd(list(res), list(cts))]
-
-
-def _custom_lin_forward(*args, num_res, bwd, out_avals, in_avals, fun_name):
-    """Forward mode: the tangent of the outputs, by transposing ``bwd`` (linear in the
-    cotangent) and applying that to the input tangents."""
-    res, tangents = args[:num_res], args[num_res:]
-    linear = stage_linear_flat(lambda *cts: _bwd_flat(bwd, res, cts, in_avals),
-                               list(out_avals), name=f"bwd of {fun_name}")
-    for eqn in linear.jaxpr.eqns:
-        if eqn.primitive not in transpose_rules:
-            raise _nonlinear_bwd_error(fun_name, bwd, f"the non-linear `{eqn.primitive}`")
-    try:
-        cts = backward_pass(linear.jaxpr, linear.consts, [UndefPrimal(a) for a in out_avals],
-                            list(tangents))
-    except NotImplementedError as e:
-        raise _nonlinear_bwd_error(fun_name, bwd, str(e)) from None
-    return [instantiate_zeros(c) for c in cts]
-
-
-def _nonlinear_bwd_error(fun_name: str, bwd, what: str) -> FuncadTypeError:
-    return FuncadTypeError(with_user_line(
-        f"forward-mode differentiation (jvp, jacfwd) of the custom_vjp function {fun_name} "
-        f"transposes its bwd {_describe(getattr(bwd, 'user_fun', bwd))}, which must then "
-        f"be linear in the cotangent, but it applies {what} to it. Differentiate it in "
-        "reverse mode (grad, vjp, jacrev), or make it a custom_jvp function"))
-
-
-def custom_lin_jaxpr(avals, **params) -> ClosedJaxpr:
-    """The forward definition of ``custom_lin`` staged for operands of types ``avals``
-    (used to compile it)."""
-    return trace_flat(lambda *args: _custom_lin_forward(*args, **params), avals, "custom_lin")
-
-
-def _custom_lin_abstract_eval(*avals, num_res, bwd, out_avals, in_avals, fun_name):
-    return list(out_avals)
-
-
-def _custom_lin_impl(*args, **params):
-    return [np.asarray(o) for o in _custom_lin_forward(*args, **params)]
-
-
-custom_lin_p.def_impl(_custom_lin_impl)
-custom_lin_p.def_abstract_eval(_custom_lin_abstract_eval)
-
-
-def _custom_lin_transpose(cts, *args, num_res, bwd, out_avals, in_avals, fun_name):
-    res = args[:num_res]
-    if any(is_undefined(r) for r in res):
-        raise FuncadTypeError("transpose of `custom_lin` with respect to its residuals")
-    return [None] * num_res + list(bwd(list(res), list(cts)))
-
-
-transpose_rules[custom_lin_p] = _custom_lin_transpose
-
-
-def _custom_lin_jvp(primals, tangents, **params):
-    return jvp_flat(lambda *a: _custom_lin_forward(*a, **params), list(primals), list(tangents))
-
-
-jvp_rules[custom_lin_p] = _custom_lin_jvp
-
-
-def _custom_lin_batch(vals, dims, *, num_res, bwd, out_avals, in_avals, fun_name):
-    size = axis_size_of(vals, dims)
-    res = [moveaxis(r, d, 0) if d is not not_mapped else r
-           for r, d in zip(vals[:num_res], dims[:num_res])]
-    res_dims = [0 if d is not not_mapped else not_mapped for d in dims[:num_res]]
-    tangents = [bdim_at(t, d, 0, size) for t, d in zip(vals[num_res:], dims[num_res:])]
-
-    def bwd_b(res_b, cts_b):
-        def per_example(*args):
-            return _bwd_flat(bwd, args[:num_res], args[num_res:], in_avals)
-
-        return vmap_flat(per_example, size, [*res_dims, *[0] * len(cts_b)],
-                         [*res_b, *map(instantiate_zeros, cts_b)])
-
-    bwd_b.__name__ = getattr(bwd, "__name__", "bwd")
-    bwd_b.user_fun = getattr(bwd, "user_fun", bwd)
-    outs = custom_lin_p.bind(
-        *res, *tangents, num_res=num_res, bwd=bwd_b,
-        out_avals=tuple(batched_aval(a, 0, size) for a in out_avals),
-        in_avals=tuple(batched_aval(a, 0, size) for a in in_avals), fun_name=fun_name)
-    return outs, [0] * len(out_avals)
-
-
-batch_rules[custom_lin_p] = _custom_lin_batch
 
 
 __all__ = ["SymbolicZero", "custom_jvp", "custom_vjp"]

@@ -16,7 +16,7 @@ from funcad.ad import _check_argnums, _check_grad_input, _pullback, grad, jvp, l
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.tree_util import tree_flatten, tree_unflatten
-from funcad.vectorize import vmap
+from funcad.vmap import vmap
 
 
 def _basis(avals, dtype_of) -> tuple[int, list]:

@@ -17,10 +17,10 @@ import numpy as np
 
 from funcad.api import normalize_argnums, static_key
 from funcad.backends import compile_ir, resolve_backend
+from funcad.control.call import hoist_traced_consts, jit_call
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError, with_user_line
-from funcad.interpreters.jit import hoist_traced_consts, jit_call
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize

@@ -18,11 +18,21 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from funcad.control.cond import cond_p
+from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.interpreters.subjaxpr import closure_convert, trace_flat
-from funcad.ops.control_flow import cond_p
+from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
+from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
+from funcad.ops._base import (
+    broadcast_in_dim,
+    convert_element_type,
+    reduce_sum,
+    reshape,
+    select_n,
+    transpose,
+)
 from funcad.ops.elementwise import (
     abs,
     acos,
@@ -73,16 +83,13 @@ from funcad.ops.logical import (
     bitwise_not,
     bitwise_or,
     bitwise_xor,
-    convert_element_type,
     eq,
     ge,
     gt,
     le,
     lt,
     ne,
-    select_n,
 )
-from funcad.ops.loops import scan_p, while_p
 from funcad.ops.reductions import (
     argmax,
     argmin,
@@ -93,19 +100,9 @@ from funcad.ops.reductions import (
     reduce_max,
     reduce_min,
     reduce_prod,
-    reduce_sum,
 )
 from funcad.ops.slicing import concatenate, dynamic_slice, dynamic_update_slice, pad, slice
-from funcad.ops.structural import (
-    broadcast_in_dim,
-    broadcasted_iota,
-    expand_dims,
-    iota,
-    reshape,
-    rev,
-    squeeze,
-    transpose,
-)
+from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, squeeze
 from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten, treedef_tuple
 
 # --- helpers of the control-flow wrappers ----------------------------------------------------
@@ -288,8 +285,6 @@ def _switch(index, funs, operands, construct: str, roles):
 
 
 def _with_leading_unused(closed, before, after, n_own: int):
-    from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
-
     jaxpr = closed.jaxpr
     own, rest = jaxpr.invars[:n_own], jaxpr.invars[n_own:]
     invars = [*builtins.map(Var, before), *own, *builtins.map(Var, after), *rest]
@@ -327,8 +322,6 @@ def _join_branch_types(closed, funs, roles, construct: str):
 
 
 def _cast_outputs(closed, targets):
-    from funcad.interpreters.subjaxpr import call_closed
-
     def fun(*args):
         outs = call_closed(closed, *args)
         return [o if get_aval(o).dtype == t.dtype else convert_element_type(o, t.dtype)

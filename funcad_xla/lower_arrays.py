@@ -9,6 +9,7 @@ import numpy as np
 from jax import lax
 from jax.lax import linalg as lax_linalg
 
+from funcad.ops import _base as base
 from funcad.ops import indexing as ix
 from funcad.ops import linalg as la
 from funcad.ops import reductions as red
@@ -187,9 +188,9 @@ def _lu(x):
 
 
 LOWERINGS = {
-    st.broadcast_in_dim_p: _broadcast_in_dim,
-    st.reshape_p: _reshape,
-    st.transpose_p: _transpose,
+    base.broadcast_in_dim_p: _broadcast_in_dim,
+    base.reshape_p: _reshape,
+    base.transpose_p: _transpose,
     st.squeeze_p: _squeeze,
     st.expand_dims_p: _expand_dims,
     st.iota_p: _iota,
@@ -203,7 +204,7 @@ LOWERINGS = {
     ix.scatter_add_p: _scatter_add,
     ix.scatter_mul_p: _scatter_mul,
     ix.scatter_p: _scatter,
-    red.reduce_sum_p: _reduce_sum,
+    base.reduce_sum_p: _reduce_sum,
     red.reduce_prod_p: _reduce_prod,
     red.reduce_max_p: _reduce_max,
     red.reduce_min_p: _reduce_min,

@@ -16,11 +16,16 @@ import functools
 import numpy as np
 from jax import lax
 
-from funcad.checkpoint import remat_p
+from funcad.control.call import remat_p
+from funcad.control.cond import cond_p
+from funcad.control.custom import (
+    custom_jvp_call_p,
+    custom_lin_jaxpr,
+    custom_lin_p,
+    custom_vjp_call_p,
+)
+from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
-from funcad.custom_derivatives import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
-from funcad.ops.control_flow import cond_p
-from funcad.ops.loops import scan_p, while_p
 from funcad_xla.lowering import lower_jaxpr, lowerings
 
 
@@ -82,8 +87,6 @@ def _remat(*args, jaxpr, prevent_cse):
 
 
 def _custom_lin(*args, num_res, bwd, out_avals, in_avals, fun_name):
-    from funcad.custom_derivatives import custom_lin_jaxpr
-
     avals = [ShapedArray(a.shape, a.dtype) for a in args]
     closed = custom_lin_jaxpr(avals, num_res=num_res, bwd=bwd, out_avals=out_avals,
                               in_avals=in_avals, fun_name=fun_name)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from jax import lax
 
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 
@@ -92,7 +93,7 @@ LOWERINGS = {
     ew.integer_pow_p: _integer_pow,
     ew.is_finite_p: lax.is_finite,
     ew.add_p: lax.add,
-    ew.add_any_p: lax.add,
+    base.add_any_p: lax.add,
     ew.sub_p: lax.sub,
     ew.mul_p: lax.mul,
     ew.div_p: lax.div,  # integers round toward zero, as the primitive
@@ -111,8 +112,8 @@ LOWERINGS = {
     lg.or_p: lax.bitwise_or,
     lg.xor_p: lax.bitwise_xor,
     lg.not_p: lax.bitwise_not,
-    lg.select_n_p: _select_n,
-    lg.convert_element_type_p: _convert,
+    base.select_n_p: _select_n,
+    base.convert_element_type_p: _convert,
     ew.stop_gradient_p: _identity,
 }
 

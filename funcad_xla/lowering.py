@@ -27,7 +27,7 @@ def lowerings() -> dict:
     The control-flow module adds its entries when imported (it calls back into this
     function, which then finds the table filled)."""
     if not _table:
-        from funcad.interpreters.jit import jit_p
+        from funcad.control.call import jit_p
         from funcad_xla.lower_arrays import LOWERINGS as arrays
         from funcad_xla.lower_elementwise import LOWERINGS as elementwise
 

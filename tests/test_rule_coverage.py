@@ -6,9 +6,7 @@ from __future__ import annotations
 import pytest
 from primitive_registry import all_primitives
 
-from funcad.interpreters.batching import batch_rules
-from funcad.interpreters.jvp import jvp_rules
-from funcad.interpreters.transpose import transpose_rules
+from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
 
 # Linear in at least one operand: reverse mode transposes these.
 LINEAR = {

@@ -21,6 +21,7 @@ import numpy as np
 from funcad.backends import register_backend
 from funcad.backends.numpy_buffers import plan_inplace
 from funcad.backends.numpy_kernels import inplace_ufunc, kernel
+from funcad.errors import FuncadValueError
 from funcad.ir.core import ClosedJaxpr, Literal
 
 # Above this many steps the schedule is run by a loop instead of generated code (compiling
@@ -183,8 +184,6 @@ class NumpyExecutable:
 
 def compile_numpy(closed: ClosedJaxpr, device=None) -> NumpyExecutable:
     if device not in (None, "cpu"):
-        from funcad.errors import FuncadValueError
-
         raise FuncadValueError(f"jit: the numpy backend runs on the CPU, not on {device!r}")
     return NumpyExecutable(closed)
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.ir.core import Eqn
+from funcad.ops import _base as base
 
 # primitive -> factory(eqn) -> kernel, or None to use the primitive's implementation
 kernel_factories: dict = {}
@@ -27,9 +28,9 @@ def _install() -> None:
     from funcad.ops import reductions as red
     from funcad.ops import structural as st
 
-    float_ops = {ew.add_p: operator.add, ew.add_any_p: operator.add, ew.sub_p: operator.sub,
+    float_ops = {ew.add_p: operator.add, base.add_any_p: operator.add, ew.sub_p: operator.sub,
                  ew.mul_p: operator.mul, ew.div_p: operator.truediv}
-    ufuncs = {ew.add_p: np.add, ew.add_any_p: np.add, ew.sub_p: np.subtract,
+    ufuncs = {ew.add_p: np.add, base.add_any_p: np.add, ew.sub_p: np.subtract,
               ew.mul_p: np.multiply, ew.max_p: np.maximum, ew.min_p: np.minimum,
               ew.atan2_p: np.arctan2, ew.pow_p: np.power, lg.and_p: np.bitwise_and,
               lg.or_p: np.bitwise_or, lg.xor_p: np.bitwise_xor}
@@ -49,16 +50,16 @@ def _install() -> None:
     for prim, fn in compare.items():
         kernel_factories[prim] = lambda eqn, fn=fn: fn
     kernel_factories[ew.neg_p] = lambda eqn: operator.neg
-    kernel_factories[lg.select_n_p] = _select_n
-    kernel_factories[lg.convert_element_type_p] = _convert
+    kernel_factories[base.select_n_p] = _select_n
+    kernel_factories[base.convert_element_type_p] = _convert
     kernel_factories[ew.integer_pow_p] = _integer_pow
     kernel_factories[ew.stop_gradient_p] = lambda eqn: _identity
-    kernel_factories[st.broadcast_in_dim_p] = _broadcast_in_dim
-    kernel_factories[st.reshape_p] = _reshape_to_out
+    kernel_factories[base.broadcast_in_dim_p] = _broadcast_in_dim
+    kernel_factories[base.reshape_p] = _reshape_to_out
     kernel_factories[st.squeeze_p] = _reshape_to_out
     kernel_factories[st.expand_dims_p] = _reshape_to_out
-    kernel_factories[st.transpose_p] = _transpose
-    kernel_factories[red.reduce_sum_p] = _reducer(np.add)
+    kernel_factories[base.transpose_p] = _transpose
+    kernel_factories[base.reduce_sum_p] = _reducer(np.add)
     kernel_factories[red.reduce_prod_p] = _reducer(np.multiply)
     kernel_factories[red.reduce_max_p] = _reducer(np.maximum)
     kernel_factories[red.reduce_min_p] = _reducer(np.minimum)
@@ -123,15 +124,14 @@ def _inplace_table() -> tuple[dict, frozenset]:
     primitives whose kernels return a new array of their own (when not 0-d)."""
     from funcad.ops import elementwise as ew
     from funcad.ops import linalg as la
-    from funcad.ops import logical as lg
     from funcad.ops import reductions as red
 
-    ufuncs = {ew.add_p: np.add, ew.add_any_p: np.add, ew.sub_p: np.subtract,
+    ufuncs = {ew.add_p: np.add, base.add_any_p: np.add, ew.sub_p: np.subtract,
               ew.mul_p: np.multiply, ew.max_p: np.maximum, ew.min_p: np.minimum,
               ew.atan2_p: np.arctan2, ew.neg_p: np.negative, ew.square_p: np.square}
     float_only = {ew.div_p: np.true_divide, ew.pow_p: np.power}
-    fresh = {*ufuncs, *float_only, lg.select_n_p, lg.convert_element_type_p,
-             ew.integer_pow_p, la.dot_general_p, red.reduce_sum_p, red.reduce_prod_p,
+    fresh = {*ufuncs, *float_only, base.select_n_p, base.convert_element_type_p,
+             ew.integer_pow_p, la.dot_general_p, base.reduce_sum_p, red.reduce_prod_p,
              red.reduce_max_p, red.reduce_min_p}
     fresh.update(p for p in vars(ew).values() if isinstance(getattr(p, "impl", None), np.ufunc))
     return {"any": ufuncs, "float": float_only}, frozenset(fresh)

@@ -15,7 +15,12 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray, aval_of_value
 from funcad.core.dtypes import PYTHON_SCALARS
-from funcad.errors import FuncadTypeError, UnexpectedTracerError
+from funcad.errors import (
+    ConcretizationError,
+    FuncadTypeError,
+    TracerArrayConversionError,
+    UnexpectedTracerError,
+)
 
 
 class MainTrace:
@@ -216,8 +221,6 @@ class Tracer:
         return (self[i] for i in range(self.shape[0]))
 
     def _concrete(self, operation: str):
-        from funcad.errors import ConcretizationError
-
         val = self.to_concrete()
         if val is None:
             raise ConcretizationError(operation, self)
@@ -240,8 +243,6 @@ class Tracer:
         return int(np.asarray(val).__index__())
 
     def __array__(self, dtype=None, copy=None):
-        from funcad.errors import TracerArrayConversionError
-
         raise TracerArrayConversionError(self)
 
     __hash__ = None  # traced values are arrays: unhashable, as in NumPy

@@ -1,19 +1,14 @@
-"""Forward mode: the JVP interpreter and the definers of JVP rules.
+"""Forward mode: the JVP interpreter.
 
-A ``JVPTracer`` carries a primal value and its tangent (possibly a symbolic ``Zero``). Rules
-are written with funcad operations, so a JVP can itself be traced, differentiated again or
-batched.
+A ``JVPTracer`` carries a primal value and its tangent (possibly a symbolic ``Zero``). The
+rules (``funcad.core.rules.jvp_rules``) are written with funcad operations, so a JVP can
+itself be traced, differentiated again or batched.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from funcad.core.primitive import Primitive
-from funcad.core.trace import Trace, Tracer, full_lower, get_aval, to_concrete
-from funcad.interpreters.ad_util import Zero, add_tangents, instantiate_zeros
-
-# primitive -> rule(primals, tangents, **params) -> (primal_out, tangent_out)
-jvp_rules: dict[Primitive, Callable] = {}
+from funcad.core.rules import jvp_rules
+from funcad.core.symbolic import Zero
+from funcad.core.trace import Trace, Tracer, full_lower, get_aval, new_main, to_concrete
 
 
 class JVPTracer(Tracer):
@@ -72,78 +67,34 @@ class JVPTrace(Trace):
         return JVPTracer(self, primal_out, tangent_out)
 
 
-# --- definers -------------------------------------------------------------------------------
-
-def defjvp(prim: Primitive, *jvp_fns: Callable | None) -> None:
-    """One function per operand: ``fn(t, *primals, **params)`` gives that operand's
-    contribution to the output tangent; ``None`` marks an operand with no derivative."""
-
-    def rule(primals, tangents, **params):
-        ans = prim.bind(*primals, **params)
-        out = None
-        for fn, t in zip(jvp_fns, tangents):
-            if fn is not None and type(t) is not Zero:
-                term = fn(t, *primals, **params)
-                out = term if out is None else add_tangents(out, term)
-        return ans, Zero.like(ans) if out is None else out
-
-    jvp_rules[prim] = rule
+def _unzip_outputs(trace: JVPTrace, outs) -> tuple[list, list]:
+    primals, tangents = [], []
+    for o in outs:
+        o = trace.full_raise(o)
+        primals.append(o.primal)
+        tangents.append(o.tangent)
+    return primals, tangents
 
 
-def defjvp2(prim: Primitive, *jvp_fns: Callable | None) -> None:
-    """Like ``defjvp`` but each function also gets the output: ``fn(t, ans, *primals)``."""
-
-    def rule(primals, tangents, **params):
-        ans = prim.bind(*primals, **params)
-        out = None
-        for fn, t in zip(jvp_fns, tangents):
-            if fn is not None and type(t) is not Zero:
-                term = fn(t, ans, *primals, **params)
-                out = term if out is None else add_tangents(out, term)
-        return ans, Zero.like(ans) if out is None else out
-
-    jvp_rules[prim] = rule
+def _primal_only(trace: JVPTrace, x):
+    """Auxiliary outputs leave a JVP undifferentiated: keep only their primal."""
+    return x.primal if isinstance(x, JVPTracer) and x._trace.main is trace.main else x
 
 
-def defjvp_zero(prim: Primitive) -> None:
-    """A primitive whose output does not vary smoothly (comparisons, rounding, indices)."""
+def jvp_flat(flat_fun, primals, tangents, *, name: str = "jvp", has_aux: bool = False):
+    """Push ``tangents`` forward through ``flat_fun`` at ``primals``; tangents may be Zero.
 
-    def rule(primals, tangents, **params):
-        ans = prim.bind(*primals, **params)
-        if prim.multiple_results:
-            return ans, [Zero.like(a) for a in ans]
-        return ans, Zero.like(ans)
-
-    jvp_rules[prim] = rule
-
-
-def deflinear_jvp(prim: Primitive) -> None:
-    """A primitive jointly linear in all operands: its JVP applies it to the tangents."""
-
-    def rule(primals, tangents, **params):
-        ans = prim.bind(*primals, **params)
-        t_out = prim.bind(*map(instantiate_zeros, tangents), **params)
-        return ans, t_out
-
-    jvp_rules[prim] = rule
+    Returns ``(primals_out, tangents_out)``, plus the auxiliary leaves when ``has_aux`` (then
+    ``flat_fun`` returns ``(outs, aux_leaves)``).
+    """
+    with new_main(JVPTrace, name=name) as main:
+        trace = main.trace
+        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        outs = flat_fun(*ins)
+        if not has_aux:
+            return _unzip_outputs(trace, outs)
+        outs, aux = outs
+        return (*_unzip_outputs(trace, outs), [_primal_only(trace, a) for a in aux])
 
 
-def defbilinear_jvp(prim: Primitive) -> None:
-    """``prim(x, y)`` linear in each operand: ``d prim = prim(dx, y) + prim(x, dy)``."""
-    defjvp(
-        prim,
-        lambda tx, x, y, **params: prim.bind(tx, y, **params),
-        lambda ty, x, y, **params: prim.bind(x, ty, **params),
-    )
-
-
-__all__ = [
-    "JVPTrace",
-    "JVPTracer",
-    "defbilinear_jvp",
-    "defjvp",
-    "defjvp2",
-    "defjvp_zero",
-    "deflinear_jvp",
-    "jvp_rules",
-]
+__all__ = ["JVPTrace", "JVPTracer", "jvp_flat"]

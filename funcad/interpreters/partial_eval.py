@@ -8,46 +8,12 @@ constants. No recipe graph and no toposort are needed, so nothing recurses.
 """
 from __future__ import annotations
 
+from funcad.core.symbolic import Zero, is_differentiable_dtype, tangent_aval
 from funcad.core.trace import get_aval, new_main
-from funcad.interpreters.ad_util import (
-    Zero,
-    instantiate_zeros,
-    is_differentiable_dtype,
-    tangent_aval,
-)
-from funcad.interpreters.jvp import JVPTrace, JVPTracer
+from funcad.interpreters.jvp import jvp_flat
 from funcad.interpreters.staging import JaxprBuilder, StagingTrace
 from funcad.ir.core import ClosedJaxpr
-
-
-def _unzip_outputs(trace: JVPTrace, outs) -> tuple[list, list]:
-    primals, tangents = [], []
-    for o in outs:
-        o = trace.full_raise(o)
-        primals.append(o.primal)
-        tangents.append(o.tangent)
-    return primals, tangents
-
-
-def _primal_only(trace: JVPTrace, x):
-    """Auxiliary outputs leave a JVP undifferentiated: keep only their primal."""
-    return x.primal if isinstance(x, JVPTracer) and x._trace.main is trace.main else x
-
-
-def jvp_flat(flat_fun, primals, tangents, *, name: str = "jvp", has_aux: bool = False):
-    """Push ``tangents`` forward through ``flat_fun`` at ``primals``; tangents may be Zero.
-
-    Returns ``(primals_out, tangents_out)``, plus the auxiliary leaves when ``has_aux`` (then
-    ``flat_fun`` returns ``(outs, aux_leaves)``).
-    """
-    with new_main(JVPTrace, name=name) as main:
-        trace = main.trace
-        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
-        outs = flat_fun(*ins)
-        if not has_aux:
-            return _unzip_outputs(trace, outs)
-        outs, aux = outs
-        return (*_unzip_outputs(trace, outs), [_primal_only(trace, a) for a in aux])
+from funcad.ops._base import instantiate_zeros
 
 
 def linearize_flat(flat_fun, primals, *, name: str = "linearize", has_aux: bool = False):
@@ -85,4 +51,4 @@ def stage_linear_flat(flat_fun, in_avals, *, name: str) -> ClosedJaxpr:
     return ClosedJaxpr(jaxpr, consts)
 
 
-__all__ = ["jvp_flat", "linearize_flat", "stage_linear_flat"]
+__all__ = ["linearize_flat", "stage_linear_flat"]

@@ -6,20 +6,11 @@ literals; array constants are hoisted as constvars.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from funcad.core.avals import ShapedArray, aval_of_value
-from funcad.core.primitive import Primitive
+from funcad.core.rules import partial_eval_rules
+from funcad.core.symbolic import UNKNOWN
 from funcad.core.trace import Trace, Tracer, new_main
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, freeze_params
-
-# Partial evaluation of call primitives (jit) in a staging trace that is not the dynamic
-# one (linearize): ``rule(trace, tracers, known, **params)``, where ``known[i]`` is the
-# value of input ``i`` when it comes from outside the trace (a literal or a constvar) and
-# ``UNKNOWN`` otherwise. The rule computes what it can at once and stages the rest; it
-# returns one output per result, a value or a tracer.
-partial_eval_rules: dict[Primitive, Callable] = {}
-UNKNOWN = object()
 
 
 class StagingTracer(Tracer):
@@ -185,10 +176,8 @@ def trace_to_jaxpr(flat_fun, in_avals, *, name: str, arg_names=None) -> ClosedJa
 
 
 __all__ = [
-    "UNKNOWN",
     "JaxprBuilder",
     "StagingTrace",
     "StagingTracer",
-    "partial_eval_rules",
     "trace_to_jaxpr",
 ]

@@ -14,21 +14,24 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from funcad.backends import executable
 from funcad.core.avals import ShapedArray
-from funcad.core.trace import Tracer, new_main
-from funcad.interpreters.ad_util import (
+from funcad.core.symbolic import (
+    UndefPrimal,
     Zero,
-    instantiate_zeros,
     is_differentiable_dtype,
+    not_mapped,
     tangent_aval,
 )
-from funcad.interpreters.batching import BatchTrace, BatchTracer, bdim_at, not_mapped
-from funcad.interpreters.partial_eval import jvp_flat
+from funcad.core.trace import Tracer, new_main
+from funcad.interpreters.batching import BatchTrace, BatchTracer
+from funcad.interpreters.jvp import jvp_flat
 from funcad.interpreters.staging import JaxprBuilder, StagingTrace, StagingTracer, trace_to_jaxpr
-from funcad.interpreters.transpose import UndefPrimal, backward_pass
+from funcad.interpreters.transpose import backward_pass
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
 from funcad.ir.eval import eval_jaxpr
 from funcad.ir.passes import dce, optimize
+from funcad.ops._base import bdim_at, instantiate_zeros
 
 
 def trace_flat(fun: Callable, in_avals: Sequence[ShapedArray], name: str) -> ClosedJaxpr:
@@ -46,7 +49,6 @@ def run_closed(closed: ClosedJaxpr, *args) -> list:
 
     Used by the implementations: a loop body is compiled once, then called per iteration.
     """
-    from funcad.backends import executable
 
     return executable(closed, "numpy")(*args)
 

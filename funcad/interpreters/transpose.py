@@ -6,41 +6,11 @@ cotangent as soon as its defining equation has been transposed (its last use).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from funcad.core.avals import ShapedArray
-from funcad.core.primitive import Primitive
-from funcad.errors import FuncadTypeError
-from funcad.interpreters.ad_util import Zero, add_tangents
-from funcad.interpreters.jvp import deflinear_jvp
+from funcad.core.rules import transpose_rules
+from funcad.core.symbolic import UndefPrimal, Zero
 from funcad.ir.core import Jaxpr, Literal, Var
-
-# primitive -> rule(ct, *operands, **params) -> one cotangent (or None) per operand, where
-# linear operands are passed as ``UndefPrimal``.
-transpose_rules: dict[Primitive, Callable] = {}
-
-
-class UndefPrimal:
-    """A linear input of an equation being transposed: only its type is known."""
-
-    __slots__ = ("aval",)
-
-    def __init__(self, aval: ShapedArray):
-        self.aval = aval
-
-    def __repr__(self):
-        return f"UndefPrimal({self.aval.str_short()})"
-
-
-def is_undefined(x) -> bool:
-    return type(x) is UndefPrimal
-
-
-def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
-    """A primitive jointly linear in its operands: JVP applies it to tangents, and
-    ``transpose_rule(ct, *operands, **params)`` gives the operands' cotangents."""
-    deflinear_jvp(prim)
-    transpose_rules[prim] = transpose_rule
+from funcad.ops._base import add_tangents
 
 
 def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
@@ -114,8 +84,4 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
             for v, a in zip(jaxpr.invars, args)]
 
 
-def nonlinear_error(prim: Primitive, what: str) -> FuncadTypeError:
-    return FuncadTypeError(f"transpose of `{prim}`: {what} is not linear in the transposed input")
-
-
-__all__ = ["UndefPrimal", "backward_pass", "deflinear", "is_undefined", "transpose_rules"]
+__all__ = ["backward_pass"]

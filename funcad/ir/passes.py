@@ -3,15 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from funcad.core.rules import commutative, inline_params
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from funcad.ir.simplify import fold_add_chains, fold_and_forward, simplify_algebra
-
-# Call primitives whose body is inlined by ``optimize``: primitive -> the param holding
-# the callee's ClosedJaxpr (jit registers itself here).
-inline_params: dict = {}
-
-# Primitives whose two operands commute: CSE sees ``mul(a, b)`` and ``mul(b, a)`` as one.
-commutative: set = set()
 
 
 def dce(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
@@ -64,8 +58,6 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
     def atom_key(x):
         return x.key() if isinstance(x, Literal) else ("var", id(x))
 
-    if not commutative:
-        _init_commutative()
     for eqn in jaxpr.eqns:
         invars = [sub(x) for x in eqn.invars]
         in_keys = tuple(atom_key(x) for x in invars)
@@ -87,14 +79,6 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
         eqns.append(new_eqn)
     outvars = [sub(x) for x in jaxpr.outvars]
     return Jaxpr.new(jaxpr.constvars, jaxpr.invars, outvars, eqns)
-
-
-def _init_commutative() -> None:
-    from funcad.ops import elementwise as ew
-    from funcad.ops import logical as lg
-
-    commutative.update((ew.add_p, ew.add_any_p, ew.mul_p, ew.max_p, ew.min_p, lg.eq_p,
-                        lg.ne_p, lg.and_p, lg.or_p, lg.xor_p))
 
 
 def cse_closed(closed: ClosedJaxpr) -> ClosedJaxpr:

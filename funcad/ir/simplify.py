@@ -17,27 +17,28 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.ir.core import Eqn, Jaxpr, Literal, Var
+from funcad.ops import _base as base
 
 
 @functools.lru_cache(maxsize=1)
 def _prims():
     """The primitives the rewrites know, by name (imported on first use)."""
     from funcad.ops import elementwise as ew
-    from funcad.ops import logical as lg
     from funcad.ops import reductions as red
     from funcad.ops import slicing as sl
     from funcad.ops import structural as st
 
     names = {
-        "add": ew.add_p, "add_any": ew.add_any_p, "sub": ew.sub_p, "mul": ew.mul_p,
-        "div": ew.div_p, "neg": ew.neg_p, "select_n": lg.select_n_p,
-        "convert": lg.convert_element_type_p, "broadcast": st.broadcast_in_dim_p,
-        "reshape": st.reshape_p, "transpose": st.transpose_p, "squeeze": st.squeeze_p,
+        "add": ew.add_p, "add_any": base.add_any_p, "sub": ew.sub_p, "mul": ew.mul_p,
+        "div": ew.div_p, "neg": ew.neg_p, "select_n": base.select_n_p,
+        "convert": base.convert_element_type_p, "broadcast": base.broadcast_in_dim_p,
+        "reshape": base.reshape_p, "transpose": base.transpose_p, "squeeze": st.squeeze_p,
         "expand_dims": st.expand_dims_p, "rev": st.rev_p, "slice": sl.slice_p, "pad": sl.pad_p,
         "concatenate": sl.concatenate_p, "dynamic_slice": sl.dynamic_slice_p,
         "integer_pow": ew.integer_pow_p,
     }
-    for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min"):
+    names["reduce_sum"] = base.reduce_sum_p
+    for name in ("reduce_prod", "reduce_max", "reduce_min"):
         names[name] = getattr(red, f"{name}_p")
     return names
 

@@ -1,12 +1,10 @@
 """``typecheck_jaxpr``: re-derive every equation's output types and compare."""
 from __future__ import annotations
 
+from funcad.core.rules import typecheck_rules
 from funcad.errors import FuncadError, JaxprTypeError
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal, Var
 from funcad.ir.pretty import _Names, _pp_eqn
-
-# Primitives whose params hold sub-IRs register a check of those here.
-subjaxpr_checks: dict = {}
 
 
 def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
@@ -55,7 +53,7 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
                     f"{where}: {names(v)} is declared {v.aval.str_short()} but "
                     f"{eqn.primitive.name} gives {aval.str_short()}"
                 )
-        check = subjaxpr_checks.get(eqn.primitive)
+        check = typecheck_rules.get(eqn.primitive)
         if check is not None:
             check(eqn, in_avals)
         for v in eqn.outvars:

@@ -8,8 +8,7 @@ from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import Tracer, get_aval
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.ops import logical as lg
-from funcad.ops import structural as st
+from funcad.ops import _base as base
 
 _DEFAULT_OF_KIND = {"f": float, "i": int, "c": complex, "b": bool}
 
@@ -79,7 +78,7 @@ def cast(x, dtype):
     a = get_aval(x)
     if a.dtype == dtype:
         return x
-    return lg.convert_element_type(x, dtype, weak_type=a.weak_type and _is_default(dtype))
+    return base.convert_element_type(x, dtype, weak_type=a.weak_type and _is_default(dtype))
 
 
 def _is_default(dtype: np.dtype) -> bool:
@@ -128,8 +127,8 @@ def broadcast_to(x, shape):
     # Size-1 axes that stretch are squeezed out first, so each broadcast axis is new.
     keep = [i for i, s in enumerate(xshape) if s == shape[lead + i]]
     if len(keep) != len(xshape):
-        x = st.reshape(x, [xshape[i] for i in keep])
-    return st.broadcast_in_dim(x, shape, [lead + i for i in keep])
+        x = base.reshape(x, [xshape[i] for i in keep])
+    return base.broadcast_in_dim(x, shape, [lead + i for i in keep])
 
 
 def promote_shapes(fname: str, *xs) -> list:

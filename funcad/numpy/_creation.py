@@ -7,6 +7,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.numpy._core import aval, cast, concrete_value, is_traced, operand
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import structural as st
@@ -32,7 +33,7 @@ def asarray(a, dtype=None, *, copy=None):
     if dtype is not None:
         x = cast(x, dtype)
     elif is_traced(x) and aval(x).weak_type:
-        x = lg.convert_element_type(x, aval(x).dtype)
+        x = base.convert_element_type(x, aval(x).dtype)
     return x
 
 
@@ -42,7 +43,7 @@ def array(object, dtype=None, *, copy=True, ndmin: int = 0):  # noqa: A002 - Num
         x = np.array(x, copy=True)
     nd = aval(x).ndim
     if ndmin > nd:
-        x = st.reshape(x, (1,) * (ndmin - nd) + aval(x).shape)
+        x = base.reshape(x, (1,) * (ndmin - nd) + aval(x).shape)
     return x
 
 
@@ -114,8 +115,8 @@ def arange(start, stop=None, step=None, dtype=None):
     if out_dtype.kind == "f":
         compute = out_dtype
     idx = st.iota(compute, n)
-    vals = ew.add(ew.mul(idx, st.broadcast_in_dim(np.asarray(step, compute), (n,), ())),
-                  st.broadcast_in_dim(np.asarray(start, compute), (n,), ()))
+    vals = ew.add(ew.mul(idx, base.broadcast_in_dim(np.asarray(step, compute), (n,), ())),
+                  base.broadcast_in_dim(np.asarray(start, compute), (n,), ()))
     return _writable(cast(vals, out_dtype))
 
 
@@ -144,7 +145,8 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     y = add(multiply(idx, step), start_c) if div > 0 else add(multiply(idx, delta), start_c)
     if endpoint and num > 1:
         # The last sample is exactly ``stop``, as in NumPy.
-        y = where(lg.eq(idx, st.broadcast_in_dim(np.asarray(num - 1, calc), (num,), ())), stop_c, y)
+        last = base.broadcast_in_dim(np.asarray(num - 1, calc), (num,), ())
+        y = where(lg.eq(idx, last), stop_c, y)
     y = cast(y, out_dtype)
     return (y, step) if retstep else y
 
@@ -154,7 +156,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
     M = N if M is None else int(concrete_value(M, "eye(M)"))
     rows = st.broadcasted_iota(np.int64, (N, M), 0)
     cols = st.broadcasted_iota(np.int64, (N, M), 1)
-    offset = st.broadcast_in_dim(np.asarray(int(k), np.int64), (N, M), ())
+    offset = base.broadcast_in_dim(np.asarray(int(k), np.int64), (N, M), ())
     return cast(lg.eq(ew.add(rows, offset), cols), dtypes.float_ if dtype is None else dtype)
 
 

@@ -15,6 +15,7 @@ import numpy as np
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import aval, cast, promote_dtypes
 from funcad.numpy._reductions import array_operand, diagonal_mask, masked, sum_as
+from funcad.ops import _base as base
 from funcad.ops import structural as st
 from funcad.ops.linalg import dot_general
 
@@ -178,10 +179,10 @@ def _finish(x, labs, output, sizes):
     """Sum what is left over, transpose to the output order, broadcast missing labels."""
     x, labs = _sum_unneeded(x, labs, set(output))
     present = [lab for lab in output if lab in labs]
-    x = st.transpose(x, [labs.index(lab) for lab in present])
+    x = base.transpose(x, [labs.index(lab) for lab in present])
     shape = [sizes[lab] for lab in output]
     dims = [output.index(lab) for lab in present]
-    return st.broadcast_in_dim(x, shape, dims)
+    return base.broadcast_in_dim(x, shape, dims)
 
 
 def einsum(*operands, out=None, optimize=False, dtype=None, casting="safe", order="K"):

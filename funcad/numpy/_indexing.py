@@ -14,7 +14,7 @@ from funcad.core import dtypes
 from funcad.core.trace import Tracer
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.numpy._core import aval, broadcast_to, cast, operand
-from funcad.numpy._indexing_rules import (
+from funcad.numpy._index_plan import (
     Array,
     IndexPlan,
     Int,
@@ -27,8 +27,8 @@ from funcad.numpy._indexing_rules import (
     parse_index,
     uniform_starts,
 )
+from funcad.ops import _base as base
 from funcad.ops import indexing as ix
-from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 
@@ -84,7 +84,7 @@ def _basic_getitem(x, plan: IndexPlan):
         starts = [0 if type(e) is not Int or _static(e.value) else e.value for e in plan.consuming]
         sizes = [1 if type(e) is Int else n for e, n in zip(plan.consuming, shape)]
         y = sl.dynamic_slice(y, uniform_starts(starts), sizes)
-    return st.reshape(y, basic_shape(plan))
+    return base.reshape(y, basic_shape(plan))
 
 
 def basic_shape(plan: IndexPlan) -> tuple[int, ...]:
@@ -109,7 +109,7 @@ def _stacked_indices(values, sizes):
     cols = []
     for v in values:
         v = np.asarray(v, dt) if _static(v) else cast(v, dt)
-        cols.append(st.reshape(broadcast_to(v, batch), batch + (1,)))
+        cols.append(base.reshape(broadcast_to(v, batch), batch + (1,)))
     return sl.concatenate(cols, len(batch))
 
 
@@ -146,10 +146,10 @@ def _layout_perm(layout: list, batch_ndim: int) -> list[int]:
 def _advanced_getitem(x, plan: IndexPlan):
     y = st.squeeze(_static_box(x, plan), _int_axes(plan))
     perm, indices, layout = _gather_plan(y, plan)
-    g = ix.gather(st.transpose(y, perm), indices)
+    g = ix.gather(base.transpose(y, perm), indices)
     batch_ndim = aval(indices).ndim - 1
-    g = st.transpose(g, _layout_perm(layout, batch_ndim))
-    return st.reshape(g, _layout_shape(layout, aval(g).shape))
+    g = base.transpose(g, _layout_perm(layout, batch_ndim))
+    return base.reshape(g, _layout_shape(layout, aval(g).shape))
 
 
 def _layout_shape(layout: list, placed_shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -241,7 +241,7 @@ def _fit_updates(v, target: tuple[int, ...], op: str):
             f"shape {target}"
         ))
     if extra > 0:
-        v = st.reshape(v, shape[extra:])
+        v = base.reshape(v, shape[extra:])
     return broadcast_to(v, target)
 
 
@@ -262,7 +262,7 @@ def _basic_update(x, plan: IndexPlan, v, op: str):
             sizes.append(1)
     if 0 in sizes:
         return x
-    box = st.rev(st.reshape(v, sizes), flips)
+    box = st.rev(base.reshape(v, sizes), flips)
     return _write_box(x, starts, strides, box, op)
 
 
@@ -292,8 +292,8 @@ def _write_box(x, starts, strides, box, op: str):
         spread = sl.pad(box, fill, config) if strided else box
         new = spread if op == "set" else _combine(op, cur, spread)
         if strided and op in ("set", "min", "max"):
-            mask = sl.pad(st.broadcast_in_dim(np.asarray(True), sizes, ()), False, config)
-            new = lg.select_n(mask, cur, new)
+            mask = sl.pad(base.broadcast_in_dim(np.asarray(True), sizes, ()), False, config)
+            new = base.select_n(mask, cur, new)
     if whole:
         return new
     return sl.dynamic_update_slice(x, new, uniform_starts(starts))
@@ -305,10 +305,10 @@ def _advanced_update(x, plan: IndexPlan, v, op: str):
     perm, indices, layout = _gather_plan(y, plan)
     batch_ndim = aval(indices).ndim - 1
     placed = [d for (kind, *_), d in zip(layout, aval(v).shape) if kind != "new"]
-    v = st.reshape(v, placed)
-    v = st.transpose(v, _inverse(_layout_perm(layout, batch_ndim)))
-    yt = _scatter(st.transpose(y, perm), indices, v, op)
-    y = st.transpose(yt, _inverse(perm))
+    v = base.reshape(v, placed)
+    v = base.transpose(v, _inverse(_layout_perm(layout, batch_ndim)))
+    yt = _scatter(base.transpose(y, perm), indices, v, op)
+    y = base.transpose(yt, _inverse(perm))
     return _write_back(x, plan, st.expand_dims(y, _int_axes(plan)))
 
 
@@ -342,7 +342,7 @@ def _scatter_extremal(yt, indices: np.ndarray, updates, op: str):
     nb = rows.shape[0]
     if nb == 0:
         return yt
-    flat_updates = st.reshape(updates, (nb,) + aval(updates).shape[len(indices.shape) - 1:])
+    flat_updates = base.reshape(updates, (nb,) + aval(updates).shape[len(indices.shape) - 1:])
     keys = np.ravel_multi_index(tuple(rows.T), aval(yt).shape[:k]) if k else np.zeros(nb, int)
     order = np.argsort(keys, kind="stable")
     first = np.r_[True, keys[order][1:] != keys[order][:-1]]

@@ -22,6 +22,7 @@ from funcad.numpy._reductions import (
     sum_as,
 )
 from funcad.numpy._ufuncs import multiply
+from funcad.ops import _base as base
 from funcad.ops import structural as st
 from funcad.ops.linalg import dot_general_p
 
@@ -51,7 +52,7 @@ def _contract(a, b, axes_a, axes_b, batch_a=(), batch_b=()):
 
 
 def _ravel(x):
-    return st.reshape(x, (aval(x).size,))
+    return base.reshape(x, (aval(x).size,))
 
 
 def dot(a, b, out=None):
@@ -84,7 +85,7 @@ def matmul(x1, x2, /):
         # No batch axes on the right: one plain contraction (the MLP case, batch @ weights).
         return _contract(a, b, [len(sa) - 1], [0])
     if len(sa) == 1:
-        a = st.reshape(a, (1, sa[0]))
+        a = base.reshape(a, (1, sa[0]))
     batch = broadcast_shapes("matmul", aval(a).shape[:-2], sb[:-2])
     a = broadcast_to(a, batch + aval(a).shape[-2:])
     b = broadcast_to(b, batch + sb[-2:])
@@ -119,7 +120,7 @@ def outer(a, b, out=None):
         raise NotImplementedError("funcad.numpy.outer: out= is not supported")
     a, b = _operands("outer", a, b)
     a, b = _ravel(a), _ravel(b)
-    return multiply(st.reshape(a, (aval(a).size, 1)), st.reshape(b, (1, aval(b).size)))
+    return multiply(base.reshape(a, (aval(a).size, 1)), base.reshape(b, (1, aval(b).size)))
 
 
 def _tensordot_axes(axes, na: int, nb: int) -> tuple[list[int], list[int]]:

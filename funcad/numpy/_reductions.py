@@ -21,6 +21,7 @@ from funcad.numpy._core import (
     normalize_axis,
     operand,
 )
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import reductions as red
@@ -62,14 +63,14 @@ def result_dtype(fname: str, x, dtype) -> np.dtype:
 
 def full(value, dtype, shape):
     """``value`` broadcast to ``shape`` (staged as a literal and a broadcast)."""
-    return st.broadcast_in_dim(np.asarray(value, dtype), tuple(shape), ())
+    return base.broadcast_in_dim(np.asarray(value, dtype), tuple(shape), ())
 
 
 def sum_as(x, axes):
     """``reduce_sum`` that also sums booleans (as a logical or, as NumPy's bool loop)."""
     if aval(x).dtype == np.bool_:
         return red.reduce_max(x, axes)
-    return red.reduce_sum(x, axes)
+    return base.reduce_sum(x, axes)
 
 
 def diagonal_mask(shape, axis1: int, axis2: int, offset: int = 0):
@@ -77,22 +78,22 @@ def diagonal_mask(shape, axis1: int, axis2: int, offset: int = 0):
     rows = st.broadcasted_iota(np.int64, shape, axis1)
     cols = st.broadcasted_iota(np.int64, shape, axis2)
     if offset:
-        rows = ew.add(rows, st.broadcast_in_dim(np.asarray(offset, np.int64), shape, ()))
+        rows = ew.add(rows, base.broadcast_in_dim(np.asarray(offset, np.int64), shape, ()))
     return lg.eq(rows, cols)
 
 
 def masked(x, mask):
     """``x`` where ``mask`` holds, else zero (a select, so NaN/inf elsewhere do not leak)."""
     a = aval(x)
-    zero = st.broadcast_in_dim(np.asarray(0, a.dtype), a.shape, ())
-    return lg.select_n(mask, zero, x)
+    zero = base.broadcast_in_dim(np.asarray(0, a.dtype), a.shape, ())
+    return base.select_n(mask, zero, x)
 
 
 def keep_dims(result, shape, axes, keepdims: bool):
     """Put the reduced ``axes`` of ``shape`` back as size-1 axes when ``keepdims``."""
     if not keepdims:
         return result
-    return st.reshape(result, [1 if i in axes else d for i, d in enumerate(shape)])
+    return base.reshape(result, [1 if i in axes else d for i, d in enumerate(shape)])
 
 
 def _count(shape, axes) -> int:
@@ -126,7 +127,7 @@ def _initial(initial, dtype, shape, fname: str):
         raise FuncadValueError(with_user_line(
             f"funcad.numpy.{fname}: initial must be a scalar, got shape {aval(init).shape}"
         ))
-    return st.broadcast_in_dim(cast(init, dtype), shape, ())
+    return base.broadcast_in_dim(cast(init, dtype), shape, ())
 
 
 # --- sums and products -------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def _var(a, axis, dtype, ddof, keepdims, fname):
     mu = _divide(sum_as(cast(x, acc), axes), n)
     calc = np.result_type(aval(x).dtype, acc)
     kept = [i for i in range(len(shape)) if i not in axes]
-    d = ew.sub(cast(x, calc), st.broadcast_in_dim(cast(mu, calc), shape, kept))
+    d = ew.sub(cast(x, calc), base.broadcast_in_dim(cast(mu, calc), shape, kept))
     # |d|^2 in the real dtype (complex deviations give a real variance).
     sq = ew.mul(d, d) if calc.kind != "c" else ew.square(ew.abs(d))
     total = sum_as(cast(sq, _real(acc)), axes)
@@ -254,7 +255,7 @@ def _argextremum(fname: str, prim_fn):
         x = array_operand(a, fname)
         shape = aval(x).shape
         if axis is None:
-            x, ax = st.reshape(x, (aval(x).size,)), 0
+            x, ax = base.reshape(x, (aval(x).size,)), 0
         else:
             ax = normalize_axis(axis, len(shape), fname)
         if aval(x).shape[ax] == 0:
@@ -303,7 +304,7 @@ def _cumulative(fname: str, prim_fn, bool_fn):
         check_axis_arg(axis, fname, tuples=False)
         x = array_operand(a, fname)
         if axis is None:
-            x, ax = st.reshape(x, (aval(x).size,)), 0
+            x, ax = base.reshape(x, (aval(x).size,)), 0
         else:
             ax = normalize_axis(axis, aval(x).ndim, fname)
         dt = result_dtype(fname, x, dtype)
@@ -325,7 +326,7 @@ def _nan_to_zero(x):
     if aval(x).dtype.kind not in "fc":
         return x
     zero = full(0, aval(x).dtype, aval(x).shape)
-    return lg.select_n(lg.ne(x, x), x, zero)
+    return base.select_n(lg.ne(x, x), x, zero)
 
 
 def nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):

@@ -23,6 +23,7 @@ from funcad.numpy._core import (
     operand,
 )
 from funcad.numpy._core import broadcast_to as _broadcast_to
+from funcad.ops import _base as base
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 
@@ -84,7 +85,7 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
         raise _error("reshape", "a target shape is required")
     x = _arr(a, "reshape")
     new = _resolve_shape(_static_ints(shape, "reshape", "shape"), aval(x).size, "reshape")
-    return st.reshape(x, new)
+    return base.reshape(x, new)
 
 
 def ravel(a, order="C"):
@@ -97,14 +98,14 @@ def transpose(a, axes=None):
     x = _arr(a, "transpose")
     ndim = aval(x).ndim
     if axes is None:
-        return st.transpose(x, tuple(reversed(range(ndim))))
+        return base.transpose(x, tuple(reversed(range(ndim))))
     axes = _static_ints(axes, "transpose", "axes")
     if len(axes) != ndim:
         raise _error("transpose", f"axes {axes} don't match an array of shape {aval(x).shape}")
     perm = tuple(normalize_axis(a, ndim, "transpose") for a in axes)
     if len(set(perm)) != ndim:
         raise _error("transpose", f"repeated axis in {axes}")
-    return st.transpose(x, perm)
+    return base.transpose(x, perm)
 
 
 def permute_dims(a, axes=None):
@@ -117,7 +118,7 @@ def swapaxes(a, axis1, axis2):
     i, j = normalize_axis(axis1, ndim, "swapaxes"), normalize_axis(axis2, ndim, "swapaxes")
     perm = list(range(ndim))
     perm[i], perm[j] = j, i
-    return st.transpose(x, perm)
+    return base.transpose(x, perm)
 
 
 def moveaxis(a, source, destination):
@@ -133,7 +134,7 @@ def moveaxis(a, source, destination):
     order = [n for n in range(ndim) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return st.transpose(x, order)
+    return base.transpose(x, order)
 
 
 def expand_dims(a, axis):
@@ -210,7 +211,7 @@ def _atleast(a, n: int):
         new = (1,) + shape + (1,)
     else:
         new = shape + (1,)
-    return st.reshape(x, new)
+    return base.reshape(x, new)
 
 
 # --- joining and splitting ----------------------------------------------------------------
@@ -265,7 +266,7 @@ def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     shape = shapes.pop()
     axis = normalize_axis(axis, len(shape) + 1, "stack")
     new = shape[:axis] + (1,) + shape[axis:]
-    return sl.concatenate([st.reshape(x, new) for x in xs], axis)
+    return sl.concatenate([base.reshape(x, new) for x in xs], axis)
 
 
 def hstack(tup, *, dtype=None, casting="same_kind"):
@@ -291,7 +292,7 @@ def column_stack(tup):
     for x in _sequence(tup, "column_stack"):
         x = _arr(x, "column_stack")
         if aval(x).ndim < 2:
-            x = st.reshape(x, (aval(x).size, 1))
+            x = base.reshape(x, (aval(x).size, 1))
         xs.append(x)
     return concatenate(xs, 1)
 
@@ -350,12 +351,12 @@ def tile(A, reps):
     d = max(len(reps), len(shape))
     shape = (1,) * (d - len(shape)) + shape
     reps = (1,) * (d - len(reps)) + reps
-    x = st.reshape(x, shape)
+    x = base.reshape(x, shape)
     if all(r == 1 for r in reps):
         return x
     wide = [v for pair in zip(reps, shape) for v in pair]
-    x = st.broadcast_in_dim(x, wide, tuple(range(1, 2 * d, 2)))
-    return st.reshape(x, [r * s for r, s in zip(reps, shape)])
+    x = base.broadcast_in_dim(x, wide, tuple(range(1, 2 * d, 2)))
+    return base.reshape(x, [r * s for r, s in zip(reps, shape)])
 
 
 def repeat(a, repeats, axis=None):
@@ -374,8 +375,8 @@ def repeat(a, repeats, axis=None):
         r = int(counts.reshape(()))
         wide = shape[: axis + 1] + (r,) + shape[axis + 1:]
         dims = [i for i in range(len(shape) + 1) if i != axis + 1]
-        out = st.broadcast_in_dim(x, wide, dims)
-        return st.reshape(out, shape[:axis] + (shape[axis] * r,) + shape[axis + 1:])
+        out = base.broadcast_in_dim(x, wide, dims)
+        return base.reshape(out, shape[:axis] + (shape[axis] * r,) + shape[axis + 1:])
     if counts.ndim != 1 or counts.shape[0] != shape[axis]:
         raise _error(
             "repeat", f"repeats of shape {counts.shape} do not match axis {axis} of {shape}"
@@ -433,8 +434,8 @@ def roll(a, shift, axis=None):
 
 
 def _roll_traced(x, shift, axes):
+    from funcad.numpy._index_plan import uniform_starts
     from funcad.numpy._indexing import getitem
-    from funcad.numpy._indexing_rules import uniform_starts
     from funcad.numpy._ufuncs import negative, remainder
 
     sa = aval(shift)

@@ -19,6 +19,7 @@ from funcad.numpy._core import (
     promote_shapes,
     ufunc_dtype_arg,
 )
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops._operands import const_like
@@ -163,7 +164,7 @@ def _reciprocal(x):
 reciprocal = _unary(np.reciprocal, _reciprocal)
 trunc = _unary(
     np.trunc,
-    lambda x: lg.select_n(lg.lt(x, const_like(x, 0)), ew.floor(x), ew.ceil(x)),
+    lambda x: base.select_n(lg.lt(x, const_like(x, 0)), ew.floor(x), ew.ceil(x)),
     identity_kinds="biu",
 )
 
@@ -173,23 +174,23 @@ def _floor_divide_lax(x, y):
         q, r = ew.div(x, y), ew.rem(x, y)
         zero = const_like(x, 0)
         adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
-        return lg.select_n(adjust, q, ew.sub(q, const_like(x, 1)))
+        return base.select_n(adjust, q, ew.sub(q, const_like(x, 1)))
     # Floats, as NumPy's npy_divmod: exact quotient of (x - fmod(x, y)) / y, then floored.
     mod = ew.rem(x, y)
     zero = const_like(x, 0)
     div = ew.div(ew.sub(x, mod), y)
     adjust = lg.bitwise_and(lg.ne(mod, zero), lg.ne(lg.lt(y, zero), lg.lt(mod, zero)))
-    div = lg.select_n(adjust, div, ew.sub(div, const_like(x, 1)))
+    div = base.select_n(adjust, div, ew.sub(div, const_like(x, 1)))
     fl = ew.floor(div)
-    fl = lg.select_n(lg.gt(ew.sub(div, fl), const_like(x, 0.5)), fl, ew.add(fl, const_like(x, 1)))
-    return lg.select_n(lg.eq(y, zero), fl, ew.div(x, y))
+    fl = base.select_n(lg.gt(ew.sub(div, fl), const_like(x, 0.5)), fl, ew.add(fl, const_like(x, 1)))
+    return base.select_n(lg.eq(y, zero), fl, ew.div(x, y))
 
 
 def _remainder_lax(x, y):
     r = ew.rem(x, y)
     zero = const_like(x, 0)
     adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
-    return lg.select_n(adjust, r, ew.add(r, y))
+    return base.select_n(adjust, r, ew.add(r, y))
 
 
 floor_divide = _binary(np.floor_divide, _floor_divide_lax, composite=True)
@@ -291,7 +292,7 @@ def where(condition, x=None, y=None, /):
     cond = _to_bool(condition)
     x, y = promote_args("where", x, y)
     cond, x, y = promote_shapes("where", cond, x, y)
-    return lg.select_n(cond, y, x)
+    return base.select_n(cond, y, x)
 
 
 def clip(a, a_min=None, a_max=None, /, *, min=None, max=None):  # noqa: A002 - NumPy names
@@ -330,11 +331,11 @@ def logaddexp(x1, x2, /):
     side of the larger operand for precision."""
     (x1, x2), _ = _loop_args(np.logaddexp, (x1, x2))
     amax = ew.max(x1, x2)
-    shift = ew.stop_gradient(lg.select_n(ew.is_finite(amax), const_like(amax, 0), amax))
+    shift = ew.stop_gradient(base.select_n(ew.is_finite(amax), const_like(amax, 0), amax))
     a, b = ew.sub(x1, shift), ew.sub(x2, shift)
     first_larger = ew.log1p(ew.add(ew.expm1(a), ew.exp(b)))
     second_larger = ew.log1p(ew.add(ew.exp(a), ew.expm1(b)))
-    out = ew.add(shift, lg.select_n(lg.ge(x1, x2), second_larger, first_larger))
+    out = ew.add(shift, base.select_n(lg.ge(x1, x2), second_larger, first_larger))
     # Equal infinities give a NaN difference; their sum is the right answer there.
     delta = ew.sub(x1, x2)
-    return lg.select_n(lg.ne(delta, delta), out, ew.add(x1, x2))
+    return base.select_n(lg.ne(delta, delta), out, ew.add(x1, x2))

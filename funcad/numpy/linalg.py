@@ -22,6 +22,7 @@ from funcad.numpy._reductions import (
     keep_dims,
     masked,
 )
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import linalg as la
 from funcad.ops import logical as lg
@@ -53,14 +54,14 @@ def _square(x, fname: str) -> int:
 def _diagonal(x):
     """The diagonals of the last two (square) axes, as a masked sum."""
     nd = aval(x).ndim
-    return red.reduce_sum(masked(x, diagonal_mask(aval(x).shape, nd - 2, nd - 1)), (nd - 1,))
+    return base.reduce_sum(masked(x, diagonal_mask(aval(x).shape, nd - 2, nd - 1)), (nd - 1,))
 
 
 def _permutation_matrix(perm, dtype):
     """``P`` with ``P[..., i, j] = (perm[..., i] == j)``, so ``P @ b == b[..., perm, :]``."""
     shape = aval(perm).shape
     full_shape = (*shape, shape[-1])
-    rows = st.broadcast_in_dim(perm, full_shape, tuple(range(len(shape))))
+    rows = base.broadcast_in_dim(perm, full_shape, tuple(range(len(shape))))
     cols = st.broadcasted_iota(np.int32, full_shape, len(shape))
     return cast(lg.eq(rows, cols), dtype)
 
@@ -92,7 +93,7 @@ def solve(a, b):
     sb = aval(b).shape
     vector = len(sb) == 1
     if vector:
-        b = st.reshape(b, (*sb, 1))
+        b = base.reshape(b, (*sb, 1))
     if aval(b).ndim < 2 or aval(b).shape[-2] != m:
         raise FuncadValueError(with_user_line(
             f"funcad.numpy.linalg.solve: b of shape {sb} does not match a of shape "
@@ -121,7 +122,7 @@ def _lu_diagonal_and_parity(a, fname: str):
     lu, pivots, _ = la.lu(a)
     shape = aval(pivots).shape
     moved = lg.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
-    swaps = red.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
+    swaps = base.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
     odd = lg.ne(ew.rem(swaps, full(2, np.int32, aval(swaps).shape)),
                 full(0, np.int32, aval(swaps).shape))
     return _diagonal(lu), odd
@@ -129,7 +130,7 @@ def _lu_diagonal_and_parity(a, fname: str):
 
 def _parity_sign(odd, dtype):
     one = full(1, dtype, aval(odd).shape)
-    return lg.select_n(odd, one, ew.neg(one))
+    return base.select_n(odd, one, ew.neg(one))
 
 
 def det(a):
@@ -153,7 +154,7 @@ def slogdet(a):
     last = (aval(d).ndim - 1,)
     sign = ew.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ew.sign(d), last))
     with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for a singular matrix
-        logabs = red.reduce_sum(ew.log(ew.abs(d)), last)
+        logabs = base.reduce_sum(ew.log(ew.abs(d)), last)
     return SlogdetResult(sign, logabs)
 
 
@@ -168,7 +169,7 @@ def cholesky(a, /, *, upper=False):
     if not upper:
         return factor
     nd = aval(factor).ndim
-    return st.transpose(factor, (*range(nd - 2), nd - 1, nd - 2))
+    return base.transpose(factor, (*range(nd - 2), nd - 1, nd - 2))
 
 
 # --- norms -------------------------------------------------------------------------------------
@@ -182,33 +183,33 @@ def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
     real = np.finfo(dt).dtype  # the real dtype of a complex one
     if ord is None or ord == 2:
         ax = _abs(x) if dt.kind == "c" else x
-        return ew.sqrt(red.reduce_sum(ew.mul(ax, ax), axes))
+        return ew.sqrt(base.reduce_sum(ew.mul(ax, ax), axes))
     if ord == np.inf:
         return red.reduce_max(_abs(x), axes)
     if ord == -np.inf:
         return red.reduce_min(_abs(x), axes)
     if ord == 0:
         zero = full(0, dt, aval(x).shape)
-        return red.reduce_sum(cast(lg.ne(x, zero), real), axes)
+        return base.reduce_sum(cast(lg.ne(x, zero), real), axes)
     if ord == 1:
-        return red.reduce_sum(_abs(x), axes)
+        return base.reduce_sum(_abs(x), axes)
     p = full(float(ord), real, aval(x).shape)
-    total = red.reduce_sum(ew.pow(_abs(x), p), axes)
+    total = base.reduce_sum(ew.pow(_abs(x), p), axes)
     return ew.pow(total, full(1.0 / float(ord), real, aval(total).shape))
 
 
 def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002 - NumPy name
     if ord in (None, "fro", "f"):
         ax = _abs(x)
-        return ew.sqrt(red.reduce_sum(ew.mul(ax, ax), (row, col)))
+        return ew.sqrt(base.reduce_sum(ew.mul(ax, ax), (row, col)))
     if ord == "nuc" or ord in (2, -2):
         raise NotImplementedError(
             f"funcad.numpy.linalg.norm: ord={ord!r} for matrices needs singular values (no SVD yet)"
         )
     if ord in (1, -1):
-        sums, over = red.reduce_sum(_abs(x), (row,)), col - (col > row)
+        sums, over = base.reduce_sum(_abs(x), (row,)), col - (col > row)
     elif ord in (np.inf, -np.inf):
-        sums, over = red.reduce_sum(_abs(x), (col,)), row - (row > col)
+        sums, over = base.reduce_sum(_abs(x), (col,)), row - (row > col)
     else:
         raise FuncadValueError(with_user_line(
             f"funcad.numpy.linalg.norm: invalid norm order {ord!r} for matrices"

@@ -1,140 +1,42 @@
-"""Definers that make declaring a primitive a few lines.
+"""The standard elementwise definers: a primitive with its shape rule and its batching rule
+in one line, as most of the elementwise families need.
 
-A primitive's abstract evaluation checks its operands and raises ``PrimitiveTypeError``
-naming the primitive, the operand types and the user's line when they do not fit.
+``standard_unop`` primitives batch by keeping the batch axis where it is;
+``standard_binop`` ones by lining up their operands' batch axes. Pass ``batch_rule`` to
+register a different one.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
-
-from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
-from funcad.errors import PrimitiveTypeError
-
-# Kinds of dtype a primitive accepts (NumPy dtype.kind letters).
-FLOAT = "f"
-INEXACT = "fc"
-INT = "iu"
-NUMERIC = "iufc"
-REAL_NUMERIC = "iuf"
-BOOL_OR_INT = "biu"
-ANY = "biufc"
-
-_KIND_WORDS = {
-    FLOAT: "floating",
-    INEXACT: "floating or complex",
-    INT: "integer",
-    NUMERIC: "numeric",
-    REAL_NUMERIC: "real numeric",
-    BOOL_OR_INT: "boolean or integer",
-    ANY: "any",
-}
-
-
-def type_error(prim, avals, reason: str) -> PrimitiveTypeError:
-    name = prim.name if isinstance(prim, Primitive) else str(prim)
-    return PrimitiveTypeError(name, avals, reason)
-
-
-def check_kind(prim, avals, kinds: str) -> None:
-    for a in avals:
-        if a.dtype.kind not in kinds:
-            raise type_error(
-                prim, avals, f"expects {_KIND_WORDS.get(kinds, kinds)} operands, got {a.dtype.name}"
-            )
-
-
-def check_same_shapes(prim, avals) -> None:
-    if len({a.shape for a in avals}) > 1:
-        raise type_error(
-            prim,
-            avals,
-            "operands must have equal shapes (broadcast explicitly with broadcast_in_dim)",
-        )
-
-
-def check_same_dtypes(prim, avals) -> None:
-    if len({a.dtype for a in avals}) > 1:
-        raise type_error(
-            prim, avals, "operands must have equal dtypes (convert with convert_element_type)"
-        )
-
-
-def new_primitive(
-    name: str, impl: Callable, abstract_eval: Callable, *, multiple_results=False
-) -> Primitive:
-    prim = Primitive(name, multiple_results=multiple_results)
-    prim.def_impl(impl)
-    prim.def_abstract_eval(abstract_eval)
-    return prim
+from funcad.core.rules import batch_rules
+from funcad.ops._base import defbroadcasting, defvectorized
+from funcad.ops._shapes import INEXACT, NUMERIC, elementwise_primitive
 
 
 def standard_unop(
-    name: str, impl: Callable, kinds: str = INEXACT, *, result_dtype=None
+    name: str, impl: Callable, kinds: str = INEXACT, *, result_dtype=None,
+    batch_rule: Callable | None = None,
 ) -> Primitive:
     """An elementwise primitive of one operand; the result has the operand's type unless
     ``result_dtype`` is given."""
-
-    def abstract_eval(x: ShapedArray) -> ShapedArray:
-        check_kind(prim, [x], kinds)
-        if result_dtype is None:
-            return x
-        return ShapedArray(x.shape, result_dtype)
-
-    prim = new_primitive(name, impl, abstract_eval)
-    return prim
-
-
-def _strict_binary(impl):
-    """NumPy broadcasts and promotes silently; primitives do neither, in eager mode too."""
-
-    def checked(x, y):
-        if x.shape != y.shape or (x.dtype is not y.dtype and x.dtype != y.dtype):
-            raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
-        return impl(x, y)
-
-    return checked
-
-
-def standard_naryop(
-    name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None, nargs: int = 2
-) -> Primitive:
-    """An elementwise primitive of operands of equal shape and dtype. The result is weak
-    only when every operand is weak."""
-
-    def abstract_eval(*avals: ShapedArray) -> ShapedArray:
-        if len(avals) != nargs:
-            raise type_error(prim, avals, f"takes {nargs} operands")
-        check_kind(prim, avals, kinds)
-        check_same_shapes(prim, avals)
-        check_same_dtypes(prim, avals)
-        weak = all(a.weak_type for a in avals)
-        if result_dtype is None:
-            return ShapedArray(avals[0].shape, avals[0].dtype, weak)
-        return ShapedArray(avals[0].shape, result_dtype)
-
-    prim = new_primitive(name, _strict_binary(impl) if nargs == 2 else impl, abstract_eval)
+    prim = elementwise_primitive(name, impl, kinds, result_dtype=result_dtype, nargs=1)
+    if batch_rule is None:
+        defvectorized(prim)
+    else:
+        batch_rules[prim] = batch_rule
     return prim
 
 
 def standard_binop(
-    name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None
+    name: str, impl: Callable, kinds: str = NUMERIC, *, result_dtype=None,
+    batch_rule: Callable | None = None,
 ) -> Primitive:
-    return standard_naryop(name, impl, kinds, result_dtype=result_dtype, nargs=2)
-
-
-def canonical_axes(axes, ndim: int, prim=None, avals=()) -> tuple[int, ...]:
-    """Normalize ``axes`` (int or sequence, possibly negative) to sorted unique ints."""
-    if isinstance(axes, (int, np.integer)):
-        axes = (axes,)
-    out = []
-    for a in axes:
-        a = int(a)
-        if not -ndim <= a < ndim:
-            raise type_error(prim, avals, f"axis {a} is out of range for rank {ndim}")
-        out.append(a % ndim)
-    if len(set(out)) != len(out):
-        raise type_error(prim, avals, f"repeated axis in {tuple(axes)}")
-    return tuple(out)
+    """An elementwise primitive of two operands of equal shape and dtype."""
+    prim = elementwise_primitive(name, impl, kinds, result_dtype=result_dtype, nargs=2)
+    if batch_rule is None:
+        defbroadcasting(prim)
+    else:
+        batch_rules[prim] = batch_rule
+    return prim

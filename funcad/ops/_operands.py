@@ -8,6 +8,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import get_aval
+from funcad.ops._base import broadcast_in_dim
 
 _WEAK_TYPES = {dtypes.float_: float, dtypes.int_: int, dtypes.complex_: complex}
 
@@ -22,7 +23,6 @@ def lax_args(*args):
     ref = next((a for a in args if not dtypes.is_python_scalar(a)), None)
     if ref is None:
         return tuple(np.asarray(a) for a in args)
-    from funcad.ops.structural import broadcast_in_dim
 
     aval = get_aval(ref)
     # Next to a weak operand a Python scalar stays weak (staged as a weak literal).
@@ -39,7 +39,6 @@ def lax_args(*args):
 
 def const_like(x, value):
     """``value`` broadcast to ``x``'s shape and dtype (rules use it for their constants)."""
-    from funcad.ops.structural import broadcast_in_dim
 
     aval = get_aval(x)
     if not aval.shape:

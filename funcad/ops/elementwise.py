@@ -13,36 +13,32 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import PYTHON_SCALARS
+from funcad.core.rules import commutative, jvp_rules, transpose_rules
+from funcad.core.symbolic import UndefPrimal, Zero, is_undefined
 from funcad.core.trace import get_aval
-from funcad.interpreters.ad_util import Zero
-from funcad.interpreters.batching import defbroadcasting, defvectorized
-from funcad.interpreters.jvp import defbilinear_jvp, defjvp, defjvp2, defjvp_zero, jvp_rules
-from funcad.interpreters.transpose import (
-    UndefPrimal,
+from funcad.ops._base import (
+    add_any,
+    convert_element_type,
+    defbilinear,
+    defjvp,
+    defjvp2,
+    defjvp_zero,
     deflinear,
-    is_undefined,
-    transpose_rules,
+    defvectorized,
+    select_n,
 )
-from funcad.ops._definers import (
+from funcad.ops._definers import standard_binop, standard_unop
+from funcad.ops._operands import const_like, lax_args
+from funcad.ops._shapes import (
     ANY,
     FLOAT,
     NUMERIC,
     REAL_NUMERIC,
     check_kind,
     new_primitive,
-    standard_binop,
-    standard_unop,
     type_error,
 )
-from funcad.ops._operands import const_like, lax_args
-from funcad.ops.logical import (
-    convert_element_type,
-    eq,
-    ge,
-    gt,
-    lt,
-    select_n,
-)
+from funcad.ops.logical import eq, ge, gt, lt
 
 # --- unary math -------------------------------------------------------------------------
 
@@ -51,7 +47,6 @@ def neg(x):
 
 
 neg_p = standard_unop("neg", np.negative, NUMERIC)
-defvectorized(neg_p)
 deflinear(neg_p, lambda ct, x: [neg(ct)])
 
 
@@ -60,7 +55,6 @@ def sign(x):
 
 
 sign_p = standard_unop("sign", np.sign, NUMERIC)
-defvectorized(sign_p)
 defjvp_zero(sign_p)
 
 
@@ -69,7 +63,6 @@ def floor(x):
 
 
 floor_p = standard_unop("floor", np.floor, FLOAT)
-defvectorized(floor_p)
 defjvp_zero(floor_p)
 
 
@@ -78,7 +71,6 @@ def ceil(x):
 
 
 ceil_p = standard_unop("ceil", np.ceil, FLOAT)
-defvectorized(ceil_p)
 defjvp_zero(ceil_p)
 
 
@@ -129,7 +121,6 @@ def exp(x):
 
 
 exp_p = standard_unop("exp", np.exp)
-defvectorized(exp_p)
 defjvp2(exp_p, lambda t, ans, x: mul(t, ans))
 
 
@@ -138,7 +129,6 @@ def exp2(x):
 
 
 exp2_p = standard_unop("exp2", np.exp2)
-defvectorized(exp2_p)
 defjvp2(exp2_p, lambda t, ans, x: mul(t, mul(ans, const_like(x, np.log(2.0)))))
 
 
@@ -147,7 +137,6 @@ def log(x):
 
 
 log_p = standard_unop("log", np.log)
-defvectorized(log_p)
 defjvp(log_p, lambda t, x: div(t, x))
 
 
@@ -156,7 +145,6 @@ def log1p(x):
 
 
 log1p_p = standard_unop("log1p", np.log1p)
-defvectorized(log1p_p)
 defjvp(log1p_p, lambda t, x: div(t, add(x, const_like(x, 1))))
 
 
@@ -165,7 +153,6 @@ def expm1(x):
 
 
 expm1_p = standard_unop("expm1", np.expm1)
-defvectorized(expm1_p)
 defjvp2(expm1_p, lambda t, ans, x: mul(t, add(ans, const_like(x, 1))))
 
 
@@ -174,7 +161,6 @@ def sqrt(x):
 
 
 sqrt_p = standard_unop("sqrt", np.sqrt)
-defvectorized(sqrt_p)
 # d sqrt(x) = dx / (2 sqrt(x)): infinite at 0, as JAX's.
 defjvp2(sqrt_p, lambda t, ans, x: div(t, mul(const_like(x, 2), ans)))
 
@@ -184,7 +170,6 @@ def rsqrt(x):
 
 
 rsqrt_p = standard_unop("rsqrt", lambda x: np.reciprocal(np.sqrt(x)))
-defvectorized(rsqrt_p)
 defjvp2(rsqrt_p, lambda t, ans, x: mul(t, mul(const_like(x, -0.5), div(ans, x))))
 
 
@@ -193,7 +178,6 @@ def cbrt(x):
 
 
 cbrt_p = standard_unop("cbrt", np.cbrt, FLOAT)
-defvectorized(cbrt_p)
 defjvp2(cbrt_p, lambda t, ans, x: mul(t, div(const_like(x, 1 / 3), square(ans))))
 
 
@@ -202,7 +186,6 @@ def sin(x):
 
 
 sin_p = standard_unop("sin", np.sin)
-defvectorized(sin_p)
 defjvp(sin_p, lambda t, x: mul(t, cos(x)))
 
 
@@ -211,7 +194,6 @@ def cos(x):
 
 
 cos_p = standard_unop("cos", np.cos)
-defvectorized(cos_p)
 defjvp(cos_p, lambda t, x: mul(t, neg(sin(x))))
 
 
@@ -220,7 +202,6 @@ def tan(x):
 
 
 tan_p = standard_unop("tan", np.tan)
-defvectorized(tan_p)
 defjvp2(tan_p, lambda t, ans, x: mul(t, add(const_like(x, 1), square(ans))))
 
 
@@ -229,7 +210,6 @@ def asin(x):
 
 
 asin_p = standard_unop("asin", np.arcsin)
-defvectorized(asin_p)
 defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(const_like(x, 1), square(x)))))
 
 
@@ -238,7 +218,6 @@ def acos(x):
 
 
 acos_p = standard_unop("acos", np.arccos)
-defvectorized(acos_p)
 defjvp(acos_p, lambda t, x: mul(t, neg(rsqrt(sub(const_like(x, 1), square(x))))))
 
 
@@ -247,7 +226,6 @@ def atan(x):
 
 
 atan_p = standard_unop("atan", np.arctan)
-defvectorized(atan_p)
 defjvp(atan_p, lambda t, x: div(t, add(const_like(x, 1), square(x))))
 
 
@@ -256,7 +234,6 @@ def sinh(x):
 
 
 sinh_p = standard_unop("sinh", np.sinh)
-defvectorized(sinh_p)
 defjvp(sinh_p, lambda t, x: mul(t, cosh(x)))
 
 
@@ -265,7 +242,6 @@ def cosh(x):
 
 
 cosh_p = standard_unop("cosh", np.cosh)
-defvectorized(cosh_p)
 defjvp(cosh_p, lambda t, x: mul(t, sinh(x)))
 
 
@@ -274,7 +250,6 @@ def tanh(x):
 
 
 tanh_p = standard_unop("tanh", np.tanh)
-defvectorized(tanh_p)
 defjvp2(tanh_p, lambda t, ans, x: mul(t, sub(const_like(x, 1), square(ans))))
 
 
@@ -283,7 +258,6 @@ def asinh(x):
 
 
 asinh_p = standard_unop("asinh", np.arcsinh)
-defvectorized(asinh_p)
 defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(square(x), const_like(x, 1)))))
 
 
@@ -292,7 +266,6 @@ def acosh(x):
 
 
 acosh_p = standard_unop("acosh", np.arccosh)
-defvectorized(acosh_p)
 defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, const_like(x, 1)), add(x, const_like(x, 1))))))
 
 
@@ -301,7 +274,6 @@ def atanh(x):
 
 
 atanh_p = standard_unop("atanh", np.arctanh)
-defvectorized(atanh_p)
 defjvp(atanh_p, lambda t, x: div(t, sub(const_like(x, 1), square(x))))
 
 
@@ -316,7 +288,6 @@ def _logistic_impl(x):
 
 
 logistic_p = standard_unop("logistic", _logistic_impl, FLOAT)
-defvectorized(logistic_p)
 defjvp2(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(const_like(x, 1), ans))))
 
 
@@ -333,7 +304,6 @@ def _erf_impl(x):
 
 
 erf_p = standard_unop("erf", _erf_impl, FLOAT)
-defvectorized(erf_p)
 defjvp(erf_p, lambda t, x: mul(t, mul(const_like(x, 2 / np.sqrt(np.pi)), exp(neg(square(x))))))
 
 
@@ -342,7 +312,6 @@ def square(x):
 
 
 square_p = standard_unop("square", np.square, NUMERIC)
-defvectorized(square_p)
 defjvp(square_p, lambda t, x: mul(t, mul(const_like(x, 2), x)))
 
 
@@ -382,7 +351,6 @@ def is_finite(x):
 
 
 is_finite_p = standard_unop("is_finite", np.isfinite, FLOAT, result_dtype=dtypes.bool_)
-defvectorized(is_finite_p)
 defjvp_zero(is_finite_p)
 
 
@@ -395,7 +363,7 @@ def add(x, y):
 
 
 add_p = standard_binop("add", np.add)
-defbroadcasting(add_p)
+commutative.add(add_p)
 deflinear(add_p, lambda ct, x, y: [ct, ct])
 
 
@@ -424,7 +392,6 @@ def sub(x, y):
 
 
 sub_p = standard_binop("sub", np.subtract)
-defbroadcasting(sub_p)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
 
@@ -436,8 +403,7 @@ def mul(x, y):
 
 
 mul_p = standard_binop("mul", np.multiply)
-defbroadcasting(mul_p)
-defbilinear_jvp(mul_p)
+commutative.add(mul_p)
 
 
 def _mul_transpose(ct, x, y):
@@ -448,7 +414,7 @@ def _mul_transpose(ct, x, y):
     return [None, mul(x, ct)]
 
 
-transpose_rules[mul_p] = _mul_transpose
+defbilinear(mul_p, _mul_transpose)
 
 
 def div(x, y):
@@ -468,7 +434,6 @@ def _div_impl(x, y):
 
 
 div_p = standard_binop("div", _div_impl)
-defbroadcasting(div_p)
 defjvp(
     div_p,
     lambda tx, x, y: div(tx, y),
@@ -498,7 +463,6 @@ def _rem_impl(x, y):
 
 
 rem_p = standard_binop("rem", _rem_impl, REAL_NUMERIC)
-defbroadcasting(rem_p)
 # rem(x, y) = x - y * trunc(x / y): the quotient is locally constant.
 defjvp(
     rem_p,
@@ -516,7 +480,6 @@ def pow(x, y):  # noqa: A001 - lax name
 
 
 pow_p = standard_binop("pow", np.power)
-defbroadcasting(pow_p)
 
 
 def _pow_jvp_base(t, x, y):
@@ -556,7 +519,7 @@ def max(x, y):  # noqa: A001 - lax name
 
 
 max_p = standard_binop("max", np.maximum, ANY)
-defbroadcasting(max_p)
+commutative.add(max_p)
 
 
 def _minmax_jvp(pick):
@@ -584,7 +547,7 @@ def min(x, y):  # noqa: A001 - lax name
 
 
 min_p = standard_binop("min", np.minimum, ANY)
-defbroadcasting(min_p)
+commutative.add(min_p)
 defjvp(
     min_p,
     lambda t, x, y: _minmax_jvp(lt)(t, x, y),
@@ -597,24 +560,11 @@ def atan2(x, y):
 
 
 atan2_p = standard_binop("atan2", np.arctan2, FLOAT)
-defbroadcasting(atan2_p)
 defjvp(
     atan2_p,
     lambda t, x, y: mul(t, div(y, add(square(x), square(y)))),
     lambda t, x, y: mul(t, neg(div(x, add(square(x), square(y))))),
 )
-
-
-# --- add_any: the sum of tangents / cotangents (linear) -------------------------------------
-
-def add_any(x, y):
-    return add_any_p.bind(x, y)
-
-
-add_any_p = standard_binop("add_any", np.add)
-defbroadcasting(add_any_p)
-deflinear(add_any_p, lambda ct, x, y: [ct, ct])
-jvp_rules[add_any_p] = _sum_jvp(add_any_p, negate_second=False)
 
 
 # --- stop_gradient: identity whose derivative is zero ----------------------------------------

@@ -21,16 +21,24 @@ import math
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
+from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval, to_concrete
-from funcad.interpreters.ad_util import Zero, add_tangents, instantiate_zeros, zeros_of
-from funcad.interpreters.batching import axis_size_of, batch_rules, bdim_at, moveaxis, not_mapped
-from funcad.interpreters.jvp import defjvp, jvp_rules
-from funcad.interpreters.transpose import is_undefined, transpose_rules
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
-from funcad.ops._definers import new_primitive, type_error
+from funcad.ops._base import (
+    add_tangents,
+    axis_size_of,
+    bdim_at,
+    defjvp,
+    instantiate_zeros,
+    moveaxis,
+    zeros_of,
+)
+from funcad.ops._shapes import new_primitive, type_error
 
 
 def _check_indices(prim, avals, operand: ShapedArray, indices: ShapedArray) -> tuple[int, ...]:
@@ -105,7 +113,7 @@ def _with_batch_column(indices, bdim: int, size: int):
     dt = aval.dtype
     if np.iinfo(dt).max < size - 1:
         dt = np.dtype(np.int64)
-        indices = lg.convert_element_type(indices, dt)
+        indices = base.convert_element_type(indices, dt)
     column = st.broadcasted_iota(dt, aval.shape[:-1] + (1,), bdim)
     return sl.concatenate([column, indices], aval.ndim - 1)
 
@@ -292,8 +300,8 @@ def _others_product(x_shape, indices, updates):
         return None
     u_aval = get_aval(updates)
     rest = u_aval.shape[get_aval(indices).ndim - 1:]
-    flat = st.reshape(updates, (n,) + rest)
-    one = st.broadcast_in_dim(np.ones((), u_aval.dtype), (1,) + rest, ())
+    flat = base.reshape(updates, (n,) + rest)
+    one = base.broadcast_in_dim(np.ones((), u_aval.dtype), (1,) + rest, ())
     table = sl.concatenate([flat, one], 0)  # row n is the neutral factor 1
     product = None
     for j in range(most - 1):
@@ -301,7 +309,7 @@ def _others_product(x_shape, indices, updates):
         member = np.where(q < count, order[np.minimum(start + q, n - 1)], n)
         factor = gather(table, member[:, None])
         product = factor if product is None else ew.mul(product, factor)
-    return st.reshape(product, u_aval.shape)
+    return base.reshape(product, u_aval.shape)
 
 
 def _scatter_mul_jvp(primals, tangents):
@@ -369,8 +377,8 @@ def _surviving_writes(x_shape, indices):
             return None
     aval = get_aval(indices)
     batch, k = aval.shape[:-1], aval.shape[-1]
-    ids = st.reshape(st.iota(np.int64, math.prod(batch)), batch)
-    table = st.broadcast_in_dim(np.asarray(-1, np.int64), x_shape[:k], ())
+    ids = base.reshape(st.iota(np.int64, math.prod(batch)), batch)
+    table = base.broadcast_in_dim(np.asarray(-1, np.int64), x_shape[:k], ())
     return lg.eq(gather(scatter(table, indices, ids), indices), ids)
 
 
@@ -385,8 +393,8 @@ def _scatter_transpose(ct, x, indices, updates):
         survives = _surviving_writes(_aval(x).shape, indices)
         if survives is not None:  # overwritten updates get no cotangent
             nb = get_aval(survives).ndim
-            mask = st.broadcast_in_dim(survives, u_aval.shape, tuple(range(nb)))
-            ct_u = lg.select_n(mask, zeros_of(u_aval), ct_u)
+            mask = base.broadcast_in_dim(survives, u_aval.shape, tuple(range(nb)))
+            ct_u = base.select_n(mask, zeros_of(u_aval), ct_u)
     return [ct_x, None, ct_u]
 
 
@@ -425,10 +433,10 @@ def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
     for pos, j in enumerate(axes):
         s = moveaxis(starts[j], sds[j], 0)
         if get_aval(s).dtype != dt:
-            s = lg.convert_element_type(s, dt)
+            s = base.convert_element_type(s, dt)
         s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
         offsets = st.broadcasted_iota(dt, full, 1 + pos)
-        cols.append(ew.add(st.broadcast_in_dim(s, full, (0,)), offsets))
+        cols.append(ew.add(base.broadcast_in_dim(s, full, (0,)), offsets))
     return sl.concatenate([st.expand_dims(c, (len(full),)) for c in cols], len(full))
 
 
@@ -446,10 +454,10 @@ def gather_windows(x, xd, starts, sds, sizes, size):
             pre_starts, pre_sizes = [st.zero_start(pre_starts)] + pre_starts, [size] + pre_sizes
         x = sl.dynamic_slice(x, pre_starts, pre_sizes)
     order = axes + others
-    x = st.transpose(x, lead + [len(lead) + j for j in order])
+    x = base.transpose(x, lead + [len(lead) + j for j in order])
     indices = _window_indices(starts, sds, axes, shape, sizes, size, bool(lead))
     out = gather(x, indices)  # (B, *window along axes, *window along others)
-    return st.transpose(out, (0,) + tuple(1 + order.index(j) for j in range(len(shape))))
+    return base.transpose(out, (0,) + tuple(1 + order.index(j) for j in range(len(shape))))
 
 
 def scatter_windows(x, xd, update, ud, starts, sds, size):
@@ -463,6 +471,6 @@ def scatter_windows(x, xd, update, ud, starts, sds, size):
     perm = [0] + [1 + j for j in axes + others]
     indices = _window_indices(starts, sds, axes, shape, sizes, size, True)
     # Rows never repeat (distinct examples or window offsets), so `scatter` is exact.
-    new = scatter(st.transpose(region, perm), indices, st.transpose(update, perm))
-    new = st.transpose(new, st.inverse_perm(perm))
+    new = scatter(base.transpose(region, perm), indices, base.transpose(update, perm))
+    new = base.transpose(new, base.inverse_perm(perm))
     return new if whole else sl.dynamic_update_slice(x, new, pre_starts)

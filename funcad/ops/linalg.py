@@ -13,17 +13,17 @@ import math
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
+from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
-from funcad.interpreters.ad_util import Zero
-from funcad.interpreters.batching import batch_rules, bdim_at, moveaxis, not_mapped, shift_axes
-from funcad.interpreters.jvp import defbilinear_jvp, defjvp2, jvp_rules
-from funcad.interpreters.transpose import is_undefined, transpose_rules
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
-from funcad.ops._definers import ANY, INEXACT, check_kind, new_primitive, type_error
+from funcad.ops._base import bdim_at, defbilinear, defjvp2, moveaxis, shift_axes
 from funcad.ops._operands import const_like
+from funcad.ops._shapes import ANY, INEXACT, check_kind, new_primitive, type_error
 
 
 def _ints(xs) -> tuple[int, ...]:
@@ -133,7 +133,6 @@ def _dot_general_abstract_eval(x, y, *, dimension_numbers, preferred_element_typ
 
 
 dot_general_p = new_primitive("dot_general", _dot_general_impl, _dot_general_abstract_eval)
-defbilinear_jvp(dot_general_p)
 
 
 def _dot_transpose_operand(ct, own, other, own_dims, other_dims, own_ct_free, other_ct_free):
@@ -154,7 +153,7 @@ def _dot_transpose_operand(ct, own, other, own_dims, other_dims, own_ct_free, ot
     own_c_out = [own_c[k] for k in sorted(range(len(oth_c)), key=lambda k: oth_c[k])]
     dtype = get_aval(other).dtype
     if get_aval(ct).dtype != dtype:  # a preferred_element_type: back to the operands' dtype
-        ct = lg.convert_element_type(ct, dtype)
+        ct = base.convert_element_type(ct, dtype)
     ct_first = [*own_b, *own_free, *own_c_out]
     other_first = [*own_b, *own_c_out, *own_free]
     if other_first == sorted(other_first) and ct_first != sorted(ct_first):
@@ -165,7 +164,7 @@ def _dot_transpose_operand(ct, own, other, own_dims, other_dims, own_ct_free, ot
         out = dot_general(ct, other, ((tuple(other_ct_free), tuple(oth_free)),
                                       (ct_batch, tuple(oth_b))))
         order = ct_first
-    return st.transpose(out, np.argsort(order))
+    return base.transpose(out, np.argsort(order))
 
 
 def _dot_general_transpose(ct, x, y, *, dimension_numbers, preferred_element_type):
@@ -205,7 +204,7 @@ def _dot_general_batch(vals, dims, *, dimension_numbers, preferred_element_type)
     return dot_general_p.bind(x, y, dimension_numbers=dn, **params), out_d
 
 
-transpose_rules[dot_general_p] = _dot_general_transpose
+defbilinear(dot_general_p, _dot_general_transpose)
 batch_rules[dot_general_p] = _dot_general_batch
 
 
@@ -238,20 +237,20 @@ def _diagonal_mask(shape, start: int = 0):
     on = lg.eq(rows, st.broadcasted_iota(np.int32, shape, nd - 1))
     if not start:
         return on
-    late = lg.ge(rows, st.broadcast_in_dim(np.asarray(start, np.int32), shape, ()))
+    late = lg.ge(rows, base.broadcast_in_dim(np.asarray(start, np.int32), shape, ()))
     return lg.bitwise_and(on, late)
 
 
 def _band(x, lower: bool, strict: bool = False):
     """The lower (or upper) triangle of each matrix in ``x``, zeros elsewhere (a select, so
     whatever lies outside the triangle cannot leak into it)."""
-    return lg.select_n(_triangle_mask(get_aval(x).shape, lower, strict), const_like(x, 0), x)
+    return base.select_n(_triangle_mask(get_aval(x).shape, lower, strict), const_like(x, 0), x)
 
 
 def _eye(like, start: int = 0):
     """Identity matrices shaped and typed like ``like`` (zero rows before ``start``)."""
     mask = _diagonal_mask(get_aval(like).shape, start)
-    return lg.convert_element_type(mask, get_aval(like).dtype)
+    return base.convert_element_type(mask, get_aval(like).dtype)
 
 
 def _matmul(a, b):
@@ -263,7 +262,7 @@ def _matmul(a, b):
 
 def _swap_last(x):
     nd = get_aval(x).ndim
-    return st.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
+    return base.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
 
 
 def _no_complex(prim, x) -> None:
@@ -322,10 +321,10 @@ def _cholesky_jvp(t, L, x):
     # for. With X = L^-1 dA L^-T, dL = L Phi(X), Phi = lower triangle with halved diagonal.
     _no_complex(cholesky_p, x)
     shape = get_aval(x).shape
-    sym = lg.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
+    sym = base.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
     tmp = triangular_solve(L, sym, left_side=True, lower=True)
     inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
-    halves = lg.select_n(_diagonal_mask(shape), const_like(x, 1), const_like(x, 0.5))
+    halves = base.select_n(_diagonal_mask(shape), const_like(x, 1), const_like(x, 0.5))
     phi = ew.mul(_band(inner, lower=True), halves)
     return _matmul(L, phi)
 
@@ -453,8 +452,8 @@ def _triangular_solve_batch(vals, dims, **params):
         pos = r - 1 if params["left_side"] else r - 2
         b = moveaxis(b, db, pos)
         shape = get_aval(b).shape
-        x = triangular_solve(a, st.reshape(b, _fold_shape(shape, pos)), **params)
-        return st.reshape(x, shape), pos
+        x = triangular_solve(a, base.reshape(b, _fold_shape(shape, pos)), **params)
+        return base.reshape(x, shape), pos
     size = get_aval(a).shape[da]
     # A batch axis already among a's leading (batch) axes stays there; else both go to 0.
     d = da if da <= get_aval(a).ndim - 3 and db in (da, not_mapped) else 0
@@ -533,9 +532,9 @@ def _permutation_matrix(perm, like):
     shape = get_aval(perm).shape
     m = shape[-1]
     full = (*shape, m)
-    rows = st.broadcast_in_dim(perm, full, tuple(range(len(shape))))
+    rows = base.broadcast_in_dim(perm, full, tuple(range(len(shape))))
     cols = st.broadcasted_iota(get_aval(perm).dtype, full, len(shape))
-    return lg.convert_element_type(lg.eq(rows, cols), get_aval(like).dtype)
+    return base.convert_element_type(lg.eq(rows, cols), get_aval(like).dtype)
 
 
 def _square_factors(lu_, m: int, n: int):

@@ -12,22 +12,29 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.rules import batch_rules
+from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
-from funcad.interpreters import batching
-from funcad.interpreters.ad_util import Zero
-from funcad.interpreters.batching import batch_rules
-from funcad.interpreters.jvp import defjvp, defjvp2, defjvp_zero
-from funcad.interpreters.transpose import deflinear
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
-from funcad.ops import structural as st
-from funcad.ops._definers import (
+from funcad.ops._base import (
+    bind_reducer,
+    defjvp,
+    defjvp2,
+    defjvp_zero,
+    deflinear,
+    defreducer,
+    kept_axes,
+    reduce_sum,
+)
+from funcad.ops._shapes import (
     ANY,
     NUMERIC,
-    canonical_axes,
     check_kind,
     new_primitive,
+    new_reducer,
     type_error,
 )
 
@@ -63,47 +70,6 @@ def _canonical_axis(prim, operand, axis) -> int:
     ndim = get_aval(operand).ndim
     axis = int(axis)
     return axis % ndim if -ndim <= axis < 0 else axis
-
-
-# --- the reducer definer ---------------------------------------------------------------------
-
-def defreducer(name: str, reduce: Callable, kinds: str):
-    """A primitive reducing over the param ``axes`` (sorted distinct ints): the result drops
-    those axes and keeps the operand's dtype and weak type.
-
-    ``reduce(x, axes)`` is the NumPy implementation.
-    """
-
-    def abstract_eval(x: ShapedArray, *, axes) -> ShapedArray:
-        check_kind(prim, [x], kinds)
-        if type(axes) is not tuple or any(type(a) is not int for a in axes):
-            raise type_error(prim, [x], f"axes must be a tuple of ints, got {axes!r}")
-        if any(not 0 <= a < x.ndim for a in axes) or len(set(axes)) != len(axes):
-            raise type_error(
-                prim, [x], f"axes {axes} must be distinct axes of a rank-{x.ndim} operand"
-            )
-        shape = [d for i, d in enumerate(x.shape) if i not in axes]
-        return ShapedArray(shape, x.dtype, x.weak_type)
-
-    def impl(x, *, axes):
-        if x.dtype.kind not in kinds:
-            raise TypeError(name)  # apply_impl re-raises it as the shape rule's error
-        return reduce(x, axes)
-
-    prim = new_primitive(name, impl, abstract_eval)
-    return prim
-
-
-def _bind_reducer(prim, operand, axes):
-    aval = get_aval(operand)
-    axes = tuple(sorted(canonical_axes(axes, aval.ndim, prim, [aval])))
-    if not axes:
-        return operand
-    return prim.bind(operand, axes=axes)
-
-
-def _kept_axes(ndim: int, axes) -> tuple[int, ...]:
-    return tuple(i for i in range(ndim) if i not in axes)
 
 
 def _shift(x, axis: int, d: int, fill, reverse: bool):
@@ -154,36 +120,14 @@ def _extremum(np_reduce: Callable, identity: Callable) -> Callable:
     return reduce
 
 
-# --- reduce_sum ------------------------------------------------------------------------------
-
-def reduce_sum(operand, axes):
-    """Sum over ``axes``; the dtype is kept (integer sums wrap, as in XLA)."""
-    return _bind_reducer(reduce_sum_p, operand, axes)
-
-
-reduce_sum_p = defreducer(
-    "reduce_sum", lambda x, axes: np.sum(x, axis=axes, dtype=x.dtype), NUMERIC
-)
-
-
-def _reduce_sum_transpose(ct, x, *, axes):
-    # Every summed element receives the cotangent of its sum.
-    shape = x.aval.shape
-    return [st.broadcast_in_dim(ct, shape, _kept_axes(len(shape), axes))]
-
-
-deflinear(reduce_sum_p, _reduce_sum_transpose)
-batching.defreducer(reduce_sum_p)
-
-
 # --- reduce_prod -----------------------------------------------------------------------------
 
 def reduce_prod(operand, axes):
     """Product over ``axes``; the dtype is kept."""
-    return _bind_reducer(reduce_prod_p, operand, axes)
+    return bind_reducer(reduce_prod_p, operand, axes)
 
 
-reduce_prod_p = defreducer(
+reduce_prod_p = new_reducer(
     "reduce_prod", lambda x, axes: np.prod(x, axis=axes, dtype=x.dtype), NUMERIC
 )
 
@@ -204,30 +148,30 @@ def _reduce_prod_jvp(t, x, *, axes):
     if axes == tuple(range(axes[0], axes[-1] + 1)):
         y, perm, axis = x, None, axes[0]
     else:
-        kept = _kept_axes(len(shape), axes)
+        kept = kept_axes(len(shape), axes)
         perm = kept + axes
-        y, axis = st.transpose(x, perm), len(kept)
+        y, axis = base.transpose(x, perm), len(kept)
     y_shape = get_aval(y).shape
     n = int(np.prod([shape[a] for a in axes], dtype=np.int64))
     merged = y_shape[:axis] + (n,) + y_shape[axis + len(axes):]
-    others = st.reshape(_products_of_others(st.reshape(y, merged), axis), y_shape)
+    others = base.reshape(_products_of_others(base.reshape(y, merged), axis), y_shape)
     if perm is not None:
-        others = st.transpose(others, np.argsort(perm))
+        others = base.transpose(others, np.argsort(perm))
     return reduce_sum(ew.mul(t, others), axes)
 
 
 defjvp(reduce_prod_p, _reduce_prod_jvp)
-batching.defreducer(reduce_prod_p)
+defreducer(reduce_prod_p)
 
 
 # --- reduce_max ------------------------------------------------------------------------------
 
 def reduce_max(operand, axes):
     """Maximum over ``axes`` (NaN propagates; an empty reduction gives the lowest value)."""
-    return _bind_reducer(reduce_max_p, operand, axes)
+    return bind_reducer(reduce_max_p, operand, axes)
 
 
-reduce_max_p = defreducer("reduce_max", _extremum(np.max, _lowest), ANY)
+reduce_max_p = new_reducer("reduce_max", _extremum(np.max, _lowest), ANY)
 
 
 def _reduce_chooser_jvp(t, ans, x, *, axes):
@@ -236,26 +180,26 @@ def _reduce_chooser_jvp(t, ans, x, *, axes):
     if any(shape[a] == 0 for a in axes):  # empty: the identity, which does not vary
         return Zero.like(ans)
     dtype = get_aval(t).dtype
-    at_ans = lg.eq(x, st.broadcast_in_dim(ans, shape, _kept_axes(len(shape), axes)))
-    location = lg.convert_element_type(at_ans, dtype)
+    at_ans = lg.eq(x, base.broadcast_in_dim(ans, shape, kept_axes(len(shape), axes)))
+    location = base.convert_element_type(at_ans, dtype)
     counts = reduce_sum(location, axes)
     return ew.div(reduce_sum(ew.mul(t, location), axes), counts)
 
 
 defjvp2(reduce_max_p, _reduce_chooser_jvp)
-batching.defreducer(reduce_max_p)
+defreducer(reduce_max_p)
 
 
 # --- reduce_min ------------------------------------------------------------------------------
 
 def reduce_min(operand, axes):
     """Minimum over ``axes`` (NaN propagates; an empty reduction gives the highest value)."""
-    return _bind_reducer(reduce_min_p, operand, axes)
+    return bind_reducer(reduce_min_p, operand, axes)
 
 
-reduce_min_p = defreducer("reduce_min", _extremum(np.min, _highest), ANY)
+reduce_min_p = new_reducer("reduce_min", _extremum(np.min, _highest), ANY)
 defjvp2(reduce_min_p, _reduce_chooser_jvp)
-batching.defreducer(reduce_min_p)
+defreducer(reduce_min_p)
 
 
 # --- argmax / argmin -------------------------------------------------------------------------
@@ -380,8 +324,8 @@ def _cumulative_chooser_jvp(stays: Callable) -> Callable:
         dtype = get_aval(t).dtype
         before = _shift(ans, axis, 1, np.nan, reverse)
         stay = stays(x, before)
-        keep = lg.convert_element_type(stay, dtype)
-        fresh = lg.convert_element_type(lg.bitwise_not(stay), dtype)
+        keep = base.convert_element_type(stay, dtype)
+        fresh = base.convert_element_type(lg.bitwise_not(stay), dtype)
         # h[i] = t[i] where a new extremum is selected, else h[i-1].
         return _linear_scan(keep, ew.mul(fresh, t), axis, reverse)
 

@@ -15,24 +15,23 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import PYTHON_SCALARS
+from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
+from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
-from funcad.interpreters.ad_util import Zero, instantiate_zeros, zeros_of
-from funcad.interpreters.batching import (
+from funcad.ops._base import (
     axis_size_of,
-    batch_rules,
     bdim_at,
-    not_mapped,
-)
-from funcad.interpreters.jvp import defjvp, jvp_rules
-from funcad.interpreters.transpose import deflinear, is_undefined, transpose_rules
-from funcad.ops._definers import new_primitive, type_error
-from funcad.ops.structural import (
     broadcast_in_dim,
-    operand_aval,
-    shape_tuple,
-    zero_scalar,
-    zero_start,
+    defjvp,
+    deflinear,
+    instantiate_zeros,
+    reduce_sum,
+    select_n,
+    zeros_of,
 )
+from funcad.ops._shapes import new_primitive, shape_tuple, type_error
+from funcad.ops.indexing import gather_windows, scatter_windows
+from funcad.ops.structural import operand_aval, zero_scalar, zero_start
 
 
 def _check_linear_only(prim, operands, what: str) -> None:
@@ -104,8 +103,6 @@ def _padding_mask(shape, padding_config):
 
 
 def _pad_transpose(ct, x, padding_value, *, padding_config):
-    from funcad.ops.logical import select_n
-
     ct_x = ct_pv = None
     if is_undefined(x):
         # Undo lo/hi (cropped elements get zeros), then drop the interior padding.
@@ -115,7 +112,6 @@ def _pad_transpose(ct, x, padding_value, *, padding_config):
     if is_undefined(padding_value):
         mask = _padding_mask(operand_aval(x).shape, padding_config)
         picked = select_n(mask, zeros_of(get_aval(ct).strip_weak_type()), ct)
-        from funcad.ops.reductions import reduce_sum  # reductions builds on this module
 
         ct_pv = reduce_sum(picked, tuple(range(len(padding_config))))
     return [ct_x, ct_pv]
@@ -127,7 +123,6 @@ def _pad_batch(vals, dims, *, padding_config):
         config = padding_config[:xd] + ((0, 0, 0),) + padding_config[xd:]
         return pad(x, pv, config), xd
     # A batched padding value: pad with zeros, then select the padding value by a mask.
-    from funcad.ops.logical import select_n
 
     size = axis_size_of(vals, dims)
     b = 0 if xd is not_mapped else xd
@@ -337,7 +332,6 @@ def _dynamic_slice_batch(vals, dims, *, slice_sizes):
     if all(d is not_mapped for d in sds):
         starts.insert(xd, zero_start(starts))
         return dynamic_slice(x, starts, slice_sizes[:xd] + (size,) + slice_sizes[xd:]), xd
-    from funcad.ops.indexing import gather_windows
 
     return gather_windows(x, xd, starts, sds, slice_sizes, size), 0
 
@@ -414,7 +408,6 @@ def _dynamic_update_slice_batch(vals, dims):
         x, update = bdim_at(x, xd, b, size), bdim_at(update, ud, b, size)
         starts.insert(b, zero_start(starts))
         return dynamic_update_slice(x, update, starts), b
-    from funcad.ops.indexing import scatter_windows
 
     return scatter_windows(x, xd, update, ud, starts, sds, size), 0
 

@@ -1,4 +1,5 @@
-"""Structural primitives: broadcasting, reshaping, permuting, reversing, and ``iota``.
+"""Structural primitives: squeezing, adding axes, reversing, and ``iota`` (broadcasting,
+reshaping and permuting are in ``funcad.ops._base``: the machinery needs them).
 
 Signatures follow ``jax.lax``. Each primitive is one block: wrapper -> primitive (impl +
 shape/dtype rule) -> JVP -> transpose (if linear) -> batching. Every primitive here is
@@ -8,27 +9,14 @@ are in ``funcad.ops.slicing``.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.rules import batch_rules
+from funcad.core.symbolic import is_undefined, not_mapped
 from funcad.core.trace import get_aval
-from funcad.interpreters.batching import (
-    batch_rules,
-    defreducer,
-    moveaxis,
-    not_mapped,
-    shift_axes,
-)
-from funcad.interpreters.jvp import defjvp_zero
-from funcad.interpreters.transpose import deflinear, is_undefined
-from funcad.ops._definers import new_primitive, type_error
-
-
-def shape_tuple(shape) -> tuple[int, ...]:
-    """A static shape (or axis list) as a tuple of Python ints."""
-    return tuple(int(d) for d in shape)
+from funcad.ops._base import defjvp_zero, deflinear, defreducer, shift_axes
+from funcad.ops._shapes import new_primitive, shape_tuple, type_error
 
 
 def operand_aval(x) -> ShapedArray:
@@ -44,159 +32,6 @@ def zero_scalar(x):
 def zero_start(starts):
     """A zero start index in the dtype of the others (backends want uniform starts)."""
     return zero_scalar(starts[0]) if starts else np.zeros((), np.intp)
-
-
-def inverse_perm(perm) -> tuple[int, ...]:
-    inv = [0] * len(perm)
-    for i, p in enumerate(perm):
-        inv[p] = i
-    return tuple(inv)
-
-
-def _reduce_sum(x, axes):
-    from funcad.ops.reductions import reduce_sum  # reductions builds on this module
-
-    return reduce_sum(x, axes)
-
-
-# --- broadcast_in_dim ---------------------------------------------------------------------
-
-def broadcast_in_dim(operand, shape, broadcast_dimensions):
-    """Place ``operand``'s axes at ``broadcast_dimensions`` of ``shape``; size-1 axes and
-    the new ones are broadcast."""
-    shape = shape_tuple(shape)
-    dims = shape_tuple(broadcast_dimensions)
-    if get_aval(operand).shape == shape and dims == tuple(range(len(shape))):
-        return operand
-    return broadcast_in_dim_p.bind(operand, shape=shape, broadcast_dimensions=dims)
-
-
-def _broadcast_in_dim_impl(x, *, shape, broadcast_dimensions):
-    expanded = [1] * len(shape)
-    for src, dst in enumerate(broadcast_dimensions):
-        expanded[dst] = x.shape[src]
-    return np.broadcast_to(x.reshape(expanded), shape)
-
-
-def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
-    dims = broadcast_dimensions
-    if len(dims) != x.ndim:
-        raise type_error(
-            broadcast_in_dim_p, [x],
-            f"broadcast_dimensions {dims} must name one axis per operand axis",
-        )
-    if any(not 0 <= d < len(shape) for d in dims) or list(dims) != sorted(set(dims)):
-        raise type_error(
-            broadcast_in_dim_p, [x],
-            f"broadcast_dimensions {dims} must be increasing axes of {shape}",
-        )
-    for src, dst in enumerate(dims):
-        if x.shape[src] not in (1, shape[dst]):
-            raise type_error(
-                broadcast_in_dim_p, [x],
-                f"axis {src} of size {x.shape[src]} cannot broadcast to {shape}",
-            )
-    return ShapedArray(shape, x.dtype, x.weak_type)
-
-
-broadcast_in_dim_p = new_primitive(
-    "broadcast_in_dim", _broadcast_in_dim_impl, _broadcast_in_dim_abstract_eval
-)
-
-
-def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
-    # Sum over the new axes and the stretched size-1 axes, then restore the size-1 axes.
-    in_shape = x.aval.shape
-    kept = {d for src, d in enumerate(broadcast_dimensions) if in_shape[src] == shape[d]}
-    summed = _reduce_sum(ct, tuple(a for a in range(len(shape)) if a not in kept))
-    return [reshape(summed, in_shape)]
-
-
-def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
-    (x,), (d,) = vals, dims
-    bd = broadcast_dimensions
-    # The batch axis goes just before the output axis operand axis d maps to.
-    out_d = bd[d] if d < len(bd) else len(shape)
-    new_dims = bd[:d] + (out_d,) + tuple(a + 1 for a in bd[d:])
-    new_shape = shape[:out_d] + (get_aval(x).shape[d],) + shape[out_d:]
-    return broadcast_in_dim(x, new_shape, new_dims), out_d
-
-
-deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
-batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
-
-
-# --- reshape ------------------------------------------------------------------------------
-
-def reshape(operand, new_sizes):
-    """Row-major reshape to ``new_sizes`` (no -1: callers resolve it)."""
-    new_sizes = shape_tuple(new_sizes)
-    if get_aval(operand).shape == new_sizes:
-        return operand
-    return reshape_p.bind(operand, new_sizes=new_sizes)
-
-
-def _reshape_impl(x, *, new_sizes):
-    return np.reshape(x, new_sizes)
-
-
-def _reshape_abstract_eval(x, *, new_sizes):
-    if any(d < 0 for d in new_sizes) or int(np.prod(new_sizes, dtype=np.int64)) != x.size:
-        raise type_error(reshape_p, [x], f"cannot reshape to {new_sizes}")
-    return ShapedArray(new_sizes, x.dtype, x.weak_type)
-
-
-reshape_p = new_primitive("reshape", _reshape_impl, _reshape_abstract_eval)
-
-
-def _reshape_batch(vals, dims, *, new_sizes):
-    (x,), (d,) = vals, dims
-    shape = get_aval(x).shape
-    size = shape[d]
-    # Row-major order keeps the batch axis in place if new_sizes splits where it sits.
-    before = math.prod(shape[:d])
-    for k in range(len(new_sizes) + 1):
-        if math.prod(new_sizes[:k]) == before:
-            return reshape(x, new_sizes[:k] + (size,) + new_sizes[k:]), k
-    return reshape(moveaxis(x, d, 0), (size,) + new_sizes), 0
-
-
-deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
-batch_rules[reshape_p] = _reshape_batch
-
-
-# --- transpose ----------------------------------------------------------------------------
-
-def transpose(operand, permutation):
-    permutation = shape_tuple(permutation)
-    if permutation == tuple(range(len(permutation))):
-        return operand
-    return transpose_p.bind(operand, permutation=permutation)
-
-
-def _transpose_impl(x, *, permutation):
-    return np.transpose(x, permutation)
-
-
-def _transpose_abstract_eval(x, *, permutation):
-    if sorted(permutation) != list(range(x.ndim)):
-        raise type_error(transpose_p, [x], f"{permutation} is not a permutation of {x.ndim} axes")
-    return ShapedArray([x.shape[p] for p in permutation], x.dtype, x.weak_type)
-
-
-transpose_p = new_primitive("transpose", _transpose_impl, _transpose_abstract_eval)
-
-
-def _transpose_batch(vals, dims, *, permutation):
-    (x,), (d,) = vals, dims
-    perm = tuple(p + (p >= d) for p in permutation)
-    return transpose(x, perm[:d] + (d,) + perm[d:]), d
-
-
-deflinear(
-    transpose_p, lambda ct, x, *, permutation: [transpose(ct, inverse_perm(permutation))]
-)
-batch_rules[transpose_p] = _transpose_batch
 
 
 # --- squeeze ------------------------------------------------------------------------------

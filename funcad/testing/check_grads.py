@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from funcad.ad import jvp, vjp
 from funcad.testing.finite_differences import default_eps, numerical_jvp
 from funcad.tree_util import tree_leaves, tree_map
 
@@ -52,8 +53,6 @@ def _assert_close(actual, expected, atol, rtol, what: str):
 
 
 def check_jvp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
-    from funcad.ad import jvp
-
     rng = rng or np.random.default_rng(0)
     dtype = _dtype_of(args)
     eps = eps or default_eps(dtype)
@@ -65,8 +64,6 @@ def check_jvp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
 
 
 def check_vjp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
-    from funcad.ad import jvp, vjp
-
     rng = rng or np.random.default_rng(1)
     dtype = _dtype_of(args)
     out, pullback = vjp(fun, *args)
@@ -93,8 +90,6 @@ def check_grads(fun: Callable, args, order: int = 1, modes: Sequence[str] = ("fw
                 atol=None, rtol=None, eps=None) -> None:
     """Raise ``AssertionError`` (naming the worst element) if a derivative of ``fun`` at
     ``args`` up to ``order`` disagrees with finite differences."""
-    from funcad.ad import jvp, vjp
-
     args = tuple(args)
     modes = tuple(modes)
     for m in modes:

@@ -30,9 +30,8 @@ from funcad.ir.passes import (
     optimize,
     simplify_algebra,
 )
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
-from funcad.ops import logical as lg
-from funcad.ops import structural as stops
 
 F64 = ShapedArray((), np.float64)
 
@@ -245,12 +244,12 @@ def _program(invars, eqns, outvars, constvars=(), consts=()) -> ClosedJaxpr:
 
 
 def _zeros_eqn(out: Var) -> Eqn:
-    return Eqn.new(stops.broadcast_in_dim_p, [Literal(0.0, F64)], [out],
+    return Eqn.new(base.broadcast_in_dim_p, [Literal(0.0, F64)], [out],
                    {"shape": out.aval.shape, "broadcast_dimensions": ()})
 
 
 def _ones_eqn(out: Var) -> Eqn:
-    return Eqn.new(stops.broadcast_in_dim_p, [Literal(1.0, F64)], [out],
+    return Eqn.new(base.broadcast_in_dim_p, [Literal(1.0, F64)], [out],
                    {"shape": out.aval.shape, "broadcast_dimensions": ()})
 
 
@@ -279,11 +278,11 @@ def test_forward_trivial_equations():
     x = Var(M23)
     a, b, c, d, e = (Var(M23) for _ in range(5))
     eqns = [
-        Eqn.new(lg.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
+        Eqn.new(base.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
                                                       "weak_type": False}),
-        Eqn.new(stops.reshape_p, [a], [b], {"new_sizes": (2, 3)}),
-        Eqn.new(stops.transpose_p, [b], [c], {"permutation": (0, 1)}),
-        Eqn.new(stops.broadcast_in_dim_p, [c], [d], {"shape": (2, 3),
+        Eqn.new(base.reshape_p, [a], [b], {"new_sizes": (2, 3)}),
+        Eqn.new(base.transpose_p, [b], [c], {"permutation": (0, 1)}),
+        Eqn.new(base.broadcast_in_dim_p, [c], [d], {"shape": (2, 3),
                                                      "broadcast_dimensions": (0, 1)}),
         Eqn.new(ew.sin_p, [d], [e], {}),
     ]
@@ -297,7 +296,7 @@ def test_forward_trivial_equations():
 def test_forwarding_keeps_weak_types_apart():
     weak = ShapedArray((), np.float64, weak_type=True)
     x, a = Var(weak), Var(F64)
-    eqn = Eqn.new(lg.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
+    eqn = Eqn.new(base.convert_element_type_p, [x], [a], {"new_dtype": np.dtype(np.float64),
                                                          "weak_type": False})
     assert fold_and_forward(Jaxpr.new([], [x], [a], [eqn])).eqns == (eqn,)
 
@@ -308,7 +307,7 @@ def test_simplify_zero_and_one_terms():
     a, b, c, d, e, f = (Var(V3) for _ in range(6))
     eqns = [
         _zeros_eqn(z), _ones_eqn(one),
-        Eqn.new(ew.add_any_p, [x, z], [a], {}),  # x + 0
+        Eqn.new(base.add_any_p, [x, z], [a], {}),  # x + 0
         Eqn.new(ew.mul_p, [one, a], [b], {}),  # 1 * x
         Eqn.new(ew.sub_p, [z, b], [c], {}),  # 0 - x  -> -x
         Eqn.new(ew.neg_p, [c], [d], {}),  # -(-x) -> x
@@ -335,11 +334,11 @@ def test_fuse_transposes_and_reshapes():
     c = Var(ShapedArray((2, 3, 4), np.float64))
     r1, r2 = Var(ShapedArray((6, 4), np.float64)), Var(ShapedArray((24,), np.float64))
     eqns = [
-        Eqn.new(stops.transpose_p, [x], [a], {"permutation": (1, 2, 0)}),
-        Eqn.new(stops.transpose_p, [a], [b], {"permutation": (1, 2, 0)}),
-        Eqn.new(stops.transpose_p, [b], [c], {"permutation": (1, 2, 0)}),  # back to x
-        Eqn.new(stops.reshape_p, [x], [r1], {"new_sizes": (6, 4)}),
-        Eqn.new(stops.reshape_p, [r1], [r2], {"new_sizes": (24,)}),
+        Eqn.new(base.transpose_p, [x], [a], {"permutation": (1, 2, 0)}),
+        Eqn.new(base.transpose_p, [a], [b], {"permutation": (1, 2, 0)}),
+        Eqn.new(base.transpose_p, [b], [c], {"permutation": (1, 2, 0)}),  # back to x
+        Eqn.new(base.reshape_p, [x], [r1], {"new_sizes": (6, 4)}),
+        Eqn.new(base.reshape_p, [r1], [r2], {"new_sizes": (24,)}),
     ]
     closed = _program([x], eqns, [b, c, r2])
     out = dce(simplify_algebra(closed.jaxpr))
@@ -355,10 +354,10 @@ def test_fold_add_any_chains():
     a, b, c, d = (Var(V3) for _ in range(4))
     eqns = [
         _zeros_eqn(z),
-        Eqn.new(ew.add_any_p, [x, z], [a], {}),
-        Eqn.new(ew.add_any_p, [a, y], [b], {}),
-        Eqn.new(ew.add_any_p, [b, x], [c], {}),  # x + 0 + y + x  ->  2x + y
-        Eqn.new(ew.add_any_p, [c, z], [d], {}),
+        Eqn.new(base.add_any_p, [x, z], [a], {}),
+        Eqn.new(base.add_any_p, [a, y], [b], {}),
+        Eqn.new(base.add_any_p, [b, x], [c], {}),  # x + 0 + y + x  ->  2x + y
+        Eqn.new(base.add_any_p, [c, z], [d], {}),
     ]
     closed = _program([x, y], eqns, [d])
     out = dce(fold_add_chains(closed.jaxpr))
@@ -370,7 +369,7 @@ def test_fold_add_any_chains():
 def test_add_chains_without_zeros_or_repeats_are_kept():
     x, y, w = Var(V3), Var(V3), Var(V3)
     a, b = Var(V3), Var(V3)
-    eqns = [Eqn.new(ew.add_any_p, [x, y], [a], {}), Eqn.new(ew.add_any_p, [a, w], [b], {})]
+    eqns = [Eqn.new(base.add_any_p, [x, y], [a], {}), Eqn.new(base.add_any_p, [a, w], [b], {})]
     closed = _program([x, y, w], eqns, [b])
     assert fold_add_chains(closed.jaxpr) is closed.jaxpr
 
@@ -378,7 +377,7 @@ def test_add_chains_without_zeros_or_repeats_are_kept():
 def test_add_chains_keep_shared_partial_sums():
     x, y, w = Var(V3), Var(V3), Var(V3)
     a, b = Var(V3), Var(V3)
-    eqns = [Eqn.new(ew.add_any_p, [x, y], [a], {}), Eqn.new(ew.add_any_p, [a, w], [b], {})]
+    eqns = [Eqn.new(base.add_any_p, [x, y], [a], {}), Eqn.new(base.add_any_p, [a, w], [b], {})]
     closed = _program([x, y, w], eqns, [a, b])  # `a` is an output too: not absorbed
     assert fold_add_chains(closed.jaxpr).eqns == closed.jaxpr.eqns
 

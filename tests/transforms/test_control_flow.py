@@ -18,10 +18,10 @@ from source_markers import marker_line
 import funcad
 import funcad.numpy as fnp
 from funcad import grad, hessian, jacfwd, jacrev, jit, lax, make_jaxpr, vmap
+from funcad.control.cond import cond_p
+from funcad.control.loops import scan_p, while_p
 from funcad.errors import FuncadError, FuncadTypeError, FuncadValueError, JaxprTypeError
 from funcad.ir import typecheck_jaxpr
-from funcad.ops.control_flow import cond_p
-from funcad.ops.loops import scan_p, while_p
 from funcad.testing import check_grads
 
 jnp = jax.numpy

@@ -16,6 +16,7 @@ from source_markers import marker_line
 import funcad
 import funcad.numpy as fnp
 from funcad import grad, hessian, jacfwd, jacrev, jit, make_jaxpr, value_and_grad, vmap
+from funcad.control.call import jit_p
 from funcad.errors import (
     ConcretizationError,
     FuncadTypeError,
@@ -23,7 +24,6 @@ from funcad.errors import (
     JaxprTypeError,
     UnexpectedTracerError,
 )
-from funcad.interpreters.jit import jit_p
 from funcad.ir import Eqn, Jaxpr, Var, typecheck_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.testing.strategies import programs_and_args

@@ -1,4 +1,4 @@
-"""Loop primitives: ``while`` and ``scan`` (see ``funcad.ops.control_flow`` for how every
+"""Loop primitives: ``while`` and ``scan`` (see ``funcad.control.cond`` for how every
 transform treats control flow). ``while`` with ``max_steps`` linearizes as a masked
 ``scan``, so both live here.
 """
@@ -6,29 +6,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.control.common import (
+    same_types,
+    select_where,
+    split_sizes,
+    typecheck_subjaxprs,
+    types_str,
+)
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
+from funcad.core.rules import (
+    batch_rules,
+    jvp_rules,
+    partial_eval_rules,
+    transpose_rules,
+    typecheck_rules,
+)
+from funcad.core.symbolic import (
+    UNKNOWN,
+    UndefPrimal,
+    Zero,
+    is_differentiable_dtype,
+    is_undefined,
+    not_mapped,
+    tangent_aval,
+)
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadValueError, with_user_line
-from funcad.interpreters.ad_util import (
-    Zero,
-    instantiate_zeros,
-    is_differentiable_dtype,
-    tangent_aval,
-    zeros_of,
-)
-from funcad.interpreters.batching import (
-    axis_size_of,
-    batch_rules,
-    bdim_at,
-    moveaxis,
-    not_mapped,
-)
-from funcad.interpreters.jvp import jvp_rules
-from funcad.interpreters.staging import (
-    UNKNOWN,
-    partial_eval_rules,
-)
 from funcad.interpreters.subjaxpr import (
     PartialEval,
     batch_jaxpr,
@@ -45,17 +49,11 @@ from funcad.interpreters.subjaxpr import (
     with_outvars,
     with_unused_invars,
 )
-from funcad.interpreters.transpose import UndefPrimal, backward_pass, is_undefined, transpose_rules
+from funcad.interpreters.transpose import backward_pass
 from funcad.ir.passes import dce_closed
-from funcad.ir.typecheck import subjaxpr_checks
-from funcad.ops._definers import type_error
-from funcad.ops.control_flow import (
-    same_types,
-    select_where,
-    split_sizes,
-    typecheck_subjaxprs,
-    types_str,
-)
+from funcad.ops._base import add_any, axis_size_of, bdim_at, instantiate_zeros, moveaxis, zeros_of
+from funcad.ops._shapes import type_error
+from funcad.ops.reductions import reduce_max
 
 # === while ====================================================================================
 #
@@ -96,7 +94,7 @@ def _while_abstract_eval(*avals, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncon
 
 while_p.def_impl(_while_impl)
 while_p.def_abstract_eval(_while_abstract_eval)
-subjaxpr_checks[while_p] = typecheck_subjaxprs("cond_jaxpr", "body_jaxpr")
+typecheck_rules[while_p] = typecheck_subjaxprs("cond_jaxpr", "body_jaxpr")
 
 
 def _while_jvp(primals, tangents, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
@@ -226,7 +224,6 @@ def _while_batch(vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_ncons
                             max_steps=max_steps)
         return outs, cdims
     # Lanes whose condition fails keep their carry while the others go on.
-    from funcad.ops.reductions import reduce_max
 
     def any_lane(*args):
         return [reduce_max(call_closed(cond_b, *args)[0], (0,))]
@@ -292,7 +289,7 @@ def _scan_abstract_eval(*avals, jaxpr, num_consts, num_carry, length, reverse):
 
 scan_p.def_impl(_scan_impl)
 scan_p.def_abstract_eval(_scan_abstract_eval)
-subjaxpr_checks[scan_p] = typecheck_subjaxprs("jaxpr")
+typecheck_rules[scan_p] = typecheck_subjaxprs("jaxpr")
 
 
 def _scan_jvp(primals, tangents, *, jaxpr, num_consts, num_carry, length, reverse):
@@ -473,7 +470,6 @@ def _transposed_body(jaxpr, num_consts, num_carry, c_lin, x_lin, y_nz):
                   for c in backward_pass(jaxpr.jaxpr, jaxpr.consts, operands, cts_out)]
         ct_c, ct_k_new, ct_x = split_sizes(cts_in, num_consts, num_carry)
         ct_c = [c for c, lin in zip(ct_c, c_lin) if lin]
-        from funcad.ops.elementwise import add_any
 
         return [*[add_any(a, c) for a, c in zip(acc, ct_c)], *ct_k_new,
                 *[c for c, lin in zip(ct_x, x_lin) if lin]]

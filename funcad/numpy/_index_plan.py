@@ -13,9 +13,9 @@ import numpy as np
 from funcad.core.trace import Tracer
 from funcad.errors import ConcretizationError, with_user_line
 from funcad.numpy._core import aval, cast, operand
+from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
-from funcad.ops import structural as st
 
 _VALID = (
     "only integers, slices (`:`), ellipsis (`...`), numpy.newaxis (`None`) and integer or "
@@ -172,9 +172,9 @@ def normalize_traced(i, n: int):
     if dt.kind == "u":
         return i
     shape = aval(i).shape
-    zero = st.broadcast_in_dim(np.asarray(0, dt), shape, ())
-    size = st.broadcast_in_dim(np.asarray(n, dt), shape, ())
-    return lg.select_n(lg.lt(i, zero), i, ew.add(i, size))
+    zero = base.broadcast_in_dim(np.asarray(0, dt), shape, ())
+    size = base.broadcast_in_dim(np.asarray(n, dt), shape, ())
+    return base.select_n(lg.lt(i, zero), i, ew.add(i, size))
 
 
 def uniform_starts(starts) -> list:

@@ -1,5 +1,5 @@
-"""Control-flow primitives: ``cond`` (n-way, by an int32 index) here, ``while`` and ``scan``
-in ``funcad.ops.loops``; and the helpers they share.
+"""The control-flow primitive ``cond`` (n-way, by an int32 index); ``while`` and ``scan``
+are in ``funcad.control.loops``, the helpers they share in ``funcad.control.common``.
 
 Their params hold closed sub-IRs (``ClosedJaxpr``) whose constants are concrete; values a
 user's function closed over are passed as leading operands. Every transform rewrites the
@@ -19,30 +19,26 @@ The rules are built from the sub-IR transforms of ``funcad.interpreters.subjaxpr
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from funcad.core.avals import ShapedArray
+from funcad.control.common import (
+    same_types,
+    select_where,
+    split_sizes,
+    typecheck_subjaxprs,
+    types_str,
+)
 from funcad.core.primitive import Primitive
+from funcad.core.rules import (
+    batch_rules,
+    jvp_rules,
+    partial_eval_rules,
+    transpose_rules,
+    typecheck_rules,
+)
+from funcad.core.symbolic import UNKNOWN, Zero, is_undefined, not_mapped, tangent_aval
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadValueError
-from funcad.interpreters.ad_util import (
-    Zero,
-    tangent_aval,
-    zeros_of,
-)
-from funcad.interpreters.batching import (
-    axis_size_of,
-    batch_rules,
-    moveaxis,
-    not_mapped,
-)
-from funcad.interpreters.jvp import jvp_rules
-from funcad.interpreters.staging import (
-    UNKNOWN,
-    partial_eval_rules,
-)
 from funcad.interpreters.subjaxpr import (
     PartialEval,
     batch_jaxpr,
@@ -54,53 +50,17 @@ from funcad.interpreters.subjaxpr import (
     trace_flat,
     transpose_jaxpr,
 )
-from funcad.interpreters.transpose import is_undefined, transpose_rules
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
-from funcad.ir.typecheck import subjaxpr_checks, typecheck_jaxpr
-from funcad.ops._definers import type_error
-
-
-def split_sizes(xs: Sequence, *sizes: int) -> list[list]:
-    """``xs`` cut into consecutive lists of the given sizes, and the rest."""
-    out, start = [], 0
-    for n in sizes:
-        out.append(list(xs[start:start + n]))
-        start += n
-    out.append(list(xs[start:]))
-    return out
-
-
-def typecheck_subjaxprs(*names: str):
-    """A typecheck hook that checks the sub-IRs held in the params ``names``."""
-    def check(eqn, in_avals) -> None:
-        for name in names:
-            value = eqn.params[name]
-            for closed in value if isinstance(value, tuple) else (value,):
-                typecheck_jaxpr(closed)
-
-    return check
-
-
-def types_str(avals) -> str:
-    """``(f64[3], i32[])``: types for error messages."""
-    return "(" + ", ".join(a.str_short() for a in avals) + ")"
-
-
-def same_types(a: Sequence[ShapedArray], b: Sequence[ShapedArray]) -> bool:
-    """Equal shapes and dtypes, position by position (weak types aside)."""
-    return len(a) == len(b) and all(x.same_type(y) for x, y in zip(a, b))
-
-
-def select_where(pred, on_true, on_false):
-    """``on_true`` where the scalar (or leading-axis) boolean ``pred`` holds."""
-    from funcad.ops.logical import select_n
-    from funcad.ops.structural import broadcast_in_dim
-
-    shape = get_aval(on_true).shape
-    p_shape = get_aval(pred).shape
-    pred = broadcast_in_dim(pred, shape, tuple(range(len(p_shape))))
-    return select_n(pred, on_false, on_true)
-
+from funcad.ops._base import (
+    axis_size_of,
+    broadcast_in_dim,
+    convert_element_type,
+    moveaxis,
+    select_n,
+    zeros_of,
+)
+from funcad.ops._shapes import type_error
+from funcad.ops.logical import ne
 
 # === cond =====================================================================================
 #
@@ -132,7 +92,7 @@ def _cond_abstract_eval(index, *ops, branches):
 
 cond_p.def_impl(_cond_impl)
 cond_p.def_abstract_eval(_cond_abstract_eval)
-subjaxpr_checks[cond_p] = typecheck_subjaxprs("branches")
+typecheck_rules[cond_p] = typecheck_subjaxprs("branches")
 
 
 def _cond_jvp(primals, tangents, *, branches):
@@ -241,8 +201,6 @@ def _cond_batch(vals, dims, *, branches):
         outs = cond_p.bind(index, *ops, branches=new)
         return outs, [0 if b else not_mapped for b in out_b]
     # A batched index: every branch runs on every lane, and each lane selects its own.
-    from funcad.ops.logical import convert_element_type, ne, select_n
-    from funcad.ops.structural import broadcast_in_dim
 
     index = moveaxis(index, idim, 0)
     if len(branches) == 2:

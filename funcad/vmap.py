@@ -6,9 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.core.symbolic import not_mapped
 from funcad.core.trace import get_aval, new_main, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.interpreters.batching import BatchTrace, BatchTracer, bdim_at, not_mapped
+from funcad.interpreters.batching import BatchTrace, BatchTracer
+from funcad.ops._base import bdim_at
 from funcad.tree_util import flatten_up_to, leaf_paths, tree_flatten, tree_unflatten
 
 
