@@ -41,12 +41,6 @@ inline_params: dict[Primitive, str] = {}
 # Primitives whose two operands commute: CSE sees ``mul(a, b)`` and ``mul(b, a)`` as one.
 commutative: set[Primitive] = set()
 
-__all__ = [
-    "batch_rules",
-    "commutative",
-    "inline_params",
-    "jvp_rules",
-    "partial_eval_rules",
-    "transpose_rules",
-    "typecheck_rules",
-]
+# --- facts the NumPy executor reads (funcad.backends) --------------------------------------
+
+# --- facts the printers read (funcad.ir.pretty, funcad.explain) ------------------------------
