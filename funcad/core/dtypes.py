@@ -69,6 +69,14 @@ def is_bool(dtype: np.dtype) -> bool:
     return np.dtype(dtype).kind == "b"
 
 
+def is_unsigned(dtype: np.dtype) -> bool:
+    return np.dtype(dtype).kind == "u"
+
+
+def is_complex(dtype: np.dtype) -> bool:
+    return np.dtype(dtype).kind == "c"
+
+
 def to_inexact(dtype: np.dtype) -> np.dtype:
     """The floating dtype NumPy computes in for ``dtype`` (ints and bools -> float64)."""
     dtype = np.dtype(dtype)
