@@ -1,11 +1,9 @@
-"""Slicing primitives: padding, joining, static and dynamic slices and their updates.
+"""Slicing primitives at static positions: padding, joining and slices (slices at traced
+start indices are in ``funcad.ops.dynamic_slicing``).
 
 Signatures follow ``jax.lax``. Each primitive is one block: wrapper -> primitive (impl +
 shape/dtype rule) -> JVP -> transpose (if linear) -> batching. Every primitive here is
-linear in its array operands (``pad`` jointly in the operand and the padding value), except
-the start indices of ``dynamic_slice`` and ``dynamic_update_slice``, which get no tangent.
-Windows at batched start indices become a gather/scatter
-(``funcad.ops.indexing.gather_windows``/``scatter_windows``).
+linear in its array operands (``pad`` jointly in the operand and the padding value).
 """
 from __future__ import annotations
 
@@ -15,32 +13,20 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import PYTHON_SCALARS
-from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
-from funcad.core.symbolic import Zero, is_undefined, not_mapped
+from funcad.core.rules import Call, Subscript, batch_rules, explain_notation, identity_tests
+from funcad.core.symbolic import is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops._base import (
     axis_size_of,
     bdim_at,
     broadcast_in_dim,
-    defjvp,
     deflinear,
-    instantiate_zeros,
     reduce_sum,
     select_n,
     zeros_of,
 )
 from funcad.ops._shapes import new_primitive, shape_tuple, type_error
-from funcad.ops.indexing import gather_windows, scatter_windows
-from funcad.ops.structural import operand_aval, zero_scalar, zero_start
-
-
-def _check_linear_only(prim, operands, what: str) -> None:
-    """Transpose rules of primitives linear in some operands only."""
-    if any(is_undefined(x) for x in operands):
-        raise NotImplementedError(
-            f"transpose of `{prim}` with respect to its {what} (it is not linear in them)"
-        )
-
+from funcad.ops.structural import operand_aval, zero_scalar
 
 # --- pad ----------------------------------------------------------------------------------
 
@@ -137,6 +123,7 @@ def _pad_batch(vals, dims, *, padding_config):
 
 deflinear(pad_p, _pad_transpose)
 batch_rules[pad_p] = _pad_batch
+identity_tests[pad_p] = lambda eqn: all(tuple(c) == (0, 0, 0) for c in eqn.params["padding_config"])
 
 
 # --- concatenate --------------------------------------------------------------------------
@@ -203,6 +190,8 @@ def _concatenate_batch(vals, dims, *, dimension):
 
 deflinear(concatenate_p, _concatenate_transpose)
 batch_rules[concatenate_p] = _concatenate_batch
+identity_tests[concatenate_p] = lambda eqn: len(eqn.invars) == 1
+explain_notation[concatenate_p] = Call("concatenate", ("axis={dimension}",))
 
 
 # --- slice --------------------------------------------------------------------------------
@@ -270,148 +259,6 @@ def _slice_batch(vals, dims, *, start_indices, limit_indices, strides):
 
 deflinear(slice_p, _slice_transpose)
 batch_rules[slice_p] = _slice_batch
-
-
-# --- dynamic_slice ------------------------------------------------------------------------
-
-def _clamped_starts(starts, shape, sizes) -> list[int]:
-    """XLA clamps start indices so that the window stays inside the operand."""
-    return [int(np.clip(int(s), 0, n - k)) for s, n, k in zip(starts, shape, sizes)]
-
-
-def _valid_starts(starts, ndim: int) -> bool:
-    return len(starts) == ndim and all(s.ndim == 0 and s.dtype.kind in "iu" for s in starts)
-
-
-def _check_starts(prim, avals, starts, ndim: int) -> None:
-    if len(starts) != ndim:
-        raise type_error(
-            prim, avals, f"needs {ndim} start indices, one per axis, got {len(starts)}"
-        )
-    for s in starts:
-        if s.shape != () or s.dtype.kind not in "iu":
-            raise type_error(prim, avals, "start indices must be integer scalars")
-
-
-def dynamic_slice(operand, start_indices, slice_sizes):
-    """``operand[s0:s0+k0, ...]`` with (possibly traced) scalar starts, clamped in bounds."""
-    sizes = shape_tuple(slice_sizes)
-    return dynamic_slice_p.bind(operand, *start_indices, slice_sizes=sizes)
-
-
-def _dynamic_slice_impl(x, *starts, slice_sizes):
-    if not _valid_starts(starts, x.ndim) or any(k > n for k, n in zip(slice_sizes, x.shape)):
-        raise ValueError("bad dynamic_slice operands")  # re-checked by the shape rule
-    starts = _clamped_starts(starts, x.shape, slice_sizes)
-    return x[tuple(builtins.slice(s, s + k) for s, k in zip(starts, slice_sizes))]
-
-
-def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
-    avals = [x, *starts]
-    _check_starts(dynamic_slice_p, avals, starts, x.ndim)
-    if len(slice_sizes) != x.ndim or any(not 0 <= k <= n for k, n in zip(slice_sizes, x.shape)):
-        raise type_error(
-            dynamic_slice_p, avals, f"slice_sizes {slice_sizes} do not fit in {x.shape}"
-        )
-    return ShapedArray(slice_sizes, x.dtype, x.weak_type)
-
-
-dynamic_slice_p = new_primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract_eval)
-
-
-def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
-    _check_linear_only(dynamic_slice_p, starts, "start indices")
-    zeros = zeros_of(x.aval.strip_weak_type())
-    return [dynamic_update_slice(zeros, ct, starts)] + [None] * len(starts)
-
-
-def _dynamic_slice_batch(vals, dims, *, slice_sizes):
-    x, *starts = vals
-    xd, *sds = dims
-    size = axis_size_of(vals, dims)
-    if all(d is not_mapped for d in sds):
-        starts.insert(xd, zero_start(starts))
-        return dynamic_slice(x, starts, slice_sizes[:xd] + (size,) + slice_sizes[xd:]), xd
-
-    return gather_windows(x, xd, starts, sds, slice_sizes, size), 0
-
-
-defjvp(
-    dynamic_slice_p,
-    lambda t, x, *starts, slice_sizes: dynamic_slice(t, starts, slice_sizes),
-)  # the start indices get no tangent
-transpose_rules[dynamic_slice_p] = _dynamic_slice_transpose
-batch_rules[dynamic_slice_p] = _dynamic_slice_batch
-
-
-# --- dynamic_update_slice -----------------------------------------------------------------
-
-def dynamic_update_slice(operand, update, start_indices):
-    """``operand`` with the window at (clamped, possibly traced) ``start_indices`` replaced
-    by ``update``."""
-    return dynamic_update_slice_p.bind(operand, update, *start_indices)
-
-
-def _dynamic_update_slice_impl(x, update, *starts):
-    if not _valid_starts(starts, x.ndim) or update.dtype != x.dtype or update.ndim != x.ndim:
-        raise ValueError("bad dynamic_update_slice operands")  # re-checked by the shape rule
-    starts = _clamped_starts(starts, x.shape, update.shape)
-    out = np.array(x, copy=True)
-    out[tuple(builtins.slice(s, s + k) for s, k in zip(starts, update.shape))] = update
-    return out
-
-
-def _dynamic_update_slice_abstract_eval(x, update, *starts):
-    avals = [x, update, *starts]
-    _check_starts(dynamic_update_slice_p, avals, starts, x.ndim)
-    if update.dtype != x.dtype:
-        raise type_error(dynamic_update_slice_p, avals, "the update must have the operand's dtype")
-    if update.ndim != x.ndim or any(k > n for k, n in zip(update.shape, x.shape)):
-        raise type_error(
-            dynamic_update_slice_p, avals,
-            "the update must have the operand's rank and fit inside it",
-        )
-    return x
-
-
-dynamic_update_slice_p = new_primitive(
-    "dynamic_update_slice", _dynamic_update_slice_impl, _dynamic_update_slice_abstract_eval
-)
-
-
-def _dynamic_update_slice_jvp(primals, tangents):
-    x, update, *starts = primals
-    tx, tu = tangents[:2]
-    ans = dynamic_update_slice(x, update, starts)
-    if type(tx) is Zero and type(tu) is Zero:
-        return ans, Zero.like(ans)
-    return ans, dynamic_update_slice(instantiate_zeros(tx), instantiate_zeros(tu), starts)
-
-
-def _dynamic_update_slice_transpose(ct, x, update, *starts):
-    _check_linear_only(dynamic_update_slice_p, starts, "start indices")
-    u_aval = operand_aval(update).strip_weak_type()
-    ct_x = ct_u = None
-    if is_undefined(x):  # the overwritten window gets no cotangent
-        ct_x = dynamic_update_slice(ct, zeros_of(u_aval), starts)
-    if is_undefined(update):
-        ct_u = dynamic_slice(ct, starts, u_aval.shape)
-    return [ct_x, ct_u] + [None] * len(starts)
-
-
-def _dynamic_update_slice_batch(vals, dims):
-    x, update, *starts = vals
-    xd, ud, *sds = dims
-    size = axis_size_of(vals, dims)
-    if all(d is not_mapped for d in sds):
-        b = xd if xd is not not_mapped else ud
-        x, update = bdim_at(x, xd, b, size), bdim_at(update, ud, b, size)
-        starts.insert(b, zero_start(starts))
-        return dynamic_update_slice(x, update, starts), b
-
-    return scatter_windows(x, xd, update, ud, starts, sds, size), 0
-
-
-jvp_rules[dynamic_update_slice_p] = _dynamic_update_slice_jvp
-transpose_rules[dynamic_update_slice_p] = _dynamic_update_slice_transpose
-batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
+identity_tests[slice_p] = lambda eqn: not any(eqn.params["start_indices"]) and eqn.params[
+    "strides"] in (None, (1,) * len(eqn.params["strides"] or ()))
+explain_notation[slice_p] = Subscript()

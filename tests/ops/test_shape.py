@@ -12,7 +12,7 @@ import funcad
 import funcad.numpy as fnp
 from funcad.errors import ConcretizationError, FuncadValueError, PrimitiveTypeError
 from funcad.ir import eval_closed_jaxpr, typecheck_jaxpr
-from funcad.ops import slicing
+from funcad.ops import dynamic_slicing, slicing
 from funcad.ops import structural as lax
 
 X = np.arange(24.0).reshape(2, 3, 4)
@@ -84,13 +84,13 @@ def test_dynamic_slices_clamp_like_xla(starts, clamped):
     window = tuple(slice(c, c + k) for c, k in zip(clamped, sizes))
     expected = X[window]
     args = [np.int32(s) for s in starts]
-    eager, staged = _both(lambda a, *s: slicing.dynamic_slice(a, s, sizes), X, *args)
+    eager, staged = _both(lambda a, *s: dynamic_slicing.dynamic_slice(a, s, sizes), X, *args)
     _assert_same(eager, expected)
     _assert_same(staged, expected)
     upd = -np.ones((2, 2, 2))
     expected = X.copy()
     expected[window] = upd
-    eager, staged = _both(lambda a, u, *s: slicing.dynamic_update_slice(a, u, s), X, upd, *args)
+    eager, staged = _both(lambda a, u, *s: dynamic_slicing.dynamic_update_slice(a, u, s), X, upd, *args)
     _assert_same(eager, expected)
     _assert_same(staged, expected)
 
@@ -109,12 +109,12 @@ def test_dynamic_slices_clamp_like_xla(starts, clamped):
     lambda: slicing.concatenate([X, X[0]], 0),
     lambda: slicing.concatenate([X, X[:, :1]], 0),
     lambda: slicing.concatenate([X, X], 3),
-    lambda: slicing.dynamic_slice(X, (0, 0), (1, 1, 1)),
-    lambda: slicing.dynamic_slice(X, (0, 0, np.float64(0)), (1, 1, 1)),
-    lambda: slicing.dynamic_slice(X, (0, 0, 0), (3, 1, 1)),
-    lambda: slicing.dynamic_update_slice(X, np.ones((1, 1, 1), np.float32), (0, 0, 0)),
-    lambda: slicing.dynamic_update_slice(X, np.ones((1, 1)), (0, 0, 0)),
-    lambda: slicing.dynamic_update_slice(X, np.ones((3, 1, 1)), (0, 0, 0)),
+    lambda: dynamic_slicing.dynamic_slice(X, (0, 0), (1, 1, 1)),
+    lambda: dynamic_slicing.dynamic_slice(X, (0, 0, np.float64(0)), (1, 1, 1)),
+    lambda: dynamic_slicing.dynamic_slice(X, (0, 0, 0), (3, 1, 1)),
+    lambda: dynamic_slicing.dynamic_update_slice(X, np.ones((1, 1, 1), np.float32), (0, 0, 0)),
+    lambda: dynamic_slicing.dynamic_update_slice(X, np.ones((1, 1)), (0, 0, 0)),
+    lambda: dynamic_slicing.dynamic_update_slice(X, np.ones((3, 1, 1)), (0, 0, 0)),
 ])
 def test_structural_primitive_misuse(call):
     with pytest.raises(PrimitiveTypeError):

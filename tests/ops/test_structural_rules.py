@@ -19,6 +19,7 @@ import pytest
 
 import funcad
 from funcad.ops import _base as base
+from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import elementwise as ew
 from funcad.ops import indexing as ix
 from funcad.ops import slicing as sl
@@ -81,17 +82,17 @@ LINEAR = {
     "slice_strided": (lambda x: sl.slice(x, (1, 0), (5, 6), (3, 4)), [(5, 6)]),
     "slice_strided_tail": (lambda x: sl.slice(x, (2,), (9,), (3,)), [(9,)]),
     "slice_empty": (lambda x: sl.slice(x, (2,), (2,)), [(4,)]),
-    "dynamic_slice": (lambda x: sl.dynamic_slice(x, [np.int64(2), np.int64(1)], (2, 3)),
+    "dynamic_slice": (lambda x: dsl.dynamic_slice(x, [np.int64(2), np.int64(1)], (2, 3)),
                       [(5, 4)]),
     "dynamic_slice_clamped": (
-        lambda x: sl.dynamic_slice(x, [np.int32(4), np.int32(-3)], (2, 3)), [(5, 4)]),
+        lambda x: dsl.dynamic_slice(x, [np.int32(4), np.int32(-3)], (2, 3)), [(5, 4)]),
     "dynamic_update_slice": (
-        lambda x, u: sl.dynamic_update_slice(x, u, [np.int64(1), np.int64(3)]),
+        lambda x, u: dsl.dynamic_update_slice(x, u, [np.int64(1), np.int64(3)]),
         [(5, 4), (2, 3)]),
     "dynamic_update_slice_update_only": (
-        lambda u: sl.dynamic_update_slice(np.zeros((4,)), u, [np.int64(-1)]), [(2,)]),
+        lambda u: dsl.dynamic_update_slice(np.zeros((4,)), u, [np.int64(-1)]), [(2,)]),
     "dynamic_update_slice_operand_only": (
-        lambda x: sl.dynamic_update_slice(x, np.zeros((2,)), [np.int64(9)]), [(4,)]),
+        lambda x: dsl.dynamic_update_slice(x, np.zeros((2,)), [np.int64(9)]), [(4,)]),
     "gather_repeats": (lambda x: ix.gather(x, IDX_DUP), [(5, 3)]),
     "gather_2d": (lambda x: ix.gather(x, IDX_2D), [(3, 4, 2)]),
     "gather_k0": (lambda x: ix.gather(x, IDX_K0), [(2, 3)]),
@@ -126,10 +127,10 @@ BATCHED_LINEAR = {
                               (None, 0), ()),
     "concatenate_mixed": (lambda a, b: sl.concatenate([a, b], 0), [(2, B), (3,)], (1, None), ()),
     "dynamic_slice_batched_starts": (
-        lambda x, i, j: sl.dynamic_slice(x, [i, j], (2, 2)), [(4, B, 5)], (1,),
+        lambda x, i, j: dsl.dynamic_slice(x, [i, j], (2, 2)), [(4, B, 5)], (1,),
         (np.array([0, 3, -1]), np.array([4, 1, 2]))),
     "dynamic_update_slice_batched_starts": (
-        lambda x, u, i: sl.dynamic_update_slice(x, u, [np.int64(1), i]),
+        lambda x, u, i: dsl.dynamic_update_slice(x, u, [np.int64(1), i]),
         [(B, 4, 5), (2, 3, B)], (0, -1), (np.array([0, 3, -1]),)),
     "gather_batched_indices": (lambda x, i: ix.gather(x, i), [(B, 5, 2)], (0,),
                                (np.array([[[0], [0]], [[4], [1]], [[2], [2]]]),)),
@@ -153,8 +154,8 @@ def _starts(*s):
 
 
 DIFFERENTIABLE = {
-    "dynamic_slice": (lambda x: sl.dynamic_slice(x, _starts(1, 3), (3, 2)), [(5, 4)]),
-    "dynamic_update_slice": (lambda x, u: sl.dynamic_update_slice(x, u, _starts(3, -1)),
+    "dynamic_slice": (lambda x: dsl.dynamic_slice(x, _starts(1, 3), (3, 2)), [(5, 4)]),
+    "dynamic_update_slice": (lambda x, u: dsl.dynamic_update_slice(x, u, _starts(3, -1)),
                              [(5, 4), (3, 2)]),
     "gather": (lambda x: ix.gather(ew.sin(x), IDX_DUP), [(5, 3)]),
     "scatter_add": (lambda x, u: ix.scatter_add(x, IDX_DUP, ew.mul(u, u)), [(5, 3), (6, 3)]),
@@ -243,7 +244,7 @@ def test_scatter_last_write_wins_in_every_rule(rng):
 
 def test_index_cotangents_are_refused():
     with pytest.raises(NotImplementedError, match="start indices"):
-        sl._dynamic_slice_transpose(
+        dsl._dynamic_slice_transpose(
             np.ones(2), np.ones(4), _undef(np.int64(0)), slice_sizes=(2,))
     with pytest.raises(NotImplementedError, match="indices"):
         ix._gather_transpose(np.ones((2,)), np.ones(4), _undef(np.zeros((2, 1), np.int64)))
@@ -290,11 +291,11 @@ VMAP = {
                     [_floats(2, 3), _floats(1, 3), _floats(2, 3)]),
     "concatenate_axis1": (lambda a, b: sl.concatenate([a, b], 1), [_floats(2, 1), _floats(2, 3)]),
     "slice": (lambda x: sl.slice(x, (1, 0), (5, 6), (2, 3)), [_floats(5, 6)]),
-    "dynamic_slice": (lambda x, i, j: sl.dynamic_slice(x, [i, j], (2, 3)),
+    "dynamic_slice": (lambda x, i, j: dsl.dynamic_slice(x, [i, j], (2, 3)),
                       [_floats(5, 4), _scalar_int(-2, 7), _scalar_int(-2, 7)]),
-    "dynamic_slice_rows": (lambda x, i: sl.dynamic_slice(x, [i, np.int32(0)], (1, 4)),
+    "dynamic_slice_rows": (lambda x, i: dsl.dynamic_slice(x, [i, np.int32(0)], (1, 4)),
                            [_floats(5, 4), _scalar_int(-1, 6, np.int32)]),
-    "dynamic_update_slice": (lambda x, u, i, j: sl.dynamic_update_slice(x, u, [i, j]),
+    "dynamic_update_slice": (lambda x, u, i, j: dsl.dynamic_update_slice(x, u, [i, j]),
                              [_floats(5, 4), _floats(2, 3), _scalar_int(-2, 7),
                               _scalar_int(-2, 7)]),
     "gather": (lambda x, i: ix.gather(x, i), [_floats(5, 3), _ints(-1, 7, 4, 1)]),
@@ -363,7 +364,7 @@ def _prim_names(f, *args):
     ("pad", lambda x: sl.pad(x, np.float64(0), ((1, 1, 1),)), np.zeros((3, B)), 1),
     ("slice", lambda x: sl.slice(x, (1,), (3,)), np.zeros((3, B)), 1),
     ("gather", lambda x: ix.gather(x, np.array([[1], [0]])), np.zeros((3, B)), 1),
-    ("dynamic_slice", lambda x: sl.dynamic_slice(x, [np.int64(1)], (2,)), np.zeros((3, B)), 1),
+    ("dynamic_slice", lambda x: dsl.dynamic_slice(x, [np.int64(1)], (2,)), np.zeros((3, B)), 1),
 ])
 def test_vmap_moves_no_batch_axis(prim, f, x, in_axes):
     """Rules that can keep the batch axis where it is do not transpose the operand (only
