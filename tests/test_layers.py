@@ -8,6 +8,7 @@ grows past the line budget. Each failure names the file, the line and the import
 from __future__ import annotations
 
 import ast
+import itertools
 import pathlib
 
 import pytest
@@ -140,7 +141,7 @@ def test_no_import_cycle():
     cycle = find_cycle(graph)
     if cycle:
         lines = []
-        for a, b in zip(cycle, cycle[1:]):
+        for a, b in itertools.pairwise(cycle):
             line = next(ln for ln, t, _ in IMPORTS[a] if t == b)
             lines.append(f"{_where(a, line)}: {a} imports {b}")
         pytest.fail("import cycle:\n" + "\n".join(lines))
