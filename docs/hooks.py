@@ -123,12 +123,13 @@ def _numpy_coverage(_: str) -> str:
 
 
 def _all_primitives():
+    import funcad.control
     import funcad.ops
     from funcad.core.primitive import Primitive
 
     found = {}
-    modules = [i.name for i in pkgutil.iter_modules(funcad.ops.__path__, "funcad.ops.")]
-    modules += ["funcad.interpreters.jit", "funcad.lax"]
+    modules = [i.name for pkg in (funcad.ops, funcad.control)
+               for i in pkgutil.iter_modules(pkg.__path__, pkg.__name__ + ".")]
     for name in modules:
         try:
             module = importlib.import_module(name)
