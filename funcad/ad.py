@@ -9,7 +9,8 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.api import normalize_argnums
-from funcad.core.avals import ShapedArray
+from funcad.api_util import fun_name, leaf_aval
+from funcad.core.dtypes import is_inexact
 from funcad.core.rules import transpose_rules
 from funcad.core.symbolic import UndefPrimal, Zero, is_differentiable_dtype
 from funcad.core.trace import Tracer, get_aval, output_value
@@ -21,23 +22,9 @@ from funcad.ir.eval import eval_jaxpr
 from funcad.ir.passes import dce_closed
 from funcad.ops._base import instantiate_zeros
 from funcad.ops.elementwise import stop_gradient as stop
-from funcad.tree_util import flatten_up_to, tree_flatten, tree_map, tree_unflatten
-
-
-def _fun_name(fun) -> str:
-    return getattr(fun, "__name__", type(fun).__name__)
-
+from funcad.tree_util import flatten_up_to, leaf_paths, tree_flatten, tree_map, tree_unflatten
 
 _output = output_value
-
-
-def _aval(x, transform: str, what: str) -> ShapedArray:
-    try:
-        return get_aval(x)
-    except TypeError:
-        raise FuncadTypeError(with_user_line(
-            f"{transform}: {what} is a {type(x).__name__}, not an array or a pytree of arrays"
-        )) from None
 
 
 def _flat_fun(fun, in_tree, transform: str, has_aux: bool, out_store: list):
@@ -48,14 +35,14 @@ def _flat_fun(fun, in_tree, transform: str, has_aux: bool, out_store: list):
         if has_aux:
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 raise FuncadTypeError(with_user_line(
-                    f"{transform} with has_aux=True: {_fun_name(fun)} must return a pair "
+                    f"{transform} with has_aux=True: {fun_name(fun)} must return a pair "
                     f"(output, auxiliary data), got {type(out).__name__}"
                 ))
             out, aux = out
             aux_leaves, aux_tree = tree_flatten(aux)
         out_leaves, out_tree = tree_flatten(out)
         for i, leaf in enumerate(out_leaves):
-            _aval(leaf, transform, f"output leaf {i} of {_fun_name(fun)}")
+            leaf_aval(leaf, transform, f"output leaf {i} of {fun_name(fun)}")
         out_store[:] = [out_tree] + ([aux_tree] if has_aux else [])
         return (out_leaves, aux_leaves) if has_aux else out_leaves
 
@@ -63,7 +50,7 @@ def _flat_fun(fun, in_tree, transform: str, has_aux: bool, out_store: list):
 
 
 def _check_tangent(p, t, i: int, transform: str):
-    pa, ta = get_aval(p), _aval(t, transform, f"tangent {i}")
+    pa, ta = get_aval(p), leaf_aval(t, transform, f"tangent {i}")
     if pa.shape != ta.shape:
         raise FuncadValueError(with_user_line(
             f"{transform}: primal {i} has shape {pa.shape} but its tangent has shape {ta.shape}"
@@ -92,13 +79,13 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
         ))
     p_leaves, in_tree = tree_flatten(tuple(primals))
     t_leaves = flatten_up_to(in_tree, tuple(tangents), "jvp: tangents vs primals")
-    for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
-        _aval(p, "jvp", f"primal {i}")
+    for i, (p, t) in enumerate(zip(p_leaves, t_leaves, strict=True)):
+        leaf_aval(p, "jvp", f"primal {i}")
         _check_tangent(p, t, i, "jvp")
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, "jvp", has_aux, store)
-    res = jvp_flat(flat, p_leaves, [_tangent_in(p, t) for p, t in zip(p_leaves, t_leaves)],
-                   name=f"jvp({_fun_name(fun)})", has_aux=has_aux)
+    t_in = [_tangent_in(p, t) for p, t in zip(p_leaves, t_leaves, strict=True)]
+    res = jvp_flat(flat, p_leaves, t_in, name=f"jvp({fun_name(fun)})", has_aux=has_aux)
     out_tree = store[0]
     primals_out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
     tangents_out = tree_unflatten(out_tree, [_output(instantiate_zeros(t)) for t in res[1]])
@@ -112,10 +99,10 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     (``fun`` is not traced again)."""
     p_leaves, in_tree = tree_flatten(primals)
     for i, p in enumerate(p_leaves):
-        _aval(p, "linearize", f"primal {i}")
+        leaf_aval(p, "linearize", f"primal {i}")
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, "linearize", has_aux, store)
-    res = linearize_flat(flat, p_leaves, name=f"linearize({_fun_name(fun)})", has_aux=has_aux)
+    res = linearize_flat(flat, p_leaves, name=f"linearize({fun_name(fun)})", has_aux=has_aux)
     # The stored IR runs at every call of jvp_fun: tangent work that reaches no output, and
     # the residuals only it reads, are dropped once here. (vjp's backward pass skips such
     # equations anyway: no cotangent reaches them.)
@@ -124,9 +111,10 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 
     def jvp_fun(*tangents):
         t_leaves = flatten_up_to(in_tree, tangents, "linearize: tangents vs primals")
-        for i, (p, t) in enumerate(zip(p_leaves, t_leaves)):
+        for i, (p, t) in enumerate(zip(p_leaves, t_leaves, strict=True)):
             _check_tangent(p, t, i, "linearize")
-        ins = [instantiate_zeros(_tangent_in(p, t)) for p, t in zip(p_leaves, t_leaves)]
+        ins = [instantiate_zeros(_tangent_in(p, t))
+               for p, t in zip(p_leaves, t_leaves, strict=True)]
         outs = eval_jaxpr(linear.jaxpr, linear.consts, *ins)
         return tree_unflatten(out_tree, [_output(o) for o in outs])
 
@@ -140,8 +128,8 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
 def _cotangents_in(out_tree, out_avals, ct, transform: str) -> list:
     ct_leaves = flatten_up_to(out_tree, ct, f"{transform}: cotangent vs output")
     result = []
-    for i, (aval, c) in enumerate(zip(out_avals, ct_leaves)):
-        ca = _aval(c, transform, f"cotangent {i}")
+    for i, (aval, c) in enumerate(zip(out_avals, ct_leaves, strict=True)):
+        ca = leaf_aval(c, transform, f"cotangent {i}")
         if ca.shape != aval.shape:
             raise FuncadValueError(with_user_line(
                 f"{transform}: output {i} has shape {aval.shape} but its cotangent has shape "
@@ -168,15 +156,15 @@ def vjp(fun: Callable, *primals, has_aux: bool = False):
     cotangent per primal, as a tuple (+ aux)."""
     for i, p in enumerate(primals):
         _check_grad_input(p, i, "vjp")
-    return _vjp(fun, primals, has_aux, "vjp", _fun_name(fun))
+    return _vjp(fun, primals, has_aux, "vjp", fun_name(fun))
 
 
-def _vjp(fun: Callable, primals, has_aux: bool, transform: str, fun_name: str):
+def _vjp(fun: Callable, primals, has_aux: bool, transform: str, name: str):
     """``vjp`` of inputs already checked; errors and the trace name say ``transform``."""
     p_leaves, in_tree = tree_flatten(primals)
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, transform, has_aux, store)
-    res = linearize_flat(flat, p_leaves, name=f"{transform}({fun_name})", has_aux=has_aux)
+    res = linearize_flat(flat, p_leaves, name=f"{transform}({name})", has_aux=has_aux)
     out_tree = store[0]
     out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
     vjp_fun = _pullback(res[1], out_tree, in_tree, transform)
@@ -190,11 +178,12 @@ def _check_argnums(argnums, nargs: int, transform: str) -> tuple[int, ...]:
 
 
 def _check_grad_input(x, argnum: int, transform: str):
-    for leaf in tree_flatten(x)[0]:
-        aval = _aval(leaf, transform, f"argument {argnum}")
-        if aval.dtype.kind not in "fc":
+    leaves, tree = tree_flatten(x)
+    for leaf, path in zip(leaves, leaf_paths([(tree, f"argument {argnum}")]), strict=True):
+        aval = leaf_aval(leaf, transform, path)
+        if not is_inexact(aval.dtype):
             raise FuncadTypeError(with_user_line(
-                f"{transform} requires floating-point inputs, but argument {argnum} has "
+                f"{transform} requires floating-point inputs, but {path} has "
                 f"dtype {aval.dtype} ({aval.str_short()}); convert it with .astype(float) "
                 "or leave it out of argnums"
             ))
@@ -213,18 +202,18 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
 
         def partial_fun(*diff_args):
             full = list(args)
-            for i, a in zip(nums, diff_args):
+            for i, a in zip(nums, diff_args, strict=True):
                 full[i] = a
             return fun(*full, **kwargs)
 
         res = _vjp(partial_fun, tuple(args[i] for i in nums), has_aux, transform,
-                   _fun_name(fun))
+                   fun_name(fun))
         out, pullback = res[0], res[1]
         aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
         if aval is None or aval.shape != () or aval.dtype.kind != "f":
             what = aval.str_short() if aval is not None else type(out).__name__
             raise FuncadTypeError(with_user_line(
-                f"{transform} of {_fun_name(fun)} requires a real scalar output, got {what}; "
+                f"{transform} of {fun_name(fun)} requires a real scalar output, got {what}; "
                 "use jacrev/vjp for non-scalar outputs"
             ))
         grads = pullback(np.ones((), aval.dtype))
@@ -249,15 +238,15 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
 def linear_transpose(fun: Callable, *primals) -> Callable:
     """The transpose of the linear function ``fun`` (``primals`` give shapes and dtypes)."""
     p_leaves, in_tree = tree_flatten(primals)
-    in_avals = [_aval(p, "linear_transpose", f"primal {i}").strip_weak_type()
+    in_avals = [leaf_aval(p, "linear_transpose", f"primal {i}").strip_weak_type()
                 for i, p in enumerate(p_leaves)]
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, "linear_transpose", False, store)
-    linear = stage_linear_flat(flat, in_avals, name=f"linear_transpose({_fun_name(fun)})")
+    linear = stage_linear_flat(flat, in_avals, name=f"linear_transpose({fun_name(fun)})")
     for eqn in linear.jaxpr.eqns:
         if eqn.primitive not in transpose_rules:
             raise FuncadTypeError(with_user_line(
-                f"linear_transpose: {_fun_name(fun)} is not linear in its inputs: it applies "
+                f"linear_transpose: {fun_name(fun)} is not linear in its inputs: it applies "
                 f"the non-linear primitive `{eqn.primitive}` to them"
             ))
     return _pullback(linear, store[0], in_tree, "linear_transpose")

@@ -3,7 +3,12 @@ messages, the check that turns an argument leaf into its abstract value, and lea
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+
+from funcad.core.avals import ShapedArray
+from funcad.core.trace import get_aval
+from funcad.errors import FuncadTypeError, with_user_line
+from funcad.tree_util import PyTreeDef, leaf_paths
 
 
 def fun_label(fun: Callable) -> str:
@@ -18,3 +23,46 @@ def fun_label(fun: Callable) -> str:
 def fun_name(fun: Callable) -> str:
     """The name of a user function (or of its type), for error messages and IR names."""
     return getattr(fun, "__name__", type(fun).__name__)
+
+
+def leaf_aval(x, transform: str, what: str, hint: str = "") -> ShapedArray:
+    """The abstract value of ``x``, a leaf a transform was given (or got back).
+
+    Raises:
+      FuncadTypeError: ``x`` is not an array. The message names the transform, the leaf
+        (``what``: ``argument x['w']``, ``primal 0``, ``output leaf 1 of f``), its type and
+        the user's line; ``hint`` (``"; pass it ..."``) ends it.
+    """
+    try:
+        return get_aval(x)
+    except TypeError:
+        raise FuncadTypeError(with_user_line(
+            f"{transform}: {what} is a {type(x).__name__}, not an array{hint}")) from None
+
+
+def leaf_avals(leaves: Sequence, transform: str, names: Sequence[str] | str,
+               hint: str = "") -> list[ShapedArray]:
+    """``leaf_aval`` of each leaf. ``names`` names the leaves: one path per leaf, or a
+    string ``s`` for leaves called ``s leaf 0``, ``s leaf 1``, ..."""
+    if isinstance(names, str):
+        return [leaf_aval(x, transform, f"{names} leaf {i}", hint)
+                for i, x in enumerate(leaves)]
+    return [leaf_aval(x, transform, n, hint) for x, n in zip(leaves, names, strict=True)]
+
+
+def arg_paths(args_tree: PyTreeDef, kwargs_tree: PyTreeDef | None = None,
+              dyn_idx: Sequence[int] | None = None, param_names: Sequence[str] = ()) -> list[str]:
+    """Readable names of the flattened arguments of a call, in flattening order: ``x``,
+    ``params[0]['w']``, ``args[2]``, ``scale``.
+
+    ``args_tree`` holds the positional arguments (those at ``dyn_idx`` of the call, when
+    static ones were taken out), ``kwargs_tree`` the keyword arguments (a dict);
+    ``param_names`` names positional parameters (else ``args[i]``).
+    """
+    roots = []
+    for k, td in enumerate(args_tree.children):
+        i = dyn_idx[k] if dyn_idx is not None else k
+        roots.append((td, param_names[i] if i < len(param_names) else f"args[{i}]"))
+    if kwargs_tree is not None:
+        roots.extend(zip(kwargs_tree.children, kwargs_tree.aux or (), strict=True))
+    return leaf_paths(roots)

@@ -15,9 +15,10 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from funcad.api_util import fun_name, leaf_avals
 from funcad.control.call import remat_p
-from funcad.core.trace import get_aval, trace_stack
-from funcad.errors import FuncadTypeError, with_user_line
+from funcad.core.trace import trace_stack
+from funcad.errors import FuncadTypeError
 from funcad.interpreters.subjaxpr import (
     closure_convert,
     trace_flat,
@@ -42,25 +43,18 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
         nums = {a % len(args) for a in statics}
         dyn_idx = [i for i in range(len(args)) if i not in nums]
         leaves, in_tree = tree_flatten(tuple(args[i] for i in dyn_idx))
-        in_avals = []
-        for i, x in enumerate(leaves):
-            try:
-                in_avals.append(get_aval(x))
-            except TypeError:
-                raise FuncadTypeError(with_user_line(
-                    f"checkpoint: argument leaf {i} is a {type(x).__name__}, not an array; "
-                    "list it in static_argnums")) from None
+        in_avals = leaf_avals(leaves, "checkpoint", "argument", "; list it in static_argnums")
         store: list = []
 
         def flat(*flat_args):
             full = list(args)
-            for i, v in zip(dyn_idx, tree_unflatten(in_tree, flat_args)):
+            for i, v in zip(dyn_idx, tree_unflatten(in_tree, flat_args), strict=True):
                 full[i] = v
             out_leaves, out_tree = tree_flatten(fun(*full))
             store[:] = [out_tree]
             return out_leaves
 
-        closed = trace_flat(flat, in_avals, f"checkpoint({getattr(fun, '__name__', '')})")
+        closed = trace_flat(flat, in_avals, f"checkpoint({fun_name(fun)})")
         closed, consts = closure_convert(closed)
         outs = remat_p.bind(*consts, *leaves, jaxpr=closed, prevent_cse=bool(prevent_cse))
         return tree_unflatten(store[0], outs)

@@ -21,7 +21,7 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 
-from funcad.api_util import fun_label
+from funcad.api_util import fun_label, fun_name, leaf_aval, leaf_avals
 from funcad.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from funcad.core.avals import ShapedArray
 from funcad.core.symbolic import (
@@ -35,8 +35,8 @@ from funcad.interpreters.subjaxpr import (
     closure_convert,
     trace_flat,
 )
-from funcad.ops._base import instantiate_zeros
-from funcad.tree_util import PyTreeDef, flatten_up_to, tree_flatten, tree_unflatten
+from funcad.ops._base import convert_element_type, instantiate_zeros
+from funcad.tree_util import PyTreeDef, flatten_up_to, tree_flatten, tree_map, tree_unflatten
 
 
 class SymbolicZero:
@@ -54,8 +54,6 @@ class SymbolicZero:
 
     def __repr__(self):
         return f"SymbolicZero({self.aval.str_short()})"
-
-
 
 
 def _no_transforms() -> bool:
@@ -93,15 +91,9 @@ class _Staged:
         self.diff_idx = [i for i in range(len(args)) if i not in self.nondiff]
         leaves, self.in_tree = tree_flatten(tuple(args[i] for i in self.diff_idx))
         self.leaves = leaves
-        self.in_avals = []
-        for i, x in enumerate(leaves):
-            try:
-                self.in_avals.append(get_aval(x))
-            except TypeError:
-                raise FuncadTypeError(with_user_line(
-                    f"{construct} {fun_label(fun)}: argument leaf {i} is a "
-                    f"{type(x).__name__}, not an array; list the argument in "
-                    "nondiff_argnums if it is a static value")) from None
+        self.in_avals = leaf_avals(leaves, f"{construct} {fun_label(fun)}", "argument",
+                                   "; list the argument in nondiff_argnums if it is a static "
+                                   "value")
         store: list = []
 
         def flat(*leaves):
@@ -109,14 +101,14 @@ class _Staged:
             store[:] = [out_tree]
             return out_leaves
 
-        closed = trace_flat(flat, self.in_avals, f"{construct}({getattr(fun, '__name__', '')})")
+        closed = trace_flat(flat, self.in_avals, f"{construct}({fun_name(fun)})")
         self.closed, self.consts = closure_convert(closed)
         self.out_tree: PyTreeDef = store[0]
         self.out_avals = list(closed.out_avals)
 
     def full_args(self, leaves) -> list:
         full = list(self.args)
-        for i, v in zip(self.diff_idx, tree_unflatten(self.in_tree, leaves)):
+        for i, v in zip(self.diff_idx, tree_unflatten(self.in_tree, leaves), strict=True):
             full[i] = v
         return full
 
@@ -137,8 +129,8 @@ def _check_outputs(construct: str, rule: Callable, what: str, tree: PyTreeDef,
         raise FuncadTypeError(with_user_line(
             f"{construct}: {what} of {fun_label(rule)} must have the structure of the "
             f"function's output, {tree}, but it is {tree_flatten(value)[1]}")) from None
-    for i, (x, a) in enumerate(zip(leaves, avals)):
-        b = _leaf_aval(construct, rule, what, i, x, tree)
+    got = leaf_avals(leaves, construct, f"{what} of {fun_label(rule)}:", _expected(tree))
+    for i, (a, b) in enumerate(zip(avals, got, strict=True)):
         if b.shape != a.shape or b.dtype != a.dtype:
             raise FuncadTypeError(with_user_line(
                 f"{construct}: {what} of {fun_label(rule)} must have the function's output "
@@ -147,15 +139,8 @@ def _check_outputs(construct: str, rule: Callable, what: str, tree: PyTreeDef,
     return leaves
 
 
-def _leaf_aval(construct: str, rule: Callable, what: str, i: int, x,
-               tree: PyTreeDef | None = None) -> ShapedArray:
-    try:
-        return get_aval(x)
-    except TypeError:
-        expected = f" (expected the structure {tree}, one array per leaf)" if tree else ""
-        raise FuncadTypeError(with_user_line(
-            f"{construct}: {what} of {fun_label(rule)}: leaf {i} is a {type(x).__name__}, "
-            f"not an array{expected}")) from None
+def _expected(tree: PyTreeDef) -> str:
+    return f" (expected the structure {tree}, one array per leaf)"
 
 
 def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
@@ -174,19 +159,17 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
             f"{construct}: {what} of {fun_label(rule)} must have the structure {tree}, but "
             f"it is {got_tree}")) from None
     out = []
-    for i, (x, a) in enumerate(zip(leaves, avals)):
+    for i, (x, a) in enumerate(zip(leaves, avals, strict=True)):
         t_aval = tangent_aval(a)
         if is_zero(x) or not is_differentiable_dtype(a.dtype):
             out.append(Zero(t_aval))
             continue
-        b = _leaf_aval(construct, rule, what, i, x, tree)
+        b = leaf_aval(x, construct, f"{what} of {fun_label(rule)}: leaf {i}", _expected(tree))
         if b.shape != a.shape or (b.dtype != a.dtype and not b.weak_type):
             raise FuncadTypeError(with_user_line(
                 f"{construct}: {what} of {fun_label(rule)}: leaf {i} is {b.str_short()}, but "
                 f"the corresponding primal is {a.str_short()}"))
         if b.dtype != a.dtype or b.weak_type:
-            from funcad.ops._base import convert_element_type
-
             x = convert_element_type(x, a.dtype)
         out.append(x)
     return out
@@ -232,8 +215,6 @@ class custom_jvp:
             for rule, t in zip(jvps, tangents):
                 if rule is None or type(t) is SymbolicZero:
                     continue
-                from funcad.tree_util import tree_map
-
                 term = rule(t, out, *primals)
                 total = term if total is None else tree_map(lambda a, b: a + b, total, term)
             if total is None:
@@ -284,8 +265,6 @@ def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
 
     rule.__name__ = getattr(user_rule, "__name__", "jvp")
     return rule
-
-
 
 
 # === custom_vjp ===============================================================================
@@ -340,13 +319,7 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
         p_out = _check_outputs("custom_vjp", user_fwd, "the output", staged.out_tree,
                                staged.out_avals, out[0])
         res_leaves, res_tree = tree_flatten(out[1])
-        for i, r in enumerate(res_leaves):
-            try:
-                get_aval(r)
-            except TypeError:
-                raise FuncadTypeError(with_user_line(
-                    f"custom_vjp: residual leaf {i} of fwd {fun_label(user_fwd)} is a "
-                    f"{type(r).__name__}, not an array")) from None
+        leaf_avals(res_leaves, f"custom_vjp: fwd {fun_label(user_fwd)}", "residual")
 
         def bwd(res, cts):
             cts = [SymbolicZero(c.aval) if type(c) is Zero and cv.symbolic_zeros
@@ -371,10 +344,6 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
     fwd.__name__ = getattr(user_fwd, "__name__", "fwd")
     fwd.fun_name = fun_name
     return fwd
-
-
-
-
 
 
 __all__ = ["SymbolicZero", "custom_jvp", "custom_vjp"]

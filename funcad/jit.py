@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from funcad.api import normalize_argnums, static_key
+from funcad.api_util import fun_name
 from funcad.backends import compile_ir, resolve_backend
 from funcad.control.call import hoist_traced_consts, jit_call
 from funcad.core.dtypes import PYTHON_SCALARS
@@ -29,10 +30,6 @@ from funcad.tree_util import PyTreeDef, leaf_paths, tree_flatten, tree_unflatten
 # Python scalars become NumPy scalars of the dtype their (weak) aval has.
 _TO_NUMPY = {bool: np.bool_, int: np.int_, float: np.float64, complex: np.complex128}
 _LEAF_TYPES = frozenset((np.ndarray, *PYTHON_SCALARS))
-
-
-def _fun_name(fun: Callable) -> str:
-    return getattr(fun, "__name__", type(fun).__name__)
 
 
 class _Entry:
@@ -87,7 +84,7 @@ class JitFunction:
         self.backend = backend
         self.device = device
         self.trace_count = 0
-        self._name = f"jit({_fun_name(fun)})"
+        self._name = f"jit({fun_name(fun)})"
         self._cache: dict = {}
         self._plain: dict = {}  # entries by _plain_key, for calls on plain arrays
         self._statics_for: dict[int, tuple[int, ...]] = {}
@@ -156,7 +153,7 @@ class JitFunction:
                 if plain is not None:
                     self._plain[plain] = entry  # the next such call skips the signature
             return entry.unflatten(self._run(entry, leaves))
-        outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=_fun_name(self._fun),
+        outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=fun_name(self._fun),
                         backend=self.backend, device=self.device)
         return entry.unflatten([o if isinstance(o, Tracer) else np.asarray(o) for o in outs])
 

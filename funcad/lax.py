@@ -13,14 +13,15 @@ broadcasting made explicit with ``broadcast_in_dim``.
 from __future__ import annotations
 
 import builtins
-import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from funcad.api_util import fun_label, leaf_avals
 from funcad.control.cond import cond_p
 from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import is_integer
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
@@ -33,6 +34,7 @@ from funcad.ops._base import (
     select_n,
     transpose,
 )
+from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.elementwise import (
     abs,
     acos,
@@ -101,36 +103,15 @@ from funcad.ops.reductions import (
     reduce_min,
     reduce_prod,
 )
-from funcad.ops.slicing import concatenate, dynamic_slice, dynamic_update_slice, pad, slice
+from funcad.ops.slicing import concatenate, pad, slice
 from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, squeeze
 from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten, treedef_tuple
 
 # --- helpers of the control-flow wrappers ----------------------------------------------------
 
 
-def _describe(fun: Callable) -> str:
-    """``name (file.py:12)``: which user function an error is about."""
-    name = getattr(fun, "__name__", type(fun).__name__)
-    code = getattr(fun, "__code__", None)
-    if code is None:
-        return name
-    return f"{name} ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
-
-
 def _types(avals) -> str:
     return ", ".join(a.str_short() for a in avals) or "nothing"
-
-
-def _leaf_avals(leaves, construct: str, what: str) -> list[ShapedArray]:
-    avals = []
-    for i, x in enumerate(leaves):
-        try:
-            avals.append(get_aval(x))
-        except TypeError:
-            raise FuncadTypeError(with_user_line(
-                f"{construct}: {what} leaf {i} is a {type(x).__name__}, not an array"
-            )) from None
-    return avals
 
 
 def _trace(fun: Callable, in_tree: PyTreeDef, in_avals, construct: str, role: str,
@@ -146,7 +127,7 @@ def _trace(fun: Callable, in_tree: PyTreeDef, in_avals, construct: str, role: st
             if not (isinstance(out, (tuple, list)) and len(out) == 2):
                 what = "a traced array" if isinstance(out, Tracer) else type(out).__name__
                 raise FuncadTypeError(with_user_line(
-                    f"{construct}: {role} {_describe(fun)} must return a pair (carry, y), "
+                    f"{construct}: {role} {fun_label(fun)} must return a pair (carry, y), "
                     f"got {what}"
                 ))
             carry_leaves, carry_tree = tree_flatten(out[0])
@@ -156,7 +137,7 @@ def _trace(fun: Callable, in_tree: PyTreeDef, in_avals, construct: str, role: st
         else:
             out_leaves, out_tree = tree_flatten(out)
             store[:] = [out_tree]
-        _leaf_avals(out_leaves, construct, f"the output of {role} {_describe(fun)}:")
+        leaf_avals(out_leaves, construct, f"the output of {role} {fun_label(fun)}:")
         return out_leaves
 
     closed = trace_flat(flat, in_avals, f"{construct}({role})")
@@ -178,7 +159,7 @@ def _join_carry(construct: str, role: str, fun, in_avals, out_avals, init_leaves
     when the body must be traced again, else ``None``. (The first ``offset`` leaves are
     the wrapper's own: not named in errors.)"""
     new, changed = list(init_leaves), False
-    for i, (a, b) in enumerate(zip(in_avals, out_avals)):
+    for i, (a, b) in enumerate(zip(in_avals, out_avals, strict=True)):
         if a.shape == b.shape and a.dtype == b.dtype and (b.weak_type or not a.weak_type):
             continue
         if a.shape == b.shape and a.weak_type:
@@ -186,7 +167,7 @@ def _join_carry(construct: str, role: str, fun, in_avals, out_avals, init_leaves
             changed = True
             continue
         raise FuncadTypeError(with_user_line(
-            f"{construct}: {role} {_describe(fun)} must return the carry with the type it "
+            f"{construct}: {role} {fun_label(fun)} must return the carry with the type it "
             f"was given, but carry leaf {i - offset} is {a.str_short()} on input and "
             f"{b.str_short()} on output (carry types: input ({_types(in_avals[offset:])}), "
             f"output ({_types(out_avals[offset:])}))"
@@ -245,7 +226,7 @@ def switch(index, branches: Sequence[Callable], *operands):
         aval = get_aval(index)
     except TypeError:
         aval = None
-    if aval is None or aval.shape != () or aval.dtype.kind not in "iu":
+    if aval is None or aval.shape != () or not is_integer(aval.dtype):
         what = aval.str_short() if aval is not None else type(index).__name__
         raise FuncadTypeError(with_user_line(
             f"switch: the index must be an integer scalar, got {what}"))
@@ -262,14 +243,14 @@ def switch(index, branches: Sequence[Callable], *operands):
 
 def _switch(index, funs, operands, construct: str, roles):
     leaves, in_tree = tree_flatten(tuple(operands))
-    in_avals = _leaf_avals(leaves, construct, "operand")
-    traced = [_trace(f, in_tree, in_avals, construct, r) for f, r in zip(funs, roles)]
-    for (_, _, tree), f, r in zip(traced[1:], funs[1:], roles[1:]):
+    in_avals = leaf_avals(leaves, construct, "operand")
+    traced = [_trace(f, in_tree, in_avals, construct, r) for f, r in zip(funs, roles, strict=True)]
+    for (_, _, tree), f, r in zip(traced[1:], funs[1:], roles[1:], strict=True):
         if tree != traced[0][2]:
             raise FuncadTypeError(with_user_line(
                 f"{construct}: the branches must return the same pytree structure, but "
-                f"{roles[0]} {_describe(funs[0])} returns {traced[0][2]} and {r} "
-                f"{_describe(f)} returns {tree}"
+                f"{roles[0]} {fun_label(funs[0])} returns {traced[0][2]} and {r} "
+                f"{fun_label(f)} returns {tree}"
             ))
     closed = _join_branch_types([t[0] for t in traced], funs, roles, construct)
     # Every branch takes the constants of all branches (each ignores the others').
@@ -302,19 +283,19 @@ def _join_branch_types(closed, funs, roles, construct: str):
         strong = [b for b in avals if not b.weak_type]
         target = strong[0] if strong else a
         j = next((i for i, b in enumerate(avals) if b is target), 0)
-        for b, f, r in zip(avals, funs, roles):
+        for b, f, r in zip(avals, funs, roles, strict=True):
             if b.shape != target.shape or (b.dtype != target.dtype and not b.weak_type):
                 raise FuncadTypeError(with_user_line(
                     f"{construct}: the branches must return the same types, but output leaf "
-                    f"{k} is {target.str_short()} in {roles[j]} {_describe(funs[j])} and "
-                    f"{b.str_short()} in {r} {_describe(f)} (outputs: "
+                    f"{k} is {target.str_short()} in {roles[j]} {fun_label(funs[j])} and "
+                    f"{b.str_short()} in {r} {fun_label(f)} (outputs: "
                     + "; ".join(f"{rr}: ({_types(c.out_avals)})" for c, rr in zip(closed, roles))
                     + ")"
                 ))
         targets.append(target.update(weak_type=all(b.weak_type for b in avals)))
     fixed = []
     for c in closed:
-        if all(a.dtype == t.dtype for a, t in zip(c.out_avals, targets)):
+        if all(a.dtype == t.dtype for a, t in zip(c.out_avals, targets, strict=True)):
             fixed.append(c)
             continue
         fixed.append(_cast_outputs(c, targets))
@@ -325,7 +306,7 @@ def _cast_outputs(closed, targets):
     def fun(*args):
         outs = call_closed(closed, *args)
         return [o if get_aval(o).dtype == t.dtype else convert_element_type(o, t.dtype)
-                for o, t in zip(outs, targets)]
+                for o, t in zip(outs, targets, strict=True)]
 
     return trace_flat(fun, closed.in_avals, "cond(cast)")
 
@@ -353,17 +334,17 @@ def _while_loop(cond_fun, body_fun, init_val, max_steps, names):
     leaves, tree = tree_flatten(init_val)
     arg_tree = _tuple_tree(tree)
     for _ in range(3):
-        avals = _leaf_avals(leaves, construct, "init_val")
+        avals = leaf_avals(leaves, construct, "init_val")
         cond_j, cond_c, cond_tree = _trace(cond_fun, arg_tree, avals, construct, "cond_fun")
         out = cond_j.out_avals
         if cond_tree.num_leaves != 1 or out[0].shape != () or out[0].dtype != np.bool_:
             got = out[0].str_short() if cond_tree.num_leaves == 1 else f"{cond_tree}"
             raise FuncadTypeError(with_user_line(
-                f"{construct}: cond_fun {_describe(cond_fun)} must return a boolean scalar, "
+                f"{construct}: cond_fun {fun_label(cond_fun)} must return a boolean scalar, "
                 f"got {got}"
             ))
         body_j, body_c, body_tree = _trace(body_fun, arg_tree, avals, construct, "body_fun")
-        _check_tree(construct, f"the carry returned by body_fun {_describe(user_body)}",
+        _check_tree(construct, f"the carry returned by body_fun {fun_label(user_body)}",
                     tree, body_tree)
         new = _join_carry(construct, "body_fun", user_body, avals, body_j.out_avals, leaves,
                           offset)
@@ -394,7 +375,7 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
         before, after = tree_flatten(val)[1], tree_flatten(new)[1]
         if before != after:
             raise FuncadTypeError(with_user_line(
-                f"fori_loop: body_fun {_describe(body_fun)} must return the carry with the "
+                f"fori_loop: body_fun {fun_label(body_fun)} must return the carry with the "
                 f"structure it was given, {before}, but it returns {after}"))
         return add(i, np.ones((), dtype)), new
 
@@ -416,7 +397,7 @@ def _index_dtype(lower, upper) -> np.dtype:
         except TypeError:
             raise FuncadTypeError(with_user_line(
                 f"fori_loop: bounds must be integers, got {type(x).__name__}")) from None
-        if aval.shape != () or aval.dtype.kind not in "iu":
+        if aval.shape != () or not is_integer(aval.dtype):
             raise FuncadTypeError(with_user_line(
                 f"fori_loop: bounds must be integer scalars, got {aval.str_short()}"))
         kinds.append(aval)
@@ -439,15 +420,15 @@ def _scan(f, init, xs, length, reverse, names):
     role = "f" if construct == "scan" else "body_fun"
     init_leaves, init_tree = tree_flatten(init)
     xs_leaves, xs_tree = tree_flatten(xs)
-    x_avals = _leaf_avals(xs_leaves, construct, "xs")
+    x_avals = leaf_avals(xs_leaves, construct, "xs")
     length = _scan_length(x_avals, length)
     slice_avals = [ShapedArray(a.shape[1:], a.dtype, a.weak_type) for a in x_avals]
     for _ in range(3):
-        carry_avals = _leaf_avals(init_leaves, construct, "init")
+        carry_avals = leaf_avals(init_leaves, construct, "init")
         tree = _pair_tree(init_tree, xs_tree)
         closed, consts, (carry_tree, y_tree) = _trace(
             f, tree, [*carry_avals, *slice_avals], construct, role, split_output=True)
-        _check_tree(construct, f"the carry returned by {role} {_describe(user_f)}", init_tree,
+        _check_tree(construct, f"the carry returned by {role} {fun_label(user_f)}", init_tree,
                     carry_tree)
         new = _join_carry(construct, role, user_f, carry_avals,
                           closed.out_avals[:len(init_leaves)], init_leaves, offset)

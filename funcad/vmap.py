@@ -6,16 +6,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.api_util import arg_paths, fun_name, leaf_aval
 from funcad.core.symbolic import not_mapped
 from funcad.core.trace import get_aval, new_main, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.batching import BatchTrace, BatchTracer
 from funcad.ops._base import bdim_at
-from funcad.tree_util import flatten_up_to, leaf_paths, tree_flatten, tree_unflatten
-
-
-def _fun_name(fun) -> str:
-    return getattr(fun, "__name__", type(fun).__name__)
+from funcad.tree_util import flatten_up_to, tree_flatten, tree_unflatten
 
 
 def _is_axis_spec(x) -> bool:
@@ -34,7 +31,7 @@ def broadcast_prefix(prefix, tree, what: str) -> list:
             ))
     subtrees = flatten_up_to(spec_tree, tree, f"vmap: {what} vs the arguments")
     out = []
-    for spec, sub in zip(spec_leaves, subtrees):
+    for spec, sub in zip(spec_leaves, subtrees, strict=True):
         out.extend([spec] * len(tree_flatten(sub)[0]))
     return out
 
@@ -45,7 +42,7 @@ _output = output_value
 def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> Callable:
     """Map ``fun`` over axis ``in_axes`` of its arguments; results are stacked along
     ``out_axes``. ``None`` means "not mapped" (the same value for every example)."""
-    name = f"vmap({_fun_name(fun)})"
+    name = f"vmap({fun_name(fun)})"
 
     @functools.wraps(fun)
     def batched(*args):
@@ -60,19 +57,19 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
             axes = [axes_tree] * len(leaves)
         else:
             axes = broadcast_prefix(axes_tree, args, "in_axes")
-        paths = _leaf_paths(in_tree)
-        axes = [_normalize_axis(x, a, p, name) for x, a, p in zip(leaves, axes, paths)]
+        paths = arg_paths(in_tree)
+        axes = [_normalize_axis(x, a, p, name) for x, a, p in zip(leaves, axes, paths, strict=True)]
         size = _axis_size(leaves, axes, paths, axis_size, name)
         with new_main(BatchTrace, size, name=name) as main:
             trace = main.trace
             tracers = [x if a is not_mapped else BatchTracer(trace, x, a)
-                       for x, a in zip(leaves, axes)]
+                       for x, a in zip(leaves, axes, strict=True)]
             out = fun(*tree_unflatten(in_tree, tracers))
             out_leaves, out_tree = tree_flatten(out)
             o_axes = ([out_axes] * len(out_leaves) if _is_axis_spec(out_axes)
                       else broadcast_prefix(out_axes, out, "out_axes"))
             results = []
-            for i, (o, oa) in enumerate(zip(out_leaves, o_axes)):
+            for i, (o, oa) in enumerate(zip(out_leaves, o_axes, strict=True)):
                 t = trace.full_raise(o)
                 if oa is None:
                     if t.bdim is not not_mapped:
@@ -93,19 +90,10 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_size: int | None = None) -> 
     return batched
 
 
-def _leaf_paths(in_tree) -> list[str]:
-    """``args[0]``, ``args[1]['w']``, ... for the leaves of the positional arguments."""
-    return leaf_paths((td, f"args[{i}]") for i, td in enumerate(in_tree.children))
-
-
 def _normalize_axis(x, axis, path: str, name: str):
     if axis is None:
         return not_mapped
-    try:
-        ndim = get_aval(x).ndim
-    except TypeError:
-        raise FuncadTypeError(with_user_line(
-            f"{name}: argument {path} is a {type(x).__name__}, not an array")) from None
+    ndim = leaf_aval(x, name, f"argument {path}").ndim
     if not -ndim <= axis < ndim:
         raise FuncadValueError(with_user_line(
             f"{name}: in_axes {axis} is out of range for argument {path} of shape "
@@ -115,7 +103,9 @@ def _normalize_axis(x, axis, path: str, name: str):
 
 
 def _axis_size(leaves, axes, paths, axis_size, name: str) -> int:
-    sizes = {p: get_aval(x).shape[a] for x, a, p in zip(leaves, axes, paths) if a is not not_mapped}
+    mapped = [(x, a, p) for x, a, p in zip(leaves, axes, paths, strict=True)
+              if a is not not_mapped]
+    sizes = {p: get_aval(x).shape[a] for x, a, p in mapped}
     if not sizes:
         if axis_size is None:
             raise FuncadValueError(with_user_line(
@@ -124,7 +114,7 @@ def _axis_size(leaves, axes, paths, axis_size, name: str) -> int:
     if len(set(sizes.values())) > 1 or (axis_size is not None and axis_size not in sizes.values()):
         detail = ", ".join(
             f"{p} (axis {a}) has size {get_aval(x).shape[a]}"
-            for x, a, p in zip(leaves, axes, paths) if a is not not_mapped
+            for x, a, p in mapped
         )
         raise FuncadValueError(with_user_line(
             f"{name}: mapped axes must all have the same size, but {detail}"

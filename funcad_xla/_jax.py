@@ -51,15 +51,8 @@ def device_of(device: Any):
     return device
 
 
-def has_gpu() -> bool:
-    try:
-        return bool(jax().devices("gpu"))
-    except RuntimeError:
-        return False
-
-
 def single_device_sharding(dev):
     return jax().sharding.SingleDeviceSharding(dev)
 
 
-__all__ = ["device_of", "has_gpu", "jax", "single_device_sharding", "x64_context"]
+__all__ = ["device_of", "jax", "single_device_sharding", "x64_context"]

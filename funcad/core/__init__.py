@@ -9,7 +9,6 @@ from funcad.core.trace import (
     find_top_trace,
     full_lower,
     get_aval,
-    new_base_main,
     new_main,
     to_concrete,
 )
@@ -25,7 +24,6 @@ __all__ = [
     "find_top_trace",
     "full_lower",
     "get_aval",
-    "new_base_main",
     "new_main",
     "to_concrete",
 ]

@@ -12,7 +12,6 @@ class ShapedArray:
     """The abstract value of an array: its shape, dtype and whether it is weakly typed."""
 
     __slots__ = ("shape", "dtype", "weak_type", "_hash")
-    array_abstraction_level = 1
 
     def __new__(cls, shape, dtype, weak_type: bool = False):
         # Avals are interned: equal avals are usually the same object, so the caches on
@@ -102,7 +101,3 @@ def aval_of_value(x) -> ShapedArray:
         f"{type(x).__name__} is not a valid funcad array value; expected a NumPy array, "
         "a NumPy scalar or a Python scalar"
     )
-
-
-def is_array_value(x) -> bool:
-    return isinstance(x, (np.ndarray, np.generic)) or dtypes.is_python_scalar(x)

@@ -130,18 +130,6 @@ def new_main(trace_type: type, global_data: Any = None, *, name: str, dynamic: b
         st.trace_stack.pop()
 
 
-@contextmanager
-def new_base_main():
-    """Make the evaluation trace the dynamic floor again (e.g. to run a staged IR eagerly)."""
-    st = _state
-    prev = st.dynamic
-    st.dynamic = st.trace_stack[0]
-    try:
-        yield
-    finally:
-        st.dynamic = prev
-
-
 def find_top_trace(args) -> Trace:
     """The trace that must handle an operation on ``args``."""
     top = _state.dynamic
