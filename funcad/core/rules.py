@@ -8,6 +8,8 @@ name one. Keeping the tables in the lowest layer is what lets every import point
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import IntEnum
 
 from funcad.core.primitive import Primitive
 
@@ -44,3 +46,97 @@ commutative: set[Primitive] = set()
 # --- facts the NumPy executor reads (funcad.backends) --------------------------------------
 
 # --- facts the printers read (funcad.ir.pretty, funcad.explain) ------------------------------
+
+# How ``explain`` writes an equation as a textbook formula: ``explain_notation[prim]`` is one
+# of the kinds below. The entries are data; funcad.explain.render does the writing
+# (parentheses, spacing, Unicode or ASCII). A primitive without an entry is written as a call
+# under its own name, ``name(x, y)``, with its params as ``name[k=v](x, y)``; a call
+# primitive (params ``jaxpr`` and ``name``) as ``jit(f)(x)``. funcad.ir.pretty has no
+# per-primitive cases: the IR prints every equation as ``name[params] operands``.
+
+
+class Prec(IntEnum):
+    """How tightly an operation binds in a formula, loosest first (Python's order)."""
+
+    CMP = 1
+    ADD = 2
+    MUL = 3
+    NEG = 4
+    POW = 5
+    ATOM = 6
+
+
+@dataclass(frozen=True)
+class Infix:
+    """``x op y``, ``op`` spelt as in Python (explain writes ``*`` as ``·`` and ``**`` as
+    ``^`` in Unicode). ``assoc``: ``x op (y op z)`` needs no parentheses. An operand equal
+    to ``unit`` (the operation's identity) is left out: ``1·x`` reads ``x``."""
+
+    op: str
+    prec: Prec
+    assoc: bool = False
+    unit: int | None = None
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """``op x``: ``-x``."""
+
+    op: str
+
+
+@dataclass(frozen=True)
+class Power:
+    """``x²`` (``x**2`` in ASCII): a fixed ``exponent``, or the one in the param ``param``."""
+
+    exponent: int | None = None
+    param: str | None = None
+
+
+@dataclass(frozen=True)
+class Call:
+    """``name(x, extra...)``: ``name`` and each of ``extra`` are templates over the params
+    (``"{new_dtype}"``, ``"axis={dimension}"``); params they do not name are not shown.
+    ``elide_scalar``: a scalar operand is written alone (``2·x``, not a broadcast of 2)."""
+
+    name: str
+    extra: tuple[str, ...] = ()
+    elide_scalar: bool = False
+
+
+@dataclass(frozen=True)
+class Reduction:
+    """``name(x)`` over every axis, ``name(x, axis=(0,))`` over the axes in param ``axes``."""
+
+    name: str
+    axes: str = "axes"
+
+
+@dataclass(frozen=True)
+class Subscript:
+    """``x[1:3, 0:2]``: a slice with unit strides, from the params named here (a slice with
+    strides takes the generic form)."""
+
+    starts: str = "start_indices"
+    limits: str = "limit_indices"
+    strides: str = "strides"
+
+
+@dataclass(frozen=True)
+class Contraction:
+    """``x @ y`` (``xᵀ @ y`` for a matrix contracted along its first axis), ``outer(x, y)``,
+    or ``name[params](x, y)`` for any other contraction; param ``dims`` holds
+    ``((lhs_contracting, rhs_contracting), (lhs_batch, rhs_batch))``."""
+
+    name: str
+    dims: str = "dimension_numbers"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """``select_n(which, *cases)``: where ``which`` is known at the point and the same in
+    every element, the formula is the case it picks."""
+
+
+ExplainNotation = Infix | Prefix | Power | Call | Reduction | Subscript | Contraction | Selection
+explain_notation: dict[Primitive, ExplainNotation] = {}

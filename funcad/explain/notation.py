@@ -29,6 +29,10 @@ class Notation:
     def power(self) -> str:
         return "^" if self.unicode else "**"
 
+    def operator(self, op: str) -> str:
+        """An infix operator spelt as in Python, written in this notation (``*`` -> ``·``)."""
+        return {"*": self.times, "**": self.power}.get(op, op)
+
     def indexed(self, base: str, i: int) -> str:
         return f"{base}{str(i).translate(_SUBSCRIPTS)}" if self.unicode else f"{base}{i}"
 

@@ -2,7 +2,9 @@
 
 Equations whose inputs are all constants are folded (evaluated) first, so the rules' helper
 arithmetic on literals (``select_n(eq(2, 0), ...)``) disappears from the formulas. Only
-printing happens here; values are never computed from the rendered text.
+printing happens here; values are never computed from the rendered text. How each primitive
+is written (``a + b``, ``-x``, ``x²``, ``sum(x, axis=(0,))``, ...) is a fact registered by its
+block in ``funcad.core.rules.explain_notation``; this module holds only the writing.
 """
 from __future__ import annotations
 
@@ -11,11 +13,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from funcad.core.rules import (
+    Call,
+    Contraction,
+    Infix,
+    Power,
+    Prec,
+    Prefix,
+    Reduction,
+    Selection,
+    Subscript,
+    explain_notation,
+)
 from funcad.explain.notation import Notation, format_number
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 
-# precedences, loosest first
-CMP, ADD, MUL, NEG, POW, ATOM = 1, 2, 3, 4, 5, 6
+CMP, ADD, MUL, NEG, POW, ATOM = Prec  # precedences, loosest first
 
 
 @dataclass(frozen=True)
@@ -37,21 +50,6 @@ class Const:
 
     def __init__(self, value):
         self.value = np.asarray(value)
-
-
-_FUNCTION_NAMES = {
-    "asin": "arcsin", "acos": "arccos", "atan": "arctan", "asinh": "arcsinh",
-    "acosh": "arccosh", "atanh": "arctanh", "atan2": "arctan2", "logistic": "sigmoid",
-    "max": "max", "min": "min", "reduce_sum": "sum", "reduce_max": "max", "reduce_min": "min",
-    "reduce_prod": "prod", "dot_general": "dot", "is_finite": "isfinite",
-}
-_INFIX = {
-    "add": ("+", ADD, True), "add_any": ("+", ADD, True), "sub": ("-", ADD, False),
-    "mul": (None, MUL, True), "div": ("/", MUL, False), "pow": (None, POW, False),
-    "eq": ("==", CMP, False), "ne": ("!=", CMP, False), "lt": ("<", CMP, False),
-    "le": ("<=", CMP, False), "gt": (">", CMP, False), "ge": (">=", CMP, False),
-}
-_REDUCERS = {"reduce_sum", "reduce_max", "reduce_min", "reduce_prod"}
 
 
 def const_text(value, notation: Notation) -> Expr:
@@ -86,9 +84,9 @@ def _infix(op: str, prec: int, assoc: bool, x: Expr, y: Expr) -> Expr:
     return Expr(f"{left}{space}{op}{space}{right}", prec)
 
 
-def _neg(x: Expr) -> Expr:
+def _prefix(op: str, x: Expr) -> Expr:
     inner = _paren(x) if x.prec < MUL or x.negative else x.text
-    return Expr(f"-{inner}", NEG)
+    return Expr(f"{op}{inner}", NEG)
 
 
 def _power(x: Expr, y: int, notation: Notation) -> Expr:
@@ -101,8 +99,14 @@ def _power(x: Expr, y: int, notation: Notation) -> Expr:
     return _infix(notation.power, POW, False, x, Expr(str(y), NEG if y < 0 else ATOM))
 
 
-def _call(name: str, args: list[Expr], extra: str = "") -> Expr:
-    return Expr(f"{name}({', '.join(a.text for a in args)}{extra})")
+def _call(name: str, args: list[Expr], extra: Sequence[str] = ()) -> Expr:
+    return Expr(f"{name}({', '.join([*(a.text for a in args), *extra])})")
+
+
+def _fill(template: str, params: Mapping) -> str:
+    """A notation template with the params' text: ``"axis={dimension}"`` -> ``axis=0``."""
+    return template.format_map(
+        {k: v if isinstance(v, str) else fmt_param(v) for k, v in params.items()})
 
 
 def fmt_param(value) -> str:
@@ -117,71 +121,56 @@ def fmt_param(value) -> str:
 
 def render_eqn(eqn: Eqn, args: list[Expr], notation: Notation) -> list[Expr]:
     """The formulas of ``eqn``'s outputs, given formulas of its inputs."""
-    name = eqn.primitive.name
     params = dict(eqn.params)
     if eqn.primitive.multiple_results:
-        call = _generic(name, params, args)
+        call = _generic(eqn.primitive.name, params, args)
         if len(eqn.outvars) == 1:
             return [call]
         return [Expr(f"{call.text}[{i}]") for i in range(len(eqn.outvars))]
-    return [_render_one(name, params, args, eqn, notation)]
+    return [_render_one(eqn, params, args, notation)]
 
 
-def _render_one(name: str, params: dict, args: list[Expr], eqn: Eqn, notation: Notation) -> Expr:
-    if name in _INFIX and len(args) == 2:
-        op, prec, assoc = _INFIX[name]
-        if name == "mul":
-            op = notation.times
-        elif name == "pow":
-            op = notation.power
-        return _infix(op, prec, assoc, args[0], args[1])
-    if name == "neg":
-        return _neg(args[0])
-    if name == "integer_pow":
-        return _power(args[0], int(params["y"]), notation)
-    if name == "square":
-        return _power(args[0], 2, notation)
-    if name == "convert_element_type":
-        return _call(np.dtype(params.get("new_dtype", "float64")).name, args)
-    if name == "broadcast_in_dim":
-        aval = eqn.invars[0].aval
-        if aval.shape == ():
+def _render_one(eqn: Eqn, params: dict, args: list[Expr], notation: Notation) -> Expr:
+    """One result, written as the primitive's entry in ``explain_notation`` says."""
+    note = explain_notation.get(eqn.primitive)
+    kind = type(note)
+    if kind is Infix and len(args) == 2:
+        return _infix(notation.operator(note.op), note.prec, note.assoc, args[0], args[1])
+    if kind is Prefix:
+        return _prefix(note.op, args[0])
+    if kind is Power:
+        exponent = note.exponent if note.param is None else params[note.param]
+        return _power(args[0], int(exponent), notation)
+    if kind is Call:
+        if note.elide_scalar and eqn.invars[0].aval.shape == ():
             return args[0]
-        return _call("broadcast", args, f", {tuple(params['shape'])}")
-    if name in _REDUCERS:
-        axes = tuple(params.get("axes", ()))
-        ndim = len(eqn.invars[0].aval.shape)
-        extra = "" if sorted(axes) == list(range(ndim)) else f", axis={axes}"
-        return _call(_FUNCTION_NAMES[name], args, extra)
-    if name == "transpose":
-        return _call("transpose", args)
-    if name == "reshape":
-        return _call("reshape", args, f", {tuple(params['new_sizes'])}")
-    if name == "slice" and params.get("strides") in (None, ()):
-        parts = [f"{a}:{b}" for a, b in zip(params["start_indices"], params["limit_indices"])]
+        return _call(_fill(note.name, params), args, [_fill(t, params) for t in note.extra])
+    if kind is Reduction:
+        axes = tuple(params.get(note.axes, ()))
+        every = sorted(axes) == list(range(len(eqn.invars[0].aval.shape)))
+        return _call(note.name, args, [] if every else [f"axis={axes}"])
+    if kind is Subscript and params.get(note.strides) in (None, ()):
+        parts = [f"{a}:{b}" for a, b in zip(params[note.starts], params[note.limits])]
         base = args[0].text if args[0].prec == ATOM else _paren(args[0])
         return Expr(f"{base}[{', '.join(parts)}]")
-    if name == "concatenate":
-        return _call("concatenate", args, f", axis={params['dimension']}")
-    if name == "dot_general":
-        return _dot(params, args, eqn, notation)
-    if not params:
-        return _call(_FUNCTION_NAMES.get(name, name), args)
-    return _generic(name, params, args)
+    if kind is Contraction:
+        return _dot(note, params, args, eqn, notation)
+    return _generic(eqn.primitive.name, params, args)
 
 
 def _generic(name: str, params: Mapping, args: list[Expr]) -> Expr:
+    """``name(x, y)``, ``name[k=v](x, y)``, or ``jit(f)(x)`` for a call primitive."""
     if "jaxpr" in params and isinstance(params.get("name"), str):  # a call: jit(f)(x)
         return _call(f"{name}({params['name']})", args)
     shown = " ".join(f"{k}={fmt_param(v)}" for k, v in params.items() if v is not None)
-    head = f"{_FUNCTION_NAMES.get(name, name)}[{shown}]" if shown else name
-    return _call(head, args)
+    return _call(f"{name}[{shown}]" if shown else name, args)
 
 
-def _dot(params: Mapping, args: list[Expr], eqn: Eqn, notation: Notation) -> Expr:
+def _dot(note: Contraction, params: Mapping, args: list[Expr], eqn: Eqn,
+         notation: Notation) -> Expr:
     """``x @ y`` (with ``ᵀ`` on a 2-d operand contracted along its other axis),
-    ``outer(x, y)``, or ``dot_general(...)`` for anything else."""
-    (lc, rc), (lb, rb) = params["dimension_numbers"]
+    ``outer(x, y)``, or ``dot[...](...)`` for anything else."""
+    (lc, rc), (lb, rb) = params[note.dims]
     x_nd, y_nd = (len(v.aval.shape) for v in eqn.invars)
     x, y = args
     t = "ᵀ" if notation.unicode else ".T"
@@ -199,25 +188,21 @@ def _dot(params: Mapping, args: list[Expr], eqn: Eqn, notation: Notation) -> Exp
                 y = None
             if x is not None and y is not None:
                 return _infix("@", MUL, False, x, y)
-    return _generic("dot_general", params, args)
+    return _generic(note.name, params, args)
 
 
-def _simplify(name: str, args: list, notation: Notation):
-    """Drop multiplications by 1 and additions of 0 coming from the rules' constants."""
+def _drop_unit(note, args: list):
+    """The other operand of ``1·x`` or ``x + 0`` (the rules' constants), or None."""
+    if type(note) is not Infix or note.unit is None or len(args) != 2:
+        return None
 
-    def is_const(x, value) -> bool:
-        return isinstance(x, Const) and x.value.shape == () and x.value[()] == value
+    def is_unit(x) -> bool:
+        return isinstance(x, Const) and x.value.shape == () and x.value[()] == note.unit
 
-    if name == "mul":
-        if is_const(args[0], 1):
-            return args[1]
-        if is_const(args[1], 1):
-            return args[0]
-    if name in ("add", "add_any"):
-        if is_const(args[0], 0):
-            return args[1]
-        if is_const(args[1], 0):
-            return args[0]
+    if is_unit(args[0]):
+        return args[1]
+    if is_unit(args[1]):
+        return args[0]
     return None
 
 
@@ -285,15 +270,14 @@ def render_jaxpr(
 
 def _special(eqn: Eqn, ins: list, vals: list, notation: Notation, aliases) -> list | None:
     """Formulas that are simpler than the generic rendering, or None."""
-    name = eqn.primitive.name
-    if name == "select_n" and vals[0] is not None:
+    note = explain_notation.get(eqn.primitive)
+    if type(note) is Selection and vals[0] is not None:
         which = np.asarray(vals[0])
         if which.size and np.all(which == which.ravel()[0]):
             return [ins[1 + int(which.ravel()[0])]]
-    if not eqn.primitive.multiple_results:
-        simple = _simplify(name, ins, notation)
-        if simple is not None:
-            return [simple]
+    simple = _drop_unit(note, ins)
+    if simple is not None:
+        return [simple]
     texts = [const_text(x.value, notation).text if isinstance(x, Const) else x.text for x in ins]
     for alias_eqn, operand_texts, out_names in aliases:
         if (alias_eqn.primitive is eqn.primitive and texts == list(operand_texts)

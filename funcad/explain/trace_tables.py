@@ -31,7 +31,7 @@ from funcad.explain.render import Expr, const_text, fmt_param, render_eqn, rende
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from funcad.ir.eval import eval_jaxpr
 from funcad.ir.passes import dce
-from funcad.ir.pretty import _Names, _pp_atom, _pp_binder
+from funcad.ir.pretty import VarNames, pp_atom, pp_binder
 
 
 @dataclass
@@ -129,13 +129,13 @@ def _name_vars(jaxpr: Jaxpr, arg_names: Sequence[str], notation: Notation):
 def _ir_lines(jaxpr: Jaxpr) -> tuple[dict, list[str]]:
     """The IR's own text for binders and equations, with the names ``str(jaxpr)`` uses,
     on one line each (sub-IRs of call primitives are elided as ``{…}``)."""
-    names = _Names()
-    binders = {v: _pp_binder(v, names) for v in (*jaxpr.constvars, *jaxpr.invars)}
+    names = VarNames()
+    binders = {v: pp_binder(v, names) for v in (*jaxpr.constvars, *jaxpr.invars)}
     lines = []
     for e in jaxpr.eqns:
         params = " ".join(f"{k}={fmt_param(v)}" for k, v in e.params.items())
-        rhs = " ".join(_pp_atom(x, names) for x in e.invars)
-        lhs = " ".join(_pp_binder(v, names) for v in e.outvars) or "_"
+        rhs = " ".join(pp_atom(x, names) for x in e.invars)
+        lhs = " ".join(pp_binder(v, names) for v in e.outvars) or "_"
         head = f"{e.primitive.name}[{params}]" if params else e.primitive.name
         lines.append(f"{lhs} = {head} {rhs}".rstrip())
     return binders, lines

@@ -2,7 +2,7 @@
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from funcad.ir.eval import eval_closed_jaxpr, eval_jaxpr
 from funcad.ir.passes import cse, cse_closed, dce, dce_closed, optimize
-from funcad.ir.pretty import pp_jaxpr
+from funcad.ir.pretty import pp_jaxpr  # also gives the IR's types their str()
 from funcad.ir.typecheck import typecheck_jaxpr
 
 __all__ = [

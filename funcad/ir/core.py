@@ -1,4 +1,9 @@
-"""The IR: immutable variables, literals, equations and (closed) jaxprs."""
+"""The IR: immutable variables, literals, equations and (closed) jaxprs.
+
+Their printed form (``str(jaxpr)``) is defined by ``funcad.ir.pretty``, which installs it on
+these classes when ``funcad.ir`` is imported: the printer needs the IR's types, the types do
+not need the printer.
+"""
 from __future__ import annotations
 
 import itertools
@@ -105,11 +110,6 @@ class Eqn:
             self.params if params is None else params,
         )
 
-    def __str__(self):
-        from funcad.ir.pretty import pp_eqn
-
-        return pp_eqn(self)
-
 
 _set_eqn_primitive = Eqn.primitive.__set__
 _set_eqn_invars = Eqn.invars.__set__
@@ -117,7 +117,7 @@ _set_eqn_outvars = Eqn.outvars.__set__
 _set_eqn_params = Eqn.params.__set__
 
 
-@dataclass(frozen=True, eq=False, slots=True)
+@dataclass(frozen=True, eq=False, slots=True, repr=False)
 class Jaxpr:
     """A first-order program: constvars and invars in, outvars out, eqns in order."""
 
@@ -133,15 +133,8 @@ class Jaxpr:
     in_avals = property(lambda self: [v.aval for v in self.invars])
     out_avals = property(lambda self: [v.aval for v in self.outvars])
 
-    def __str__(self):
-        from funcad.ir.pretty import pp_jaxpr
 
-        return pp_jaxpr(self)
-
-    __repr__ = __str__
-
-
-@dataclass(frozen=True, eq=False, slots=True)
+@dataclass(frozen=True, eq=False, slots=True, repr=False)
 class ClosedJaxpr:
     """A jaxpr together with the values of its constvars."""
 
@@ -156,13 +149,6 @@ class ClosedJaxpr:
     in_avals = property(lambda self: self.jaxpr.in_avals)
     out_avals = property(lambda self: self.jaxpr.out_avals)
     eqns = property(lambda self: self.jaxpr.eqns)
-
-    def __str__(self):
-        from funcad.ir.pretty import pp_jaxpr
-
-        return pp_jaxpr(self.jaxpr)
-
-    __repr__ = __str__
 
 
 def sub_jaxprs(eqn: Eqn) -> list[Jaxpr]:

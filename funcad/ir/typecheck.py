@@ -4,7 +4,7 @@ from __future__ import annotations
 from funcad.core.rules import typecheck_rules
 from funcad.errors import FuncadError, JaxprTypeError
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal, Var
-from funcad.ir.pretty import _Names, _pp_eqn
+from funcad.ir.pretty import VarNames, pp_eqn
 
 
 def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
@@ -15,7 +15,7 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
             if tuple(shape) != v.aval.shape or (dtype is not None and dtype != v.aval.dtype):
                 raise JaxprTypeError(f"constant for {v} has shape {shape} and dtype {dtype}")
         jaxpr = jaxpr.jaxpr
-    names = _Names()
+    names = VarNames()
     bound: set[Var] = set()
 
     def bind(v, where: str):
@@ -36,7 +36,7 @@ def typecheck_jaxpr(jaxpr: Jaxpr | ClosedJaxpr) -> None:
         names(v)  # name binders first, as the printer does, so messages match str(jaxpr)
         bind(v, "binders")
     for eqn in jaxpr.eqns:
-        where = f"in equation `{_pp_eqn(eqn, names, 0)}`"
+        where = f"in equation `{pp_eqn(eqn, names)}`"
         in_avals = [read(x, where) for x in eqn.invars]
         try:
             out = eqn.primitive.abstract_eval(*in_avals, **eqn.params)

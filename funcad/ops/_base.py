@@ -17,7 +17,18 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
-from funcad.core.rules import batch_rules, commutative, jvp_rules, transpose_rules
+from funcad.core.rules import (
+    Call,
+    Infix,
+    Prec,
+    Reduction,
+    Selection,
+    batch_rules,
+    commutative,
+    explain_notation,
+    jvp_rules,
+    transpose_rules,
+)
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops._shapes import (
@@ -213,6 +224,7 @@ add_any_p = elementwise_primitive("add_any", np.add, NUMERIC, nargs=2)
 commutative.add(add_any_p)
 defbroadcasting(add_any_p)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+explain_notation[add_any_p] = Infix("+", Prec.ADD, assoc=True, unit=0)
 
 
 # --- broadcast_in_dim ------------------------------------------------------------------------
@@ -280,6 +292,7 @@ def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
 
 deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+explain_notation[broadcast_in_dim_p] = Call("broadcast", ("{shape}",), elide_scalar=True)
 
 
 # --- reshape ------------------------------------------------------------------------------
@@ -319,6 +332,7 @@ def _reshape_batch(vals, dims, *, new_sizes):
 
 deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
 batch_rules[reshape_p] = _reshape_batch
+explain_notation[reshape_p] = Call("reshape", ("{new_sizes}",))
 
 
 # --- transpose ----------------------------------------------------------------------------
@@ -353,6 +367,7 @@ deflinear(
     transpose_p, lambda ct, x, *, permutation: [transpose(ct, inverse_perm(permutation))]
 )
 batch_rules[transpose_p] = _transpose_batch
+explain_notation[transpose_p] = Call("transpose")
 
 
 # --- reduce_sum ------------------------------------------------------------------------------
@@ -388,6 +403,7 @@ def _reduce_sum_transpose(ct, x, *, axes):
 
 deflinear(reduce_sum_p, _reduce_sum_transpose)
 defreducer(reduce_sum_p)
+explain_notation[reduce_sum_p] = Reduction("sum")
 
 
 # --- select_n ----------------------------------------------------------------------------
@@ -445,6 +461,7 @@ def _select_n_transpose(ct, which, *cases):
 jvp_rules[select_n_p] = _select_n_jvp
 transpose_rules[select_n_p] = _select_n_transpose
 defbroadcasting(select_n_p)
+explain_notation[select_n_p] = Selection()
 
 
 # --- convert_element_type ----------------------------------------------------------------
@@ -487,3 +504,4 @@ def _convert_transpose(ct, x, *, new_dtype, weak_type):
 jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = _convert_transpose
 defvectorized(convert_element_type_p)
+explain_notation[convert_element_type_p] = Call("{new_dtype}")

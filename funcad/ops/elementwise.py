@@ -13,7 +13,17 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import PYTHON_SCALARS
-from funcad.core.rules import commutative, jvp_rules, transpose_rules
+from funcad.core.rules import (
+    Call,
+    Infix,
+    Power,
+    Prec,
+    Prefix,
+    commutative,
+    explain_notation,
+    jvp_rules,
+    transpose_rules,
+)
 from funcad.core.symbolic import UndefPrimal, Zero, is_undefined
 from funcad.core.trace import get_aval
 from funcad.ops._base import (
@@ -48,6 +58,7 @@ def neg(x):
 
 neg_p = standard_unop("neg", np.negative, NUMERIC)
 deflinear(neg_p, lambda ct, x: [neg(ct)])
+explain_notation[neg_p] = Prefix("-")
 
 
 def sign(x):
@@ -211,6 +222,7 @@ def asin(x):
 
 asin_p = standard_unop("asin", np.arcsin)
 defjvp(asin_p, lambda t, x: mul(t, rsqrt(sub(const_like(x, 1), square(x)))))
+explain_notation[asin_p] = Call("arcsin")
 
 
 def acos(x):
@@ -219,6 +231,7 @@ def acos(x):
 
 acos_p = standard_unop("acos", np.arccos)
 defjvp(acos_p, lambda t, x: mul(t, neg(rsqrt(sub(const_like(x, 1), square(x))))))
+explain_notation[acos_p] = Call("arccos")
 
 
 def atan(x):
@@ -227,6 +240,7 @@ def atan(x):
 
 atan_p = standard_unop("atan", np.arctan)
 defjvp(atan_p, lambda t, x: div(t, add(const_like(x, 1), square(x))))
+explain_notation[atan_p] = Call("arctan")
 
 
 def sinh(x):
@@ -259,6 +273,7 @@ def asinh(x):
 
 asinh_p = standard_unop("asinh", np.arcsinh)
 defjvp(asinh_p, lambda t, x: mul(t, rsqrt(add(square(x), const_like(x, 1)))))
+explain_notation[asinh_p] = Call("arcsinh")
 
 
 def acosh(x):
@@ -267,6 +282,7 @@ def acosh(x):
 
 acosh_p = standard_unop("acosh", np.arccosh)
 defjvp(acosh_p, lambda t, x: mul(t, rsqrt(mul(sub(x, const_like(x, 1)), add(x, const_like(x, 1))))))
+explain_notation[acosh_p] = Call("arccosh")
 
 
 def atanh(x):
@@ -275,6 +291,7 @@ def atanh(x):
 
 atanh_p = standard_unop("atanh", np.arctanh)
 defjvp(atanh_p, lambda t, x: div(t, sub(const_like(x, 1), square(x))))
+explain_notation[atanh_p] = Call("arctanh")
 
 
 def logistic(x):
@@ -289,6 +306,7 @@ def _logistic_impl(x):
 
 logistic_p = standard_unop("logistic", _logistic_impl, FLOAT)
 defjvp2(logistic_p, lambda t, ans, x: mul(t, mul(ans, sub(const_like(x, 1), ans))))
+explain_notation[logistic_p] = Call("sigmoid")
 
 
 def erf(x):
@@ -313,6 +331,7 @@ def square(x):
 
 square_p = standard_unop("square", np.square, NUMERIC)
 defjvp(square_p, lambda t, x: mul(t, mul(const_like(x, 2), x)))
+explain_notation[square_p] = Power(2)
 
 
 def integer_pow(x, y: int):
@@ -344,6 +363,7 @@ def _integer_pow_jvp(t, x, *, y):
 
 
 defjvp(integer_pow_p, _integer_pow_jvp)
+explain_notation[integer_pow_p] = Power(param="y")
 
 
 def is_finite(x):
@@ -352,6 +372,7 @@ def is_finite(x):
 
 is_finite_p = standard_unop("is_finite", np.isfinite, FLOAT, result_dtype=dtypes.bool_)
 defjvp_zero(is_finite_p)
+explain_notation[is_finite_p] = Call("isfinite")
 
 
 # --- binary arithmetic ------------------------------------------------------------------
@@ -383,6 +404,7 @@ def _sum_jvp(prim, negate_second: bool):
 
 
 jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
+explain_notation[add_p] = Infix("+", Prec.ADD, assoc=True, unit=0)
 
 
 def sub(x, y):
@@ -394,6 +416,7 @@ def sub(x, y):
 sub_p = standard_binop("sub", np.subtract)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
+explain_notation[sub_p] = Infix("-", Prec.ADD)
 
 
 def mul(x, y):
@@ -415,6 +438,7 @@ def _mul_transpose(ct, x, y):
 
 
 defbilinear(mul_p, _mul_transpose)
+explain_notation[mul_p] = Infix("*", Prec.MUL, assoc=True, unit=1)
 
 
 def div(x, y):
@@ -448,6 +472,7 @@ def _div_transpose(ct, x, y):
 
 
 transpose_rules[div_p] = _div_transpose
+explain_notation[div_p] = Infix("/", Prec.MUL)
 
 
 def rem(x, y):
@@ -511,6 +536,7 @@ def _pow_jvp(primals, tangents):
 
 
 jvp_rules[pow_p] = _pow_jvp
+explain_notation[pow_p] = Infix("**", Prec.POW)
 
 
 def max(x, y):  # noqa: A001 - lax name
@@ -565,6 +591,7 @@ defjvp(
     lambda t, x, y: mul(t, div(y, add(square(x), square(y)))),
     lambda t, x, y: mul(t, neg(div(x, add(square(x), square(y))))),
 )
+explain_notation[atan2_p] = Call("arctan2")
 
 
 # --- stop_gradient: identity whose derivative is zero ----------------------------------------

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
+from funcad.core.rules import Contraction, batch_rules, explain_notation, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
@@ -206,6 +206,7 @@ def _dot_general_batch(vals, dims, *, dimension_numbers, preferred_element_type)
 
 defbilinear(dot_general_p, _dot_general_transpose)
 batch_rules[dot_general_p] = _dot_general_batch
+explain_notation[dot_general_p] = Contraction("dot")
 
 
 # --- shared checks of the matrix primitives --------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.core import dtypes
-from funcad.core.rules import commutative
+from funcad.core.rules import Infix, Prec, commutative, explain_notation
 from funcad.ops._base import defjvp_zero
 from funcad.ops._definers import standard_binop, standard_unop
 from funcad.ops._operands import lax_args
@@ -27,6 +27,7 @@ def eq(x, y):
 eq_p = standard_binop("eq", np.equal, ANY, result_dtype=dtypes.bool_)
 commutative.add(eq_p)
 defjvp_zero(eq_p)
+explain_notation[eq_p] = Infix("==", Prec.CMP)
 
 
 def ne(x, y):
@@ -36,6 +37,7 @@ def ne(x, y):
 ne_p = standard_binop("ne", np.not_equal, ANY, result_dtype=dtypes.bool_)
 commutative.add(ne_p)
 defjvp_zero(ne_p)
+explain_notation[ne_p] = Infix("!=", Prec.CMP)
 
 
 def lt(x, y):
@@ -44,6 +46,7 @@ def lt(x, y):
 
 lt_p = standard_binop("lt", np.less, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(lt_p)
+explain_notation[lt_p] = Infix("<", Prec.CMP)
 
 
 def le(x, y):
@@ -52,6 +55,7 @@ def le(x, y):
 
 le_p = standard_binop("le", np.less_equal, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(le_p)
+explain_notation[le_p] = Infix("<=", Prec.CMP)
 
 
 def gt(x, y):
@@ -60,6 +64,7 @@ def gt(x, y):
 
 gt_p = standard_binop("gt", np.greater, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(gt_p)
+explain_notation[gt_p] = Infix(">", Prec.CMP)
 
 
 def ge(x, y):
@@ -68,6 +73,7 @@ def ge(x, y):
 
 ge_p = standard_binop("ge", np.greater_equal, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(ge_p)
+explain_notation[ge_p] = Infix(">=", Prec.CMP)
 
 
 # --- logic (bitwise on integers, logical on booleans) ------------------------------------

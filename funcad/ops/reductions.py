@@ -12,7 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.rules import batch_rules
+from funcad.core.rules import Reduction, batch_rules, explain_notation
 from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
@@ -162,6 +162,7 @@ def _reduce_prod_jvp(t, x, *, axes):
 
 defjvp(reduce_prod_p, _reduce_prod_jvp)
 defreducer(reduce_prod_p)
+explain_notation[reduce_prod_p] = Reduction("prod")
 
 
 # --- reduce_max ------------------------------------------------------------------------------
@@ -188,6 +189,7 @@ def _reduce_chooser_jvp(t, ans, x, *, axes):
 
 defjvp2(reduce_max_p, _reduce_chooser_jvp)
 defreducer(reduce_max_p)
+explain_notation[reduce_max_p] = Reduction("max")
 
 
 # --- reduce_min ------------------------------------------------------------------------------
@@ -200,6 +202,7 @@ def reduce_min(operand, axes):
 reduce_min_p = new_reducer("reduce_min", _extremum(np.min, _highest), ANY)
 defjvp2(reduce_min_p, _reduce_chooser_jvp)
 defreducer(reduce_min_p)
+explain_notation[reduce_min_p] = Reduction("min")
 
 
 # --- argmax / argmin -------------------------------------------------------------------------
