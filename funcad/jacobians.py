@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+import funcad.numpy as fnp
 from funcad.ad import _check_argnums, _check_grad_input, _pullback, grad, jvp, linearize
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadValueError, with_user_line
@@ -35,8 +36,6 @@ def _chunked_vmap(fn, basis_leaves, n: int, chunk_size: int | None):
     """``vmap(fn)`` over the leading axis of the basis, ``chunk_size`` rows at a time."""
     if chunk_size is None or chunk_size >= n:
         return vmap(fn)(*basis_leaves)
-    import funcad.numpy as fnp
-
     parts = [vmap(fn)(*[b[i:i + chunk_size] for b in basis_leaves])
              for i in range(0, n, chunk_size)]
     first_leaves, tree = tree_flatten(parts[0])
@@ -56,8 +55,6 @@ def _split_rows(stacked, avals):
 
 def _fwd_layout(out_basis, out_tree, in_avals, in_tree):
     """``out_basis`` leaves are (N_in, *out_shape): make (*out_shape, *in_shape) blocks."""
-    import funcad.numpy as fnp
-
     out_leaves = tree_flatten(out_basis)[0]
     result = []
     for y in out_leaves:
@@ -72,8 +69,6 @@ def _fwd_layout(out_basis, out_tree, in_avals, in_tree):
 
 def _rev_layout(in_basis, out_avals, out_tree, in_tree):
     """``in_basis`` leaves are (N_out, *in_shape): make (*out_shape, *in_shape) blocks."""
-    import funcad.numpy as fnp
-
     in_leaves = tree_flatten(in_basis)[0]
     per_out = [[] for _ in out_avals]
     for x in in_leaves:
@@ -110,7 +105,7 @@ def jacobian(fun: Callable, argnums=0, mode: str = "auto", chunk_size: int | Non
 
         def partial_fun(*diff_args):
             full = list(args)
-            for i, a in zip(nums, diff_args):
+            for i, a in zip(nums, diff_args, strict=True):
                 full[i] = a
             return fun(*full, **kwargs)
 

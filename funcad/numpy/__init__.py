@@ -1,8 +1,13 @@
 """``funcad.numpy``: NumPy's API on arrays and traced values, built from funcad primitives.
 
 Functions follow NumPy 2 semantics (dtype promotion, broadcasting, axes, 0-d results) and
-work both eagerly (returning NumPy arrays) and under every funcad transform.
+work both eagerly (returning NumPy arrays) and under every funcad transform. Importing the
+package gives ``Tracer`` its operators and array methods and routes NumPy's own functions
+on traced values here.
 """
+import sys as _sys
+
+import numpy as _numpy
 from numpy import (  # dtypes and constants, as in NumPy
     bool_,
     complex64,
@@ -18,6 +23,7 @@ from numpy import (  # dtypes and constants, as in NumPy
     int32,
     int64,
     nan,
+    ndarray,
     newaxis,
     pi,
     uint8,
@@ -26,7 +32,8 @@ from numpy import (  # dtypes and constants, as in NumPy
     uint64,
 )
 
-from funcad.numpy import _dispatch, _tracer_methods, linalg  # noqa: E402,F401 - installs Tracer operators
+from funcad.errors import NumpyNameNotImplementedError as _NumpyNameNotImplementedError
+from funcad.numpy import _dispatch, _tracer_methods, linalg  # noqa: F401 - linalg: a namespace
 from funcad.numpy._creation import *  # noqa: F403
 from funcad.numpy._indexing import *  # noqa: F403
 from funcad.numpy._products import *  # noqa: F403
@@ -35,15 +42,12 @@ from funcad.numpy._shape import *  # noqa: F403
 from funcad.numpy._ufuncs import *  # noqa: F403
 from funcad.numpy._ufuncs import abs, divmod, round  # noqa: A004 - NumPy names
 
-ndarray = __import__("numpy").ndarray
+_tracer_methods.install(_sys.modules[__name__])
+_dispatch.install(_sys.modules[__name__])
 
 
 def __getattr__(name: str):
     # A NumPy name funcad lacks gets an error saying so, rather than a bare AttributeError.
-    import numpy
-
-    if not name.startswith("_") and hasattr(numpy, name):
-        from funcad.errors import NumpyNameNotImplementedError
-
-        raise NumpyNameNotImplementedError(name)
+    if not name.startswith("_") and hasattr(_numpy, name):
+        raise _NumpyNameNotImplementedError(name)
     raise AttributeError(f"module 'funcad.numpy' has no attribute {name!r}")

@@ -1,5 +1,6 @@
-"""Shared machinery of ``funcad.numpy``: operand conversion, NumPy 2 dtype promotion and
-broadcasting, made explicit before any primitive is bound."""
+"""Shared machinery of ``funcad.numpy``: operand conversion (a list holding traced values is
+stacked), NumPy 2 dtype promotion and broadcasting, made explicit before any primitive is
+bound."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,14 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.trace import Tracer, get_aval
-from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.errors import (
+    ConcretizationError,
+    FuncadTypeError,
+    FuncadValueError,
+    with_user_line,
+)
 from funcad.ops import _base as base
+from funcad.ops import slicing as sl
 
 _DEFAULT_OF_KIND = {"f": float, "i": int, "c": complex, "b": bool}
 
@@ -28,9 +35,7 @@ def operand(x, fname: str = "funcad.numpy"):
         return np.asarray(x)
     if isinstance(x, (list, tuple)):
         if any(_contains_tracer(e) for e in x):
-            from funcad.numpy._shape import stack
-
-            return stack([operand(e, fname) for e in x])
+            return stack_arrays([operand(e, fname) for e in x])
         return np.asarray(x)
     if hasattr(x, "__array__") or hasattr(x, "__array_interface__"):
         return np.asarray(x)
@@ -48,6 +53,48 @@ def _contains_tracer(x) -> bool:
         if isinstance(e, (list, tuple)):
             stack.extend(e)
     return False
+
+
+def array_operand(a, fname: str):
+    """``operand`` with Python scalars made (strong) 0-d arrays, as NumPy makes them."""
+    x = operand(a, fname)
+    return np.asarray(x) if dtypes.is_python_scalar(x) else x
+
+
+def sequence_items(arrays, fname: str) -> list:
+    """The items of a sequence of arrays (an array is a sequence of its rows)."""
+    try:
+        return list(arrays)
+    except TypeError:
+        raise FuncadValueError(with_user_line(
+            f"{fname}: expects a sequence of arrays, got {type(arrays).__name__}"
+        )) from None
+
+
+def joined_operands(arrays, dtype, fname: str) -> list:
+    """The operands of a join in one dtype. NumPy converts every input to an array first,
+    so Python scalars count as strong (``[f32, 1.0] -> f64``); they become constants."""
+    items = [operand(a, fname) for a in sequence_items(arrays, fname)]
+    if not items:
+        raise FuncadValueError(with_user_line(f"{fname}: need at least one array to {fname}"))
+    dt = np.dtype(dtype) if dtype is not None else np.result_type(
+        *(np.asarray(x).dtype if dtypes.is_python_scalar(x) else aval(x).dtype for x in items)
+    )
+    return [np.asarray(x, dt) if dtypes.is_python_scalar(x) else cast(x, dt) for x in items]
+
+
+def stack_arrays(arrays, axis=0, dtype=None):
+    """``numpy.stack``: arrays of one shape joined along a new axis."""
+    xs = joined_operands(arrays, dtype, "stack")
+    shapes = {aval(x).shape for x in xs}
+    if len(shapes) > 1:
+        raise FuncadValueError(with_user_line(
+            f"stack: all input arrays must have the same shape, got {sorted(shapes)}"
+        ))
+    shape = shapes.pop()
+    axis = normalize_axis(axis, len(shape) + 1, "stack")
+    new = shape[:axis] + (1,) + shape[axis:]
+    return sl.concatenate([base.reshape(x, new) for x in xs], axis)
 
 
 def aval(x) -> ShapedArray:
@@ -176,8 +223,6 @@ def normalize_axes(axis, ndim: int, fname: str) -> tuple[int, ...]:
 
 def concrete_value(x, what: str):
     """The concrete value of ``x`` (for shapes, indices, counts), or a ConcretizationError."""
-    from funcad.errors import ConcretizationError
-
     if isinstance(x, Tracer):
         val = x.to_concrete()
         if val is None:

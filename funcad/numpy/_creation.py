@@ -6,7 +6,8 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.errors import FuncadTypeError, with_user_line
-from funcad.numpy._core import aval, cast, concrete_value, is_traced, operand
+from funcad.numpy._core import aval, broadcast_to, cast, concrete_value, is_traced, operand
+from funcad.numpy._ufuncs import add, multiply, true_divide, where
 from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
@@ -52,8 +53,6 @@ def full(shape, fill_value, dtype=None):
     fill = asarray(fill_value, dtype)
     if dtype is None and not is_traced(fill_value) and dtypes.is_python_scalar(fill_value):
         fill = asarray(fill_value, dtypes.python_scalar_dtype(fill_value))
-    from funcad.numpy._core import broadcast_to
-
     return _writable(broadcast_to(fill, shape))
 
 
@@ -109,11 +108,9 @@ def arange(start, stop=None, step=None, dtype=None):
         start, step = 0, 1
     step = 1 if step is None else step
     out_dtype = ref.dtype
-    if out_dtype.kind in "iu" and start == 0 and step == 1:
+    if dtypes.is_integer(out_dtype) and start == 0 and step == 1:
         return _writable(st.iota(out_dtype, n))
-    compute = dtypes.float_ if out_dtype.kind in "f" else np.dtype(np.int64)
-    if out_dtype.kind == "f":
-        compute = out_dtype
+    compute = out_dtype if dtypes.is_float(out_dtype) else np.dtype(np.int64)
     idx = st.iota(compute, n)
     vals = ew.add(ew.mul(idx, base.broadcast_in_dim(np.asarray(step, compute), (n,), ())),
                   base.broadcast_in_dim(np.asarray(start, compute), (n,), ()))
@@ -123,8 +120,6 @@ def arange(start, stop=None, step=None, dtype=None):
 def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = False,
              dtype=None, axis: int = 0):
     """``numpy.linspace`` for scalar bounds (bounds may be traced), staged as an ``iota``."""
-    from funcad.numpy._ufuncs import add, multiply, true_divide, where
-
     num = int(concrete_value(num, "linspace(num)"))
     if num < 0:
         raise ValueError(f"linspace: number of samples, {num}, must be non-negative")

@@ -13,8 +13,8 @@ import string
 import numpy as np
 
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.numpy._core import aval, cast, promote_dtypes
-from funcad.numpy._reductions import array_operand, diagonal_mask, masked, sum_as
+from funcad.numpy._core import array_operand, aval, cast, promote_dtypes
+from funcad.numpy._reductions import diagonal_mask, masked, sum_as
 from funcad.ops import _base as base
 from funcad.ops import structural as st
 from funcad.ops.linalg import dot_general

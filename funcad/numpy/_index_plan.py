@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from funcad.core import dtypes
 from funcad.core.trace import Tracer
-from funcad.errors import ConcretizationError, with_user_line
+from funcad.errors import ConcretizationError, FuncadValueError, with_user_line
 from funcad.numpy._core import aval, cast, operand
 from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
@@ -108,7 +109,7 @@ def _classify(item):
     arr = np.asarray(item)
     if arr.dtype == np.bool_:
         return "bool", arr
-    if arr.dtype.kind not in "iu":
+    if not dtypes.is_integer(arr.dtype):
         if arr.size:
             raise index_error(f"{_VALID}; got an array of dtype {arr.dtype}")
         arr = arr.astype(np.intp)  # ``x[[]]``: NumPy reads an empty list as integers
@@ -116,15 +117,15 @@ def _classify(item):
 
 
 def _classify_traced(t):
-    kind = aval(t).dtype.kind
-    if kind == "b":
+    dt = aval(t).dtype
+    if dt == np.bool_:
         raise ConcretizationError(
             "Indexing with a boolean mask", t,
             "A boolean mask gives a result whose shape depends on its values, so it needs a "
             "concrete mask. Use `funcad.numpy.where(mask, x, other)` to select elementwise "
             "instead, or compute the mask outside the transform.",
         )
-    if kind not in "iu":
+    if not dtypes.is_integer(dt):
         raise index_error(f"{_VALID}; got a traced value {aval(t).str_short()}")
     return ("int", t) if aval(t).ndim == 0 else ("array", t)
 
@@ -139,7 +140,7 @@ def _static_bound(v, what: str):
             "Slice bounds fix the result's shape, so they must be static; for a window at a "
             "traced offset use `funcad.lax.dynamic_slice` (or index with a traced integer).",
         )
-    if np.ndim(c) or np.asarray(c).dtype.kind not in "iu":
+    if np.ndim(c) or not dtypes.is_integer(np.asarray(c).dtype):
         raise index_error(f"slice {what} must be integers or None, got {c!r}")
     return int(c)
 
@@ -147,8 +148,6 @@ def _static_bound(v, what: str):
 def _slice_entry(s: builtins.slice, n: int) -> Slice:
     start, stop, step = (_static_bound(getattr(s, f), f) for f in ("start", "stop", "step"))
     if step == 0:
-        from funcad.errors import FuncadValueError
-
         raise FuncadValueError(with_user_line("slice step cannot be zero"))
     start, stop, step = builtins.slice(start, stop, step).indices(n)
     return Slice(start, len(range(start, stop, step)), step)
@@ -169,7 +168,7 @@ def normalize_traced(i, n: int):
     dt = aval(i).dtype
     if np.iinfo(dt).max < n:
         i, dt = cast(i, np.int64), np.dtype(np.int64)
-    if dt.kind == "u":
+    if dtypes.is_unsigned(dt):
         return i
     shape = aval(i).shape
     zero = base.broadcast_in_dim(np.asarray(0, dt), shape, ())

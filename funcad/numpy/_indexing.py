@@ -13,7 +13,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.trace import Tracer
 from funcad.errors import FuncadValueError, with_user_line
-from funcad.numpy._core import aval, broadcast_to, cast, operand
+from funcad.numpy._core import array_operand, aval, broadcast_to, cast, operand
 from funcad.numpy._index_plan import (
     Array,
     IndexPlan,
@@ -27,15 +27,12 @@ from funcad.numpy._index_plan import (
     parse_index,
     uniform_starts,
 )
+from funcad.numpy._ufuncs import add, clip, maximum, minimum, multiply, remainder
 from funcad.ops import _base as base
+from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import indexing as ix
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
-
-
-def _arr(x, fname: str):
-    x = operand(x, fname)
-    return np.asarray(x) if dtypes.is_python_scalar(x) else x
 
 
 def _static(v) -> bool:
@@ -46,7 +43,7 @@ def _static(v) -> bool:
 
 def getitem(x, idx):
     """``x[idx]`` with NumPy's semantics (traced integer indices are clamped, as in JAX)."""
-    x = _arr(x, "getitem")
+    x = array_operand(x, "getitem")
     plan = parse_index(aval(x).shape, idx)
     x = st.expand_dims(x, plan.bool_axes)
     if plan.advanced:
@@ -83,7 +80,7 @@ def _basic_getitem(x, plan: IndexPlan):
         shape = aval(y).shape
         starts = [0 if type(e) is not Int or _static(e.value) else e.value for e in plan.consuming]
         sizes = [1 if type(e) is Int else n for e, n in zip(plan.consuming, shape)]
-        y = sl.dynamic_slice(y, uniform_starts(starts), sizes)
+        y = dsl.dynamic_slice(y, uniform_starts(starts), sizes)
     return base.reshape(y, basic_shape(plan))
 
 
@@ -179,13 +176,14 @@ def take_static(x, indices: np.ndarray, axis: int):
 def take_along_axis_index(x, indices, axis: int, mode):
     """``numpy.take(x, indices, axis, mode=mode)`` for a normalized ``axis``."""
     n = aval(x).shape[axis]
-    indices = _arr(indices, "take")
+    indices = array_operand(indices, "take")
     conc = concrete_index(indices)
     if conc is not None:
         indices = np.asarray(conc)
-    if aval(indices).dtype.kind not in "biu":
+    dt = aval(indices).dtype
+    if not (dt == np.bool_ or dtypes.is_integer(dt)):
         raise index_error(f"take: indices must be integers, got {aval(indices).str_short()}")
-    if aval(indices).dtype.kind == "b":
+    if dt == np.bool_:
         indices = cast(indices, np.intp)
     if mode in ("clip", "wrap"):
         if n == 0 and aval(indices).size:
@@ -199,8 +197,6 @@ def _clip_or_wrap(indices, n: int, mode: str):
         return indices
     if _static(indices):
         return np.clip(indices, 0, n - 1) if mode == "clip" else np.mod(indices, n)
-    from funcad.numpy._ufuncs import clip, remainder
-
     return clip(indices, 0, n - 1) if mode == "clip" else remainder(indices, n)
 
 
@@ -209,7 +205,7 @@ def _clip_or_wrap(indices, n: int, mode: str):
 def update(x, idx, values, op: str):
     """``x`` with ``x[idx]`` replaced (``set``) or combined with ``values`` (duplicates
     accumulate for ``add``/``multiply``/``min``/``max``; the last wins for ``set``)."""
-    x = _arr(x, f"at[].{op}")
+    x = array_operand(x, f"at[].{op}")
     plan = parse_index(aval(x).shape, idx)
     target = _indexed_shape(plan)
     v = _fit_updates(_cast_values(values, aval(x).dtype, op), target, op)
@@ -266,11 +262,11 @@ def _basic_update(x, plan: IndexPlan, v, op: str):
     return _write_box(x, starts, strides, box, op)
 
 
-def _combine(op: str, cur, new):
-    from funcad.numpy import _ufuncs as uf
+_COMBINE = {"add": add, "multiply": multiply, "min": minimum, "max": maximum}
 
-    fn = {"add": uf.add, "multiply": uf.multiply, "min": uf.minimum, "max": uf.maximum}[op]
-    return fn(cur, new)
+
+def _combine(op: str, cur, new):
+    return _COMBINE[op](cur, new)
 
 
 def _write_box(x, starts, strides, box, op: str):
@@ -287,7 +283,7 @@ def _write_box(x, starts, strides, box, op: str):
         if static:
             cur = sl.slice(x, starts, [s + k for s, k in zip(starts, spans)])
         else:
-            cur = sl.dynamic_slice(x, uniform_starts(starts), spans)
+            cur = dsl.dynamic_slice(x, uniform_starts(starts), spans)
         fill = {"add": 0, "multiply": 1}.get(op, 0)
         spread = sl.pad(box, fill, config) if strided else box
         new = spread if op == "set" else _combine(op, cur, spread)
@@ -296,7 +292,7 @@ def _write_box(x, starts, strides, box, op: str):
             new = base.select_n(mask, cur, new)
     if whole:
         return new
-    return sl.dynamic_update_slice(x, new, uniform_starts(starts))
+    return dsl.dynamic_update_slice(x, new, uniform_starts(starts))
 
 
 def _advanced_update(x, plan: IndexPlan, v, op: str):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.core import dtypes
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import (
+    array_operand,
     aval,
     broadcast_shapes,
     broadcast_to,
@@ -15,7 +17,6 @@ from funcad.numpy._core import (
 )
 from funcad.numpy._einsum import einsum
 from funcad.numpy._reductions import (
-    array_operand,
     diagonal_mask,
     masked,
     result_dtype,
@@ -97,7 +98,7 @@ def matmul(x1, x2, /):
 def vdot(a, b, /):
     """The dot product of the flattened operands."""
     a, b = _operands("vdot", a, b)
-    if aval(a).dtype.kind == "c":
+    if dtypes.is_complex(aval(a).dtype):
         raise NotImplementedError("funcad.numpy.vdot of complex operands (no conj yet)")
     a, b = _ravel(a), _ravel(b)
     _check_sizes("vdot", a, b, 0, 0)

@@ -15,11 +15,11 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import (
+    array_operand,
     aval,
     cast,
     normalize_axes,
     normalize_axis,
-    operand,
 )
 from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
@@ -32,12 +32,6 @@ F32 = np.dtype(np.float32)
 
 
 # --- helpers shared with the products and linalg modules --------------------------------------
-
-def array_operand(a, fname: str):
-    """``operand`` with Python scalars made 0-d arrays: reductions have strong results."""
-    x = operand(a, fname)
-    return np.asarray(x) if dtypes.is_python_scalar(x) else x
-
 
 def _unsupported(fname: str, **kwargs) -> None:
     for name, value in kwargs.items():
@@ -161,7 +155,7 @@ def _accumulation_dtype(x, dtype, *, widen_half: bool) -> np.dtype:
     if dtype is not None:
         return np.dtype(dtype)
     dt = aval(x).dtype
-    if dt.kind in "biu":
+    if dt == np.bool_ or dtypes.is_integer(dt):
         return F64
     return F32 if widen_half and dt == np.float16 else dt
 
@@ -202,7 +196,7 @@ def _var(a, axis, dtype, ddof, keepdims, fname):
     kept = [i for i in range(len(shape)) if i not in axes]
     d = ew.sub(cast(x, calc), base.broadcast_in_dim(cast(mu, calc), shape, kept))
     # |d|^2 in the real dtype (complex deviations give a real variance).
-    sq = ew.mul(d, d) if calc.kind != "c" else ew.square(ew.abs(d))
+    sq = ew.square(ew.abs(d)) if dtypes.is_complex(calc) else ew.mul(d, d)
     total = sum_as(cast(sq, _real(acc)), axes)
     r = ew.div(total, full(builtins.max(n - ddof, 0), aval(total).dtype, aval(total).shape))
     if fname == "std":  # NumPy takes the root in the result dtype (float16 stays float16)
@@ -211,7 +205,7 @@ def _var(a, axis, dtype, ddof, keepdims, fname):
 
 
 def _real(dt: np.dtype) -> np.dtype:
-    return np.finfo(dt).dtype if dt.kind == "c" else dt
+    return np.finfo(dt).dtype if dtypes.is_complex(dt) else dt
 
 
 def std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=None,
@@ -323,7 +317,7 @@ cumprod = _cumulative("cumprod", red.cumprod, red.cummin)
 # --- NaN-ignoring ------------------------------------------------------------------------------
 
 def _nan_to_zero(x):
-    if aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(aval(x).dtype):
         return x
     zero = full(0, aval(x).dtype, aval(x).shape)
     return base.select_n(lg.ne(x, x), x, zero)
@@ -339,7 +333,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
     """``mean`` of the non-NaN elements (NaN where there are none)."""
     _unsupported("nanmean", out=out, where=where)
     x = array_operand(a, "nanmean")
-    if aval(x).dtype.kind not in "fc":
+    if not dtypes.is_inexact(aval(x).dtype):
         return mean(x, axis, dtype, keepdims=keepdims)
     total = nansum(x, axis, dtype, keepdims=keepdims)
     count = sum(lg.eq(x, x), axis, keepdims=keepdims)

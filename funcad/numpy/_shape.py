@@ -14,24 +14,24 @@ from funcad.core import dtypes
 from funcad.core.trace import Tracer
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import (
+    array_operand,
     aval,
     broadcast_shapes,
-    cast,
     concrete_value,
+    joined_operands,
     normalize_axes,
     normalize_axis,
-    operand,
+    sequence_items,
+    stack_arrays,
 )
 from funcad.numpy._core import broadcast_to as _broadcast_to
+from funcad.numpy._index_plan import uniform_starts
+from funcad.numpy._indexing import getitem, take_along_axis_index, take_static
+from funcad.numpy._ufuncs import negative, remainder
 from funcad.ops import _base as base
+from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
-
-
-def _arr(x, fname: str):
-    """An array operand; Python scalars become (strong) 0-d arrays, as NumPy makes them."""
-    x = operand(x, fname)
-    return np.asarray(x) if dtypes.is_python_scalar(x) else x
 
 
 def _error(fname: str, msg: str) -> FuncadValueError:
@@ -83,19 +83,19 @@ def reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     shape = newshape if shape is None else shape
     if shape is None:
         raise _error("reshape", "a target shape is required")
-    x = _arr(a, "reshape")
+    x = array_operand(a, "reshape")
     new = _resolve_shape(_static_ints(shape, "reshape", "shape"), aval(x).size, "reshape")
     return base.reshape(x, new)
 
 
 def ravel(a, order="C"):
-    x = _arr(a, "ravel")
+    x = array_operand(a, "ravel")
     return reshape(x, (aval(x).size,), order=order)
 
 
 def transpose(a, axes=None):
     """Permute the axes (reversed by default)."""
-    x = _arr(a, "transpose")
+    x = array_operand(a, "transpose")
     ndim = aval(x).ndim
     if axes is None:
         return base.transpose(x, tuple(reversed(range(ndim))))
@@ -113,7 +113,7 @@ def permute_dims(a, axes=None):
 
 
 def swapaxes(a, axis1, axis2):
-    x = _arr(a, "swapaxes")
+    x = array_operand(a, "swapaxes")
     ndim = aval(x).ndim
     i, j = normalize_axis(axis1, ndim, "swapaxes"), normalize_axis(axis2, ndim, "swapaxes")
     perm = list(range(ndim))
@@ -122,7 +122,7 @@ def swapaxes(a, axis1, axis2):
 
 
 def moveaxis(a, source, destination):
-    x = _arr(a, "moveaxis")
+    x = array_operand(a, "moveaxis")
     ndim = aval(x).ndim
     src = [normalize_axis(s, ndim, "moveaxis") for s in _static_ints(source, "moveaxis", "source")]
     dst = [normalize_axis(d, ndim, "moveaxis")
@@ -139,7 +139,7 @@ def moveaxis(a, source, destination):
 
 def expand_dims(a, axis):
     """Insert size-1 axes at ``axis`` (an int or a tuple) of the result."""
-    x = _arr(a, "expand_dims")
+    x = array_operand(a, "expand_dims")
     axis = _static_ints(axis, "expand_dims", "axis")
     axes = normalize_axes(axis, aval(x).ndim + len(axis), "expand_dims")
     return st.expand_dims(x, axes)
@@ -147,7 +147,7 @@ def expand_dims(a, axis):
 
 def squeeze(a, axis=None):
     """Remove size-1 axes (all of them, or those named; naming another is an error)."""
-    x = _arr(a, "squeeze")
+    x = array_operand(a, "squeeze")
     shape = aval(x).shape
     if axis is None:
         axes = tuple(i for i, d in enumerate(shape) if d == 1)
@@ -164,7 +164,7 @@ def squeeze(a, axis=None):
 
 
 def broadcast_to(array, shape, subok=False):
-    x = _arr(array, "broadcast_to")
+    x = array_operand(array, "broadcast_to")
     shape = _static_ints(shape, "broadcast_to", "shape")
     xshape = aval(x).shape
     try:
@@ -177,7 +177,7 @@ def broadcast_to(array, shape, subok=False):
 
 
 def broadcast_arrays(*args, subok=False):
-    xs = [_arr(a, "broadcast_arrays") for a in args]
+    xs = [array_operand(a, "broadcast_arrays") for a in args]
     shape = broadcast_shapes("broadcast_arrays", *(aval(x).shape for x in xs))
     return tuple(_broadcast_to(x, shape) for x in xs)
 
@@ -199,7 +199,7 @@ def atleast_3d(*arys):
 
 def _atleast(a, n: int):
     """NumPy's padding rules: 1-d -> (1, k) in 2-d and (1, k, 1) in 3-d; 2-d -> (m, k, 1)."""
-    x = _arr(a, f"atleast_{n}d")
+    x = array_operand(a, f"atleast_{n}d")
     shape = aval(x).shape
     if len(shape) >= n:
         return x
@@ -216,30 +216,10 @@ def _atleast(a, n: int):
 
 # --- joining and splitting ----------------------------------------------------------------
 
-def _sequence(arrays, fname: str) -> list:
-    """The items of a sequence of arrays (an array is a sequence of its rows)."""
-    try:
-        return list(arrays)
-    except TypeError:
-        raise _error(fname, f"expects a sequence of arrays, got {type(arrays).__name__}") from None
-
-
-def _joined(arrays, dtype, fname: str) -> list:
-    """The operands in one dtype. NumPy converts every input to an array first, so Python
-    scalars count as strong (``[f32, 1.0] -> f64``); they become constants directly."""
-    items = [operand(a, fname) for a in _sequence(arrays, fname)]
-    if not items:
-        raise _error(fname, f"need at least one array to {fname}")
-    dt = np.dtype(dtype) if dtype is not None else np.result_type(
-        *(np.asarray(x).dtype if dtypes.is_python_scalar(x) else aval(x).dtype for x in items)
-    )
-    return [np.asarray(x, dt) if dtypes.is_python_scalar(x) else cast(x, dt) for x in items]
-
-
 def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays along an existing axis (``axis=None`` flattens them first)."""
     _no_out(out, "concatenate")
-    xs = _joined(arrays, dtype, "concatenate")
+    xs = joined_operands(arrays, dtype, "concatenate")
     if axis is None:
         xs, axis = [ravel(x) for x in xs], 0
     ndims = {aval(x).ndim for x in xs}
@@ -259,38 +239,31 @@ def concatenate(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
 def stack(arrays, axis=0, out=None, *, dtype=None, casting="same_kind"):
     """Join arrays of one shape along a new axis."""
     _no_out(out, "stack")
-    xs = _joined(arrays, dtype, "stack")
-    shapes = {aval(x).shape for x in xs}
-    if len(shapes) > 1:
-        raise _error("stack", f"all input arrays must have the same shape, got {sorted(shapes)}")
-    shape = shapes.pop()
-    axis = normalize_axis(axis, len(shape) + 1, "stack")
-    new = shape[:axis] + (1,) + shape[axis:]
-    return sl.concatenate([base.reshape(x, new) for x in xs], axis)
+    return stack_arrays(arrays, axis, dtype)
 
 
 def hstack(tup, *, dtype=None, casting="same_kind"):
-    xs = [_atleast(x, 1) for x in _sequence(tup, "hstack")]
+    xs = [_atleast(x, 1) for x in sequence_items(tup, "hstack")]
     axis = 0 if xs and aval(xs[0]).ndim == 1 else 1
     return concatenate(xs, axis, dtype=dtype)
 
 
 def vstack(tup, *, dtype=None, casting="same_kind"):
-    return concatenate([_atleast(x, 2) for x in _sequence(tup, "vstack")], 0, dtype=dtype)
+    return concatenate([_atleast(x, 2) for x in sequence_items(tup, "vstack")], 0, dtype=dtype)
 
 
 row_stack = vstack
 
 
 def dstack(tup):
-    return concatenate([_atleast(x, 3) for x in _sequence(tup, "dstack")], 2)
+    return concatenate([_atleast(x, 3) for x in sequence_items(tup, "dstack")], 2)
 
 
 def column_stack(tup):
     """1-d inputs become columns; 2-d inputs are joined as they are."""
     xs = []
-    for x in _sequence(tup, "column_stack"):
-        x = _arr(x, "column_stack")
+    for x in sequence_items(tup, "column_stack"):
+        x = array_operand(x, "column_stack")
         if aval(x).ndim < 2:
             x = base.reshape(x, (aval(x).size, 1))
         xs.append(x)
@@ -319,7 +292,7 @@ def split(ary, indices_or_sections, axis=0):
 
 
 def _split(ary, indices_or_sections, axis, fname: str, *, equal: bool) -> list:
-    x = _arr(ary, fname)
+    x = array_operand(ary, fname)
     axis = normalize_axis(axis, aval(x).ndim, fname)
     n = aval(x).shape[axis]
     spec = concrete_value(indices_or_sections, f"{fname}(indices_or_sections)")
@@ -343,7 +316,7 @@ def _split(ary, indices_or_sections, axis, fname: str, *, equal: bool) -> list:
 
 def tile(A, reps):
     """Repeat the whole array ``reps`` times along each axis (one broadcast and a reshape)."""
-    x = _arr(A, "tile")
+    x = array_operand(A, "tile")
     reps = _static_ints(reps, "tile", "reps")
     if any(r < 0 for r in reps):
         raise _error("tile", f"negative repetitions {reps}")
@@ -361,12 +334,12 @@ def tile(A, reps):
 
 def repeat(a, repeats, axis=None):
     """Repeat each element; ``repeats`` is a static count or a concrete array of counts."""
-    x = _arr(a, "repeat")
+    x = array_operand(a, "repeat")
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, aval(x).ndim, "repeat")
     counts = np.asarray(concrete_value(repeats, "repeat(repeats)"))
-    if counts.dtype.kind not in "biu":
+    if not (counts.dtype == np.bool_ or dtypes.is_integer(counts.dtype)):
         raise _error("repeat", f"repeats must be integers, got {counts.dtype}")
     if (counts < 0).any():
         raise _error("repeat", "repeats may not contain negative values")
@@ -381,25 +354,23 @@ def repeat(a, repeats, axis=None):
         raise _error(
             "repeat", f"repeats of shape {counts.shape} do not match axis {axis} of {shape}"
         )
-    from funcad.numpy._indexing import take_static
-
     return take_static(x, np.repeat(np.arange(shape[axis]), counts), axis)
 
 
 def flip(m, axis=None):
-    x = _arr(m, "flip")
+    x = array_operand(m, "flip")
     return st.rev(x, normalize_axes(axis, aval(x).ndim, "flip"))
 
 
 def fliplr(m):
-    x = _arr(m, "fliplr")
+    x = array_operand(m, "fliplr")
     if aval(x).ndim < 2:
         raise _error("fliplr", f"input must be >= 2-d, got shape {aval(x).shape}")
     return st.rev(x, (1,))
 
 
 def flipud(m):
-    x = _arr(m, "flipud")
+    x = array_operand(m, "flipud")
     if aval(x).ndim < 1:
         raise _error("flipud", "input must be >= 1-d")
     return st.rev(x, (0,))
@@ -408,7 +379,7 @@ def flipud(m):
 def roll(a, shift, axis=None):
     """Roll elements along axes; a traced shift rolls through a doubled array and a
     ``dynamic_slice``."""
-    x = _arr(a, "roll")
+    x = array_operand(a, "roll")
     if axis is None:
         return reshape(roll(ravel(x), shift, 0), aval(x).shape)
     ndim = aval(x).ndim
@@ -434,12 +405,8 @@ def roll(a, shift, axis=None):
 
 
 def _roll_traced(x, shift, axes):
-    from funcad.numpy._index_plan import uniform_starts
-    from funcad.numpy._indexing import getitem
-    from funcad.numpy._ufuncs import negative, remainder
-
     sa = aval(shift)
-    if sa.dtype.kind not in "iu" or sa.ndim > 1:
+    if not dtypes.is_integer(sa.dtype) or sa.ndim > 1:
         raise _error("roll", f"shift must be an integer scalar or vector, got {sa.str_short()}")
     shifts = [shift] * len(axes) if sa.ndim == 0 else [getitem(shift, i) for i in range(sa.size)]
     if len(shifts) != len(axes):
@@ -451,7 +418,7 @@ def _roll_traced(x, shift, axes):
         doubled = sl.concatenate([x, x], ax)
         starts = [0] * len(shape)
         starts[ax] = remainder(negative(s), shape[ax])
-        x = sl.dynamic_slice(doubled, uniform_starts(starts), shape)
+        x = dsl.dynamic_slice(doubled, uniform_starts(starts), shape)
     return x
 
 
@@ -459,9 +426,7 @@ def take(a, indices, axis=None, out=None, mode=None):
     """``numpy.take``: ``mode`` None/'raise' (out of bounds is an IndexError for concrete
     indices; traced ones are clamped), 'clip' or 'wrap'."""
     _no_out(out, "take")
-    from funcad.numpy._indexing import take_along_axis_index
-
-    x = _arr(a, "take")
+    x = array_operand(a, "take")
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, aval(x).ndim, "take")
@@ -473,15 +438,15 @@ def take(a, indices, axis=None, out=None, mode=None):
 # --- static facts -------------------------------------------------------------------------
 
 def shape(a) -> tuple[int, ...]:
-    return aval(_arr(a, "shape")).shape
+    return aval(array_operand(a, "shape")).shape
 
 
 def ndim(a) -> int:
-    return aval(_arr(a, "ndim")).ndim
+    return aval(array_operand(a, "ndim")).ndim
 
 
 def size(a, axis=None) -> int:
-    s = aval(_arr(a, "size")).shape
+    s = aval(array_operand(a, "size")).shape
     if axis is None:
         return math.prod(s)
     return s[normalize_axis(axis, len(s), "size")]

@@ -1,93 +1,83 @@
-"""Operators and array methods of ``Tracer``, installed here so that the core does not
-depend on the user namespace. Each forwards to the ``funcad.numpy`` function of the name."""
+"""Operators and array methods of ``Tracer``, installed by the package ``funcad.numpy`` so
+that the core does not depend on the user namespace. Each forwards to the function of the
+same name in the namespace given to ``install``, looked up at call time."""
 from __future__ import annotations
 
-import funcad.numpy as fnp
 from funcad.core.trace import Tracer
-
-
-def _forward(name: str, *, swap: bool = False):
-    if swap:
-        def method(self, other):
-            return getattr(fnp, name)(other, self)
-    else:
-        def method(self, *args, **kwargs):
-            return getattr(fnp, name)(self, *args, **kwargs)
-    method.__name__ = name
-    return method
-
-
-def _forward_binary(name: str):
-    """An operator: two operands and no keywords, on the path of every traced ``x * y``."""
-    def method(self, other):
-        return getattr(fnp, name)(self, other)
-    method.__name__ = name
-    return method
-
+from funcad.numpy._indexing import IndexUpdateHelper, getitem
 
 _OPERATORS = {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",
     "floordiv": "floor_divide", "mod": "remainder", "pow": "power", "matmul": "matmul",
     "and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor", "divmod": "divmod",
 }
-for _op, _fn in _OPERATORS.items():
-    setattr(Tracer, f"__{_op}__", _forward_binary(_fn))
-    setattr(Tracer, f"__r{_op}__", _forward(_fn, swap=True))
-
-for _op, _fn in {
+_COMPARISONS = {
     "lt": "less", "le": "less_equal", "gt": "greater", "ge": "greater_equal",
     "eq": "equal", "ne": "not_equal",
-}.items():
-    setattr(Tracer, f"__{_op}__", _forward(_fn))
-
+}
 _UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "invert"}
-for _op, _fn in _UNARY.items():
-    setattr(Tracer, f"__{_op}__", _forward(_fn))
-
 _METHODS = [
     "sum", "mean", "max", "min", "prod", "var", "std", "all", "any", "argmax", "argmin",
     "cumsum", "cumprod", "dot", "clip", "round", "ravel", "squeeze",
     "swapaxes", "take", "repeat", "trace",
 ]
-for _name in _METHODS:
-    setattr(Tracer, _name, _forward(_name))  # looked up at call time: import order is free
 
 
-def _reshape(self, *shape, order="C"):
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = shape[0]
-    return fnp.reshape(self, shape, order=order)
+def _forward(namespace, name: str, *, swap: bool = False):
+    if swap:
+        def method(self, other):
+            return getattr(namespace, name)(other, self)
+    else:
+        def method(self, *args, **kwargs):
+            return getattr(namespace, name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
 
 
-def _transpose(self, *axes):
-    if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int)):
-        axes = axes[0]
-    return fnp.transpose(self, axes or None)
+def _forward_binary(namespace, name: str):
+    """An operator: two operands and no keywords, on the path of every traced ``x * y``."""
+    def method(self, other):
+        return getattr(namespace, name)(self, other)
+    method.__name__ = name
+    return method
 
 
-def _astype(self, dtype, copy=True):
-    return fnp.asarray(self, dtype)
+def _shape_methods(namespace) -> dict:
+    """The methods and properties whose arguments differ from the function's."""
+
+    def reshape(self, *shape, order="C"):
+        if len(shape) == 1 and not isinstance(shape[0], int):
+            shape = shape[0]
+        return namespace.reshape(self, shape, order=order)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and (axes[0] is None or not isinstance(axes[0], int)):
+            axes = axes[0]
+        return namespace.transpose(self, axes or None)
+
+    def astype(self, dtype, copy=True):
+        return namespace.asarray(self, dtype)
+
+    def flatten(self, order="C"):
+        return namespace.ravel(self, order=order)
+
+    return {
+        "reshape": reshape, "transpose": transpose, "astype": astype, "flatten": flatten,
+        "T": property(lambda self: namespace.transpose(self)),
+        "mT": property(lambda self: namespace.swapaxes(self, -1, -2)),
+    }
 
 
-def _getitem(self, idx):
-    return fnp._indexing.getitem(self, idx)
-
-
-def _flatten(self, order="C"):
-    return fnp.ravel(self, order=order)
-
-
-Tracer.reshape = _reshape
-Tracer.transpose = _transpose
-Tracer.astype = _astype
-Tracer.flatten = _flatten
-Tracer.__getitem__ = _getitem
-Tracer.T = property(lambda self: fnp.transpose(self))
-Tracer.mT = property(lambda self: fnp.swapaxes(self, -1, -2))
-Tracer.at = property(lambda self: fnp._indexing.IndexUpdateHelper(self))
-Tracer.__array_ufunc__ = lambda self, ufunc, method, *inputs, **kwargs: fnp._dispatch.array_ufunc(
-    ufunc, method, inputs, kwargs
-)
-Tracer.__array_function__ = lambda self, func, types, args, kwargs: fnp._dispatch.array_function(
-    func, types, args, kwargs
-)
+def install(namespace) -> None:
+    """Give ``Tracer`` NumPy's operators and array methods, forwarding to ``namespace``."""
+    for op, fn in _OPERATORS.items():
+        setattr(Tracer, f"__{op}__", _forward_binary(namespace, fn))
+        setattr(Tracer, f"__r{op}__", _forward(namespace, fn, swap=True))
+    for op, fn in {**_COMPARISONS, **_UNARY}.items():
+        setattr(Tracer, f"__{op}__", _forward(namespace, fn))
+    for name in _METHODS:
+        setattr(Tracer, name, _forward(namespace, name))
+    for name, method in _shape_methods(namespace).items():
+        setattr(Tracer, name, method)
+    Tracer.__getitem__ = getitem
+    Tracer.at = property(IndexUpdateHelper)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.core import dtypes as _dtypes  # private: the package star-imports this module
 from funcad.core.trace import Tracer, get_aval
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.numpy._core import (
@@ -57,14 +58,22 @@ def _loop_args(ufunc: np.ufunc, args) -> tuple[list, np.dtype]:
     return promote_shapes(ufunc.__name__, *cast_args), loop[-1]
 
 
-def _unary(ufunc: np.ufunc, lax_fn, *, identity_kinds: str = ""):
-    """``identity_kinds``: dtype kinds on which the function is the identity (floor of int)."""
+def _bool_or_integer(dtype: np.dtype) -> bool:
+    return dtype == np.bool_ or _dtypes.is_integer(dtype)
+
+
+def _bool_or_unsigned(dtype: np.dtype) -> bool:
+    return dtype == np.bool_ or _dtypes.is_unsigned(dtype)
+
+
+def _unary(ufunc: np.ufunc, lax_fn, *, identity_on=None):
+    """``identity_on``: the dtypes on which the function is the identity (floor of int)."""
 
     def fn(x, /):
-        if isinstance(x, _ARRAYS) and get_aval(x).dtype.kind == "f":
+        if isinstance(x, _ARRAYS) and _dtypes.is_float(get_aval(x).dtype):
             return lax_fn(x)  # fast path: NumPy's loop for a float is that float
         (x,), _ = _loop_args(ufunc, (x,))
-        if aval(x).dtype.kind in identity_kinds:
+        if identity_on is not None and identity_on(aval(x).dtype):
             return x
         return lax_fn(x)
 
@@ -86,7 +95,7 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
         # scalar takes the float's dtype), need no promotion and no broadcasting here.
         if fast and isinstance(x1, _ARRAYS):
             a1 = get_aval(x1)
-            if a1.dtype.kind == "f":
+            if _dtypes.is_float(a1.dtype):
                 if isinstance(x2, _ARRAYS):
                     a2 = get_aval(x2)
                     if a1.shape == a2.shape and a1.dtype == a2.dtype:
@@ -94,7 +103,7 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
                 elif scalar_fast and type(x2) in _REAL_SCALARS:
                     return lax_fn(x1, x2)
         elif (scalar_fast and type(x1) in _REAL_SCALARS and isinstance(x2, _ARRAYS)
-              and get_aval(x2).dtype.kind == "f"):
+              and _dtypes.is_float(get_aval(x2).dtype)):
             return lax_fn(x1, x2)
         (x1, x2), _ = _loop_args(ufunc, (x1, x2))
         if bool_fn is not None and aval(x1).dtype == np.bool_:
@@ -118,9 +127,9 @@ minimum = _binary(np.minimum, ew.min)
 arctan2 = _binary(np.arctan2, ew.atan2)
 negative = _unary(np.negative, ew.neg)
 sign = _unary(np.sign, ew.sign)
-floor = _unary(np.floor, ew.floor, identity_kinds="biu")
-ceil = _unary(np.ceil, ew.ceil, identity_kinds="biu")
-absolute = _unary(np.absolute, ew.abs, identity_kinds="bu")
+floor = _unary(np.floor, ew.floor, identity_on=_bool_or_integer)
+ceil = _unary(np.ceil, ew.ceil, identity_on=_bool_or_integer)
+absolute = _unary(np.absolute, ew.abs, identity_on=_bool_or_unsigned)
 abs = absolute  # noqa: A001 - NumPy name
 fabs = _unary(np.fabs, ew.abs)
 exp = _unary(np.exp, ew.exp)
@@ -165,12 +174,12 @@ reciprocal = _unary(np.reciprocal, _reciprocal)
 trunc = _unary(
     np.trunc,
     lambda x: base.select_n(lg.lt(x, const_like(x, 0)), ew.floor(x), ew.ceil(x)),
-    identity_kinds="biu",
+    identity_on=_bool_or_integer,
 )
 
 
 def _floor_divide_lax(x, y):
-    if aval(x).dtype.kind in "iu":
+    if _dtypes.is_integer(aval(x).dtype):
         q, r = ew.div(x, y), ew.rem(x, y)
         zero = const_like(x, 0)
         adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
@@ -214,7 +223,7 @@ def power(x1, x2, /):
     """``x1 ** x2``; a Python integer exponent becomes ``integer_pow`` (exact, and with a
     derivative that is defined at ``x1 == 0``)."""
     x1 = operand(x1, "power")
-    if type(x2) is int and not (x2 < 0 and aval(x1).dtype.kind in "biu"):
+    if type(x2) is int and not (x2 < 0 and _bool_or_integer(aval(x1).dtype)):
         loop = _resolve(np.power, (x1, x2))
         return ew.integer_pow(cast(x1, loop[0]), x2)
     return _power(x1, x2)
@@ -263,7 +272,7 @@ def logical_not(x, /):
 
 def isfinite(x, /):
     x = operand(x, "isfinite")
-    return ew.is_finite(x) if aval(x).dtype.kind == "f" else lg.eq(x, x)
+    return ew.is_finite(x) if _dtypes.is_float(aval(x).dtype) else lg.eq(x, x)
 
 
 def isnan(x, /):
@@ -273,7 +282,7 @@ def isnan(x, /):
 
 def isinf(x, /):
     x = operand(x, "isinf")
-    if aval(x).dtype.kind != "f":
+    if not _dtypes.is_float(aval(x).dtype):
         return lg.ne(x, x)
     return lg.bitwise_and(lg.bitwise_not(ew.is_finite(x)), lg.eq(x, x))
 
@@ -311,7 +320,7 @@ def round(a, decimals: int = 0):  # noqa: A001 - NumPy name
     """Round half to even, as ``numpy.round``."""
     a = operand(a, "round")
     dtype = aval(a).dtype
-    if dtype.kind in "biu":
+    if _bool_or_integer(dtype):
         if decimals >= 0:
             return a
         raise NotImplementedError("funcad.numpy.round of integers with negative decimals")

@@ -13,9 +13,15 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.errors import FuncadValueError, with_user_line
-from funcad.numpy._core import aval, broadcast_shapes, broadcast_to, cast, normalize_axes
-from funcad.numpy._reductions import (
+from funcad.numpy._core import (
     array_operand,
+    aval,
+    broadcast_shapes,
+    broadcast_to,
+    cast,
+    normalize_axes,
+)
+from funcad.numpy._reductions import (
     check_axis_arg,
     diagonal_mask,
     full,
@@ -163,7 +169,7 @@ def cholesky(a, /, *, upper=False):
     positive-definite matrix; a matrix that is not positive definite gives NaNs."""
     a = _inexact(a, "cholesky")
     _square(a, "cholesky")
-    if upper and aval(a).dtype.kind == "c":
+    if upper and dtypes.is_complex(aval(a).dtype):
         raise NotImplementedError("funcad.numpy.linalg.cholesky(upper=True) of complex input")
     factor = la.cholesky(a)
     if not upper:
@@ -175,14 +181,14 @@ def cholesky(a, /, *, upper=False):
 # --- norms -------------------------------------------------------------------------------------
 
 def _abs(x):
-    return ew.abs(x) if aval(x).dtype.kind in "fc" else x
+    return ew.abs(x) if dtypes.is_inexact(aval(x).dtype) else x
 
 
 def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
     dt = aval(x).dtype
     real = np.finfo(dt).dtype  # the real dtype of a complex one
     if ord is None or ord == 2:
-        ax = _abs(x) if dt.kind == "c" else x
+        ax = _abs(x) if dtypes.is_complex(dt) else x
         return ew.sqrt(base.reduce_sum(ew.mul(ax, ax), axes))
     if ord == np.inf:
         return red.reduce_max(_abs(x), axes)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+import funcad.numpy as fnp
+
 try:
     from hypothesis import strategies as st
     from hypothesis.extra import numpy as hnp
@@ -73,7 +75,7 @@ class Program:
 
     def __call__(self, *args, ns=None):
         if ns is None:
-            import funcad.numpy as ns
+            ns = fnp
         values = list(args)
         for name, operands in self.steps:
             fn = _UNARY.get(name) or _BINARY[name]
