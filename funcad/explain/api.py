@@ -8,6 +8,7 @@ import numpy as np
 
 from funcad.ad import jvp, linearize, value_and_grad, vjp
 from funcad.api import make_jaxpr
+from funcad.core.dtypes import is_float, is_inexact
 from funcad.errors import FuncadError
 from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError, parse_expression
@@ -124,7 +125,7 @@ def _explain_flat(flat, leaves, names, notation: Notation, title: str) -> Report
     closed = inline_calls(staged)  # a jit inside the function: explain its equations
     traces = build_traces(closed, leaves, names, notation)
     point = "at " + ", ".join(f"{n} = {notation.number(x)}" for n, x in zip(names, leaves))
-    diff = [i for i, x in enumerate(leaves) if np.asarray(x).dtype.kind in "fc"]
+    diff = [i for i, x in enumerate(leaves) if is_inexact(np.asarray(x).dtype)]
     gradient, checks, note = _gradient(flat, leaves, names, diff, traces, notation)
     irs = _irs(flat, leaves, diff, closed, inlined=closed is not staged)
     return Report(traces, title=title, point=point, gradient=gradient, checks=checks, irs=irs,
@@ -149,7 +150,7 @@ def _gradient(flat, leaves, names, diff, traces: Traces, nt: Notation):
     value = np.asarray(traces.value)
     if not diff:
         return None, [], "No input is floating point: nothing to differentiate."
-    if value.shape != () or value.dtype.kind != "f":
+    if value.shape != () or not is_float(value.dtype):
         return None, [], (f"The output is {value.dtype}{list(value.shape)}, not a real scalar, "
                           "so there is no gradient; the adjoint trace above is seeded with "
                           "ones (it computes the gradient of sum(r)).")
@@ -180,7 +181,7 @@ def _gradient(flat, leaves, names, diff, traces: Traces, nt: Notation):
 def _irs(flat, leaves, diff, closed, inlined: bool) -> list[tuple[str, str]]:
     how = "funcad.make_jaxpr, calls inlined" if inlined else "funcad.make_jaxpr"
     irs = [(f"IR ({how}): the evaluation trace above", str(closed))]
-    if not diff or closed.jaxpr.outvars[0].aval.dtype.kind not in "fc":
+    if not diff or not is_inexact(closed.jaxpr.outvars[0].aval.dtype):
         return irs
     g = _closing(flat, leaves, diff)
     primals = [leaves[i] for i in diff]

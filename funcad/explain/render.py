@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from funcad.core.dtypes import is_bool, is_float, is_integer
 from funcad.core.rules import (
     Call,
     Contraction,
@@ -60,11 +61,11 @@ def const_text(value, notation: Notation) -> Expr:
             return const_text(v.ravel()[0], notation)
         return Expr(f"const{list(v.shape)}")
     x = v[()]
-    if v.dtype.kind == "b":
+    if is_bool(v.dtype):
         return Expr(str(bool(x)))
-    if v.dtype.kind in "iu" or (v.dtype.kind == "f" and float(x).is_integer() and abs(x) < 1e15):
+    if is_integer(v.dtype) or (is_float(v.dtype) and float(x).is_integer() and abs(x) < 1e15):
         text = str(int(x))
-    elif v.dtype.kind == "f":
+    elif is_float(v.dtype):
         text = f"{float(x):.4g}"
     else:
         text = format_number(x, notation.digits)

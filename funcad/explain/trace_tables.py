@@ -24,6 +24,7 @@ import numpy as np
 
 from funcad.ad import jvp, vjp
 from funcad.api import make_jaxpr
+from funcad.core.dtypes import is_inexact
 from funcad.errors import FuncadError
 from funcad.explain.notation import Notation
 from funcad.explain.parse import ExplainError
@@ -94,7 +95,7 @@ class Traces:
 
 
 def _is_float(aval) -> bool:
-    return aval.dtype.kind in "fc"
+    return is_inexact(aval.dtype)
 
 
 def _pick_base(taken: set[str], candidates: Sequence[str]) -> str:

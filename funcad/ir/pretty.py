@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.core.dtypes import is_bool, is_float
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 
 
@@ -35,9 +36,9 @@ def _letters(i: int) -> str:
 
 def _pp_literal(lit: Literal) -> str:
     v = lit.val
-    if lit.aval.dtype.kind == "b":
+    if is_bool(lit.aval.dtype):
         text = "True" if v else "False"
-    elif lit.aval.dtype.kind == "f":
+    elif is_float(lit.aval.dtype):
         text = repr(float(v))
     else:
         text = str(v)

@@ -477,7 +477,7 @@ def _convert_impl(x, *, new_dtype, weak_type):
 
 
 def _convert_abstract_eval(x, *, new_dtype, weak_type):
-    if x.dtype.kind == "c" and new_dtype.kind != "c":
+    if dtypes.is_complex(x.dtype) and not dtypes.is_complex(new_dtype):
         raise type_error(
             convert_element_type_p, [x], f"cannot convert complex to {new_dtype.name}; take .real"
         )

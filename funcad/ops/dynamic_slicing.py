@@ -13,6 +13,7 @@ import builtins
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import is_integer
 from funcad.core.rules import batch_rules, identity_tests, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
@@ -48,7 +49,7 @@ def _clamped_starts(starts, shape, sizes) -> list[int]:
 
 
 def _valid_starts(starts, ndim: int) -> bool:
-    return len(starts) == ndim and all(s.ndim == 0 and s.dtype.kind in "iu" for s in starts)
+    return len(starts) == ndim and all(s.ndim == 0 and is_integer(s.dtype) for s in starts)
 
 
 def _check_starts(prim, avals, starts, ndim: int) -> None:
@@ -57,7 +58,7 @@ def _check_starts(prim, avals, starts, ndim: int) -> None:
             prim, avals, f"needs {ndim} start indices, one per axis, got {len(starts)}"
         )
     for s in starts:
-        if s.shape != () or s.dtype.kind not in "iu":
+        if s.shape != () or not is_integer(s.dtype):
             raise type_error(prim, avals, "start indices must be integer scalars")
 
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
-from funcad.core.dtypes import PYTHON_SCALARS
+from funcad.core.dtypes import PYTHON_SCALARS, is_complex, is_integer
 from funcad.core.rules import (
     Call,
     Infix,
@@ -116,7 +116,7 @@ def abs(x):  # noqa: A001 - lax name
 
 def _abs_abstract_eval(x):
     check_kind(abs_p, [x], NUMERIC)
-    if x.dtype.kind == "c":
+    if is_complex(x.dtype):
         return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
     return x
 
@@ -339,14 +339,14 @@ def integer_pow(x, y: int):
 
 
 def _integer_pow_impl(x, *, y):
-    if y < 0 and x.dtype.kind in "iu":
+    if y < 0 and is_integer(x.dtype):
         raise ValueError("integer_pow: integers to negative integer powers are not allowed")
-    return np.power(x, x.dtype.type(y)) if x.dtype.kind in "iu" else np.power(x, y).astype(x.dtype)
+    return np.power(x, x.dtype.type(y)) if is_integer(x.dtype) else np.power(x, y).astype(x.dtype)
 
 
 def _integer_pow_abstract_eval(x, *, y):
     check_kind(integer_pow_p, [x], NUMERIC)
-    if y < 0 and x.dtype.kind in "iu":
+    if y < 0 and is_integer(x.dtype):
         raise type_error(integer_pow_p, [x], f"integers cannot be raised to the negative power {y}")
     return x
 
@@ -449,7 +449,7 @@ def div(x, y):
 
 
 def _div_impl(x, y):
-    if x.dtype.kind in "iu":
+    if is_integer(x.dtype):
         with np.errstate(divide="ignore"):
             q = np.floor_divide(x, y)
             inexact = (np.remainder(x, y) != 0) & ((x < 0) != (y < 0))
@@ -481,7 +481,7 @@ def rem(x, y):
 
 
 def _rem_impl(x, y):
-    if x.dtype.kind in "iu":
+    if is_integer(x.dtype):
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.fmod(x, y)
     return np.fmod(x, y)

@@ -21,6 +21,7 @@ import math
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import is_integer
 from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval, to_concrete
@@ -43,7 +44,7 @@ from funcad.ops._shapes import new_primitive, type_error
 
 def _check_indices(prim, avals, operand: ShapedArray, indices: ShapedArray) -> tuple[int, ...]:
     """Checks ``indices`` and returns the batch shape ``B``."""
-    if indices.dtype.kind not in "iu":
+    if not is_integer(indices.dtype):
         raise type_error(prim, avals, f"indices must be integers, got {indices.dtype.name}")
     if indices.ndim < 1 or indices.shape[-1] > operand.ndim:
         raise type_error(
@@ -126,7 +127,7 @@ def gather(operand, indices):
 
 
 def _gather_impl(x, indices):
-    if indices.dtype.kind not in "iu":
+    if not is_integer(indices.dtype):
         raise ValueError("bad indices")  # re-checked by the shape rule
     cols = _columns(x, indices)
     if cols is None:

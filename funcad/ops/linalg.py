@@ -13,6 +13,7 @@ import math
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import is_complex
 from funcad.core.rules import Contraction, batch_rules, explain_notation, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
@@ -267,7 +268,7 @@ def _swap_last(x):
 
 
 def _no_complex(prim, x) -> None:
-    if get_aval(x).dtype.kind == "c":
+    if is_complex(get_aval(x).dtype):
         raise NotImplementedError(f"differentiation of `{prim}` for complex matrices")
 
 

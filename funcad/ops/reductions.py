@@ -12,6 +12,7 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import is_bool, is_integer
 from funcad.core.rules import Reduction, batch_rules, explain_notation
 from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
@@ -44,18 +45,18 @@ ORDERED = "biuf"
 
 def _lowest(dtype: np.dtype):
     """The identity of ``max``: the smallest value of ``dtype``."""
-    if dtype.kind == "b":
+    if is_bool(dtype):
         return False
-    if dtype.kind in "iu":
+    if is_integer(dtype):
         return np.iinfo(dtype).min
     return -np.inf
 
 
 def _highest(dtype: np.dtype):
     """The identity of ``min``: the largest value of ``dtype``."""
-    if dtype.kind == "b":
+    if is_bool(dtype):
         return True
-    if dtype.kind in "iu":
+    if is_integer(dtype):
         return np.iinfo(dtype).max
     return np.inf
 
@@ -215,7 +216,7 @@ def _defargreducer(name: str, np_arg: Callable):
         _check_axis_param(prim, x, axis)
         if x.shape[axis] == 0:
             raise type_error(prim, [x], f"axis {axis} is empty: it has no {name[3:]}imum")
-        if not isinstance(index_dtype, np.dtype) or index_dtype.kind not in "iu":
+        if not isinstance(index_dtype, np.dtype) or not is_integer(index_dtype):
             raise type_error(
                 prim, [x], f"index_dtype must be an integer dtype, got {index_dtype!r}"
             )
@@ -223,7 +224,7 @@ def _defargreducer(name: str, np_arg: Callable):
         return ShapedArray(shape, index_dtype)
 
     def impl(x, *, axis, index_dtype):
-        if x.dtype.kind not in ORDERED or index_dtype.kind not in "iu":
+        if x.dtype.kind not in ORDERED or not is_integer(index_dtype):
             raise TypeError(name)
         return np_arg(x, axis=axis).astype(index_dtype, copy=False)
 

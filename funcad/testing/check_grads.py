@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from funcad.ad import jvp, vjp
+from funcad.core.dtypes import is_inexact
 from funcad.testing.finite_differences import default_eps, numerical_jvp
 from funcad.tree_util import tree_leaves, tree_map
 
@@ -24,7 +25,7 @@ def _tolerance(dtype, given: float | None) -> float:
 def _random_like(rng: np.random.Generator, tree):
     def draw(x):
         x = np.asarray(x)
-        if x.dtype.kind not in "fc":
+        if not is_inexact(x.dtype):
             return np.zeros(x.shape, x.dtype)
         return np.asarray(rng.standard_normal(x.shape), dtype=x.dtype)
 
@@ -82,7 +83,7 @@ def check_vjp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
 
 def _dtype_of(args):
     floats = [np.asarray(x).dtype for x in tree_leaves(tuple(args))
-              if np.asarray(x).dtype.kind in "fc"]
+              if is_inexact(np.asarray(x).dtype)]
     return min(floats, key=lambda d: d.itemsize) if floats else np.dtype(np.float64)
 
 
