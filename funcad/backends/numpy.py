@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from funcad.backends import register_backend
 from funcad.backends.numpy_buffers import plan_inplace
 from funcad.backends.numpy_kernels import inplace_ufunc, kernel
+from funcad.backends.registry import register_backend
 from funcad.errors import FuncadValueError
 from funcad.ir.core import ClosedJaxpr, Literal
 

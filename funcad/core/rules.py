@@ -45,6 +45,23 @@ commutative: set[Primitive] = set()
 
 # --- facts the NumPy executor reads (funcad.backends) --------------------------------------
 
+
+# factory(eqn) -> the fastest NumPy callable computing the equation, its params bound (the
+# IR is type-checked, so it may skip the implementation's checks), or None to call the
+# implementation. A primitive without an entry runs its implementation.
+numpy_kernels: dict[Primitive, Callable] = {}
+
+# The ufunc computing the primitive that can write its result into an operand of the
+# result's type (``ufunc(a, b, out=a)``): for results of any dtype, and for inexact
+# results only. A kernel that is itself a ufunc needs no entry.
+inplace_ufuncs: dict[Primitive, Callable] = {}
+inexact_inplace_ufuncs: dict[Primitive, Callable] = {}
+
+# Primitives whose kernel returns a new array that nothing else refers to when the result
+# is not 0-d (views such as reshapes and broadcasts do not). A primitive with an in-place
+# ufunc, or whose kernel is a ufunc, needs no entry.
+fresh_results: set[Primitive] = set()
+
 # --- facts the printers read (funcad.ir.pretty, funcad.explain) ------------------------------
 
 # How ``explain`` writes an equation as a textbook formula: ``explain_notation[prim]`` is one

@@ -10,6 +10,7 @@ and ``convert_element_type``.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 
 import numpy as np
@@ -31,6 +32,16 @@ from funcad.core.rules import (
 )
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
+from funcad.ops._kernels import (
+    arithmetic_kernel,
+    broadcast_kernel,
+    convert_kernel,
+    defkernel,
+    reduce_kernel,
+    reshape_kernel,
+    select_kernel,
+    transpose_kernel,
+)
 from funcad.ops._shapes import (
     NUMERIC,
     canonical_axes,
@@ -224,6 +235,7 @@ add_any_p = elementwise_primitive("add_any", np.add, NUMERIC, nargs=2)
 commutative.add(add_any_p)
 defbroadcasting(add_any_p)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+defkernel(add_any_p, arithmetic_kernel(operator.add, np.add), inplace=np.add)
 explain_notation[add_any_p] = Infix("+", Prec.ADD, assoc=True, unit=0)
 
 
@@ -292,6 +304,7 @@ def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
 
 deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+defkernel(broadcast_in_dim_p, broadcast_kernel)
 explain_notation[broadcast_in_dim_p] = Call("broadcast", ("{shape}",), elide_scalar=True)
 
 
@@ -332,6 +345,7 @@ def _reshape_batch(vals, dims, *, new_sizes):
 
 deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
 batch_rules[reshape_p] = _reshape_batch
+defkernel(reshape_p, reshape_kernel)
 explain_notation[reshape_p] = Call("reshape", ("{new_sizes}",))
 
 
@@ -367,6 +381,7 @@ deflinear(
     transpose_p, lambda ct, x, *, permutation: [transpose(ct, inverse_perm(permutation))]
 )
 batch_rules[transpose_p] = _transpose_batch
+defkernel(transpose_p, transpose_kernel)
 explain_notation[transpose_p] = Call("transpose")
 
 
@@ -403,6 +418,7 @@ def _reduce_sum_transpose(ct, x, *, axes):
 
 deflinear(reduce_sum_p, _reduce_sum_transpose)
 defreducer(reduce_sum_p)
+defkernel(reduce_sum_p, reduce_kernel(np.add), fresh=True)
 explain_notation[reduce_sum_p] = Reduction("sum")
 
 
@@ -461,6 +477,7 @@ def _select_n_transpose(ct, which, *cases):
 jvp_rules[select_n_p] = _select_n_jvp
 transpose_rules[select_n_p] = _select_n_transpose
 defbroadcasting(select_n_p)
+defkernel(select_n_p, select_kernel, fresh=True)
 explain_notation[select_n_p] = Selection()
 
 
@@ -504,4 +521,5 @@ def _convert_transpose(ct, x, *, new_dtype, weak_type):
 jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = _convert_transpose
 defvectorized(convert_element_type_p)
+defkernel(convert_element_type_p, convert_kernel, fresh=True)
 explain_notation[convert_element_type_p] = Call("{new_dtype}")

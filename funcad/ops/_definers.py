@@ -4,14 +4,22 @@ in one line, as most of the elementwise families need.
 ``standard_unop`` primitives batch by keeping the batch axis where it is;
 ``standard_binop`` ones by lining up their operands' batch axes. Pass ``batch_rule`` to
 register a different one.
+
+Given a NumPy ufunc as implementation, the NumPy executor calls the ufunc itself: for one
+operand the implementation is the ufunc, for two the definer registers it as the kernel
+(the implementation adds eager mode's checks). The executor derives from a ufunc kernel
+that the result is a fresh array and can be written into an operand's buffer.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from funcad.core.primitive import Primitive
 from funcad.core.rules import batch_rules
 from funcad.ops._base import defbroadcasting, defvectorized
+from funcad.ops._kernels import defkernel, fixed_kernel
 from funcad.ops._shapes import INEXACT, NUMERIC, elementwise_primitive
 
 
@@ -35,6 +43,8 @@ def standard_binop(
 ) -> Primitive:
     """An elementwise primitive of two operands of equal shape and dtype."""
     prim = elementwise_primitive(name, impl, kinds, result_dtype=result_dtype, nargs=2)
+    if isinstance(impl, np.ufunc):
+        defkernel(prim, fixed_kernel(impl))
     if batch_rule is None:
         defbroadcasting(prim)
     else:

@@ -7,6 +7,7 @@ transforms.
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -38,6 +39,7 @@ from funcad.ops._base import (
     select_n,
 )
 from funcad.ops._definers import standard_binop, standard_unop
+from funcad.ops._kernels import arithmetic_kernel, defkernel, fixed_kernel
 from funcad.ops._operands import const_like, lax_args
 from funcad.ops._shapes import (
     ANY,
@@ -58,6 +60,7 @@ def neg(x):
 
 neg_p = standard_unop("neg", np.negative, NUMERIC)
 deflinear(neg_p, lambda ct, x: [neg(ct)])
+defkernel(neg_p, fixed_kernel(operator.neg), inplace=np.negative)
 explain_notation[neg_p] = Prefix("-")
 
 
@@ -363,6 +366,7 @@ def _integer_pow_jvp(t, x, *, y):
 
 
 defjvp(integer_pow_p, _integer_pow_jvp)
+defkernel(integer_pow_p, lambda eqn: np.square if eqn.params["y"] == 2 else None, fresh=True)
 explain_notation[integer_pow_p] = Power(param="y")
 
 
@@ -404,6 +408,7 @@ def _sum_jvp(prim, negate_second: bool):
 
 
 jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
+defkernel(add_p, arithmetic_kernel(operator.add, np.add), inplace=np.add)
 explain_notation[add_p] = Infix("+", Prec.ADD, assoc=True, unit=0)
 
 
@@ -416,6 +421,7 @@ def sub(x, y):
 sub_p = standard_binop("sub", np.subtract)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
+defkernel(sub_p, arithmetic_kernel(operator.sub, np.subtract), inplace=np.subtract)
 explain_notation[sub_p] = Infix("-", Prec.ADD)
 
 
@@ -438,6 +444,7 @@ def _mul_transpose(ct, x, y):
 
 
 defbilinear(mul_p, _mul_transpose)
+defkernel(mul_p, arithmetic_kernel(operator.mul, np.multiply), inplace=np.multiply)
 explain_notation[mul_p] = Infix("*", Prec.MUL, assoc=True, unit=1)
 
 
@@ -472,6 +479,7 @@ def _div_transpose(ct, x, y):
 
 
 transpose_rules[div_p] = _div_transpose
+defkernel(div_p, arithmetic_kernel(operator.truediv), inexact_inplace=np.true_divide)
 explain_notation[div_p] = Infix("/", Prec.MUL)
 
 

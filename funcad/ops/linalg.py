@@ -23,6 +23,7 @@ from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._base import bdim_at, defbilinear, defjvp2, moveaxis, shift_axes
+from funcad.ops._kernels import defkernel
 from funcad.ops._operands import const_like
 from funcad.ops._shapes import ANY, INEXACT, check_kind, new_primitive, type_error
 
@@ -207,6 +208,7 @@ def _dot_general_batch(vals, dims, *, dimension_numbers, preferred_element_type)
 
 defbilinear(dot_general_p, _dot_general_transpose)
 batch_rules[dot_general_p] = _dot_general_batch
+defkernel(dot_general_p, fresh=True)
 explain_notation[dot_general_p] = Contraction("dot")
 
 

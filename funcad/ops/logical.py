@@ -6,12 +6,15 @@ transforms. Comparisons and logic have zero derivatives.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from funcad.core import dtypes
 from funcad.core.rules import Infix, Prec, commutative, explain_notation
 from funcad.ops._base import defjvp_zero
 from funcad.ops._definers import standard_binop, standard_unop
+from funcad.ops._kernels import defkernel, fixed_kernel
 from funcad.ops._operands import lax_args
 from funcad.ops._shapes import (
     ANY,
@@ -27,6 +30,7 @@ def eq(x, y):
 eq_p = standard_binop("eq", np.equal, ANY, result_dtype=dtypes.bool_)
 commutative.add(eq_p)
 defjvp_zero(eq_p)
+defkernel(eq_p, fixed_kernel(operator.eq))
 explain_notation[eq_p] = Infix("==", Prec.CMP)
 
 
@@ -37,6 +41,7 @@ def ne(x, y):
 ne_p = standard_binop("ne", np.not_equal, ANY, result_dtype=dtypes.bool_)
 commutative.add(ne_p)
 defjvp_zero(ne_p)
+defkernel(ne_p, fixed_kernel(operator.ne))
 explain_notation[ne_p] = Infix("!=", Prec.CMP)
 
 
@@ -46,6 +51,7 @@ def lt(x, y):
 
 lt_p = standard_binop("lt", np.less, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(lt_p)
+defkernel(lt_p, fixed_kernel(operator.lt))
 explain_notation[lt_p] = Infix("<", Prec.CMP)
 
 
@@ -55,6 +61,7 @@ def le(x, y):
 
 le_p = standard_binop("le", np.less_equal, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(le_p)
+defkernel(le_p, fixed_kernel(operator.le))
 explain_notation[le_p] = Infix("<=", Prec.CMP)
 
 
@@ -64,6 +71,7 @@ def gt(x, y):
 
 gt_p = standard_binop("gt", np.greater, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(gt_p)
+defkernel(gt_p, fixed_kernel(operator.gt))
 explain_notation[gt_p] = Infix(">", Prec.CMP)
 
 
@@ -73,6 +81,7 @@ def ge(x, y):
 
 ge_p = standard_binop("ge", np.greater_equal, "biuf", result_dtype=dtypes.bool_)
 defjvp_zero(ge_p)
+defkernel(ge_p, fixed_kernel(operator.ge))
 explain_notation[ge_p] = Infix(">=", Prec.CMP)
 
 

@@ -30,6 +30,7 @@ from funcad.ops._base import (
     kept_axes,
     reduce_sum,
 )
+from funcad.ops._kernels import defkernel, reduce_kernel
 from funcad.ops._shapes import (
     ANY,
     NUMERIC,
@@ -163,6 +164,7 @@ def _reduce_prod_jvp(t, x, *, axes):
 
 defjvp(reduce_prod_p, _reduce_prod_jvp)
 defreducer(reduce_prod_p)
+defkernel(reduce_prod_p, reduce_kernel(np.multiply), fresh=True)
 explain_notation[reduce_prod_p] = Reduction("prod")
 
 
@@ -190,6 +192,7 @@ def _reduce_chooser_jvp(t, ans, x, *, axes):
 
 defjvp2(reduce_max_p, _reduce_chooser_jvp)
 defreducer(reduce_max_p)
+defkernel(reduce_max_p, reduce_kernel(np.maximum), fresh=True)
 explain_notation[reduce_max_p] = Reduction("max")
 
 
@@ -203,6 +206,7 @@ def reduce_min(operand, axes):
 reduce_min_p = new_reducer("reduce_min", _extremum(np.min, _highest), ANY)
 defjvp2(reduce_min_p, _reduce_chooser_jvp)
 defreducer(reduce_min_p)
+defkernel(reduce_min_p, reduce_kernel(np.minimum), fresh=True)
 explain_notation[reduce_min_p] = Reduction("min")
 
 

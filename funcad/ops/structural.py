@@ -16,6 +16,7 @@ from funcad.core.rules import batch_rules
 from funcad.core.symbolic import is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops._base import defjvp_zero, deflinear, defreducer, shift_axes
+from funcad.ops._kernels import defkernel, reshape_kernel
 from funcad.ops._shapes import new_primitive, shape_tuple, type_error
 
 
@@ -58,6 +59,7 @@ def _squeeze_abstract_eval(x, *, dimensions):
 squeeze_p = new_primitive("squeeze", _squeeze_impl, _squeeze_abstract_eval)
 deflinear(squeeze_p, lambda ct, x, *, dimensions: [expand_dims(ct, dimensions)])
 defreducer(squeeze_p, "dimensions")  # batched like a reduction: the axes just go away
+defkernel(squeeze_p, reshape_kernel)
 
 
 # --- expand_dims --------------------------------------------------------------------------
@@ -99,6 +101,7 @@ def _expand_dims_batch(vals, dims, *, dimensions):
 
 deflinear(expand_dims_p, lambda ct, x, *, dimensions: [squeeze(ct, dimensions)])
 batch_rules[expand_dims_p] = _expand_dims_batch
+defkernel(expand_dims_p, reshape_kernel)
 
 
 # --- iota ---------------------------------------------------------------------------------
