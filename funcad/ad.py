@@ -10,7 +10,7 @@ import numpy as np
 
 from funcad.api import normalize_argnums
 from funcad.api_util import fun_name, leaf_aval
-from funcad.core.dtypes import is_inexact
+from funcad.core.dtypes import is_float, is_inexact
 from funcad.core.rules import transpose_rules
 from funcad.core.symbolic import UndefPrimal, Zero, is_differentiable_dtype
 from funcad.core.trace import Tracer, get_aval, output_value
@@ -210,7 +210,7 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
                    fun_name(fun))
         out, pullback = res[0], res[1]
         aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
-        if aval is None or aval.shape != () or aval.dtype.kind != "f":
+        if aval is None or aval.shape != () or not is_float(aval.dtype):
             what = aval.str_short() if aval is not None else type(out).__name__
             raise FuncadTypeError(with_user_line(
                 f"{transform} of {fun_name(fun)} requires a real scalar output, got {what}; "

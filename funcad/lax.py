@@ -21,7 +21,7 @@ from funcad.api_util import fun_label, leaf_avals
 from funcad.control.cond import cond_p
 from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
-from funcad.core.dtypes import is_integer
+from funcad.core.dtypes import is_bool, is_integer
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
@@ -180,7 +180,7 @@ def _concrete_int(x, construct: str, what: str) -> int | None:
     if value is None:
         return None
     arr = np.asarray(value)
-    if arr.shape != () or arr.dtype.kind not in "iub":
+    if arr.shape != () or not (is_integer(arr.dtype) or is_bool(arr.dtype)):
         raise FuncadTypeError(with_user_line(
             f"{construct}: {what} must be an integer scalar, got {get_aval(x).str_short()}"
         ))
@@ -194,7 +194,7 @@ def cond(pred, true_fun: Callable, false_fun: Callable, *operands):
     traced boolean scalar; both branches are traced and must return the same pytree of
     the same shapes and dtypes."""
     aval = _pred_aval(pred)
-    if aval.dtype.kind != "b":
+    if not is_bool(aval.dtype):
         pred = ne(pred, np.zeros((), aval.dtype))
     index = convert_element_type(pred, np.int32)
     return _switch(index, (false_fun, true_fun), operands, "cond", ("false_fun", "true_fun"))
@@ -207,7 +207,7 @@ def _pred_aval(pred) -> ShapedArray:
         raise FuncadTypeError(with_user_line(
             f"cond: the predicate must be a boolean scalar, got {type(pred).__name__}"
         )) from None
-    if aval.shape != () or aval.dtype.kind not in "biu":
+    if aval.shape != () or not (is_bool(aval.dtype) or is_integer(aval.dtype)):
         raise FuncadTypeError(with_user_line(
             f"cond: the predicate must be a boolean scalar, got {aval.str_short()}"
             + ("" if aval.shape == () else "; reduce it (e.g. with .all() or .any()) or use "

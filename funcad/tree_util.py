@@ -34,7 +34,7 @@ register_pytree_node(list, lambda t: (t, None), lambda _, xs: list(xs))
 register_pytree_node(
     dict,
     lambda d: (tuple(d[k] for k in sorted(d)), tuple(sorted(d))),
-    lambda keys, xs: dict(zip(keys, xs)),
+    lambda keys, xs: dict(zip(keys, xs, strict=True)),
 )
 register_pytree_node(type(None), lambda _: ((), None), lambda _, xs: None)
 
@@ -97,7 +97,8 @@ class PyTreeDef:
         if self.node_type is list:
             return f"[{inner}]"
         if self.node_type is dict:
-            items = (f"{k!r}: {c._describe()}" for k, c in zip(self.aux, self.children))
+            items = (f"{k!r}: {c._describe()}"
+                     for k, c in zip(self.aux, self.children, strict=True))
             return "{" + ", ".join(items) + "}"
         if self.node_type is type(None):
             return "None"
@@ -161,7 +162,7 @@ def tree_map(f: Callable, tree: Any, *rest: Any, is_leaf=None) -> Any:
     """Apply ``f`` leafwise; ``rest`` must have ``tree``'s structure (or extend it)."""
     leaves, treedef = tree_flatten(tree, is_leaf)
     others = [flatten_up_to(treedef, r, "tree_map") for r in rest]
-    return treedef.unflatten(f(*xs) for xs in zip(leaves, *others))
+    return treedef.unflatten(f(*xs) for xs in zip(leaves, *others, strict=True))
 
 
 def flatten_up_to(treedef: PyTreeDef, tree: Any, what: str) -> list:
@@ -199,7 +200,8 @@ def leaf_paths(roots) -> list[str]:
             out.append(path)
             continue
         keys = td.aux if td.node_type is dict else range(len(td.children))
-        stack.extend(reversed([(c, f"{path}[{k!r}]") for k, c in zip(keys, td.children)]))
+        stack.extend(reversed([(c, f"{path}[{k!r}]")
+                               for k, c in zip(keys, td.children, strict=True)]))
     return out
 
 

@@ -58,7 +58,7 @@ class BatchTrace(Trace):
             raise NotImplementedError(f"vmap (batching rule) of primitive `{primitive}`")
         out, out_dim = rule(vals, dims, **params)
         if primitive.multiple_results:
-            return [BatchTracer(self, o, d) for o, d in zip(out, out_dim)]
+            return [BatchTracer(self, o, d) for o, d in zip(out, out_dim, strict=True)]
         return BatchTracer(self, out, out_dim)
 
 

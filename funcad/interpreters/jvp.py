@@ -63,7 +63,7 @@ class JVPTrace(Trace):
             raise NotImplementedError(f"differentiation (JVP rule) of primitive `{primitive}`")
         primal_out, tangent_out = rule(primals, tangents, **params)
         if primitive.multiple_results:
-            return [JVPTracer(self, p, t) for p, t in zip(primal_out, tangent_out)]
+            return [JVPTracer(self, p, t) for p, t in zip(primal_out, tangent_out, strict=True)]
         return JVPTracer(self, primal_out, tangent_out)
 
 
@@ -89,7 +89,7 @@ def jvp_flat(flat_fun, primals, tangents, *, name: str = "jvp", has_aux: bool = 
     """
     with new_main(JVPTrace, name=name) as main:
         trace = main.trace
-        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents)]
+        ins = [JVPTracer(trace, p, t) for p, t in zip(primals, tangents, strict=True)]
         outs = flat_fun(*ins)
         if not has_aux:
             return _unzip_outputs(trace, outs)

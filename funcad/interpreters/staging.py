@@ -168,7 +168,8 @@ def trace_to_jaxpr(flat_fun, in_avals, *, name: str, arg_names=None) -> ClosedJa
     arg_names = arg_names or [f"args[{i}]" for i in range(len(in_avals))]
     with new_main(StagingTrace, builder, name=name, dynamic=True) as main:
         trace = main.trace
-        in_tracers = [builder.new_arg(trace, a, n) for a, n in zip(in_avals, arg_names)]
+        in_tracers = [builder.new_arg(trace, a, n)
+                      for a, n in zip(in_avals, arg_names, strict=True)]
         outs = flat_fun(*in_tracers)
         out_tracers = [trace.full_raise(o) for o in outs]
         jaxpr, consts = builder.build(out_tracers)

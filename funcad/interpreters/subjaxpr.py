@@ -156,16 +156,16 @@ def jvp_jaxpr(closed: ClosedJaxpr, nonzeros: Sequence[bool],
 def _make_jvp_jaxpr(closed, nonzeros, inst):
     in_avals = closed.in_avals
     n = len(in_avals)
-    t_avals = [tangent_aval(a) for a, nz in zip(in_avals, nonzeros) if nz]
+    t_avals = [tangent_aval(a) for a, nz in zip(in_avals, nonzeros, strict=True) if nz]
     mask: list[bool] = []
 
     def fun(*args):
         rest = iter(args[n:])
         tangents = [next(rest) if nz else Zero(tangent_aval(a))
-                    for a, nz in zip(in_avals, nonzeros)]
+                    for a, nz in zip(in_avals, nonzeros, strict=True)]
         p_out, t_out = jvp_flat(lambda *xs: call_closed(closed, *xs), list(args[:n]), tangents)
         t_out = [instantiate_zeros(t) if i and is_differentiable_dtype(t.aval.dtype) else t
-                 for t, i in zip(t_out, inst)]
+                 for t, i in zip(t_out, inst, strict=True)]
         mask[:] = [type(t) is not Zero for t in t_out]
         return [*p_out, *[t for t in t_out if type(t) is not Zero]]
 
@@ -214,7 +214,7 @@ def partial_eval_jaxpr(closed: ClosedJaxpr, unknowns: Sequence[bool],
 
 def _make_partial_eval(closed, unknowns, inst) -> PartialEval:
     in_avals = closed.in_avals
-    known_avals = [a for a, u in zip(in_avals, unknowns) if not u]
+    known_avals = [a for a, u in zip(in_avals, unknowns, strict=True) if not u]
     box: dict = {}
 
     def known_fun(*known_args):
@@ -223,10 +223,10 @@ def _make_partial_eval(closed, unknowns, inst) -> PartialEval:
             trace = main.trace
             it = iter(known_args)
             args = [builder.new_arg(trace, a, f"input {i}") if u else next(it)
-                    for i, (a, u) in enumerate(zip(in_avals, unknowns))]
+                    for i, (a, u) in enumerate(zip(in_avals, unknowns, strict=True))]
             outs = call_closed(closed, *args)
             out_uk = [(isinstance(o, StagingTracer) and o._trace.main is main) or i
-                      for o, i in zip(outs, inst)]
+                      for o, i in zip(outs, inst, strict=True)]
             jaxpr, consts = builder.build([trace.full_raise(o) for o, u in zip(outs, out_uk) if u])
         res_pos = [i for i, c in enumerate(consts) if isinstance(c, Tracer)]
         box.update(jaxpr=jaxpr, consts=consts, res_pos=res_pos, out_uk=out_uk)
@@ -264,17 +264,18 @@ def transpose_jaxpr(closed: ClosedJaxpr, linear: Sequence[bool], ct_nonzero: Seq
 
 def _make_transpose_jaxpr(closed, linear, ct_nonzero, instantiate):
     in_avals, out_avals = closed.in_avals, closed.out_avals
-    res_avals = [a for a, lin in zip(in_avals, linear) if not lin]
-    ct_avals = [tangent_aval(a) for a, nz in zip(out_avals, ct_nonzero) if nz]
+    res_avals = [a for a, lin in zip(in_avals, linear, strict=True) if not lin]
+    ct_avals = [tangent_aval(a) for a, nz in zip(out_avals, ct_nonzero, strict=True) if nz]
     mask: list[bool] = []
 
     def fun(*args):
         res, cts = iter(args[:len(res_avals)]), iter(args[len(res_avals):])
-        operands = [UndefPrimal(a) if lin else next(res) for a, lin in zip(in_avals, linear)]
+        operands = [UndefPrimal(a) if lin else next(res)
+                    for a, lin in zip(in_avals, linear, strict=True)]
         cts_out = [next(cts) if nz else Zero(tangent_aval(a))
-                   for a, nz in zip(out_avals, ct_nonzero)]
+                   for a, nz in zip(out_avals, ct_nonzero, strict=True)]
         cts_in = backward_pass(closed.jaxpr, closed.consts, operands, cts_out)
-        cts_in = [c for c, lin in zip(cts_in, linear) if lin]
+        cts_in = [c for c, lin in zip(cts_in, linear, strict=True) if lin]
         if instantiate:
             cts_in = [instantiate_zeros(c) for c in cts_in]
         mask[:] = [type(c) is not Zero for c in cts_in]
@@ -311,13 +312,16 @@ def _make_batch_jaxpr(closed, size, in_dims, force):
     def fun(*args):
         with new_main(BatchTrace, size, name="vmap") as main:
             trace = main.trace
-            tracers = [x if d is None else BatchTracer(trace, x, d) for x, d in zip(args, in_dims)]
+            tracers = [x if d is None else BatchTracer(trace, x, d)
+                       for x, d in zip(args, in_dims, strict=True)]
             outs = [trace.full_raise(o) for o in call_closed(closed, *tracers)]
-            out_batched[:] = [o.bdim is not not_mapped or f for o, f in zip(outs, force)]
+            out_batched[:] = [o.bdim is not not_mapped or f
+                              for o, f in zip(outs, force, strict=True)]
             return [bdim_at(o.val, o.bdim, 0, size) if b else o.val
                     for o, b in zip(outs, out_batched)]
 
-    avals = [batched_aval(a, d, size) for a, d in zip(closed.in_avals, in_dims)]
+    avals = [batched_aval(a, d, size)
+             for a, d in zip(closed.in_avals, in_dims, strict=True)]
     return trace_flat(fun, avals, "vmap"), list(out_batched)
 
 
@@ -326,7 +330,8 @@ def vmap_flat(fun: Callable, size: int, in_dims: Sequence[int | None], args: Seq
     along its first axis."""
     with new_main(BatchTrace, size, name="vmap") as main:
         trace = main.trace
-        tracers = [x if d is None else BatchTracer(trace, x, d) for x, d in zip(args, in_dims)]
+        tracers = [x if d is None else BatchTracer(trace, x, d)
+                   for x, d in zip(args, in_dims, strict=True)]
         outs = [trace.full_raise(o) for o in fun(*tracers)]
         return [bdim_at(o.val, o.bdim, 0, size) for o in outs]
 

@@ -19,7 +19,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
     Equations none of whose inputs are linear are evaluated forward first (they compute
     constants of the linear map); every other equation must be linear in its linear inputs.
     """
-    env: dict = dict(zip(jaxpr.constvars, consts))
+    env: dict = dict(zip(jaxpr.constvars, consts, strict=True))
     # Each linear variable with its UndefPrimal (what a transpose rule sees for it).
     linear: dict[Var, UndefPrimal] = {}
     for v, a in zip(jaxpr.invars, args, strict=True):
@@ -43,7 +43,8 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
         else:
             outs = eqn.primitive.bind(
                 *[x.val if type(x) is Literal else env[x] for x in eqn.invars], **eqn.params)
-            env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
+            env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs],
+                           strict=True))
 
     ct_env: dict[Var, object] = {}
     for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
@@ -74,7 +75,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
         ]
         params = eqn.params
         cts_in = rule(ct_arg, *operands, **params) if params else rule(ct_arg, *operands)
-        for x, ct in zip(invars, cts_in):
+        for x, ct in zip(invars, cts_in, strict=True):
             # Cotangents accumulate; symbolic zeros and non-linear operands get none.
             if ct is not None and type(ct) is not Zero and x in linear:
                 prev = get(x)

@@ -20,7 +20,7 @@ def eval_jaxpr(jaxpr: Jaxpr, consts, *args) -> list:
     for eqn in jaxpr.eqns:
         outs = eqn.primitive.bind(*map(read, eqn.invars), **eqn.params)
         if eqn.primitive.multiple_results:
-            for v, val in zip(eqn.outvars, outs):
+            for v, val in zip(eqn.outvars, outs, strict=True):
                 env[v] = val
         else:
             env[eqn.outvars[0]] = outs
