@@ -9,7 +9,7 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.api import normalize_argnums
-from funcad.api_util import fun_name, leaf_aval
+from funcad.api_util import check_pair, fun_name, leaf_aval
 from funcad.core.dtypes import is_float, is_inexact
 from funcad.core.rules import transpose_rules
 from funcad.core.symbolic import UndefPrimal, Zero, is_differentiable_dtype
@@ -33,11 +33,8 @@ def _flat_fun(fun, in_tree, transform: str, has_aux: bool, out_store: list):
     def flat(*leaves):
         out = fun(*tree_unflatten(in_tree, leaves))
         if has_aux:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                raise FuncadTypeError(with_user_line(
-                    f"{transform} with has_aux=True: {fun_name(fun)} must return a pair "
-                    f"(output, auxiliary data), got {type(out).__name__}"
-                ))
+            check_pair(out, f"{transform} with has_aux=True: {fun_name(fun)}",
+                       "(output, auxiliary data)")
             out, aux = out
             aux_leaves, aux_tree = tree_flatten(aux)
         out_leaves, out_tree = tree_flatten(out)

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Sequence
 
 from funcad.core.avals import ShapedArray
-from funcad.core.trace import get_aval
+from funcad.core.trace import Tracer, get_aval
 from funcad.errors import FuncadTypeError, with_user_line
 from funcad.tree_util import PyTreeDef, leaf_paths
 
@@ -48,6 +48,14 @@ def leaf_avals(leaves: Sequence, transform: str, names: Sequence[str] | str,
         return [leaf_aval(x, transform, f"{names} leaf {i}", hint)
                 for i, x in enumerate(leaves)]
     return [leaf_aval(x, transform, n, hint) for x, n in zip(leaves, names, strict=True)]
+
+
+def check_pair(out, who: str, pair: str) -> None:
+    """A FuncadTypeError ``{who} must return a pair {pair}, got ...`` (with the user's line)
+    unless ``out``, what a user function returned, is a tuple or list of two."""
+    if not (isinstance(out, (tuple, list)) and len(out) == 2):
+        what = "a traced array" if isinstance(out, Tracer) else type(out).__name__
+        raise FuncadTypeError(with_user_line(f"{who} must return a pair {pair}, got {what}"))
 
 
 def arg_paths(args_tree: PyTreeDef, kwargs_tree: PyTreeDef | None = None,

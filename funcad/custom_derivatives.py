@@ -21,7 +21,7 @@ import functools
 import inspect
 from collections.abc import Callable, Sequence
 
-from funcad.api_util import fun_label, fun_name, leaf_aval, leaf_avals
+from funcad.api_util import check_pair, fun_label, fun_name, leaf_aval, leaf_avals
 from funcad.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from funcad.core.avals import ShapedArray
 from funcad.core.symbolic import (
@@ -119,16 +119,23 @@ class _Staged:
         return tuple(tree_unflatten(self.in_tree, leaves))
 
 
+def _rule_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef, value,
+                 expected: str, is_leaf=None) -> list:
+    """``value``, what ``rule`` gave for ``what``, flattened down to the leaves of ``tree``;
+    an error naming the rule when its structure is not ``expected``."""
+    try:
+        return flatten_up_to(tree, value, what)
+    except FuncadValueError:
+        raise FuncadTypeError(with_user_line(
+            f"{construct}: {what} of {fun_label(rule)} must have the structure {expected}, "
+            f"but it is {tree_flatten(value, is_leaf)[1]}")) from None
+
+
 def _check_outputs(construct: str, rule: Callable, what: str, tree: PyTreeDef,
                    avals: Sequence[ShapedArray], value) -> list:
     """The leaves of ``value`` (a rule's output for the function's output), checked
     against the function's output structure and types."""
-    try:
-        leaves = flatten_up_to(tree, value, what)
-    except FuncadValueError:
-        raise FuncadTypeError(with_user_line(
-            f"{construct}: {what} of {fun_label(rule)} must have the structure of the "
-            f"function's output, {tree}, but it is {tree_flatten(value)[1]}")) from None
+    leaves = _rule_leaves(construct, rule, what, tree, value, f"of the function's output, {tree}")
     got = leaf_avals(leaves, construct, f"{what} of {fun_label(rule)}:", _expected(tree))
     for i, (a, b) in enumerate(zip(avals, got, strict=True)):
         if b.shape != a.shape or b.dtype != a.dtype:
@@ -151,13 +158,7 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
     def is_zero(x):
         return x is None or type(x) in (SymbolicZero, Zero)
 
-    got_tree = tree_flatten(value, is_leaf=is_zero)[1]
-    try:
-        leaves = flatten_up_to(tree, value, what)
-    except FuncadValueError:
-        raise FuncadTypeError(with_user_line(
-            f"{construct}: {what} of {fun_label(rule)} must have the structure {tree}, but "
-            f"it is {got_tree}")) from None
+    leaves = _rule_leaves(construct, rule, what, tree, value, f"{tree}", is_zero)
     out = []
     for i, (x, a) in enumerate(zip(leaves, avals, strict=True)):
         t_aval = tangent_aval(a)
@@ -175,9 +176,43 @@ def _tangent_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef,
     return out
 
 
+class _CustomFunction:
+    """What ``custom_jvp`` and ``custom_vjp`` share: the wrapped function, method binding and
+    the call, which runs the function directly without transforms and otherwise stages it
+    and binds the subclass's primitive (``_bind``)."""
+
+    construct = ""
+    rule_missing = ""  # the error's end when the rule is not defined yet
+
+    def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
+        functools.update_wrapper(self, fun)
+        self.fun = fun
+        self.nondiff_argnums = tuple(nondiff_argnums)
+        self.symbolic_zeros = False
+
+    def __get__(self, obj, objtype=None):
+        return self if obj is None else functools.partial(self, obj)
+
+    def _has_rule(self) -> bool:
+        raise NotImplementedError
+
+    def _bind(self, staged: _Staged) -> list:
+        raise NotImplementedError
+
+    def __call__(self, *args, **kwargs):
+        args = _resolve_args(self.fun, args, kwargs, self.construct)
+        if not self._has_rule():
+            raise FuncadTypeError(with_user_line(
+                f"{self.construct} function {fun_label(self.fun)} {self.rule_missing}"))
+        if _no_transforms():
+            return self.fun(*args)
+        staged = _Staged(self.fun, args, self.nondiff_argnums, self.construct)
+        return tree_unflatten(staged.out_tree, self._bind(staged))
+
+
 # === custom_jvp ===============================================================================
 
-class custom_jvp:
+class custom_jvp(_CustomFunction):
     """A function with a user-defined JVP (as ``jax.custom_jvp``).
 
     >>> @custom_jvp
@@ -189,12 +224,12 @@ class custom_jvp:
     ...     return softplus(x), t * funcad.nn.sigmoid(x)
     """
 
+    construct = "custom_jvp"
+    rule_missing = "has no JVP rule: define one with @f.defjvp"
+
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.jvp: Callable | None = None
-        self.symbolic_zeros = False
 
     def defjvp(self, jvp: Callable, symbolic_zeros: bool = False) -> Callable:
         """``jvp(*nondiff_args, primals, tangents) -> (primal_out, tangent_out)``, where
@@ -223,23 +258,14 @@ class custom_jvp:
 
         self.defjvp(jvp, symbolic_zeros=True)
 
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
+    def _has_rule(self) -> bool:
+        return self.jvp is not None
 
-    def __call__(self, *args, **kwargs):
-        args = _resolve_args(self.fun, args, kwargs, "custom_jvp")
-        if self.jvp is None:
-            raise FuncadTypeError(with_user_line(
-                f"custom_jvp function {fun_label(self.fun)} has no JVP rule: define one with "
-                "@f.defjvp"))
-        if _no_transforms():
-            return self.fun(*args)
-        staged = _Staged(self.fun, args, self.nondiff_argnums, "custom_jvp")
-        rule = _custom_jvp_rule(self, staged)
-        outs = custom_jvp_call_p.bind(
-            *staged.consts, *staged.leaves, call_jaxpr=staged.closed, jvp=rule,
-            num_consts=len(staged.consts), symbolic_zeros=self.symbolic_zeros)
-        return tree_unflatten(staged.out_tree, outs)
+    def _bind(self, staged: _Staged) -> list:
+        return custom_jvp_call_p.bind(
+            *staged.consts, *staged.leaves, call_jaxpr=staged.closed,
+            jvp=_custom_jvp_rule(self, staged), num_consts=len(staged.consts),
+            symbolic_zeros=self.symbolic_zeros)
 
 
 def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
@@ -253,10 +279,8 @@ def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
                     for t in tangents]
         out = user_rule(*staged.nondiff_args(), staged.diff_args(primals),
                         tuple(tree_unflatten(staged.in_tree, tangents)))
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise FuncadTypeError(with_user_line(
-                f"custom_jvp: the rule {fun_label(user_rule)} must return a pair "
-                f"(primal_out, tangent_out), got {type(out).__name__}"))
+        check_pair(out, f"custom_jvp: the rule {fun_label(user_rule)}",
+                   "(primal_out, tangent_out)")
         p_out = _check_outputs("custom_jvp", user_rule, "the primal output", staged.out_tree,
                                staged.out_avals, out[0])
         t_out = _tangent_leaves("custom_jvp", user_rule, "the tangent output", staged.out_tree,
@@ -269,39 +293,30 @@ def _custom_jvp_rule(cj: custom_jvp, staged: _Staged) -> Callable:
 
 # === custom_vjp ===============================================================================
 
-class custom_vjp:
+class custom_vjp(_CustomFunction):
     """A function with a user-defined VJP (as ``jax.custom_vjp``): ``f.defvjp(fwd, bwd)``
     with ``fwd(*args) -> (out, residuals)`` and ``bwd(*nondiff_args, residuals, ct) ->``
     a tuple with one cotangent per differentiable argument (``None`` for zero)."""
 
+    construct = "custom_vjp"
+    rule_missing = "has no VJP rule: define one with f.defvjp(fwd, bwd)"
+
     def __init__(self, fun: Callable, nondiff_argnums: Sequence[int] = ()):
-        functools.update_wrapper(self, fun)
-        self.fun = fun
-        self.nondiff_argnums = tuple(nondiff_argnums)
+        super().__init__(fun, nondiff_argnums)
         self.fwd: Callable | None = None
         self.bwd: Callable | None = None
-        self.symbolic_zeros = False
 
     def defvjp(self, fwd: Callable, bwd: Callable, symbolic_zeros: bool = False) -> None:
         self.fwd, self.bwd = fwd, bwd
         self.symbolic_zeros = bool(symbolic_zeros)
 
-    def __get__(self, obj, objtype=None):
-        return self if obj is None else functools.partial(self, obj)
+    def _has_rule(self) -> bool:
+        return self.fwd is not None
 
-    def __call__(self, *args, **kwargs):
-        args = _resolve_args(self.fun, args, kwargs, "custom_vjp")
-        if self.fwd is None:
-            raise FuncadTypeError(with_user_line(
-                f"custom_vjp function {fun_label(self.fun)} has no VJP rule: define one with "
-                "f.defvjp(fwd, bwd)"))
-        if _no_transforms():
-            return self.fun(*args)
-        staged = _Staged(self.fun, args, self.nondiff_argnums, "custom_vjp")
-        outs = custom_vjp_call_p.bind(
+    def _bind(self, staged: _Staged) -> list:
+        return custom_vjp_call_p.bind(
             *staged.consts, *staged.leaves, call_jaxpr=staged.closed,
             fwd=_custom_vjp_fwd(self, staged), num_consts=len(staged.consts))
-        return tree_unflatten(staged.out_tree, outs)
 
 
 def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
@@ -312,10 +327,7 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
 
     def fwd(leaves):
         out = user_fwd(*staged.full_args(leaves))
-        if not (isinstance(out, (tuple, list)) and len(out) == 2):
-            raise FuncadTypeError(with_user_line(
-                f"custom_vjp: fwd {fun_label(user_fwd)} must return a pair (output, "
-                f"residuals), got {type(out).__name__}"))
+        check_pair(out, f"custom_vjp: fwd {fun_label(user_fwd)}", "(output, residuals)")
         p_out = _check_outputs("custom_vjp", user_fwd, "the output", staged.out_tree,
                                staged.out_avals, out[0])
         res_leaves, res_tree = tree_flatten(out[1])

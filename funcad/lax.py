@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from funcad.api_util import fun_label, leaf_avals
+from funcad.api_util import check_pair, fun_label, leaf_avals
 from funcad.control.cond import cond_p
 from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
@@ -124,12 +124,7 @@ def _trace(fun: Callable, in_tree: PyTreeDef, in_avals, construct: str, role: st
     def flat(*leaves):
         out = fun(*tree_unflatten(in_tree, leaves))
         if split_output:
-            if not (isinstance(out, (tuple, list)) and len(out) == 2):
-                what = "a traced array" if isinstance(out, Tracer) else type(out).__name__
-                raise FuncadTypeError(with_user_line(
-                    f"{construct}: {role} {fun_label(fun)} must return a pair (carry, y), "
-                    f"got {what}"
-                ))
+            check_pair(out, f"{construct}: {role} {fun_label(fun)}", "(carry, y)")
             carry_leaves, carry_tree = tree_flatten(out[0])
             y_leaves, y_tree = tree_flatten(out[1])
             out_leaves = [*carry_leaves, *y_leaves]
