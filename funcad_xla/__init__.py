@@ -10,18 +10,22 @@ configuration: float64 programs run under a thread-local ``jax.enable_x64`` cont
 """
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from funcad.backends import executable, register_backend
 from funcad.errors import FuncadTypeError
 from funcad.ir.core import ClosedJaxpr
+from funcad.jit import jit as funcad_jit
+
+# Modules of this package that import jax at their top, by role: loaded on first use (DESIGN
+# §7: ``import jax`` costs about 0.5 s), by name, as funcad.backends loads its backends.
+_JAX_MODULES = {"compiler": "funcad_xla.lowering"}
 
 
 def _compile(closed: ClosedJaxpr, device: Any = None):
-    from funcad_xla.lowering import compile_xla
-
-    return compile_xla(closed, device)
+    return importlib.import_module(_JAX_MODULES["compiler"]).compile_xla(closed, device)
 
 
 register_backend("xla", _compile)
@@ -31,8 +35,6 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), device: Any = N
     """Compile ``fun`` with XLA: ``funcad.jit(fun, static_argnums, backend="xla")`` placed
     on ``device`` (``"cpu"``, ``"gpu"`` — the CPU, with a warning, where jax sees no GPU —
     or ``None``)."""
-    from funcad.jit import jit as funcad_jit
-
     return funcad_jit(fun, static_argnums, backend="xla", device=device)
 
 

@@ -7,6 +7,8 @@ import warnings
 from contextlib import nullcontext
 from typing import Any
 
+from funcad.errors import FuncadValueError
+
 
 @functools.lru_cache(maxsize=1)
 def jax():
@@ -38,8 +40,6 @@ def device_of(device: Any):
     if isinstance(device, str):
         kind = device.lower()
         if kind not in ("cpu", "gpu", "cuda"):
-            from funcad.errors import FuncadValueError
-
             raise FuncadValueError(
                 f"funcad_xla: device must be 'cpu', 'gpu' or None, not {device!r}")
         try:

@@ -1,6 +1,7 @@
 """Lowerings of funcad's structural, indexing, reduction and linear-algebra primitives to
 ``jax.lax``, with the semantics of the primitives' NumPy implementations (clamped indices,
-identities of empty reductions, NaN factors of non-positive-definite Cholesky, ...)."""
+identities of empty reductions, NaN factors of non-positive-definite Cholesky, ...); one row
+per primitive in ``funcad_xla.rules``."""
 from __future__ import annotations
 
 import math
@@ -9,12 +10,15 @@ import numpy as np
 from jax import lax
 from jax.lax import linalg as lax_linalg
 
+from funcad.core.dtypes import is_bool
 from funcad.ops import _base as base
+from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import indexing as ix
 from funcad.ops import linalg as la
 from funcad.ops import reductions as red
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
+from funcad_xla.rules import options, register_lowerings
 
 # --- structural ------------------------------------------------------------------------------
 
@@ -126,10 +130,6 @@ _scatter = _scatter_lowering(
 
 # --- reductions ------------------------------------------------------------------------------
 
-def _is_bool(x) -> bool:
-    return np.dtype(x.dtype) == np.bool_
-
-
 def _reduce_sum(x, *, axes):
     return lax.reduce_sum(x, axes)
 
@@ -139,11 +139,11 @@ def _reduce_prod(x, *, axes):
 
 
 def _reduce_max(x, *, axes):
-    return lax.reduce_or(x, axes) if _is_bool(x) else lax.reduce_max(x, axes)
+    return lax.reduce_or(x, axes) if is_bool(x.dtype) else lax.reduce_max(x, axes)
 
 
 def _reduce_min(x, *, axes):
-    return lax.reduce_and(x, axes) if _is_bool(x) else lax.reduce_min(x, axes)
+    return lax.reduce_and(x, axes) if is_bool(x.dtype) else lax.reduce_min(x, axes)
 
 
 def _argmax(x, *, axis, index_dtype):
@@ -156,7 +156,7 @@ def _argmin(x, *, axis, index_dtype):
 
 def _cumulative(scan):
     def lower(x, *, axis, reverse):
-        if _is_bool(x):  # XLA scans no booleans: scan 0/1 bytes
+        if is_bool(x.dtype):  # XLA scans no booleans: scan 0/1 bytes
             out = scan(lax.convert_element_type(x, np.uint8), axis=axis, reverse=reverse)
             return lax.convert_element_type(out, np.bool_)
         return scan(x, axis=axis, reverse=reverse)
@@ -167,8 +167,6 @@ def _cumulative(scan):
 # --- linear algebra --------------------------------------------------------------------------
 
 def _dot_general(x, y, *, dimension_numbers, preferred_element_type):
-    from funcad_xla.lowering import options
-
     return lax.dot_general(x, y, dimension_numbers, precision=options.precision,
                            preferred_element_type=preferred_element_type)
 
@@ -187,7 +185,7 @@ def _lu(x):
     return list(lax_linalg.lu(x))
 
 
-LOWERINGS = {
+register_lowerings({
     base.broadcast_in_dim_p: _broadcast_in_dim,
     base.reshape_p: _reshape,
     base.transpose_p: _transpose,
@@ -198,8 +196,8 @@ LOWERINGS = {
     sl.pad_p: _pad,
     sl.concatenate_p: _concatenate,
     sl.slice_p: _slice,
-    sl.dynamic_slice_p: _dynamic_slice,
-    sl.dynamic_update_slice_p: _dynamic_update_slice,
+    dsl.dynamic_slice_p: _dynamic_slice,
+    dsl.dynamic_update_slice_p: _dynamic_update_slice,
     ix.gather_p: _gather,
     ix.scatter_add_p: _scatter_add,
     ix.scatter_mul_p: _scatter_mul,
@@ -218,6 +216,4 @@ LOWERINGS = {
     la.cholesky_p: _cholesky,
     la.triangular_solve_p: _triangular_solve,
     la.lu_p: _lu,
-}
-
-__all__ = ["LOWERINGS"]
+})

@@ -7,7 +7,7 @@ the enclosing IR. Calls that only carry derivative information (``custom_jvp_cal
 derivatives have been taken. ``custom_lin`` (forward mode of a ``custom_vjp`` function) is
 staged from its forward definition and lowered.
 
-Importing this module adds the lowerings to ``funcad_xla.lowering.lowerings()``.
+A nested ``jit`` call is inlined too: XLA compiles the whole program as one module.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import functools
 import numpy as np
 from jax import lax
 
-from funcad.control.call import remat_p
+from funcad.control.call import jit_p, remat_p
 from funcad.control.cond import cond_p
 from funcad.control.custom import (
     custom_jvp_call_p,
@@ -26,7 +26,7 @@ from funcad.control.custom import (
 )
 from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
-from funcad_xla.lowering import lower_jaxpr, lowerings
+from funcad_xla.rules import lower_jaxpr, register_lowerings
 
 
 def _call(closed, *args) -> list:
@@ -86,6 +86,10 @@ def _remat(*args, jaxpr, prevent_cse):
     return _call(jaxpr, *args)
 
 
+def _jit(*args, name, backend, device, jaxpr):
+    return lower_jaxpr(jaxpr.jaxpr, list(jaxpr.consts), list(args))
+
+
 def _custom_lin(*args, num_res, bwd, out_avals, in_avals, fun_name):
     avals = [ShapedArray(a.shape, a.dtype) for a in args]
     closed = custom_lin_jaxpr(avals, num_res=num_res, bwd=bwd, out_avals=out_avals,
@@ -93,7 +97,7 @@ def _custom_lin(*args, num_res, bwd, out_avals, in_avals, fun_name):
     return _call(closed, *args)
 
 
-LOWERINGS = {
+register_lowerings({
     cond_p: _cond,
     while_p: _while,
     scan_p: _scan,
@@ -101,14 +105,5 @@ LOWERINGS = {
     custom_vjp_call_p: _custom_vjp_call,
     custom_lin_p: _custom_lin,
     remat_p: _remat,
-}
-
-
-def register() -> None:
-    """Add these lowerings to the XLA backend's table (idempotent)."""
-    lowerings().update(LOWERINGS)
-
-
-register()
-
-__all__ = ["LOWERINGS", "register"]
+    jit_p: _jit,
+})

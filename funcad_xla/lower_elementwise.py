@@ -1,16 +1,19 @@
 """Lowerings of funcad's elementwise primitives to ``jax.lax``.
 
 Each lowering takes jax values (and the equation's params) and returns jax values with the
-semantics of the primitive's NumPy implementation. Imported only when something is compiled.
+semantics of the primitive's NumPy implementation; this module adds one row per primitive
+to ``funcad_xla.rules``. Imported (with jax) only when something is compiled.
 """
 from __future__ import annotations
 
 import numpy as np
 from jax import lax
 
+from funcad.core.dtypes import is_integer
 from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
+from funcad_xla.rules import register_lowerings
 
 
 def _int_pow(x, y):
@@ -29,7 +32,7 @@ def _int_pow(x, y):
 
 
 def _pow(x, y):
-    return _int_pow(x, y) if np.dtype(x.dtype).kind in "iu" else lax.pow(x, y)
+    return _int_pow(x, y) if is_integer(x.dtype) else lax.pow(x, y)
 
 
 def _select_n(which, *cases):
@@ -60,7 +63,7 @@ def _identity(x):
     return x
 
 
-LOWERINGS = {
+register_lowerings({
     ew.neg_p: lax.neg,
     ew.sign_p: lax.sign,
     ew.floor_p: lax.floor,
@@ -115,6 +118,4 @@ LOWERINGS = {
     base.select_n_p: _select_n,
     base.convert_element_type_p: _convert,
     ew.stop_gradient_p: _identity,
-}
-
-__all__ = ["LOWERINGS"]
+})

@@ -1,83 +1,31 @@
-"""Lowering of funcad's IR to XLA: one ``jax.jit`` per closed IR and device.
+"""Compilation of funcad's IR with XLA: one ``jax.jit`` per closed IR and device.
 
-The jitted function walks the IR once per signature (at jax's trace time), calling the
-``jax.lax`` lowering of each primitive. Constants are passed as arguments (placed on the
-device once), not embedded in the module; scalar literals become NumPy scalars of their
-dtype. An IR with 64-bit types is traced and run under a thread-local ``enable_x64``, so
-float64 stays float64 without touching the user's global jax configuration.
+The jitted function walks the IR once per signature (at jax's trace time) with
+``funcad_xla.rules.lower_jaxpr``, which applies the ``jax.lax`` lowering of each primitive;
+the ``lower_*`` modules imported here fill that table. Constants are passed as arguments
+(placed on the device once), not embedded in the module; scalar literals become NumPy
+scalars of their dtype. An IR with 64-bit types is traced and run under a thread-local
+``enable_x64``, so float64 stays float64 without touching the user's global jax
+configuration. This module imports jax (through the ``lower_*`` modules): ``funcad_xla``
+loads it on the first compile.
 """
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from funcad.ir.core import ClosedJaxpr, Jaxpr, Literal, sub_jaxprs
+from funcad.core.dtypes import is_complex
+from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
+from funcad_xla import lower_arrays, lower_control_flow, lower_elementwise  # noqa: F401 - rows
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
-
-_table: dict = {}
+from funcad_xla.rules import dot_precision, lower_jaxpr, lowering_rules
 
 
 def lowerings() -> dict:
-    """primitive -> lowering(*jax values, **params); filled on the first compile.
-
-    The control-flow module adds its entries when imported (it calls back into this
-    function, which then finds the table filled)."""
-    if not _table:
-        from funcad.control.call import jit_p
-        from funcad_xla.lower_arrays import LOWERINGS as arrays
-        from funcad_xla.lower_elementwise import LOWERINGS as elementwise
-
-        _table.update(elementwise)
-        _table.update(arrays)
-        _table[jit_p] = _lower_jit
-        import funcad_xla.lower_control_flow  # noqa: F401 - registers cond, while, scan, calls
-    return _table
-
-
-class _Options(threading.local):
-    precision = None
-
-
-options = _Options()
-
-
-@contextmanager
-def dot_precision(precision):
-    """The ``precision`` of the dot products lowered in this thread during the block."""
-    prev, options.precision = options.precision, precision
-    try:
-        yield
-    finally:
-        options.precision = prev
-
-
-def _lower_jit(*args, name, backend, device, jaxpr):
-    # A nested call is inlined: XLA compiles the whole program as one module.
-    return lower_jaxpr(jaxpr.jaxpr, list(jaxpr.consts), list(args))
-
-
-def lower_jaxpr(jaxpr: Jaxpr, consts: list, args: list) -> list:
-    """Evaluate ``jaxpr`` on jax values with the lax lowerings (at jax's trace time)."""
-    table = lowerings()
-    env: dict = dict(zip(jaxpr.constvars, consts))
-    env.update(zip(jaxpr.invars, args))
-
-    def read(x):
-        if type(x) is Literal:
-            return np.dtype(x.aval.dtype).type(x.val)
-        return env[x]
-
-    for eqn in jaxpr.eqns:
-        rule = table.get(eqn.primitive)
-        if rule is None:
-            raise NotImplementedError(f"funcad_xla: no XLA lowering of primitive `{eqn.primitive}`")
-        outs = rule(*[read(x) for x in eqn.invars], **eqn.params)
-        env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
-    return [read(x) for x in jaxpr.outvars]
+    """The complete table: primitive -> lowering(*jax values, **params)."""
+    return lowering_rules
 
 
 def needs_x64(closed: ClosedJaxpr) -> bool:
@@ -90,8 +38,7 @@ def needs_x64(closed: ClosedJaxpr) -> bool:
             avals.extend(v.aval for v in eqn.outvars)
             avals.extend(x.aval for x in eqn.invars if type(x) is Literal)
             stack.extend(sub_jaxprs(eqn))
-        if any((a.dtype.itemsize >= 8 and a.dtype.kind in "iuf") or a.dtype.itemsize >= 16
-               for a in avals):
+        if any(a.dtype.itemsize >= (16 if is_complex(a.dtype) else 8) for a in avals):
             return True
     return False
 
@@ -150,12 +97,4 @@ def compile_xla(closed: ClosedJaxpr, device: Any = None) -> XlaExecutable:
     return XlaExecutable(closed, device)
 
 
-__all__ = [
-    "XlaExecutable",
-    "compile_xla",
-    "dot_precision",
-    "lower_jaxpr",
-    "lowerings",
-    "needs_x64",
-    "options",
-]
+__all__ = ["XlaExecutable", "compile_xla", "lowerings", "needs_x64"]

@@ -205,3 +205,15 @@ def test_every_primitive_has_a_lowering():
     assert len(prims) > 90
     missing = sorted(p.name for p in prims if p not in lowerings())
     assert not missing, f"no XLA lowering for {missing}"
+
+
+def test_a_primitive_has_one_lowering_row():
+    from funcad.ops.elementwise import sin_p
+    from funcad_xla.lowering import lowerings
+    from funcad_xla.rules import register_lowerings
+
+    row = lowerings()[sin_p]
+    register_lowerings({sin_p: row})  # the same row again is no second row
+    with pytest.raises(ValueError, match="`sin` already has a lowering"):
+        register_lowerings({sin_p: lambda x: x})
+    assert lowerings()[sin_p] is row
