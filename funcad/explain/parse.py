@@ -308,10 +308,6 @@ def _op_symbol(op: ast.AST) -> str:
 
 # --- constants and evaluation -----------------------------------------------------------
 
-def _is_const(x) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def _fold_constants(text: str, node: ast.AST, out: dict):
     """Fold the constant subexpressions of a checked tree into ``out`` (node -> value) and
     return the value of ``node`` if it is constant, else None. Arithmetic is on Python
