@@ -43,6 +43,30 @@ inline_params: dict[Primitive, str] = {}
 # Primitives whose two operands commute: CSE sees ``mul(a, b)`` and ``mul(b, a)`` as one.
 commutative: set[Primitive] = set()
 
+# identity_test(eqn) -> True when the equation returns its first operand unchanged, provided
+# that operand has the result's type (a reshape, a cast, a reduction over no axes, ...):
+# ``fold_and_forward`` replaces the result by the operand.
+identity_tests: dict[Primitive, Callable] = {}
+
+# rewrite(eqn, known) -> an atom equal to the equation's single result, a cheaper equation,
+# or ``eqn`` itself (``x * 1`` -> ``x``, ``-(-x)`` -> ``x``, a transpose of a transpose ->
+# one transpose). ``known`` is ``funcad.ir.simplify.Known``, which also provides the helpers
+# that most rules are made of. Read by ``simplify_algebra``.
+algebra_rules: dict[Primitive, Callable] = {}
+
+# Primitives that repeat their (scalar) first operand in every element of the result: given
+# a literal, the result is a splat of that literal, which the passes treat as the literal.
+fills_with_operand: set[Primitive] = set()
+
+# Sums whose trees ``fold_add_chains`` flattens: primitive -> rebuild(terms, out), the
+# equations computing ``out`` as the sum of ``k * t`` over the ``(t, k)`` pairs of ``terms``
+# (an empty list: zero).
+sum_rebuilders: dict[Primitive, Callable] = {}
+
+# A sum primitive -> the primitive that multiplies a repeated term by its count
+# (``t + t + t`` -> ``3 * t``); registered by the multiplying primitive's block.
+term_scalers: dict[Primitive, Primitive] = {}
+
 # --- facts the NumPy executor reads (funcad.backends) --------------------------------------
 
 

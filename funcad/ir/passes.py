@@ -155,7 +155,8 @@ PIPELINE: tuple[Callable[[ClosedJaxpr], ClosedJaxpr], ...] = (
 def optimize(closed: ClosedJaxpr) -> ClosedJaxpr:
     """The pipeline run on every staged IR before a backend sees it: inline nested calls,
     fold literal-only equations, forward trivial ones, simplify linear algebra (zero terms,
-    ``x*1``, ``x+0``, ``add_any`` chains, transposes of transposes), CSE, then DCE."""
+    ``x*1``, ``x+0``, chains of sums, transposes of transposes), CSE, then DCE. The passes
+    know primitives only by the facts their blocks register in ``funcad.core.rules``."""
     for pass_ in PIPELINE:
         closed = pass_(closed)
     return closed

@@ -1,78 +1,30 @@
 """Local rewrites of the IR: constant folding, forwarding of trivial equations, and the
-algebra of (linear) IR: zero terms, ``x*1``, ``x+0``, ``add_any`` chains, transposes of
+algebra of (linear) IR: zero terms, ``x*1``, ``x+0``, chains of sums, transposes of
 transposes.
 
 Each pass is one forward sweep over the equations with a rename map (old variable ->
 replacement atom), so it is linear in the size of the IR and never recurses. Rewrites are
-exact, except that a chain of ``add_any`` with a repeated term ``t`` becomes ``k * t``
-(equal up to rounding). Primitives are looked up lazily: ``funcad.ir`` must not import
-``funcad.ops`` at import time (the ops import the IR).
+exact, except that a sum with a repeated term ``t`` becomes ``k * t`` (equal up to
+rounding). The passes name no primitive: each fact they use is registered by the
+primitive's own block in ``funcad.core.rules`` (``identity_tests``, ``algebra_rules``,
+``fills_with_operand``, ``sum_rebuilders``). ``Known`` and the helpers after it are what
+those blocks write their ``algebra_rules`` with.
 """
 from __future__ import annotations
 
-import functools
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 
-from funcad.core.avals import ShapedArray
+from funcad.core.primitive import Primitive
+from funcad.core.rules import algebra_rules, fills_with_operand, identity_tests, sum_rebuilders
 from funcad.ir.core import Eqn, Jaxpr, Literal, Var
-from funcad.ops import _base as base
-
-
-@functools.lru_cache(maxsize=1)
-def _prims():
-    """The primitives the rewrites know, by name (imported on first use)."""
-    from funcad.ops import elementwise as ew
-    from funcad.ops import reductions as red
-    from funcad.ops import slicing as sl
-    from funcad.ops import structural as st
-
-    names = {
-        "add": ew.add_p, "add_any": base.add_any_p, "sub": ew.sub_p, "mul": ew.mul_p,
-        "div": ew.div_p, "neg": ew.neg_p, "select_n": base.select_n_p,
-        "convert": base.convert_element_type_p, "broadcast": base.broadcast_in_dim_p,
-        "reshape": base.reshape_p, "transpose": base.transpose_p, "squeeze": st.squeeze_p,
-        "expand_dims": st.expand_dims_p, "rev": st.rev_p, "slice": sl.slice_p, "pad": sl.pad_p,
-        "concatenate": sl.concatenate_p, "dynamic_slice": sl.dynamic_slice_p,
-        "integer_pow": ew.integer_pow_p,
-    }
-    names["reduce_sum"] = base.reduce_sum_p
-    for name in ("reduce_prod", "reduce_max", "reduce_min"):
-        names[name] = getattr(red, f"{name}_p")
-    return names
-
-
-@functools.lru_cache(maxsize=1)
-def _identity_tests() -> dict:
-    """primitive -> predicate(eqn): the equation returns its first operand unchanged."""
-    p = _prims()
-    no_axes = lambda e: not e.params["axes"]  # noqa: E731
-    tests: dict = {
-        p["convert"]: lambda e: True,
-        p["reshape"]: lambda e: True,
-        p["broadcast"]: lambda e: tuple(e.params["broadcast_dimensions"]) == tuple(
-            range(len(e.params["shape"]))),
-        p["transpose"]: lambda e: tuple(e.params["permutation"]) == tuple(
-            range(len(e.params["permutation"]))),
-        p["squeeze"]: lambda e: not e.params["dimensions"],
-        p["expand_dims"]: lambda e: not e.params["dimensions"],
-        p["rev"]: lambda e: not e.params["dimensions"],
-        p["slice"]: lambda e: not any(e.params["start_indices"]) and e.params["strides"] in (
-            None, (1,) * len(e.params["strides"] or ())),
-        p["pad"]: lambda e: all(tuple(c) == (0, 0, 0) for c in e.params["padding_config"]),
-        p["concatenate"]: lambda e: len(e.invars) == 1,
-        p["dynamic_slice"]: lambda e: True,
-        p["integer_pow"]: lambda e: e.params["y"] == 1,
-    }
-    for name in ("reduce_sum", "reduce_prod", "reduce_max", "reduce_min"):
-        tests[p[name]] = no_axes
-    return tests
 
 
 def _is_identity(eqn: Eqn) -> bool:
     """The equation only copies its first operand (same type, weak type included)."""
-    test = _identity_tests().get(eqn.primitive)
+    test = identity_tests.get(eqn.primitive)
     if test is None or len(eqn.outvars) != 1:
         return False
     return eqn.invars[0].aval == eqn.outvars[0].aval and test(eqn)
@@ -121,127 +73,127 @@ def fold_and_forward(jaxpr: Jaxpr) -> Jaxpr:
     return Jaxpr.new(jaxpr.constvars, jaxpr.invars, outvars, eqns)
 
 
-# --- the algebra of linear IR --------------------------------------------------------------
+# --- what a rewrite rule may ask, and the helpers rules are made of ------------------------
 
-class _Splats:
-    """Which variables hold one scalar everywhere: literals and broadcasts of literals."""
+class Known:
+    """What a sweep knows of the atoms it has passed: the scalar an atom holds everywhere
+    (a literal, or a splat of one) and the equation that produced a variable."""
 
-    def __init__(self, broadcast_p):
-        self.broadcast_p = broadcast_p
-        self.values: dict[Var, object] = {}
+    __slots__ = ("splats", "producers")
 
-    def record(self, eqn: Eqn) -> None:
-        if eqn.primitive is self.broadcast_p and type(eqn.invars[0]) is Literal:
-            self.values[eqn.outvars[0]] = eqn.invars[0].val
+    def __init__(self):
+        self.splats: dict[Var, object] = {}
+        self.producers: dict[Var, Eqn] = {}
 
-    def value(self, x):
-        if type(x) is Literal:
-            return x.val
-        return self.values.get(x)
+    def record_splat(self, eqn: Eqn) -> None:
+        if eqn.primitive in fills_with_operand and type(eqn.invars[0]) is Literal:
+            self.splats[eqn.outvars[0]] = eqn.invars[0].val
 
     def is_const(self, x, c) -> bool:
-        v = self.value(x)
+        """``x`` is ``c`` everywhere."""
+        v = x.val if type(x) is Literal else self.splats.get(x)
         # `== c` is False for NaN; `-0.0 == 0` is True, and x + -0.0 == x exactly.
         return v is not None and not isinstance(v, np.bool_) and v == c
 
+    def nested(self, eqn: Eqn) -> Eqn | None:
+        """The equation of ``eqn``'s own primitive that produced its first operand (the
+        inner ``f`` of ``f(f(x))``), or None."""
+        inner = self.producers.get(eqn.invars[0])
+        return inner if inner is not None and inner.primitive is eqn.primitive else None
 
-def _same_type(a, b) -> bool:
-    return a.aval == b.aval
 
+def forward(x, eqn: Eqn):
+    """``x`` in place of ``eqn`` when it has the type of the result; else ``eqn``."""
+    return x if x.aval == eqn.outvars[0].aval else eqn
+
+
+def _unit_operand(eqn: Eqn, known: Known, unit, side: int):
+    """For a binary ``eqn`` whose operand ``side`` is ``unit`` everywhere, the other operand
+    when it has the result's type; else None."""
+    x = eqn.invars[1 - side]
+    if known.is_const(eqn.invars[side], unit) and x.aval == eqn.outvars[0].aval:
+        return x
+    return None
+
+
+def drops_unit(unit, *, left_unit: bool = True, left_unit_gives: Primitive | None = None,
+               only: Callable | None = None) -> Callable:
+    """The rule of a binary operation with identity element ``unit``: ``x op unit`` is
+    ``x``; so is ``unit op x`` if ``left_unit``, or it is ``left_unit_gives(x)`` when that
+    unary primitive is given (``0 - x`` is ``-x``). ``only(dtype)`` limits the rule to the
+    result dtypes it accepts."""
+
+    def rule(eqn: Eqn, known: Known):
+        if only is not None and not only(eqn.outvars[0].aval.dtype):
+            return eqn
+        x = _unit_operand(eqn, known, unit, 1)
+        if x is not None:
+            return x
+        if left_unit or left_unit_gives is not None:
+            y = _unit_operand(eqn, known, unit, 0)
+            if y is not None:
+                return y if left_unit_gives is None else Eqn.new(
+                    left_unit_gives, [y], eqn.outvars, {})
+        return eqn
+
+    return rule
+
+
+def fuses_nested(fused_params: Callable, *, forwards: bool = True) -> Callable:
+    """The rule ``f(f(x))`` -> one ``f`` of ``x``, whose params ``fused_params(inner,
+    outer)`` makes of the two equations' params; when ``forwards`` and the fused equation is
+    an identity (``identity_tests``) of ``x``'s type, ``x`` itself."""
+
+    def rule(eqn: Eqn, known: Known):
+        inner = known.nested(eqn)
+        if inner is None:
+            return eqn
+        params = fused_params(inner.params, eqn.params)
+        fused = eqn.replace(invars=inner.invars[:1], params=params)
+        if forwards and identity_tests[eqn.primitive](fused):
+            return forward(inner.invars[0], fused)
+        return fused
+
+    return rule
+
+
+def involution(eqn: Eqn, known: Known):
+    """The rule of an operation that is its own inverse: ``f(f(x))`` is ``x``."""
+    inner = known.nested(eqn)
+    return eqn if inner is None else forward(inner.invars[0], eqn)
+
+
+# --- the algebra of linear IR --------------------------------------------------------------
 
 def simplify_algebra(jaxpr: Jaxpr) -> Jaxpr:
-    """``x + 0``, ``0 + x``, ``x - 0``, ``x * 1``, ``1 * x``, ``x / 1``, ``-(-x)``,
-    ``select(p, x, x)`` become ``x``; ``0 - x`` becomes ``-x``; a transpose of a transpose
-    becomes one transpose (or none), a reshape of a reshape one reshape, a broadcast of a
-    broadcast one broadcast (so a broadcast scalar stays recognizable as one)."""
-    p = _prims()
-    splats = _Splats(p["broadcast"])
-    producer: dict[Var, Eqn] = {}
+    """Apply each equation's ``algebra_rules`` entry: ``x + 0``, ``0 + x``, ``x - 0``,
+    ``x * 1``, ``1 * x``, ``x / 1``, ``-(-x)``, ``select(p, x, x)`` become ``x``; ``0 - x``
+    becomes ``-x``; a transpose of a transpose becomes one transpose (or none), a reshape of
+    a reshape one reshape, a broadcast of a broadcast one broadcast (so a broadcast scalar
+    stays recognizable as one)."""
+    known = Known()
     rename: dict = {}
     eqns: list[Eqn] = []
-    adds = (p["add"], p["add_any"])
     for eqn in jaxpr.eqns:
         invars = [_sub_atom(rename, x) for x in eqn.invars]
         if invars != list(eqn.invars):
             eqn = eqn.replace(invars=invars)
-        new = _rewrite(eqn, p, adds, splats, producer)
-        if isinstance(new, (Var, Literal)):
-            rename[eqn.outvars[0]] = new
-            continue
-        eqn = new
+        rule = algebra_rules.get(eqn.primitive)
+        if rule is not None:
+            new = rule(eqn, known)
+            if isinstance(new, (Var, Literal)):
+                rename[eqn.outvars[0]] = new
+                continue
+            eqn = new
         eqns.append(eqn)
-        splats.record(eqn)
+        known.record_splat(eqn)
         for v in eqn.outvars:
-            producer[v] = eqn
+            known.producers[v] = eqn
     outvars = [_sub_atom(rename, x) for x in jaxpr.outvars]
     return Jaxpr.new(jaxpr.constvars, jaxpr.invars, outvars, eqns)
 
 
-def _rewrite(eqn: Eqn, p: dict, adds, splats: _Splats, producer: dict):
-    """A replacement atom for ``eqn``'s single output, a rewritten equation, or ``eqn``."""
-    prim, ins, out = eqn.primitive, eqn.invars, eqn.outvars
-    if prim in adds:
-        x, y = ins
-        if splats.is_const(y, 0) and _same_type(x, out[0]):
-            return x
-        if splats.is_const(x, 0) and _same_type(y, out[0]):
-            return y
-    elif prim is p["sub"]:
-        x, y = ins
-        if splats.is_const(y, 0) and _same_type(x, out[0]):
-            return x
-        if splats.is_const(x, 0) and _same_type(y, out[0]):
-            return Eqn.new(p["neg"], [y], out, {})
-    elif prim is p["mul"]:
-        x, y = ins
-        if splats.is_const(y, 1) and _same_type(x, out[0]):
-            return x
-        if splats.is_const(x, 1) and _same_type(y, out[0]):
-            return y
-    elif prim is p["div"]:
-        x, y = ins
-        if splats.is_const(y, 1) and _same_type(x, out[0]) and x.aval.dtype.kind in "fc":
-            return x
-    elif prim is p["neg"]:
-        inner = producer.get(ins[0])
-        if inner is not None and inner.primitive is p["neg"] and _same_type(
-                inner.invars[0], out[0]):
-            return inner.invars[0]
-    elif prim is p["select_n"]:
-        if all(c is ins[1] for c in ins[2:]) and _same_type(ins[1], out[0]):
-            return ins[1]
-    elif prim is p["transpose"]:
-        return _fuse_transposes(eqn, producer.get(ins[0]), p["transpose"])
-    elif prim is p["broadcast"]:
-        inner = producer.get(ins[0])
-        if inner is not None and inner.primitive is p["broadcast"]:
-            # Axis k of the source lands on axis d1[k] of the inner result, which lands on
-            # axis d2[d1[k]] of this one; a size-1 or matching axis stays valid.
-            d1, d2 = inner.params["broadcast_dimensions"], eqn.params["broadcast_dimensions"]
-            return eqn.replace(invars=[inner.invars[0]], params={
-                "shape": eqn.params["shape"], "broadcast_dimensions": tuple(d2[d] for d in d1)})
-    elif prim is p["reshape"]:
-        inner = producer.get(ins[0])
-        if inner is not None and inner.primitive is p["reshape"]:
-            src = inner.invars[0]
-            if src.aval.shape == out[0].aval.shape and _same_type(src, out[0]):
-                return src
-            return eqn.replace(invars=[src])
-    return eqn
-
-
-def _fuse_transposes(eqn: Eqn, inner: Eqn | None, transpose_p):
-    if inner is None or inner.primitive is not transpose_p:
-        return eqn
-    p1, p2 = inner.params["permutation"], eqn.params["permutation"]
-    perm = tuple(p1[i] for i in p2)
-    src = inner.invars[0]
-    if perm == tuple(range(len(perm))) and _same_type(src, eqn.outvars[0]):
-        return src
-    return eqn.replace(invars=[src], params={"permutation": perm})
-
-
-# --- add_any chains ------------------------------------------------------------------------
+# --- chains of sums ------------------------------------------------------------------------
 
 def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
     counts: dict[Var, int] = {}
@@ -255,38 +207,43 @@ def _use_counts(jaxpr: Jaxpr) -> dict[Var, int]:
     return counts
 
 
+def _term_key(t):
+    return id(t) if type(t) is Var else t.key()
+
+
 def fold_add_chains(jaxpr: Jaxpr) -> Jaxpr:
-    """Flatten each tree of ``add_any`` whose inner sums are used once; when it has zero
-    terms or a repeated term, rebuild it as one chain over the terms left, with zeros
-    dropped and a term that occurs ``k`` times summed as ``k * term`` (so it never grows).
-    Trees with nothing to fold are kept as they are."""
-    p = _prims()
-    add_any = p["add_any"]
+    """Flatten each tree of one ``sum_rebuilders`` primitive (``add_any``) whose inner sums
+    are used once; when it has zero terms or a repeated term, rebuild it with the
+    primitive's rebuilder over the terms left, with zeros dropped and a term that occurs
+    ``k`` times counted ``k`` times (so it never grows). Trees with nothing to fold are kept
+    as they are."""
     counts = _use_counts(jaxpr)
-    splats = _Splats(p["broadcast"])
-    terms_of: dict[Var, list] = {}  # add_any output -> its flattened terms
-    absorbed: dict[Var, list[Var]] = {}  # add_any output -> the inner sums it absorbed
+    known = Known()
+    terms_of: dict[Var, list] = {}  # sum output -> its flattened terms
+    absorbed: dict[Var, list[Var]] = {}  # sum output -> the inner sums it absorbed
+    summed_by: dict[Var, object] = {}  # sum output -> its primitive
     for eqn in jaxpr.eqns:
-        splats.record(eqn)
-        if eqn.primitive is not add_any:
+        known.record_splat(eqn)
+        prim = eqn.primitive
+        if prim not in sum_rebuilders:
             continue
         terms, inner = [], []
         for x in eqn.invars:
-            if type(x) is Var and x in terms_of and counts.get(x) == 1:
+            if type(x) is Var and summed_by.get(x) is prim and counts.get(x) == 1:
                 terms.extend(terms_of[x])
                 inner.append(x)
             else:
                 terms.append(x)
-        terms_of[eqn.outvars[0]] = terms
-        absorbed[eqn.outvars[0]] = inner
+        out = eqn.outvars[0]
+        terms_of[out], absorbed[out], summed_by[out] = terms, inner, prim
     inner_sums = {x for xs in absorbed.values() for x in xs}
     rebuild: set[Var] = set()  # roots whose tree changes
     removed: set[Var] = set()  # inner sums of those trees
     for root, terms in terms_of.items():
         if root in inner_sums:
             continue
-        ids = [id(t) if type(t) is Var else t.key() for t in terms]
-        if len(set(ids)) == len(ids) and not any(splats.is_const(t, 0) for t in terms):
+        keys = [_term_key(t) for t in terms]
+        if len(set(keys)) == len(keys) and not any(known.is_const(t, 0) for t in terms):
             continue
         rebuild.add(root)
         stack = list(absorbed[root])
@@ -302,52 +259,33 @@ def fold_add_chains(jaxpr: Jaxpr) -> Jaxpr:
         if out in removed:
             continue
         if out in rebuild:
-            eqns.extend(_sum_terms(terms_of[out], out, splats, p))
+            terms = _counted_terms(terms_of[out], known)
+            eqns.extend(sum_rebuilders[eqn.primitive](terms, out))
         else:
             eqns.append(eqn)
     return Jaxpr.new(jaxpr.constvars, jaxpr.invars, jaxpr.outvars, eqns)
 
 
-def _sum_terms(terms: list, out: Var, splats: _Splats, p: dict) -> list[Eqn]:
-    """Equations computing ``out`` as the sum of ``terms`` (zeros dropped, repeats scaled)."""
+def _counted_terms(terms: list, known: Known) -> list[tuple]:
+    """``(term, times it occurs)`` in order of first occurrence, zeros left out."""
     counts: dict = {}
-    order: list = []
+    first: dict = {}
     for t in terms:
-        if splats.is_const(t, 0):
+        if known.is_const(t, 0):
             continue
-        key = id(t) if type(t) is Var else ("lit", t.key())
-        if key not in counts:
-            order.append((key, t))
+        key = _term_key(t)
+        first.setdefault(key, t)
         counts[key] = counts.get(key, 0) + 1
-    aval = out.aval
-    eqns: list[Eqn] = []
-    scaled = []
-    for key, t in order:
-        k = counts[key]
-        if k == 1:
-            scaled.append(t)
-            continue
-        factor = Literal(k, ShapedArray((), aval.dtype, aval.weak_type))
-        if aval.shape:
-            factor_var = Var(aval)
-            eqns.append(Eqn.new(p["broadcast"], [factor], [factor_var],
-                                {"shape": aval.shape, "broadcast_dimensions": ()}))
-            factor = factor_var
-        product = Var(aval)
-        eqns.append(Eqn.new(p["mul"], [t, factor], [product], {}))
-        scaled.append(product)
-    if not scaled:  # every term was zero
-        return [Eqn.new(p["broadcast"], [Literal(0, ShapedArray((), aval.dtype, aval.weak_type))],
-                        [out], {"shape": aval.shape, "broadcast_dimensions": ()})]
-    acc = scaled[0]
-    for i, t in enumerate(scaled[1:], start=2):
-        dst = out if i == len(scaled) else Var(aval)
-        eqns.append(Eqn.new(p["add_any"], [acc, t], [dst], {}))
-        acc = dst
-    if acc is not out:  # a single term: a cast to the same type, forwarded by a later pass
-        eqns.append(Eqn.new(p["convert"], [acc], [out],
-                            {"new_dtype": aval.dtype, "weak_type": aval.weak_type}))
-    return eqns
+    return [(t, counts[key]) for key, t in first.items()]
 
 
-__all__ = ["fold_add_chains", "fold_and_forward", "simplify_algebra"]
+__all__ = [
+    "Known",
+    "drops_unit",
+    "fold_add_chains",
+    "fold_and_forward",
+    "forward",
+    "fuses_nested",
+    "involution",
+    "simplify_algebra",
+]

@@ -24,14 +24,21 @@ from funcad.core.rules import (
     Prec,
     Reduction,
     Selection,
+    algebra_rules,
     batch_rules,
     commutative,
     explain_notation,
+    fills_with_operand,
+    identity_tests,
     jvp_rules,
+    sum_rebuilders,
+    term_scalers,
     transpose_rules,
 )
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
+from funcad.ir.core import Eqn, Literal, Var
+from funcad.ir.simplify import drops_unit, forward, fuses_nested
 from funcad.ops._kernels import (
     arithmetic_kernel,
     broadcast_kernel,
@@ -235,6 +242,42 @@ add_any_p = elementwise_primitive("add_any", np.add, NUMERIC, nargs=2)
 commutative.add(add_any_p)
 defbroadcasting(add_any_p)
 deflinear(add_any_p, lambda ct, x, y: [ct, ct])
+
+
+def _add_any_rebuild(terms, out: Var) -> list[Eqn]:
+    """``out`` as a chain of ``add_any`` over ``(term, k)`` pairs, a term counted ``k > 1``
+    times scaled by ``k``; no term: a splat of zero; one term: a cast to the same type
+    (forwarded by a later pass)."""
+    aval, eqns, summands = out.aval, [], []
+    scalar = ShapedArray((), aval.dtype, aval.weak_type)
+    if not terms:
+        return [_splat_eqn(Literal(0, scalar), out)]
+    for t, k in terms:
+        if k > 1:  # k * t, k splat to t's shape
+            factor = Literal(k, scalar)
+            if aval.shape:
+                eqns.append(_splat_eqn(factor, splat := Var(aval)))
+                factor = splat
+            eqns.append(Eqn.new(term_scalers[add_any_p], [t, factor], [t := Var(aval)], {}))
+        summands.append(t)
+    acc = summands[0]
+    for i, t in enumerate(summands[1:], start=2):
+        dst = out if i == len(summands) else Var(aval)
+        eqns.append(Eqn.new(add_any_p, [acc, t], [dst], {}))
+        acc = dst
+    if acc is not out:
+        params = {"new_dtype": aval.dtype, "weak_type": aval.weak_type}
+        eqns.append(Eqn.new(convert_element_type_p, [acc], [out], params))
+    return eqns
+
+
+def _splat_eqn(scalar: Literal, out: Var) -> Eqn:
+    return Eqn.new(broadcast_in_dim_p, [scalar], [out],
+                   {"shape": out.aval.shape, "broadcast_dimensions": ()})
+
+
+algebra_rules[add_any_p] = drops_unit(0)
+sum_rebuilders[add_any_p] = _add_any_rebuild
 defkernel(add_any_p, arithmetic_kernel(operator.add, np.add), inplace=np.add)
 explain_notation[add_any_p] = Infix("+", Prec.ADD, assoc=True, unit=0)
 
@@ -304,6 +347,20 @@ def _broadcast_in_dim_batch(vals, dims, *, shape, broadcast_dimensions):
 
 deflinear(broadcast_in_dim_p, _broadcast_in_dim_transpose)
 batch_rules[broadcast_in_dim_p] = _broadcast_in_dim_batch
+
+
+def _broadcast_in_dim_fused(inner, outer):
+    # Axis k of the source lands on axis d1[k] of the inner result, which lands on axis
+    # d2[d1[k]] of this one; a size-1 or matching axis stays valid.
+    d1, d2 = inner["broadcast_dimensions"], outer["broadcast_dimensions"]
+    return {"shape": outer["shape"], "broadcast_dimensions": tuple(d2[d] for d in d1)}
+
+
+identity_tests[broadcast_in_dim_p] = lambda eqn: tuple(
+    eqn.params["broadcast_dimensions"]) == tuple(range(len(eqn.params["shape"])))
+# A broadcast of a broadcast is one broadcast (so a splat stays recognizable as one).
+algebra_rules[broadcast_in_dim_p] = fuses_nested(_broadcast_in_dim_fused, forwards=False)
+fills_with_operand.add(broadcast_in_dim_p)
 defkernel(broadcast_in_dim_p, broadcast_kernel)
 explain_notation[broadcast_in_dim_p] = Call("broadcast", ("{shape}",), elide_scalar=True)
 
@@ -345,6 +402,8 @@ def _reshape_batch(vals, dims, *, new_sizes):
 
 deflinear(reshape_p, lambda ct, x, *, new_sizes: [reshape(ct, x.aval.shape)])
 batch_rules[reshape_p] = _reshape_batch
+identity_tests[reshape_p] = lambda eqn: True
+algebra_rules[reshape_p] = fuses_nested(lambda inner, outer: outer)
 defkernel(reshape_p, reshape_kernel)
 explain_notation[reshape_p] = Call("reshape", ("{new_sizes}",))
 
@@ -381,6 +440,10 @@ deflinear(
     transpose_p, lambda ct, x, *, permutation: [transpose(ct, inverse_perm(permutation))]
 )
 batch_rules[transpose_p] = _transpose_batch
+identity_tests[transpose_p] = lambda eqn: tuple(eqn.params["permutation"]) == tuple(
+    range(len(eqn.params["permutation"])))
+algebra_rules[transpose_p] = fuses_nested(lambda inner, outer: {
+    "permutation": tuple(inner["permutation"][i] for i in outer["permutation"])})
 defkernel(transpose_p, transpose_kernel)
 explain_notation[transpose_p] = Call("transpose")
 
@@ -418,6 +481,7 @@ def _reduce_sum_transpose(ct, x, *, axes):
 
 deflinear(reduce_sum_p, _reduce_sum_transpose)
 defreducer(reduce_sum_p)
+identity_tests[reduce_sum_p] = lambda eqn: not eqn.params["axes"]
 defkernel(reduce_sum_p, reduce_kernel(np.add), fresh=True)
 explain_notation[reduce_sum_p] = Reduction("sum")
 
@@ -477,6 +541,8 @@ def _select_n_transpose(ct, which, *cases):
 jvp_rules[select_n_p] = _select_n_jvp
 transpose_rules[select_n_p] = _select_n_transpose
 defbroadcasting(select_n_p)
+algebra_rules[select_n_p] = lambda eqn, known: (  # a select between equal cases is that case
+    forward(eqn.invars[1], eqn) if all(c is eqn.invars[1] for c in eqn.invars[2:]) else eqn)
 defkernel(select_n_p, select_kernel, fresh=True)
 explain_notation[select_n_p] = Selection()
 
@@ -521,5 +587,6 @@ def _convert_transpose(ct, x, *, new_dtype, weak_type):
 jvp_rules[convert_element_type_p] = _convert_jvp
 transpose_rules[convert_element_type_p] = _convert_transpose
 defvectorized(convert_element_type_p)
+identity_tests[convert_element_type_p] = lambda eqn: True
 defkernel(convert_element_type_p, convert_kernel, fresh=True)
 explain_notation[convert_element_type_p] = Call("{new_dtype}")

@@ -20,15 +20,20 @@ from funcad.core.rules import (
     Power,
     Prec,
     Prefix,
+    algebra_rules,
     commutative,
     explain_notation,
+    identity_tests,
     jvp_rules,
+    term_scalers,
     transpose_rules,
 )
 from funcad.core.symbolic import UndefPrimal, Zero, is_undefined
 from funcad.core.trace import get_aval
+from funcad.ir.simplify import drops_unit, involution
 from funcad.ops._base import (
     add_any,
+    add_any_p,
     convert_element_type,
     defbilinear,
     defjvp,
@@ -60,6 +65,7 @@ def neg(x):
 
 neg_p = standard_unop("neg", np.negative, NUMERIC)
 deflinear(neg_p, lambda ct, x: [neg(ct)])
+algebra_rules[neg_p] = involution
 defkernel(neg_p, fixed_kernel(operator.neg), inplace=np.negative)
 explain_notation[neg_p] = Prefix("-")
 
@@ -366,6 +372,7 @@ def _integer_pow_jvp(t, x, *, y):
 
 
 defjvp(integer_pow_p, _integer_pow_jvp)
+identity_tests[integer_pow_p] = lambda eqn: eqn.params["y"] == 1
 defkernel(integer_pow_p, lambda eqn: np.square if eqn.params["y"] == 2 else None, fresh=True)
 explain_notation[integer_pow_p] = Power(param="y")
 
@@ -408,6 +415,7 @@ def _sum_jvp(prim, negate_second: bool):
 
 
 jvp_rules[add_p] = _sum_jvp(add_p, negate_second=False)
+algebra_rules[add_p] = drops_unit(0)
 defkernel(add_p, arithmetic_kernel(operator.add, np.add), inplace=np.add)
 explain_notation[add_p] = Infix("+", Prec.ADD, assoc=True, unit=0)
 
@@ -421,6 +429,7 @@ def sub(x, y):
 sub_p = standard_binop("sub", np.subtract)
 deflinear(sub_p, lambda ct, x, y: [ct, neg(ct)])
 jvp_rules[sub_p] = _sum_jvp(sub_p, negate_second=True)
+algebra_rules[sub_p] = drops_unit(0, left_unit_gives=neg_p)
 defkernel(sub_p, arithmetic_kernel(operator.sub, np.subtract), inplace=np.subtract)
 explain_notation[sub_p] = Infix("-", Prec.ADD)
 
@@ -444,6 +453,8 @@ def _mul_transpose(ct, x, y):
 
 
 defbilinear(mul_p, _mul_transpose)
+algebra_rules[mul_p] = drops_unit(1)
+term_scalers[add_any_p] = mul_p  # fold_add_chains writes a term repeated k times as k * term
 defkernel(mul_p, arithmetic_kernel(operator.mul, np.multiply), inplace=np.multiply)
 explain_notation[mul_p] = Infix("*", Prec.MUL, assoc=True, unit=1)
 
@@ -479,6 +490,7 @@ def _div_transpose(ct, x, y):
 
 
 transpose_rules[div_p] = _div_transpose
+algebra_rules[div_p] = drops_unit(1, left_unit=False, only=dtypes.is_inexact)
 defkernel(div_p, arithmetic_kernel(operator.truediv), inexact_inplace=np.true_divide)
 explain_notation[div_p] = Infix("/", Prec.MUL)
 

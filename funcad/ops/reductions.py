@@ -13,7 +13,7 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import is_bool, is_integer
-from funcad.core.rules import Reduction, batch_rules, explain_notation
+from funcad.core.rules import Reduction, batch_rules, explain_notation, identity_tests
 from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
@@ -164,6 +164,7 @@ def _reduce_prod_jvp(t, x, *, axes):
 
 defjvp(reduce_prod_p, _reduce_prod_jvp)
 defreducer(reduce_prod_p)
+identity_tests[reduce_prod_p] = lambda eqn: not eqn.params["axes"]
 defkernel(reduce_prod_p, reduce_kernel(np.multiply), fresh=True)
 explain_notation[reduce_prod_p] = Reduction("prod")
 
@@ -192,6 +193,7 @@ def _reduce_chooser_jvp(t, ans, x, *, axes):
 
 defjvp2(reduce_max_p, _reduce_chooser_jvp)
 defreducer(reduce_max_p)
+identity_tests[reduce_max_p] = lambda eqn: not eqn.params["axes"]
 defkernel(reduce_max_p, reduce_kernel(np.maximum), fresh=True)
 explain_notation[reduce_max_p] = Reduction("max")
 
@@ -206,6 +208,7 @@ def reduce_min(operand, axes):
 reduce_min_p = new_reducer("reduce_min", _extremum(np.min, _highest), ANY)
 defjvp2(reduce_min_p, _reduce_chooser_jvp)
 defreducer(reduce_min_p)
+identity_tests[reduce_min_p] = lambda eqn: not eqn.params["axes"]
 defkernel(reduce_min_p, reduce_kernel(np.minimum), fresh=True)
 explain_notation[reduce_min_p] = Reduction("min")
 

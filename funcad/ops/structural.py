@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.rules import batch_rules
+from funcad.core.rules import batch_rules, identity_tests
 from funcad.core.symbolic import is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops._base import defjvp_zero, deflinear, defreducer, shift_axes
@@ -59,6 +59,7 @@ def _squeeze_abstract_eval(x, *, dimensions):
 squeeze_p = new_primitive("squeeze", _squeeze_impl, _squeeze_abstract_eval)
 deflinear(squeeze_p, lambda ct, x, *, dimensions: [expand_dims(ct, dimensions)])
 defreducer(squeeze_p, "dimensions")  # batched like a reduction: the axes just go away
+identity_tests[squeeze_p] = lambda eqn: not eqn.params["dimensions"]
 defkernel(squeeze_p, reshape_kernel)
 
 
@@ -101,6 +102,7 @@ def _expand_dims_batch(vals, dims, *, dimensions):
 
 deflinear(expand_dims_p, lambda ct, x, *, dimensions: [squeeze(ct, dimensions)])
 batch_rules[expand_dims_p] = _expand_dims_batch
+identity_tests[expand_dims_p] = lambda eqn: not eqn.params["dimensions"]
 defkernel(expand_dims_p, reshape_kernel)
 
 
@@ -169,3 +171,4 @@ def _rev_batch(vals, dims, *, dimensions):
 
 deflinear(rev_p, lambda ct, x, *, dimensions: [rev(ct, dimensions)])
 batch_rules[rev_p] = _rev_batch
+identity_tests[rev_p] = lambda eqn: not eqn.params["dimensions"]

@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 import funcad
 import funcad.numpy as fnp
 from funcad.core.avals import ShapedArray
+from funcad.core.primitive import Primitive
+from funcad.core.rules import algebra_rules, identity_tests
 from funcad.ir import (
     ClosedJaxpr,
     Eqn,
@@ -30,6 +32,7 @@ from funcad.ir.passes import (
     optimize,
     simplify_algebra,
 )
+from funcad.ir.simplify import involution
 from funcad.ops import _base as base
 from funcad.ops import elementwise as ew
 
@@ -346,6 +349,23 @@ def test_fuse_transposes_and_reshapes():
     assert out.eqns[0].params["permutation"] == (2, 0, 1) and out.eqns[0].invars == (x,)
     assert out.outvars[1] is x and out.eqns[1].invars == (x,)
     _same_values(closed, ClosedJaxpr(out, []), np.arange(24.0).reshape(2, 3, 4))
+
+
+def test_passes_know_a_primitive_only_by_the_facts_its_block_registers():
+    flip_p = Primitive("flip")  # one line per fact, as in a primitive's block:
+    identity_tests[flip_p] = lambda eqn: not eqn.params["axes"]
+    algebra_rules[flip_p] = involution
+    try:
+        x, a, b, c = (Var(V3) for _ in range(4))
+        eqns = [
+            Eqn.new(flip_p, [x], [a], {"axes": ()}),  # an identity: forwarded
+            Eqn.new(flip_p, [a], [b], {"axes": (0,)}),
+            Eqn.new(flip_p, [b], [c], {"axes": (0,)}),  # flip(flip(x)) -> x
+        ]
+        out = dce(simplify_algebra(fold_and_forward(Jaxpr.new([], [x], [c], eqns))))
+        assert out.eqns == () and out.outvars[0] is x
+    finally:
+        del identity_tests[flip_p], algebra_rules[flip_p]
 
 
 def test_fold_add_any_chains():
