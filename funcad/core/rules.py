@@ -69,7 +69,6 @@ term_scalers: dict[Primitive, Primitive] = {}
 
 # --- facts the NumPy executor reads (funcad.backends) --------------------------------------
 
-
 # factory(eqn) -> the fastest NumPy callable computing the equation, its params bound (the
 # IR is type-checked, so it may skip the implementation's checks), or None to call the
 # implementation. A primitive without an entry runs its implementation.
