@@ -21,7 +21,7 @@ from funcad.interpreters.transpose import backward_pass
 from funcad.ir.eval import eval_jaxpr
 from funcad.ir.passes import dce_closed
 from funcad.ops._base import instantiate_zeros
-from funcad.ops.elementwise import stop_gradient as stop
+from funcad.ops.arithmetic import stop_gradient as stop
 from funcad.tree_util import flatten_up_to, leaf_paths, tree_flatten, tree_map, tree_unflatten
 
 _output = output_value

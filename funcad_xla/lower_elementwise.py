@@ -11,6 +11,7 @@ from jax import lax
 
 from funcad.core.dtypes import is_integer
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad_xla.rules import register_lowerings
@@ -64,12 +65,12 @@ def _identity(x):
 
 
 register_lowerings({
-    ew.neg_p: lax.neg,
-    ew.sign_p: lax.sign,
-    ew.floor_p: lax.floor,
-    ew.ceil_p: lax.ceil,
-    ew.round_p: _round,
-    ew.abs_p: lax.abs,
+    ar.neg_p: lax.neg,
+    ar.sign_p: lax.sign,
+    ar.floor_p: lax.floor,
+    ar.ceil_p: lax.ceil,
+    ar.round_p: _round,
+    ar.abs_p: lax.abs,
     ew.exp_p: lax.exp,
     ew.exp2_p: lax.exp2,
     ew.log_p: lax.log,
@@ -92,18 +93,18 @@ register_lowerings({
     ew.atanh_p: lax.atanh,
     ew.logistic_p: lax.logistic,
     ew.erf_p: lax.erf,
-    ew.square_p: lax.square,
-    ew.integer_pow_p: _integer_pow,
-    ew.is_finite_p: lax.is_finite,
-    ew.add_p: lax.add,
+    ar.square_p: lax.square,
+    ar.integer_pow_p: _integer_pow,
+    ar.is_finite_p: lax.is_finite,
+    ar.add_p: lax.add,
     base.add_any_p: lax.add,
-    ew.sub_p: lax.sub,
-    ew.mul_p: lax.mul,
-    ew.div_p: lax.div,  # integers round toward zero, as the primitive
-    ew.rem_p: lax.rem,  # the sign of the dividend (C fmod), as the primitive
+    ar.sub_p: lax.sub,
+    ar.mul_p: lax.mul,
+    ar.div_p: lax.div,  # integers round toward zero, as the primitive
+    ar.rem_p: lax.rem,  # the sign of the dividend (C fmod), as the primitive
     ew.pow_p: _pow,
-    ew.max_p: _max,
-    ew.min_p: _min,
+    ar.max_p: _max,
+    ar.min_p: _min,
     ew.atan2_p: lax.atan2,
     lg.eq_p: lax.eq,
     lg.ne_p: lax.ne,
@@ -117,5 +118,5 @@ register_lowerings({
     lg.not_p: lax.bitwise_not,
     base.select_n_p: _select_n,
     base.convert_element_type_p: _convert,
-    ew.stop_gradient_p: _identity,
+    ar.stop_gradient_p: _identity,
 })

@@ -9,7 +9,7 @@ from funcad.errors import FuncadTypeError, with_user_line
 from funcad.numpy._core import aval, broadcast_to, cast, concrete_value, is_traced, operand
 from funcad.numpy._ufuncs import add, multiply, true_divide, where
 from funcad.ops import _base as base
-from funcad.ops import elementwise as ew
+from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 from funcad.ops import structural as st
 
@@ -112,7 +112,7 @@ def arange(start, stop=None, step=None, dtype=None):
         return _writable(st.iota(out_dtype, n))
     compute = out_dtype if dtypes.is_float(out_dtype) else np.dtype(np.int64)
     idx = st.iota(compute, n)
-    vals = ew.add(ew.mul(idx, base.broadcast_in_dim(np.asarray(step, compute), (n,), ())),
+    vals = ar.add(ar.mul(idx, base.broadcast_in_dim(np.asarray(step, compute), (n,), ())),
                   base.broadcast_in_dim(np.asarray(start, compute), (n,), ()))
     return _writable(cast(vals, out_dtype))
 
@@ -134,7 +134,7 @@ def linspace(start, stop, num: int = 50, endpoint: bool = True, retstep: bool = 
     )
     calc = dtypes.to_inexact(out_dtype)
     start_c, stop_c = cast(start, calc), cast(stop, calc)
-    delta = ew.sub(asarray(stop_c, calc), asarray(start_c, calc))
+    delta = ar.sub(asarray(stop_c, calc), asarray(start_c, calc))
     step = true_divide(delta, div) if div > 0 else multiply(delta, np.nan)
     idx = st.iota(calc, num)
     y = add(multiply(idx, step), start_c) if div > 0 else add(multiply(idx, delta), start_c)
@@ -152,7 +152,7 @@ def eye(N: int, M: int | None = None, k: int = 0, dtype=None):
     rows = st.broadcasted_iota(np.int64, (N, M), 0)
     cols = st.broadcasted_iota(np.int64, (N, M), 1)
     offset = base.broadcast_in_dim(np.asarray(int(k), np.int64), (N, M), ())
-    return cast(lg.eq(ew.add(rows, offset), cols), dtypes.float_ if dtype is None else dtype)
+    return cast(lg.eq(ar.add(rows, offset), cols), dtypes.float_ if dtype is None else dtype)
 
 
 def identity(n: int, dtype=None):

@@ -15,7 +15,7 @@ from funcad.core.trace import Tracer
 from funcad.errors import ConcretizationError, FuncadValueError, with_user_line
 from funcad.numpy._core import aval, cast, operand
 from funcad.ops import _base as base
-from funcad.ops import elementwise as ew
+from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 
 _VALID = (
@@ -173,7 +173,7 @@ def normalize_traced(i, n: int):
     shape = aval(i).shape
     zero = base.broadcast_in_dim(np.asarray(0, dt), shape, ())
     size = base.broadcast_in_dim(np.asarray(n, dt), shape, ())
-    return base.select_n(lg.lt(i, zero), i, ew.add(i, size))
+    return base.select_n(lg.lt(i, zero), i, ar.add(i, size))
 
 
 def uniform_starts(starts) -> list:

@@ -22,6 +22,7 @@ from funcad.numpy._core import (
     normalize_axis,
 )
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import reductions as red
@@ -72,7 +73,7 @@ def diagonal_mask(shape, axis1: int, axis2: int, offset: int = 0):
     rows = st.broadcasted_iota(np.int64, shape, axis1)
     cols = st.broadcasted_iota(np.int64, shape, axis2)
     if offset:
-        rows = ew.add(rows, base.broadcast_in_dim(np.asarray(offset, np.int64), shape, ()))
+        rows = ar.add(rows, base.broadcast_in_dim(np.asarray(offset, np.int64), shape, ()))
     return lg.eq(rows, cols)
 
 
@@ -133,7 +134,7 @@ def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=
     dt = result_dtype("sum", x, dtype)
     r = sum_as(cast(x, dt), axes)
     if initial is not None:
-        r = ew.add(r, _initial(initial, dt, aval(r).shape, "sum"))
+        r = ar.add(r, _initial(initial, dt, aval(r).shape, "sum"))
     return keep_dims(r, shape, axes, keepdims)
 
 
@@ -145,7 +146,7 @@ def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where
     x = cast(x, dt)
     r = red.reduce_min(x, axes) if dt == np.bool_ else red.reduce_prod(x, axes)
     if initial is not None:
-        r = ew.mul(r, _initial(initial, dt, aval(r).shape, "prod"))
+        r = ar.mul(r, _initial(initial, dt, aval(r).shape, "prod"))
     return keep_dims(r, shape, axes, keepdims)
 
 
@@ -164,7 +165,7 @@ def _divide(total, count: int):
     """``total / count`` in ``total``'s dtype (through float64 for an integer ``dtype=``)."""
     dt = aval(total).dtype
     calc = dt if dtypes.is_inexact(dt) else F64
-    q = ew.div(cast(total, calc), full(count, calc, aval(total).shape))
+    q = ar.div(cast(total, calc), full(count, calc, aval(total).shape))
     return cast(q, dt)
 
 
@@ -194,11 +195,11 @@ def _var(a, axis, dtype, ddof, keepdims, fname):
     mu = _divide(sum_as(cast(x, acc), axes), n)
     calc = np.result_type(aval(x).dtype, acc)
     kept = [i for i in range(len(shape)) if i not in axes]
-    d = ew.sub(cast(x, calc), base.broadcast_in_dim(cast(mu, calc), shape, kept))
+    d = ar.sub(cast(x, calc), base.broadcast_in_dim(cast(mu, calc), shape, kept))
     # |d|^2 in the real dtype (complex deviations give a real variance).
-    sq = ew.square(ew.abs(d)) if dtypes.is_complex(calc) else ew.mul(d, d)
+    sq = ar.square(ar.abs(d)) if dtypes.is_complex(calc) else ar.mul(d, d)
     total = sum_as(cast(sq, _real(acc)), axes)
-    r = ew.div(total, full(builtins.max(n - ddof, 0), aval(total).dtype, aval(total).shape))
+    r = ar.div(total, full(builtins.max(n - ddof, 0), aval(total).dtype, aval(total).shape))
     if fname == "std":  # NumPy takes the root in the result dtype (float16 stays float16)
         r = ew.sqrt(cast(r, out_dt) if dtypes.is_inexact(out_dt) else r)
     return keep_dims(cast(r, out_dt), shape, axes, keepdims)
@@ -236,8 +237,8 @@ def _extremum(fname: str, ufunc_name: str, reducer, combine):
     return fn
 
 
-max = _extremum("max", "maximum", red.reduce_max, ew.max)  # noqa: A001
-min = _extremum("min", "minimum", red.reduce_min, ew.min)  # noqa: A001
+max = _extremum("max", "maximum", red.reduce_max, ar.max)  # noqa: A001
+min = _extremum("min", "minimum", red.reduce_min, ar.min)  # noqa: A001
 amax = max
 amin = min
 
@@ -337,7 +338,7 @@ def nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=None):
         return mean(x, axis, dtype, keepdims=keepdims)
     total = nansum(x, axis, dtype, keepdims=keepdims)
     count = sum(lg.eq(x, x), axis, keepdims=keepdims)
-    return ew.div(total, cast(count, aval(total).dtype))
+    return ar.div(total, cast(count, aval(total).dtype))
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from funcad.numpy._core import (
     ufunc_dtype_arg,
 )
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops._operands import const_like
@@ -117,21 +118,21 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
 
 # --- arithmetic ---------------------------------------------------------------------------
 
-add = _binary(np.add, ew.add, bool_fn=lg.bitwise_or)
-subtract = _binary(np.subtract, ew.sub)
-multiply = _binary(np.multiply, ew.mul, bool_fn=lg.bitwise_and)
-true_divide = _binary(np.true_divide, ew.div)
+add = _binary(np.add, ar.add, bool_fn=lg.bitwise_or)
+subtract = _binary(np.subtract, ar.sub)
+multiply = _binary(np.multiply, ar.mul, bool_fn=lg.bitwise_and)
+true_divide = _binary(np.true_divide, ar.div)
 divide = true_divide
-maximum = _binary(np.maximum, ew.max)
-minimum = _binary(np.minimum, ew.min)
+maximum = _binary(np.maximum, ar.max)
+minimum = _binary(np.minimum, ar.min)
 arctan2 = _binary(np.arctan2, ew.atan2)
-negative = _unary(np.negative, ew.neg)
-sign = _unary(np.sign, ew.sign)
-floor = _unary(np.floor, ew.floor, identity_on=_bool_or_integer)
-ceil = _unary(np.ceil, ew.ceil, identity_on=_bool_or_integer)
-absolute = _unary(np.absolute, ew.abs, identity_on=_bool_or_unsigned)
+negative = _unary(np.negative, ar.neg)
+sign = _unary(np.sign, ar.sign)
+floor = _unary(np.floor, ar.floor, identity_on=_bool_or_integer)
+ceil = _unary(np.ceil, ar.ceil, identity_on=_bool_or_integer)
+absolute = _unary(np.absolute, ar.abs, identity_on=_bool_or_unsigned)
 abs = absolute  # noqa: A001 - NumPy name
-fabs = _unary(np.fabs, ew.abs)
+fabs = _unary(np.fabs, ar.abs)
 exp = _unary(np.exp, ew.exp)
 exp2 = _unary(np.exp2, ew.exp2)
 expm1 = _unary(np.expm1, ew.expm1)
@@ -151,13 +152,13 @@ tanh = _unary(np.tanh, ew.tanh)
 arcsinh = _unary(np.arcsinh, ew.asinh)
 arccosh = _unary(np.arccosh, ew.acosh)
 arctanh = _unary(np.arctanh, ew.atanh)
-square = _unary(np.square, ew.square)
+square = _unary(np.square, ar.square)
 positive = _unary(np.positive, lambda x: x)
 
 
 def _log_base(ufunc, base: float):
     def lax_fn(x):
-        return ew.div(ew.log(x), const_like(x, np.log(base)))
+        return ar.div(ew.log(x), const_like(x, np.log(base)))
 
     return _unary(ufunc, lax_fn)
 
@@ -167,45 +168,45 @@ log10 = _log_base(np.log10, 10.0)
 
 
 def _reciprocal(x):
-    return ew.div(const_like(x, 1), x)
+    return ar.div(const_like(x, 1), x)
 
 
 reciprocal = _unary(np.reciprocal, _reciprocal)
 trunc = _unary(
     np.trunc,
-    lambda x: base.select_n(lg.lt(x, const_like(x, 0)), ew.floor(x), ew.ceil(x)),
+    lambda x: base.select_n(lg.lt(x, const_like(x, 0)), ar.floor(x), ar.ceil(x)),
     identity_on=_bool_or_integer,
 )
 
 
 def _floor_divide_lax(x, y):
     if _dtypes.is_integer(aval(x).dtype):
-        q, r = ew.div(x, y), ew.rem(x, y)
+        q, r = ar.div(x, y), ar.rem(x, y)
         zero = const_like(x, 0)
         adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
-        return base.select_n(adjust, q, ew.sub(q, const_like(x, 1)))
+        return base.select_n(adjust, q, ar.sub(q, const_like(x, 1)))
     # Floats, as NumPy's npy_divmod: exact quotient of (x - fmod(x, y)) / y, then floored.
-    mod = ew.rem(x, y)
+    mod = ar.rem(x, y)
     zero = const_like(x, 0)
-    div = ew.div(ew.sub(x, mod), y)
+    div = ar.div(ar.sub(x, mod), y)
     adjust = lg.bitwise_and(lg.ne(mod, zero), lg.ne(lg.lt(y, zero), lg.lt(mod, zero)))
-    div = base.select_n(adjust, div, ew.sub(div, const_like(x, 1)))
-    fl = ew.floor(div)
-    fl = base.select_n(lg.gt(ew.sub(div, fl), const_like(x, 0.5)), fl, ew.add(fl, const_like(x, 1)))
-    return base.select_n(lg.eq(y, zero), fl, ew.div(x, y))
+    div = base.select_n(adjust, div, ar.sub(div, const_like(x, 1)))
+    fl = ar.floor(div)
+    fl = base.select_n(lg.gt(ar.sub(div, fl), const_like(x, 0.5)), fl, ar.add(fl, const_like(x, 1)))
+    return base.select_n(lg.eq(y, zero), fl, ar.div(x, y))
 
 
 def _remainder_lax(x, y):
-    r = ew.rem(x, y)
+    r = ar.rem(x, y)
     zero = const_like(x, 0)
     adjust = lg.bitwise_and(lg.ne(r, zero), lg.ne(lg.lt(r, zero), lg.lt(y, zero)))
-    return base.select_n(adjust, r, ew.add(r, y))
+    return base.select_n(adjust, r, ar.add(r, y))
 
 
 floor_divide = _binary(np.floor_divide, _floor_divide_lax, composite=True)
 remainder = _binary(np.remainder, _remainder_lax, composite=True)
 mod = remainder
-fmod = _binary(np.fmod, ew.rem)
+fmod = _binary(np.fmod, ar.rem)
 
 
 def divmod(x1, x2, /):  # noqa: A001 - NumPy name
@@ -225,7 +226,7 @@ def power(x1, x2, /):
     x1 = operand(x1, "power")
     if type(x2) is int and not (x2 < 0 and _bool_or_integer(aval(x1).dtype)):
         loop = _resolve(np.power, (x1, x2))
-        return ew.integer_pow(cast(x1, loop[0]), x2)
+        return ar.integer_pow(cast(x1, loop[0]), x2)
     return _power(x1, x2)
 
 
@@ -272,7 +273,7 @@ def logical_not(x, /):
 
 def isfinite(x, /):
     x = operand(x, "isfinite")
-    return ew.is_finite(x) if _dtypes.is_float(aval(x).dtype) else lg.eq(x, x)
+    return ar.is_finite(x) if _dtypes.is_float(aval(x).dtype) else lg.eq(x, x)
 
 
 def isnan(x, /):
@@ -284,7 +285,7 @@ def isinf(x, /):
     x = operand(x, "isinf")
     if not _dtypes.is_float(aval(x).dtype):
         return lg.ne(x, x)
-    return lg.bitwise_and(lg.bitwise_not(ew.is_finite(x)), lg.eq(x, x))
+    return lg.bitwise_and(lg.bitwise_not(ar.is_finite(x)), lg.eq(x, x))
 
 
 # --- selection ----------------------------------------------------------------------------
@@ -325,10 +326,10 @@ def round(a, decimals: int = 0):  # noqa: A001 - NumPy name
             return a
         raise NotImplementedError("funcad.numpy.round of integers with negative decimals")
     if decimals == 0:
-        return ew.round(a, ew.ROUND_TO_NEAREST_EVEN)
+        return ar.round(a, ar.ROUND_TO_NEAREST_EVEN)
     scale = cast(10.0**decimals, dtype)
     scaled = multiply(a, scale)
-    return true_divide(ew.round(scaled, ew.ROUND_TO_NEAREST_EVEN), scale)
+    return true_divide(ar.round(scaled, ar.ROUND_TO_NEAREST_EVEN), scale)
 
 
 around = round
@@ -339,12 +340,12 @@ def logaddexp(x1, x2, /):
     (ties included): shifted by a maximum held constant, and with the ``log1p`` form on the
     side of the larger operand for precision."""
     (x1, x2), _ = _loop_args(np.logaddexp, (x1, x2))
-    amax = ew.max(x1, x2)
-    shift = ew.stop_gradient(base.select_n(ew.is_finite(amax), const_like(amax, 0), amax))
-    a, b = ew.sub(x1, shift), ew.sub(x2, shift)
-    first_larger = ew.log1p(ew.add(ew.expm1(a), ew.exp(b)))
-    second_larger = ew.log1p(ew.add(ew.exp(a), ew.expm1(b)))
-    out = ew.add(shift, base.select_n(lg.ge(x1, x2), second_larger, first_larger))
+    amax = ar.max(x1, x2)
+    shift = ar.stop_gradient(base.select_n(ar.is_finite(amax), const_like(amax, 0), amax))
+    a, b = ar.sub(x1, shift), ar.sub(x2, shift)
+    first_larger = ew.log1p(ar.add(ew.expm1(a), ew.exp(b)))
+    second_larger = ew.log1p(ar.add(ew.exp(a), ew.expm1(b)))
+    out = ar.add(shift, base.select_n(lg.ge(x1, x2), second_larger, first_larger))
     # Equal infinities give a NaN difference; their sum is the right answer there.
-    delta = ew.sub(x1, x2)
-    return base.select_n(lg.ne(delta, delta), out, ew.add(x1, x2))
+    delta = ar.sub(x1, x2)
+    return base.select_n(lg.ne(delta, delta), out, ar.add(x1, x2))

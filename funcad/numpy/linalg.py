@@ -29,6 +29,7 @@ from funcad.numpy._reductions import (
     masked,
 )
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 from funcad.ops import linalg as la
 from funcad.ops import logical as lg
@@ -129,14 +130,14 @@ def _lu_diagonal_and_parity(a, fname: str):
     shape = aval(pivots).shape
     moved = lg.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
     swaps = base.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
-    odd = lg.ne(ew.rem(swaps, full(2, np.int32, aval(swaps).shape)),
+    odd = lg.ne(ar.rem(swaps, full(2, np.int32, aval(swaps).shape)),
                 full(0, np.int32, aval(swaps).shape))
     return _diagonal(lu), odd
 
 
 def _parity_sign(odd, dtype):
     one = full(1, dtype, aval(odd).shape)
-    return base.select_n(odd, one, ew.neg(one))
+    return base.select_n(odd, one, ar.neg(one))
 
 
 def det(a):
@@ -144,7 +145,7 @@ def det(a):
     negated for an odd row permutation."""
     a = _inexact(a, "det")
     d, odd = _lu_diagonal_and_parity(a, "det")
-    return ew.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(d, (aval(d).ndim - 1,)))
+    return ar.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(d, (aval(d).ndim - 1,)))
 
 
 class SlogdetResult(NamedTuple):
@@ -158,9 +159,9 @@ def slogdet(a):
     a = _inexact(a, "slogdet")
     d, odd = _lu_diagonal_and_parity(a, "slogdet")
     last = (aval(d).ndim - 1,)
-    sign = ew.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ew.sign(d), last))
+    sign = ar.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ar.sign(d), last))
     with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for a singular matrix
-        logabs = base.reduce_sum(ew.log(ew.abs(d)), last)
+        logabs = base.reduce_sum(ew.log(ar.abs(d)), last)
     return SlogdetResult(sign, logabs)
 
 
@@ -181,7 +182,7 @@ def cholesky(a, /, *, upper=False):
 # --- norms -------------------------------------------------------------------------------------
 
 def _abs(x):
-    return ew.abs(x) if dtypes.is_inexact(aval(x).dtype) else x
+    return ar.abs(x) if dtypes.is_inexact(aval(x).dtype) else x
 
 
 def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
@@ -189,7 +190,7 @@ def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
     real = np.finfo(dt).dtype  # the real dtype of a complex one
     if ord is None or ord == 2:
         ax = _abs(x) if dtypes.is_complex(dt) else x
-        return ew.sqrt(base.reduce_sum(ew.mul(ax, ax), axes))
+        return ew.sqrt(base.reduce_sum(ar.mul(ax, ax), axes))
     if ord == np.inf:
         return red.reduce_max(_abs(x), axes)
     if ord == -np.inf:
@@ -207,7 +208,7 @@ def _vector_norm(x, ord, axes):  # noqa: A002 - NumPy name
 def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002 - NumPy name
     if ord in (None, "fro", "f"):
         ax = _abs(x)
-        return ew.sqrt(base.reduce_sum(ew.mul(ax, ax), (row, col)))
+        return ew.sqrt(base.reduce_sum(ar.mul(ax, ax), (row, col)))
     if ord == "nuc" or ord in (2, -2):
         raise NotImplementedError(
             f"funcad.numpy.linalg.norm: ord={ord!r} for matrices needs singular values (no SVD yet)"

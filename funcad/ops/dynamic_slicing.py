@@ -18,7 +18,7 @@ from funcad.core.rules import batch_rules, identity_tests, jvp_rules, transpose_
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
-from funcad.ops import elementwise as ew
+from funcad.ops import arithmetic as ar
 from funcad.ops._base import (
     axis_size_of,
     bdim_at,
@@ -218,9 +218,9 @@ def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
         s = moveaxis(starts[j], sds[j], 0)
         if get_aval(s).dtype != dt:
             s = base.convert_element_type(s, dt)
-        s = ew.min(ew.max(s, 0), shape[j] - sizes[j])
+        s = ar.min(ar.max(s, 0), shape[j] - sizes[j])
         offsets = broadcasted_iota(dt, full, 1 + pos)
-        cols.append(ew.add(base.broadcast_in_dim(s, full, (0,)), offsets))
+        cols.append(ar.add(base.broadcast_in_dim(s, full, (0,)), offsets))
     return concatenate([expand_dims(c, (len(full),)) for c in cols], len(full))
 
 

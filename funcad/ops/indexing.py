@@ -26,7 +26,7 @@ from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval, to_concrete
 from funcad.ops import _base as base
-from funcad.ops import elementwise as ew
+from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
@@ -309,7 +309,7 @@ def _others_product(x_shape, indices, updates):
         q = j + (j >= rank)  # the j-th other member of the row's group
         member = np.where(q < count, order[np.minimum(start + q, n - 1)], n)
         factor = gather(table, member[:, None])
-        product = factor if product is None else ew.mul(product, factor)
+        product = factor if product is None else ar.mul(product, factor)
     return base.reshape(product, u_aval.shape)
 
 
@@ -323,9 +323,9 @@ def _scatter_mul_jvp(primals, tangents):
     if type(tu) is not Zero:
         # d out[p] = x[p] * sum over updates b at p of tu[b] * (product of the others at p)
         others = _others_product(get_aval(x).shape, indices, updates)
-        weighted = tu if others is None else ew.mul(tu, others)
+        weighted = tu if others is None else ar.mul(tu, others)
         zeros = zeros_of(get_aval(x).strip_weak_type())
-        out = add_tangents(out, ew.mul(x, scatter_add(zeros, indices, weighted)))
+        out = add_tangents(out, ar.mul(x, scatter_add(zeros, indices, weighted)))
     return ans, Zero.like(ans) if out is None else out
 
 

@@ -18,7 +18,7 @@ from funcad.core.rules import Contraction, batch_rules, explain_notation, jvp_ru
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
-from funcad.ops import elementwise as ew
+from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
@@ -329,7 +329,7 @@ def _cholesky_jvp(t, L, x):
     tmp = triangular_solve(L, sym, left_side=True, lower=True)
     inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
     halves = base.select_n(_diagonal_mask(shape), const_like(x, 1), const_like(x, 0.5))
-    phi = ew.mul(_band(inner, lower=True), halves)
+    phi = ar.mul(_band(inner, lower=True), halves)
     return _matmul(L, phi)
 
 
@@ -435,7 +435,7 @@ def _triangular_solve_jvp_a(t, x, a, b, *, left_side, lower, transpose_a, conjug
     else:  # X @ op(dA), contracting dA's row axis (its column axis if transposed)
         ca = nd - 1 if transpose_a else nd - 2
         prod = dot_general(x, dt, (((nd - 1,), (ca,)), (batch, batch)))
-    return ew.neg(triangular_solve(a, prod, left_side=left_side, lower=lower,
+    return ar.neg(triangular_solve(a, prod, left_side=left_side, lower=lower,
                                    transpose_a=transpose_a, conjugate_a=conjugate_a,
                                    unit_diagonal=unit_diagonal))
 
@@ -558,7 +558,7 @@ def _square_factors(lu_, m: int, n: int):
         if n > m:
             grow[-2] = (0, n - m, 0)
             padded = sl.pad(lu_, zero, grow)
-            upper = ew.add(padded, _eye(padded, start=m))
+            upper = ar.add(padded, _eye(padded, start=m))
     return lower, upper
 
 
@@ -577,8 +577,8 @@ def _lu_jvp(primals, tangents):
     pt = _matmul(_permutation_matrix(perm, t), t)
     y = triangular_solve(lower, pt, left_side=True, lower=True, unit_diagonal=True)
     inner = triangular_solve(upper, y, left_side=False, lower=False)
-    unit_lower = ew.add(_band(lower, True, strict=True), _eye(lower))
-    lu_dot = ew.add(_matmul(unit_lower, _band(inner, True, strict=True)),
+    unit_lower = ar.add(_band(lower, True, strict=True), _eye(lower))
+    lu_dot = ar.add(_matmul(unit_lower, _band(inner, True, strict=True)),
                     _matmul(_band(inner, False), _band(upper, False)))
     return outs, [lu_dot, *zeros[1:]]
 

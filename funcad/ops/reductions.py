@@ -17,7 +17,7 @@ from funcad.core.rules import Reduction, batch_rules, explain_notation, identity
 from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
-from funcad.ops import elementwise as ew
+from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops._base import (
@@ -91,9 +91,9 @@ def _linear_scan(a, b, axis: int, reverse: bool):
     n = get_aval(b).shape[axis]
     d = 1
     while d < n:
-        b = ew.add(b, ew.mul(a, _shift(b, axis, d, 0, reverse)))
+        b = ar.add(b, ar.mul(a, _shift(b, axis, d, 0, reverse)))
         if 2 * d < n:
-            a = ew.mul(a, _shift(a, axis, d, 1, reverse))
+            a = ar.mul(a, _shift(a, axis, d, 1, reverse))
         d *= 2
     return b
 
@@ -139,7 +139,7 @@ def _products_of_others(x, axis: int):
     the left times those from the right (no division, so exact with zeros)."""
     left = _shift(cumprod(x, axis), axis, 1, 1, False)
     right = _shift(cumprod(x, axis, reverse=True), axis, 1, 1, True)
-    return ew.mul(left, right)
+    return ar.mul(left, right)
 
 
 def _reduce_prod_jvp(t, x, *, axes):
@@ -159,7 +159,7 @@ def _reduce_prod_jvp(t, x, *, axes):
     others = base.reshape(_products_of_others(base.reshape(y, merged), axis), y_shape)
     if perm is not None:
         others = base.transpose(others, np.argsort(perm))
-    return reduce_sum(ew.mul(t, others), axes)
+    return reduce_sum(ar.mul(t, others), axes)
 
 
 defjvp(reduce_prod_p, _reduce_prod_jvp)
@@ -188,7 +188,7 @@ def _reduce_chooser_jvp(t, ans, x, *, axes):
     at_ans = lg.eq(x, base.broadcast_in_dim(ans, shape, kept_axes(len(shape), axes)))
     location = base.convert_element_type(at_ans, dtype)
     counts = reduce_sum(location, axes)
-    return ew.div(reduce_sum(ew.mul(t, location), axes), counts)
+    return ar.div(reduce_sum(ar.mul(t, location), axes), counts)
 
 
 defjvp2(reduce_max_p, _reduce_chooser_jvp)
@@ -309,7 +309,7 @@ def _cumprod_jvp(t, ans, x, *, axis, reverse):
     # c[i] = c[i-1] x[i], so dc[i] = x[i] dc[i-1] + c[i-1] t[i]: a linear scan (exact with
     # zeros, unlike dividing by x).
     before = _shift(ans, axis, 1, 1, reverse)
-    return _linear_scan(x, ew.mul(before, t), axis, reverse)
+    return _linear_scan(x, ar.mul(before, t), axis, reverse)
 
 
 defjvp2(cumprod_p, _cumprod_jvp)
@@ -338,7 +338,7 @@ def _cumulative_chooser_jvp(stays: Callable) -> Callable:
         keep = base.convert_element_type(stay, dtype)
         fresh = base.convert_element_type(lg.bitwise_not(stay), dtype)
         # h[i] = t[i] where a new extremum is selected, else h[i-1].
-        return _linear_scan(keep, ew.mul(fresh, t), axis, reverse)
+        return _linear_scan(keep, ar.mul(fresh, t), axis, reverse)
 
     return jvp
 

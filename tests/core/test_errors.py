@@ -17,6 +17,7 @@ from funcad.errors import (
     TracerArrayConversionError,
     UnexpectedTracerError,
 )
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 
 where = functools.partial(marker_line, __file__)
@@ -139,13 +140,13 @@ def _check_primitive_error(err: PrimitiveTypeError, marker: str):
 
 def test_primitive_on_incompatible_shapes_eagerly():
     with pytest.raises(PrimitiveTypeError) as info:
-        ew.add(np.ones(3), np.ones(4))  # <eager-add>
+        ar.add(np.ones(3), np.ones(4))  # <eager-add>
     _check_primitive_error(info.value, "# <eager-add>")
 
 
 def test_primitive_on_incompatible_shapes_under_make_jaxpr():
     def f(x, y):
-        return ew.add(x, y)  # <staged-add>
+        return ar.add(x, y)  # <staged-add>
 
     with pytest.raises(PrimitiveTypeError) as info:
         funcad.make_jaxpr(f)(np.ones(3), np.ones(4))
@@ -154,7 +155,7 @@ def test_primitive_on_incompatible_shapes_under_make_jaxpr():
 
 def test_primitive_on_mismatched_dtypes_under_make_jaxpr():
     with pytest.raises(PrimitiveTypeError, match=r"mul:.*f64\[3\], f32\[3\]"):
-        funcad.make_jaxpr(ew.mul)(np.ones(3), np.ones(3, np.float32))
+        funcad.make_jaxpr(ar.mul)(np.ones(3), np.ones(3, np.float32))
 
 
 def test_primitive_on_wrong_dtype_kind():
@@ -225,7 +226,7 @@ def test_no_internal_error_types_escape():
     bad_calls = [
         lambda: funcad.make_jaxpr(uses_if)(1.0),
         lambda: funcad.make_jaxpr(lambda x: np.fft.fft(x))(np.ones(2)),
-        lambda: funcad.make_jaxpr(lambda x: ew.add(x, x[:1] if False else np.ones(5)))(np.ones(2)),
+        lambda: funcad.make_jaxpr(lambda x: ar.add(x, x[:1] if False else np.ones(5)))(np.ones(2)),
         lambda: funcad.make_jaxpr(lambda x: len(x))(1.0),
     ]
     for call in bad_calls:

@@ -34,6 +34,7 @@ from funcad.ir.passes import (
 )
 from funcad.ir.simplify import involution
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 
 F64 = ShapedArray((), np.float64)
@@ -137,8 +138,8 @@ def _binop_program(lit1: Literal, lit2: Literal) -> ClosedJaxpr:
     """``(x + lit1, x + lit2)`` as two equations."""
     x, a, b = Var(F64), Var(F64), Var(F64)
     jaxpr = Jaxpr.new([], [x], [a, b], [
-        Eqn.new(ew.add_p, [x, lit1], [a], {}),
-        Eqn.new(ew.add_p, [x, lit2], [b], {}),
+        Eqn.new(ar.add_p, [x, lit1], [a], {}),
+        Eqn.new(ar.add_p, [x, lit2], [b], {}),
     ])
     typecheck_jaxpr(jaxpr)
     return ClosedJaxpr(jaxpr, [])
@@ -272,7 +273,7 @@ def test_fold_literal_only_scalar_equations():
 def test_fold_leaves_failing_equations_for_run_time():
     x, a = Var(ShapedArray((), np.int64)), Var(ShapedArray((), np.int64))
     lit = Literal(2, ShapedArray((), np.int64))
-    eqn = Eqn.new(ew.integer_pow_p, [lit], [a], {"y": -1})  # ints to a negative power
+    eqn = Eqn.new(ar.integer_pow_p, [lit], [a], {"y": -1})  # ints to a negative power
     jaxpr = Jaxpr.new([], [x], [a], [eqn])
     assert fold_and_forward(jaxpr).eqns == (eqn,)
 
@@ -311,11 +312,11 @@ def test_simplify_zero_and_one_terms():
     eqns = [
         _zeros_eqn(z), _ones_eqn(one),
         Eqn.new(base.add_any_p, [x, z], [a], {}),  # x + 0
-        Eqn.new(ew.mul_p, [one, a], [b], {}),  # 1 * x
-        Eqn.new(ew.sub_p, [z, b], [c], {}),  # 0 - x  -> -x
-        Eqn.new(ew.neg_p, [c], [d], {}),  # -(-x) -> x
-        Eqn.new(ew.div_p, [d, one], [e], {}),  # x / 1
-        Eqn.new(ew.add_p, [e, y], [f], {}),
+        Eqn.new(ar.mul_p, [one, a], [b], {}),  # 1 * x
+        Eqn.new(ar.sub_p, [z, b], [c], {}),  # 0 - x  -> -x
+        Eqn.new(ar.neg_p, [c], [d], {}),  # -(-x) -> x
+        Eqn.new(ar.div_p, [d, one], [e], {}),  # x / 1
+        Eqn.new(ar.add_p, [e, y], [f], {}),
     ]
     closed = _program([x, y], eqns, [f])
     out = dce(simplify_algebra(closed.jaxpr))
@@ -327,7 +328,7 @@ def test_simplify_zero_and_one_terms():
 def test_simplify_does_not_drop_nan_producing_products():
     # x * 0 is NaN for infinite x: it is not a zero term and stays.
     x, z, a = Var(V3), Var(V3), Var(V3)
-    closed = _program([x], [_zeros_eqn(z), Eqn.new(ew.mul_p, [x, z], [a], {})], [a])
+    closed = _program([x], [_zeros_eqn(z), Eqn.new(ar.mul_p, [x, z], [a], {})], [a])
     assert "mul" in _prims(simplify_algebra(closed.jaxpr))
 
 

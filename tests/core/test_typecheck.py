@@ -10,6 +10,7 @@ import funcad.numpy as fnp
 from funcad.core.avals import ShapedArray
 from funcad.errors import JaxprTypeError
 from funcad.ir import ClosedJaxpr, Eqn, Jaxpr, Literal, Var, typecheck_jaxpr
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 
 F64_3 = ShapedArray((3,), np.float64)
@@ -32,7 +33,7 @@ def test_well_typed_hand_built_program_passes():
     lit = Literal(2.0, ShapedArray((), np.float64))
     d = Var(ShapedArray((), np.float64))
     jaxpr = Jaxpr.new([], [a, b], [c, d], [
-        Eqn.new(ew.add_p, [a, b], [c], {}),
+        Eqn.new(ar.add_p, [a, b], [c], {}),
         Eqn.new(ew.sin_p, [lit], [d], {}),
     ])
     typecheck_jaxpr(jaxpr)
@@ -44,7 +45,7 @@ def test_well_typed_hand_built_program_passes():
 
 def test_unbound_variable():
     a, b, c = Var(F64_3), Var(F64_3), Var(F64_3)
-    jaxpr = Jaxpr.new([], [a], [c], [Eqn.new(ew.add_p, [a, b], [c], {})])
+    jaxpr = Jaxpr.new([], [a], [c], [Eqn.new(ar.add_p, [a, b], [c], {})])
     assert "c:f64[3] = add a b" in str(jaxpr)  # the names the message must use
     _raises(jaxpr, "in equation `c:f64[3] = add a b`", "variable b is used but never bound")
 
@@ -87,13 +88,13 @@ def test_double_binding_of_an_input():
 
 def test_shape_mismatch_between_operands():
     a, b, c = Var(F64_3), Var(F64_4), Var(F64_3)
-    jaxpr = Jaxpr.new([], [a, b], [c], [Eqn.new(ew.add_p, [a, b], [c], {})])
+    jaxpr = Jaxpr.new([], [a, b], [c], [Eqn.new(ar.add_p, [a, b], [c], {})])
     _raises(jaxpr, "in equation `c:f64[3] = add a b`", "add", "f64[3]", "f64[4]")
 
 
 def test_dtype_mismatch_between_operands():
     a, b, c = Var(F64_3), Var(F32_3), Var(F64_3)
-    jaxpr = Jaxpr.new([], [a, b], [c], [Eqn.new(ew.mul_p, [a, b], [c], {})])
+    jaxpr = Jaxpr.new([], [a, b], [c], [Eqn.new(ar.mul_p, [a, b], [c], {})])
     _raises(jaxpr, "`c:f64[3] = mul a b`", "f64[3]", "f32[3]")
 
 
@@ -117,7 +118,7 @@ def test_wrong_number_of_outputs():
 
 def test_closed_jaxpr_const_of_wrong_shape():
     k, a, b = Var(F64_3), Var(F64_3), Var(F64_3)
-    jaxpr = Jaxpr.new([k], [a], [b], [Eqn.new(ew.add_p, [a, k], [b], {})])
+    jaxpr = Jaxpr.new([k], [a], [b], [Eqn.new(ar.add_p, [a, k], [b], {})])
     typecheck_jaxpr(ClosedJaxpr(jaxpr, [np.ones(3)]))
     with pytest.raises(JaxprTypeError, match="constant"):
         typecheck_jaxpr(ClosedJaxpr(jaxpr, [np.ones(4)]))

@@ -19,6 +19,7 @@ import pytest
 
 import funcad
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import elementwise as ew
 from funcad.ops import indexing as ix
@@ -158,8 +159,8 @@ DIFFERENTIABLE = {
     "dynamic_update_slice": (lambda x, u: dsl.dynamic_update_slice(x, u, _starts(3, -1)),
                              [(5, 4), (3, 2)]),
     "gather": (lambda x: ix.gather(ew.sin(x), IDX_DUP), [(5, 3)]),
-    "scatter_add": (lambda x, u: ix.scatter_add(x, IDX_DUP, ew.mul(u, u)), [(5, 3), (6, 3)]),
-    "scatter": (lambda x, u: ix.scatter(ew.mul(x, x), IDX_DUP, ew.sin(u)), [(5, 3), (6, 3)]),
+    "scatter_add": (lambda x, u: ix.scatter_add(x, IDX_DUP, ar.mul(u, u)), [(5, 3), (6, 3)]),
+    "scatter": (lambda x, u: ix.scatter(ar.mul(x, x), IDX_DUP, ew.sin(u)), [(5, 3), (6, 3)]),
     "scatter_mul": (lambda x, u: ix.scatter_mul(x, IDX_DUP, u), [(5, 3), (6, 3)]),
     "scatter_mul_2d": (lambda x, u: ix.scatter_mul(x, IDX_2D, u), [(3, 4, 2), (2, 2, 2)]),
 }
@@ -283,7 +284,7 @@ VMAP = {
     "transpose": (lambda x: base.transpose(x, (2, 0, 1)), [_floats(2, 3, 4)]),
     "squeeze": (lambda x: st.squeeze(x, (0, 2)), [_floats(1, 3, 1)]),
     "expand_dims": (lambda x: st.expand_dims(x, (0, 2, 4)), [_floats(2, 3)]),
-    "iota_plus": (lambda x: ew.add(x, st.broadcasted_iota(np.float64, (2, 3), 1)),
+    "iota_plus": (lambda x: ar.add(x, st.broadcasted_iota(np.float64, (2, 3), 1)),
                   [_floats(2, 3)]),
     "rev": (lambda x: st.rev(x, (0, 2)), [_floats(2, 3, 4)]),
     "pad": (lambda x, v: sl.pad(x, v, ((1, -1, 1), (-2, 2, 0))), [_floats(3, 4), _floats()]),

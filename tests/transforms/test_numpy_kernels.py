@@ -14,6 +14,7 @@ from funcad.backends.numpy_kernels import inplace_ufunc, kernel, returns_fresh
 from funcad.core.rules import inplace_ufuncs, numpy_kernels
 from funcad.errors import FuncadValueError
 from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 
@@ -25,21 +26,21 @@ def _eqns(f, *args):
 def test_a_ufunc_kernel_needs_no_registered_fact():
     x = np.linspace(0.1, 0.9, 4)
     eqns = _eqns(lambda x: fnp.sin(x) + fnp.abs(x) ** 2, x)
-    sin, square = eqns[ew.sin_p], eqns[ew.integer_pow_p]
+    sin, square = eqns[ew.sin_p], eqns[ar.integer_pow_p]
     assert ew.sin_p not in numpy_kernels and ew.sin_p not in inplace_ufuncs
     assert kernel(sin) is np.sin and inplace_ufunc(sin) is np.sin and returns_fresh(sin)
     assert kernel(square) is np.square and inplace_ufunc(square) is np.square
-    assert inplace_ufunc(eqns[ew.abs_p]) is np.absolute
+    assert inplace_ufunc(eqns[ar.abs_p]) is np.absolute
 
 
 def test_registered_facts_choose_by_dtype():
     f = lambda x, y: (x + y) / y  # noqa: E731
     floats = _eqns(f, np.ones(3), np.ones(3))
-    ints = _eqns(lambda x, y: lg.eq(ew.div(x + y, y), x), np.ones(3, int), np.ones(3, int))
-    assert inplace_ufunc(floats[ew.add_p]) is np.add
-    assert inplace_ufunc(floats[ew.div_p]) is np.true_divide
-    assert kernel(ints[ew.add_p]) is np.add and inplace_ufunc(ints[ew.add_p]) is np.add
-    assert inplace_ufunc(ints[ew.div_p]) is None and returns_fresh(ints[ew.div_p])
+    ints = _eqns(lambda x, y: lg.eq(ar.div(x + y, y), x), np.ones(3, int), np.ones(3, int))
+    assert inplace_ufunc(floats[ar.add_p]) is np.add
+    assert inplace_ufunc(floats[ar.div_p]) is np.true_divide
+    assert kernel(ints[ar.add_p]) is np.add and inplace_ufunc(ints[ar.add_p]) is np.add
+    assert inplace_ufunc(ints[ar.div_p]) is None and returns_fresh(ints[ar.div_p])
     assert inplace_ufunc(ints[lg.eq_p]) is None  # bool result from int operands
 
 
