@@ -1,4 +1,5 @@
-"""The core: primitives, the per-thread trace stack, tracers and abstract values."""
+"""The core: primitives, the per-thread trace stack, tracers, abstract values, dtypes, the
+symbolic stand-ins rules see (``symbolic``) and every per-primitive table (``rules``)."""
 from funcad.core.avals import ShapedArray, aval_of_value
 from funcad.core.primitive import Primitive
 from funcad.core.trace import (
