@@ -174,8 +174,17 @@ def _check_argnums(argnums, nargs: int, transform: str) -> tuple[int, ...]:
     return normalize_argnums(argnums, nargs, transform)
 
 
+def _is_inexact_array(x) -> bool:
+    try:
+        return is_inexact(get_aval(x).dtype)
+    except TypeError:
+        return False
+
+
 def _check_grad_input(x, argnum: int, transform: str):
     leaves, tree = tree_flatten(x)
+    if all(_is_inexact_array(leaf) for leaf in leaves):
+        return  # the common case: no leaf paths to name
     for leaf, path in zip(leaves, leaf_paths([(tree, f"argument {argnum}")]), strict=True):
         aval = leaf_aval(leaf, transform, path)
         if not is_inexact(aval.dtype):

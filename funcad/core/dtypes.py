@@ -53,16 +53,28 @@ def result_type(*dtype_weak_pairs: tuple[np.dtype, bool]) -> tuple[np.dtype, boo
     return np.result_type(*args), False
 
 
+# The kind tests read ``dtype.kind`` directly (avals hold NumPy dtypes, and these run on the
+# hot paths of tracing); anything else (a scalar type, a name) goes through ``np.dtype``.
+
 def is_float(dtype: np.dtype) -> bool:
-    return np.dtype(dtype).kind == "f"
+    try:
+        return dtype.kind == "f"
+    except AttributeError:
+        return np.dtype(dtype).kind == "f"
 
 
 def is_inexact(dtype: np.dtype) -> bool:
-    return np.dtype(dtype).kind in "fc"
+    try:
+        return dtype.kind in "fc"
+    except AttributeError:
+        return np.dtype(dtype).kind in "fc"
 
 
 def is_integer(dtype: np.dtype) -> bool:
-    return np.dtype(dtype).kind in "iu"
+    try:
+        return dtype.kind in "iu"
+    except AttributeError:
+        return np.dtype(dtype).kind in "iu"
 
 
 def is_bool(dtype: np.dtype) -> bool:
@@ -74,7 +86,10 @@ def is_unsigned(dtype: np.dtype) -> bool:
 
 
 def is_complex(dtype: np.dtype) -> bool:
-    return np.dtype(dtype).kind == "c"
+    try:
+        return dtype.kind == "c"
+    except AttributeError:
+        return np.dtype(dtype).kind == "c"
 
 
 def to_inexact(dtype: np.dtype) -> np.dtype:

@@ -43,8 +43,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
         else:
             outs = eqn.primitive.bind(
                 *[x.val if type(x) is Literal else env[x] for x in eqn.invars], **eqn.params)
-            env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs],
-                           strict=True))
+            env.update(zip(eqn.outvars, outs if eqn.primitive.multiple_results else [outs]))
 
     ct_env: dict[Var, object] = {}
     for v, ct in zip(jaxpr.outvars, cts_out, strict=True):
@@ -75,7 +74,7 @@ def backward_pass(jaxpr: Jaxpr, consts, args, cts_out) -> list:
         ]
         params = eqn.params
         cts_in = rule(ct_arg, *operands, **params) if params else rule(ct_arg, *operands)
-        for x, ct in zip(invars, cts_in, strict=True):
+        for x, ct in zip(invars, cts_in):
             # Cotangents accumulate; symbolic zeros and non-linear operands get none.
             if ct is not None and type(ct) is not Zero and x in linear:
                 prev = get(x)

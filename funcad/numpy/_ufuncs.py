@@ -93,10 +93,11 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
 
     def fn(x1, x2, /):
         # Fast paths: equal float types, or a float and a real Python scalar (NEP 50: the
-        # scalar takes the float's dtype), need no promotion and no broadcasting here.
+        # scalar takes the float's dtype), need no promotion and no broadcasting here. (The
+        # kind letters are read inline: this runs for every binary operation.)
         if fast and isinstance(x1, _ARRAYS):
             a1 = get_aval(x1)
-            if _dtypes.is_float(a1.dtype):
+            if a1.dtype.kind == "f":
                 if isinstance(x2, _ARRAYS):
                     a2 = get_aval(x2)
                     if a1.shape == a2.shape and a1.dtype == a2.dtype:
@@ -104,7 +105,7 @@ def _binary(ufunc: np.ufunc, lax_fn, *, bool_fn=None, composite: bool = False,
                 elif scalar_fast and type(x2) in _REAL_SCALARS:
                     return lax_fn(x1, x2)
         elif (scalar_fast and type(x1) in _REAL_SCALARS and isinstance(x2, _ARRAYS)
-              and _dtypes.is_float(get_aval(x2).dtype)):
+              and get_aval(x2).dtype.kind == "f"):
             return lax_fn(x1, x2)
         (x1, x2), _ = _loop_args(ufunc, (x1, x2))
         if bool_fn is not None and aval(x1).dtype == np.bool_:
