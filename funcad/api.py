@@ -4,7 +4,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
-from funcad.api_util import arg_paths, fun_name, leaf_avals
+from funcad.api_util import STATIC_ARG_HINT, arg_paths, fun_name, leaf_avals
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
@@ -58,8 +58,7 @@ def make_jaxpr(
         leaves, in_tree = tree_flatten(([args[i] for i in dyn_idx], kwargs))
         paths = arg_paths(*in_tree.children, dyn_idx)
         in_avals = leaf_avals(leaves, "make_jaxpr", [f"argument {p}" for p in paths],
-                              "; pass it with static_argnums if it is a hashable "
-                              "configuration value")
+                              STATIC_ARG_HINT)
 
         def flat_fun(*flat_args):
             dyn, kw = tree_unflatten(in_tree, flat_args)

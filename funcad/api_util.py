@@ -25,6 +25,10 @@ def fun_name(fun: Callable) -> str:
     return getattr(fun, "__name__", type(fun).__name__)
 
 
+# The end of the message for an argument that is not an array, where it could be static.
+STATIC_ARG_HINT = "; pass it with static_argnums if it is a hashable configuration value"
+
+
 def leaf_aval(x, transform: str, what: str, hint: str = "") -> ShapedArray:
     """The abstract value of ``x``, a leaf a transform was given (or got back).
 

@@ -16,16 +16,16 @@ from typing import Any
 import numpy as np
 
 from funcad.api import normalize_argnums, static_key
-from funcad.api_util import fun_name
+from funcad.api_util import STATIC_ARG_HINT, arg_paths, fun_name, leaf_aval, leaf_avals
 from funcad.backends import compile_ir, resolve_backend
 from funcad.control.call import hoist_traced_consts, jit_call
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
-from funcad.errors import FuncadTypeError, with_user_line
+from funcad.errors import FuncadTypeError
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize
-from funcad.tree_util import PyTreeDef, leaf_paths, tree_flatten, tree_unflatten
+from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 # Python scalars become NumPy scalars of the dtype their (weak) aval has.
 _TO_NUMPY = {bool: np.bool_, int: np.int_, float: np.float64, complex: np.complex128}
@@ -171,17 +171,12 @@ class JitFunction:
             out_leaves, out_tree = tree_flatten(fun(*full, **kw))
             for i, leaf in enumerate(out_leaves):
                 if not isinstance(leaf, Tracer):
-                    try:
-                        get_aval(leaf)
-                    except TypeError:
-                        raise FuncadTypeError(with_user_line(
-                            f"{self._name}: output leaf {i} is a {type(leaf).__name__}, not an "
-                            "array; a jitted function must return arrays (in a pytree)"
-                        )) from None
+                    leaf_aval(leaf, self._name, f"output leaf {i}",
+                              "; a jitted function must return arrays (in a pytree)")
             store.append(out_tree)
             return out_leaves
 
-        names = _leaf_names(in_tree, dyn_idx, self._param_names)
+        names = arg_paths(*in_tree.children, dyn_idx, self._param_names)
         closed = trace_to_jaxpr(flat_fun, list(key[1]), name=self._name, arg_names=names)
         closed, traced = hoist_traced_consts(closed)
         entry = _Entry(optimize(closed), store[0])
@@ -198,16 +193,11 @@ class JitFunction:
         return entry.closed
 
     def _bad_argument(self, leaves, in_tree, dyn_idx) -> FuncadTypeError:
-        names = _leaf_names(in_tree, dyn_idx, self._param_names)
-        for name, x in zip(names, leaves):
-            try:
-                get_aval(x)
-            except TypeError:
-                return FuncadTypeError(with_user_line(
-                    f"{self._name}: argument {name} is a {type(x).__name__}, which is not an "
-                    "array or a pytree of arrays; pass it with static_argnums if it is a "
-                    "hashable configuration value"
-                ))
+        names = arg_paths(*in_tree.children, dyn_idx, self._param_names)
+        try:
+            leaf_avals(leaves, self._name, [f"argument {n}" for n in names], STATIC_ARG_HINT)
+        except FuncadTypeError as e:
+            return e
         return FuncadTypeError(f"{self._name}: invalid arguments")
 
 
@@ -224,17 +214,6 @@ def _positional_names(fun: Callable) -> list[str]:
         return []
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return [p.name for p in params if p.kind in kinds]
-
-
-def _leaf_names(in_tree: PyTreeDef, dyn_idx, param_names: list[str]) -> list[str]:
-    """Readable names of the flattened arguments: ``x``, ``params[0]['w']``, ``scale``."""
-    args_td, kwargs_td = in_tree.children
-    roots = []
-    for k, td in enumerate(args_td.children):
-        i = dyn_idx[k] if dyn_idx is not None else k
-        roots.append((td, param_names[i] if i < len(param_names) else f"args[{i}]"))
-    roots.extend(zip(kwargs_td.children, kwargs_td.aux or ()))
-    return leaf_paths(roots)
 
 
 def jit(fun: Callable, static_argnums: int | Sequence[int] = (), backend: str | None = None,
