@@ -2,7 +2,7 @@
 
 Control flow (``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``) stages the
 user's functions into sub-IRs once per call and binds a higher-order primitive
-(``funcad.ops.control_flow``, ``funcad.ops.loops``), so it works under every transform:
+(``funcad.control.cond``, ``funcad.control.loops``), so it works under every transform:
 forward mode through all of them, reverse mode through ``cond``, ``switch``, ``scan``,
 ``fori_loop`` with static bounds and ``while_loop(..., max_steps=N)``.
 
