@@ -121,6 +121,14 @@ class NumpyFunctionNotImplementedError(FuncadTypeError):
         ))
 
 
+class FuncadNotImplementedError(FuncadError, NotImplementedError):
+    """A feature funcad does not have yet was needed; raised instead of computing a wrong
+    value. The message names the feature and the user's line."""
+
+    def __init__(self, feature: str):
+        super().__init__(_with_line(f"{feature} is not implemented in funcad yet"))
+
+
 class NumpyNameNotImplementedError(FuncadError, AttributeError, NotImplementedError):
     """A NumPy name that ``funcad.numpy`` does not provide (yet). An ``AttributeError`` too,
     so ``hasattr(funcad.numpy, name)`` and ``getattr`` defaults work as for any module."""
@@ -139,6 +147,7 @@ class JaxprTypeError(FuncadTypeError):
 __all__ = [
     "ConcretizationError",
     "FuncadError",
+    "FuncadNotImplementedError",
     "FuncadTypeError",
     "FuncadValueError",
     "JaxprTypeError",

@@ -31,6 +31,7 @@ from funcad.core.rules import (
 )
 from funcad.core.symbolic import UndefPrimal, Zero, is_undefined
 from funcad.core.trace import get_aval
+from funcad.errors import FuncadNotImplementedError
 from funcad.ir.simplify import drops_unit, involution
 from funcad.ops._base import (
     add_any,
@@ -57,6 +58,16 @@ from funcad.ops._shapes import (
 )
 from funcad.ops.logical import eq, ge, gt, lt
 
+
+def _no_complex_derivative(name: str, x) -> None:
+    """Refuse a derivative that needs complex-number support funcad lacks (never a wrong
+    number: a real-valued function of a complex value would get a complex tangent)."""
+    aval = get_aval(x)
+    if is_complex(aval.dtype):
+        raise FuncadNotImplementedError(
+            f"differentiation of `{name}` at complex values ({aval.str_short()})")
+
+
 # --- unary math -------------------------------------------------------------------------
 
 def neg(x):
@@ -75,7 +86,17 @@ def sign(x):
 
 
 sign_p = standard_unop("sign", np.sign, NUMERIC)
-defjvp_zero(sign_p)
+
+
+def _sign_jvp(primals, tangents):
+    # Piecewise constant on the reals; z / |z| on complex values is not (not implemented).
+    (x,), _ = primals, tangents
+    _no_complex_derivative("sign", x)
+    ans = sign(x)
+    return ans, Zero.like(ans)
+
+
+jvp_rules[sign_p] = _sign_jvp
 
 
 def floor(x):
@@ -132,8 +153,16 @@ def _abs_abstract_eval(x):
 
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
 defvectorized(abs_p)
-# Real: d|x| = dx where x >= 0 and -dx elsewhere, so the derivative at 0 is +1 (as JAX's).
-defjvp(abs_p, lambda t, x: select_n(ge(x, const_like(x, 0)), neg(t), t))
+
+
+def _abs_jvp(t, x):
+    # Real: d|x| = dx where x >= 0 and -dx elsewhere, so the derivative at 0 is +1 (as JAX's).
+    # Complex: d|z| = Re(conj(z) dz) / |z| needs real/conj, which funcad does not have yet.
+    _no_complex_derivative("abs", x)
+    return select_n(ge(x, const_like(x, 0)), neg(t), t)
+
+
+defjvp(abs_p, _abs_jvp)
 
 
 def square(x):
