@@ -9,7 +9,7 @@ forward mode through all of them, reverse mode through ``cond``, ``switch``, ``s
 The low-level operations are the primitives' wrappers: operands of equal shapes and dtypes,
 broadcasting made explicit with ``broadcast_in_dim``.
 """
-# ruff: noqa: A004 - the names of jax.lax (abs, max, min, pow, round, slice) are the API
+# ruff: noqa: A004 - the names of jax.lax (abs, complex, max, min, pow, round, slice) are the API
 from __future__ import annotations
 
 import builtins
@@ -53,6 +53,7 @@ from funcad.ops.arithmetic import (
     stop_gradient,
     sub,
 )
+from funcad.ops.complex_parts import complex, conj, imag, real
 from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.elementwise import (
     acos,
@@ -553,16 +554,19 @@ def dot(lhs, rhs):
 __all__ = [
     "abs", "acos", "acosh", "add", "argmax", "argmin", "asin", "asinh", "atan", "atan2",
     "atanh", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "broadcast_in_dim",
-    "broadcasted_iota", "cbrt", "ceil", "clamp", "concatenate", "cond", "convert_element_type",
+    "broadcasted_iota", "cbrt", "ceil", "clamp", "complex", "concatenate", "cond", "conj",
+    "convert_element_type",
     "cos", "cosh", "cummax", "cummin", "cumprod", "cumsum", "div", "dot", "dot_general",
     "dynamic_index_in_dim", "dynamic_slice", "dynamic_slice_in_dim",
     "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim", "eq",
     "erf", "exp", "exp2", "expand_dims",
-    "expm1", "floor", "fori_loop", "full", "full_like", "gather", "ge", "gt", "index_in_dim",
+    "expm1", "floor", "fori_loop", "full", "full_like", "gather", "ge", "gt", "imag",
+    "index_in_dim",
     "integer_pow", "iota", "is_finite", "le", "log", "log1p", "logistic", "lt", "map", "max",
     "min",
-    "mul", "ne", "neg", "pad", "pow", "reduce_max", "reduce_min", "reduce_prod", "reduce_sum",
-    "rem", "reshape", "rev", "round", "rsqrt", "scan", "scatter", "scatter_add", "scatter_mul",
+    "mul", "ne", "neg", "pad", "pow", "real", "reduce_max", "reduce_min", "reduce_prod",
+    "reduce_sum", "rem", "reshape", "rev", "round", "rsqrt", "scan", "scatter", "scatter_add",
+    "scatter_mul",
     "select", "select_n", "sign", "sin", "sinh", "slice", "slice_in_dim", "sqrt", "square",
     "squeeze", "stop_gradient", "sub", "switch", "tan", "tanh", "transpose", "while_loop",
 ]

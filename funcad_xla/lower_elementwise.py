@@ -12,6 +12,7 @@ from jax import lax
 from funcad.core.dtypes import is_integer
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
+from funcad.ops import complex_parts as cp
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad_xla.rules import register_lowerings
@@ -119,4 +120,8 @@ register_lowerings({
     base.select_n_p: _select_n,
     base.convert_element_type_p: _convert,
     ar.stop_gradient_p: _identity,
+    base.real_p: lax.real,
+    cp.imag_p: lax.imag,
+    cp.conj_p: lax.conj,
+    cp.complex_p: lax.complex,
 })

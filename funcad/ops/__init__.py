@@ -5,5 +5,5 @@ facts, NumPy kernel, explain notation).
 ``_shapes`` (shape rules and making a primitive) -> ``_base`` (the primitives the machinery
 needs, and the rule definers) -> ``_definers`` (standard elementwise definers), ``_kernels``,
 ``_operands`` -> the families: ``logical``, ``arithmetic``, ``elementwise``, ``structural``,
-``slicing``, ``reductions``, ``indexing``, ``dynamic_slicing``, ``linalg``.
+``complex_parts``, ``slicing``, ``reductions``, ``indexing``, ``dynamic_slicing``, ``linalg``.
 """

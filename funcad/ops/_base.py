@@ -4,8 +4,9 @@ Interpreters add tangents (``add_any``), make zeros (``broadcast_in_dim``) and m
 axes (``transpose``, ``broadcast_in_dim``); the definers every other primitive uses do the
 same. These primitives' rules need each other (the transpose of a broadcast is a sum, the
 transpose of a sum a broadcast), so they live together, below every other family:
-``add_any``, ``broadcast_in_dim``, ``reshape``, ``transpose``, ``reduce_sum``, ``select_n``
-and ``convert_element_type``.
+``add_any``, ``broadcast_in_dim``, ``reshape``, ``transpose``, ``reduce_sum``, ``select_n``,
+``convert_element_type`` and ``real`` (a real input's cotangent through a complex
+conversion is the real part; the other complex parts are in ``funcad.ops.complex_parts``).
 """
 from __future__ import annotations
 
@@ -51,13 +52,18 @@ from funcad.ops._kernels import (
 )
 from funcad.ops._shapes import (
     NUMERIC,
+    axis_size_of,
     canonical_axes,
+    check_kind,
     check_same_dtypes,
     check_same_shapes,
     elementwise_primitive,
+    inverse_perm,
+    kept_axes,
     new_primitive,
     new_reducer,
     shape_tuple,
+    shift_axes,
     type_error,
 )
 
@@ -104,25 +110,6 @@ def bdim_at(x, bdim: int | None, dst: int, size: int):
         dims = [i for i in range(aval.ndim + 1) if i != dst]
         return broadcast_in_dim(x, shape, dims)
     return moveaxis(x, bdim, dst)
-
-
-def axis_size_of(vals, dims) -> int:
-    for v, d in zip(vals, dims):
-        if d is not not_mapped:
-            return get_aval(v).shape[d]
-    raise AssertionError("no batched operand")
-
-
-def shift_axes(axes, bdim: int) -> tuple[int, ...]:
-    """Axes of the unbatched value, renumbered for a value with a batch axis at ``bdim``."""
-    return tuple(a + (a >= bdim) for a in axes)
-
-
-def inverse_perm(perm) -> tuple[int, ...]:
-    inv = [0] * len(perm)
-    for i, p in enumerate(perm):
-        inv[p] = i
-    return tuple(inv)
 
 
 # --- definers of JVP and transpose rules -------------------------------------------------------
@@ -459,10 +446,6 @@ def bind_reducer(prim, operand, axes):
     return prim.bind(operand, axes=axes)
 
 
-def kept_axes(ndim: int, axes) -> tuple[int, ...]:
-    return tuple(i for i in range(ndim) if i not in axes)
-
-
 def reduce_sum(operand, axes):
     """Sum over ``axes``; the dtype is kept (integer sums wrap, as in XLA)."""
     return bind_reducer(reduce_sum_p, operand, axes)
@@ -581,6 +564,8 @@ def _convert_jvp(primals, tangents, *, new_dtype, weak_type):
 
 
 def _convert_transpose(ct, x, *, new_dtype, weak_type):
+    if dtypes.is_complex(new_dtype) and not dtypes.is_complex(x.aval.dtype):
+        ct = real(ct)  # a real input's cotangent is the real part (JAX's convention)
     return [convert_element_type(ct, x.aval.dtype)]
 
 
@@ -590,3 +575,25 @@ defvectorized(convert_element_type_p)
 identity_tests[convert_element_type_p] = lambda eqn: True
 defkernel(convert_element_type_p, convert_kernel, fresh=True)
 explain_notation[convert_element_type_p] = Call("{new_dtype}")
+
+
+# --- real: the real part (real-linear) ---------------------------------------------------
+
+def real(x):
+    return real_p.bind(x)
+
+
+def _real_abstract_eval(x):
+    check_kind(real_p, [x], "c")
+    return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
+
+
+def _real_impl(x):
+    if x.dtype.kind != "c":
+        raise TypeError("real")  # apply_impl re-raises it as the shape rule's error
+    return np.real(x)
+
+
+real_p = new_primitive("real", _real_impl, _real_abstract_eval)
+deflinear(real_p, lambda ct, x: [convert_element_type(ct, x.aval.dtype)])  # complex(ct, 0)
+defvectorized(real_p)

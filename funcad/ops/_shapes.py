@@ -12,6 +12,8 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
+from funcad.core.symbolic import not_mapped
+from funcad.core.trace import get_aval
 from funcad.errors import PrimitiveTypeError
 
 # Kinds of dtype a primitive accepts (NumPy dtype.kind letters).
@@ -148,3 +150,28 @@ def canonical_axes(axes, ndim: int, prim=None, avals=()) -> tuple[int, ...]:
 def shape_tuple(shape) -> tuple[int, ...]:
     """A static shape (or axis list) as a tuple of Python ints."""
     return tuple(int(d) for d in shape)
+
+
+# --- axes of batched values ------------------------------------------------------------
+
+def axis_size_of(vals, dims) -> int:
+    for v, d in zip(vals, dims):
+        if d is not not_mapped:
+            return get_aval(v).shape[d]
+    raise AssertionError("no batched operand")
+
+
+def shift_axes(axes, bdim: int) -> tuple[int, ...]:
+    """Axes of the unbatched value, renumbered for a value with a batch axis at ``bdim``."""
+    return tuple(a + (a >= bdim) for a in axes)
+
+
+def inverse_perm(perm) -> tuple[int, ...]:
+    inv = [0] * len(perm)
+    for i, p in enumerate(perm):
+        inv[p] = i
+    return tuple(inv)
+
+
+def kept_axes(ndim: int, axes) -> tuple[int, ...]:
+    return tuple(i for i in range(ndim) if i not in axes)

@@ -1,0 +1,129 @@
+"""The parts of complex numbers: ``imag``, ``conj`` and ``complex`` (``real``, which the
+transpose of a real-to-complex conversion needs, is in ``funcad.ops._base``).
+
+All are real-linear, with JAX's transposes (the plain transpose of the map on pairs of
+reals, never a conjugate): real: ``ct -> complex(ct, 0)``; imag: ``ct -> complex(0, -ct)``;
+conj: ``ct -> conj(ct)`` (a real operand: ``real(ct)``); complex(x, y): ``ct -> (real(ct),
+-imag(ct))``.
+
+Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> rules of the
+transforms.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.core import dtypes
+from funcad.core.avals import ShapedArray
+from funcad.core.symbolic import is_undefined
+from funcad.core.trace import get_aval
+from funcad.ops._base import (
+    broadcast_in_dim,
+    defbroadcasting,
+    deflinear,
+    defvectorized,
+    real,
+    real_p,
+)
+from funcad.ops._operands import lax_args
+from funcad.ops._shapes import (
+    FLOAT,
+    INEXACT,
+    check_kind,
+    check_same_dtypes,
+    check_same_shapes,
+    new_primitive,
+)
+from funcad.ops.arithmetic import neg
+
+
+def complex_dtype(dtype) -> np.dtype:
+    """The complex dtype of ``dtype``'s precision (float16 and float32: complex64)."""
+    return np.result_type(dtype, np.complex64)
+
+
+def _zeros(aval: ShapedArray):
+    return broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
+
+
+# --- imag ---------------------------------------------------------------------------------
+
+def imag(x):
+    return imag_p.bind(x)
+
+
+def _imag_abstract_eval(x):
+    check_kind(imag_p, [x], "c")
+    return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
+
+
+def _imag_impl(x):
+    if x.dtype.kind != "c":
+        raise TypeError("imag")  # apply_impl re-raises it as the shape rule's error
+    return np.imag(x)
+
+
+imag_p = new_primitive("imag", _imag_impl, _imag_abstract_eval)
+deflinear(imag_p, lambda ct, x: [complex(_zeros(get_aval(ct)), neg(ct))])
+defvectorized(imag_p)
+
+
+# --- conj ---------------------------------------------------------------------------------
+
+def conj(x):
+    """The complex conjugate; a real operand gives a complex result, as ``jax.lax.conj``."""
+    return conj_p.bind(x)
+
+
+def _conj_impl(x):
+    if x.dtype.kind not in INEXACT:
+        raise TypeError("conj")
+    return np.conj(x) if dtypes.is_complex(x.dtype) else x.astype(complex_dtype(x.dtype))
+
+
+def _conj_abstract_eval(x):
+    check_kind(conj_p, [x], INEXACT)
+    return ShapedArray(x.shape, complex_dtype(x.dtype), x.weak_type)
+
+
+def _conj_transpose(ct, x):
+    return [conj(ct) if dtypes.is_complex(x.aval.dtype) else real(ct)]
+
+
+conj_p = new_primitive("conj", _conj_impl, _conj_abstract_eval)
+deflinear(conj_p, _conj_transpose)
+defvectorized(conj_p)
+
+
+# --- complex ------------------------------------------------------------------------------
+
+def complex(x, y):  # noqa: A001 - lax name
+    """``x + i y`` from real and imaginary parts of equal shape and floating dtype."""
+    return complex_p.bind(*lax_args(x, y))
+
+
+def _complex_impl(x, y):
+    if x.dtype.kind != "f" or x.shape != y.shape or x.dtype != y.dtype:
+        raise TypeError("complex")
+    out = np.empty(x.shape, complex_dtype(x.dtype))
+    out.real, out.imag = x, y
+    return out
+
+
+def _complex_abstract_eval(x, y):
+    check_kind(complex_p, [x, y], FLOAT)
+    check_same_shapes(complex_p, [x, y])
+    check_same_dtypes(complex_p, [x, y])
+    return ShapedArray(x.shape, complex_dtype(x.dtype), x.weak_type and y.weak_type)
+
+
+def _complex_transpose(ct, x, y):
+    return [real(ct) if is_undefined(x) else None, neg(imag(ct)) if is_undefined(y) else None]
+
+
+complex_p = new_primitive("complex", _complex_impl, _complex_abstract_eval)
+deflinear(complex_p, _complex_transpose)
+defbroadcasting(complex_p)
+
+
+__all__ = ["complex", "complex_dtype", "conj", "imag", "real", "real_p"]
