@@ -19,7 +19,7 @@ _UNARY = {"neg": "negative", "pos": "positive", "abs": "absolute", "invert": "in
 _METHODS = [
     "sum", "mean", "max", "min", "prod", "var", "std", "all", "any", "argmax", "argmin",
     "cumsum", "cumprod", "dot", "clip", "round", "ravel", "squeeze",
-    "swapaxes", "take", "repeat", "trace",
+    "swapaxes", "take", "repeat", "trace", "conj", "conjugate",
 ]
 
 
@@ -65,6 +65,8 @@ def _shape_methods(namespace) -> dict:
         "reshape": reshape, "transpose": transpose, "astype": astype, "flatten": flatten,
         "T": property(lambda self: namespace.transpose(self)),
         "mT": property(lambda self: namespace.swapaxes(self, -1, -2)),
+        "real": property(lambda self: namespace.real(self)),
+        "imag": property(lambda self: namespace.imag(self)),
     }
 
 
