@@ -4,6 +4,6 @@ facts, NumPy kernel, explain notation).
 
 ``_shapes`` (shape rules and making a primitive) -> ``_base`` (the primitives the machinery
 needs, and the rule definers) -> ``_definers`` (standard elementwise definers), ``_kernels``,
-``_operands`` -> the families: ``logical``, ``arithmetic``, ``elementwise``, ``structural``,
-``complex_parts``, ``slicing``, ``reductions``, ``indexing``, ``dynamic_slicing``, ``linalg``.
+``_operands`` -> the families: ``logical``, ``complex_parts``, ``arithmetic``, ``elementwise``,
+``structural``, ``slicing``, ``reductions``, ``indexing``, ``dynamic_slicing``, ``linalg``.
 """

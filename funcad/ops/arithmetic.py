@@ -31,7 +31,6 @@ from funcad.core.rules import (
 )
 from funcad.core.symbolic import UndefPrimal, Zero, is_undefined
 from funcad.core.trace import get_aval
-from funcad.errors import FuncadNotImplementedError
 from funcad.ir.simplify import drops_unit, involution
 from funcad.ops._base import (
     add_any,
@@ -39,9 +38,11 @@ from funcad.ops._base import (
     convert_element_type,
     defbilinear,
     defjvp,
+    defjvp2,
     defjvp_zero,
     deflinear,
     defvectorized,
+    real,
     select_n,
 )
 from funcad.ops._definers import standard_binop, standard_unop
@@ -56,17 +57,8 @@ from funcad.ops._shapes import (
     new_primitive,
     type_error,
 )
+from funcad.ops.complex_parts import conj
 from funcad.ops.logical import eq, ge, gt, lt
-
-
-def _no_complex_derivative(name: str, x) -> None:
-    """Refuse a derivative that needs complex-number support funcad lacks (never a wrong
-    number: a real-valued function of a complex value would get a complex tangent)."""
-    aval = get_aval(x)
-    if is_complex(aval.dtype):
-        raise FuncadNotImplementedError(
-            f"differentiation of `{name}` at complex values ({aval.str_short()})")
-
 
 # --- unary math -------------------------------------------------------------------------
 
@@ -88,15 +80,9 @@ def sign(x):
 sign_p = standard_unop("sign", np.sign, NUMERIC)
 
 
-def _sign_jvp(primals, tangents):
-    # Piecewise constant on the reals; z / |z| on complex values is not (not implemented).
-    (x,), _ = primals, tangents
-    _no_complex_derivative("sign", x)
-    ans = sign(x)
-    return ans, Zero.like(ans)
-
-
-jvp_rules[sign_p] = _sign_jvp
+# Piecewise constant on the reals; on complex values too by JAX's convention (jax.lax's
+# sign has a zero JVP everywhere), though z / |z| varies.
+defjvp_zero(sign_p)
 
 
 def floor(x):
@@ -155,14 +141,18 @@ abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
 defvectorized(abs_p)
 
 
-def _abs_jvp(t, x):
+def _abs_jvp(t, ans, x):
     # Real: d|x| = dx where x >= 0 and -dx elsewhere, so the derivative at 0 is +1 (as JAX's).
-    # Complex: d|z| = Re(conj(z) dz) / |z| needs real/conj, which funcad does not have yet.
-    _no_complex_derivative("abs", x)
-    return select_n(ge(x, const_like(x, 0)), neg(t), t)
+    if not is_complex(get_aval(x).dtype):
+        return select_n(ge(x, const_like(x, 0)), neg(t), t)
+    # Complex: d|z| = real(dz conj(z) / |z|), with |z| replaced by 1 at z = 0 (a zero
+    # derivative there), as JAX's.
+    mag = convert_element_type(ans, get_aval(x).dtype)
+    mag = select_n(eq(mag, const_like(mag, 0)), mag, const_like(mag, 1))
+    return real(mul(t, div(conj(x), mag)))
 
 
-defjvp(abs_p, _abs_jvp)
+defjvp2(abs_p, _abs_jvp)
 
 
 def square(x):

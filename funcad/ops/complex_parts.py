@@ -6,8 +6,9 @@ reals, never a conjugate): real: ``ct -> complex(ct, 0)``; imag: ``ct -> complex
 conj: ``ct -> conj(ct)`` (a real operand: ``real(ct)``); complex(x, y): ``ct -> (real(ct),
 -imag(ct))``.
 
-Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> rules of the
-transforms.
+They sit below ``arithmetic`` (whose ``abs`` differentiates through them), so their rules
+negate with ``conj``. Each primitive is one block: wrapper -> primitive (impl + shape/dtype
+rule) -> rules of the transforms.
 """
 from __future__ import annotations
 
@@ -34,7 +35,6 @@ from funcad.ops._shapes import (
     check_same_shapes,
     new_primitive,
 )
-from funcad.ops.arithmetic import neg
 
 
 def complex_dtype(dtype) -> np.dtype:
@@ -64,7 +64,7 @@ def _imag_impl(x):
 
 
 imag_p = new_primitive("imag", _imag_impl, _imag_abstract_eval)
-deflinear(imag_p, lambda ct, x: [complex(_zeros(get_aval(ct)), neg(ct))])
+deflinear(imag_p, lambda ct, x: [conj(complex(_zeros(get_aval(ct)), ct))])  # complex(0, -ct)
 defvectorized(imag_p)
 
 
@@ -118,7 +118,7 @@ def _complex_abstract_eval(x, y):
 
 
 def _complex_transpose(ct, x, y):
-    return [real(ct) if is_undefined(x) else None, neg(imag(ct)) if is_undefined(y) else None]
+    return [real(ct) if is_undefined(x) else None, imag(conj(ct)) if is_undefined(y) else None]
 
 
 complex_p = new_primitive("complex", _complex_impl, _complex_abstract_eval)
