@@ -25,6 +25,7 @@ from funcad.numpy._reductions import (
 from funcad.numpy._ufuncs import multiply
 from funcad.ops import _base as base
 from funcad.ops import structural as st
+from funcad.ops.complex_parts import conj
 from funcad.ops.linalg import dot_general_p
 
 
@@ -99,7 +100,7 @@ def vdot(a, b, /):
     """The dot product of the flattened operands."""
     a, b = _operands("vdot", a, b)
     if dtypes.is_complex(aval(a).dtype):
-        raise NotImplementedError("funcad.numpy.vdot of complex operands (no conj yet)")
+        a = conj(a)  # NumPy conjugates the first operand
     a, b = _ravel(a), _ravel(b)
     _check_sizes("vdot", a, b, 0, 0)
     return _contract(a, b, [0], [0])

@@ -17,6 +17,7 @@ from funcad.core.dtypes import is_complex
 from funcad.core.rules import Contraction, batch_rules, explain_notation, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
+from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
@@ -271,7 +272,7 @@ def _swap_last(x):
 
 def _no_complex(prim, x) -> None:
     if is_complex(get_aval(x).dtype):
-        raise NotImplementedError(f"differentiation of `{prim}` for complex matrices")
+        raise FuncadNotImplementedError(f"differentiation of `{prim}` for complex matrices")
 
 
 def _batch_leading(vals, dims):

@@ -10,6 +10,7 @@ from jax_reference import assert_close_to_jax, jax
 
 import funcad
 import funcad.numpy as fnp
+from funcad.errors import FuncadNotImplementedError
 
 jnp = jax.numpy
 
@@ -78,3 +79,16 @@ def test_vjp_of_angle_and_parts_at_complex_values_match_jax():
     ct = np.array([1 + 1j, 2 - 3j])
     assert_close_to_jax(funcad.vjp(fnp.conj, z)[1](ct), jax.vjp(jnp.conj, z)[1](ct),
                         rtol=1e-14, atol=1e-15)
+
+
+def test_vdot_conjugates_its_first_operand_and_differentiates_as_jax():
+    a, b = np.array([1 + 2j, 3 - 1j]), np.array([2 - 1j, 1j])
+    np.testing.assert_allclose(fnp.vdot(a, b), np.vdot(a, b))
+    with jax.enable_x64(True):
+        want = jax.grad(lambda u: jnp.abs(jnp.vdot(u, b)) ** 2)(a)
+    np.testing.assert_allclose(funcad.grad(lambda u: fnp.abs(fnp.vdot(u, b)) ** 2)(a), want)
+
+
+def test_complex_matrix_derivatives_are_refused_by_name():
+    with pytest.raises(FuncadNotImplementedError, match="`cholesky` for complex matrices"):
+        funcad.grad(lambda x: fnp.sum(fnp.abs(fnp.linalg.cholesky(x))))(np.eye(2) + 0j)
