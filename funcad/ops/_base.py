@@ -54,9 +54,9 @@ from funcad.ops._shapes import (
     NUMERIC,
     axis_size_of,
     canonical_axes,
-    check_kind,
     check_same_dtypes,
     check_same_shapes,
+    complex_part_primitive,
     elementwise_primitive,
     inverse_perm,
     kept_axes,
@@ -583,17 +583,6 @@ def real(x):
     return real_p.bind(x)
 
 
-def _real_abstract_eval(x):
-    check_kind(real_p, [x], "c")
-    return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
-
-
-def _real_impl(x):
-    if x.dtype.kind != "c":
-        raise TypeError("real")  # apply_impl re-raises it as the shape rule's error
-    return np.real(x)
-
-
-real_p = new_primitive("real", _real_impl, _real_abstract_eval)
+real_p = complex_part_primitive("real", np.real)
 deflinear(real_p, lambda ct, x: [convert_element_type(ct, x.aval.dtype)])  # complex(ct, 0)
 defvectorized(real_p)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
 from funcad.core.symbolic import not_mapped
@@ -127,6 +128,23 @@ def new_reducer(name: str, reduce: Callable, kinds: str) -> Primitive:
         if x.dtype.kind not in kinds:
             raise TypeError(name)  # apply_impl re-raises it as the shape rule's error
         return reduce(x, axes)
+
+    prim = new_primitive(name, impl, abstract_eval)
+    return prim
+
+
+def complex_part_primitive(name: str, part: Callable) -> Primitive:
+    """A primitive taking a part of a complex operand (``part``: ``np.real`` or
+    ``np.imag``): a real result of the operand's precision (no rules)."""
+
+    def abstract_eval(x: ShapedArray) -> ShapedArray:
+        check_kind(prim, [x], "c")
+        return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
+
+    def impl(x):
+        if not dtypes.is_complex(x.dtype):
+            raise TypeError(name)  # apply_impl re-raises it as the shape rule's error
+        return part(x)
 
     prim = new_primitive(name, impl, abstract_eval)
     return prim

@@ -19,12 +19,12 @@ from funcad.core.avals import ShapedArray
 from funcad.core.symbolic import is_undefined
 from funcad.core.trace import get_aval
 from funcad.ops._base import (
-    broadcast_in_dim,
     defbroadcasting,
     deflinear,
     defvectorized,
     real,
     real_p,
+    zeros_of,
 )
 from funcad.ops._operands import lax_args
 from funcad.ops._shapes import (
@@ -33,6 +33,7 @@ from funcad.ops._shapes import (
     check_kind,
     check_same_dtypes,
     check_same_shapes,
+    complex_part_primitive,
     new_primitive,
 )
 
@@ -42,29 +43,14 @@ def complex_dtype(dtype) -> np.dtype:
     return np.result_type(dtype, np.complex64)
 
 
-def _zeros(aval: ShapedArray):
-    return broadcast_in_dim(np.zeros((), aval.dtype), aval.shape, ())
-
-
 # --- imag ---------------------------------------------------------------------------------
 
 def imag(x):
     return imag_p.bind(x)
 
 
-def _imag_abstract_eval(x):
-    check_kind(imag_p, [x], "c")
-    return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
-
-
-def _imag_impl(x):
-    if x.dtype.kind != "c":
-        raise TypeError("imag")  # apply_impl re-raises it as the shape rule's error
-    return np.imag(x)
-
-
-imag_p = new_primitive("imag", _imag_impl, _imag_abstract_eval)
-deflinear(imag_p, lambda ct, x: [conj(complex(_zeros(get_aval(ct)), ct))])  # complex(0, -ct)
+imag_p = complex_part_primitive("imag", np.imag)
+deflinear(imag_p, lambda ct, x: [conj(complex(zeros_of(get_aval(ct)), ct))])  # complex(0, -ct)
 defvectorized(imag_p)
 
 
@@ -76,7 +62,7 @@ def conj(x):
 
 
 def _conj_impl(x):
-    if x.dtype.kind not in INEXACT:
+    if not dtypes.is_inexact(x.dtype):
         raise TypeError("conj")
     return np.conj(x) if dtypes.is_complex(x.dtype) else x.astype(complex_dtype(x.dtype))
 
@@ -103,7 +89,7 @@ def complex(x, y):  # noqa: A001 - lax name
 
 
 def _complex_impl(x, y):
-    if x.dtype.kind != "f" or x.shape != y.shape or x.dtype != y.dtype:
+    if not dtypes.is_float(x.dtype) or x.shape != y.shape or x.dtype != y.dtype:
         raise TypeError("complex")
     out = np.empty(x.shape, complex_dtype(x.dtype))
     out.real, out.imag = x, y
