@@ -31,6 +31,16 @@ batch_rules: dict[Primitive, Callable] = {}
 # can at once and stages the rest; it returns one output per result, a value or a tracer.
 partial_eval_rules: dict[Primitive, Callable] = {}
 
+# --- transforms beyond JAX's core (funcad.sparse, funcad.taylor) ------------------------------
+
+# Sparsity propagation (funcad.sparse): how index sets flow through the primitive. The rule
+# format is documented in funcad.sparse; a primitive without an entry is dense in its operands.
+sparsity_rules: dict[Primitive, Callable] = {}
+
+# Taylor propagation (funcad.taylor, ``jet``): how truncated power series flow through the
+# primitive. The rule format is documented in funcad.taylor.
+taylor_rules: dict[Primitive, Callable] = {}
+
 # --- facts the IR passes read ------------------------------------------------------------
 
 # check(eqn, in_avals): type checks beyond the shape rule (the sub-IRs of control flow).
