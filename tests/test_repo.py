@@ -63,7 +63,7 @@ def test_pyproject_packaging():
     tomllib = pytest.importorskip("tomllib" if sys.version_info >= (3, 11) else "tomli")
     meta = tomllib.loads((ROOT / "pyproject.toml").read_text())
     project = meta["project"]
-    assert project["dependencies"] == ["numpy>=2.0"]
+    assert project["dependencies"] == ["numpy>=2.0", "scipy>=1.11"]
     assert project["requires-python"] == ">=3.10"
     extras = project["optional-dependencies"]
     assert set(extras) >= {"xla", "cuda12", "test", "docs"}

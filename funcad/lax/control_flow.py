@@ -1,15 +1,7 @@
-"""``funcad.lax``: structured control flow and the low-level operations, as in ``jax.lax``.
-
-Control flow (``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``) stages the
-user's functions into sub-IRs once per call and binds a higher-order primitive
-(``funcad.control.cond``, ``funcad.control.loops``), so it works under every transform:
-forward mode through all of them, reverse mode through ``cond``, ``switch``, ``scan``,
-``fori_loop`` with static bounds and ``while_loop(..., max_steps=N)``.
-
-The low-level operations are the primitives' wrappers: operands of equal shapes and dtypes,
-broadcasting made explicit with ``broadcast_in_dim``.
-"""
-# ruff: noqa: A004 - the names of jax.lax (abs, complex, max, min, pow, round, slice) are the API
+"""``funcad.lax`` control flow: ``cond``, ``switch``, ``while_loop``, ``fori_loop``, ``scan``,
+``map``. Each stages the user's functions into sub-IRs once per call and binds a
+higher-order primitive of ``funcad.control``, so it works under every transform."""
+# ruff: noqa: A004 - the names of jax.lax (max, min, slice) are the API
 from __future__ import annotations
 
 import builtins
@@ -27,87 +19,17 @@ from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
 from funcad.ops._base import (
-    broadcast_in_dim,
     convert_element_type,
-    reduce_sum,
-    reshape,
-    select_n,
-    transpose,
 )
 from funcad.ops.arithmetic import (
-    abs,
     add,
-    ceil,
-    div,
-    floor,
-    integer_pow,
-    is_finite,
     max,
     min,
-    mul,
-    neg,
-    rem,
-    round,
-    sign,
-    square,
-    stop_gradient,
-    sub,
 )
-from funcad.ops.complex_parts import complex, conj, imag, real
-from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
-from funcad.ops.elementwise import (
-    acos,
-    acosh,
-    asin,
-    asinh,
-    atan,
-    atan2,
-    atanh,
-    cbrt,
-    cos,
-    cosh,
-    erf,
-    exp,
-    exp2,
-    expm1,
-    log,
-    log1p,
-    logistic,
-    pow,
-    rsqrt,
-    sin,
-    sinh,
-    sqrt,
-    tan,
-    tanh,
-)
-from funcad.ops.indexing import gather, scatter, scatter_add, scatter_mul
-from funcad.ops.linalg import dot_general
 from funcad.ops.logical import (
-    bitwise_and,
-    bitwise_not,
-    bitwise_or,
-    bitwise_xor,
-    eq,
-    ge,
-    gt,
-    le,
     lt,
     ne,
 )
-from funcad.ops.reductions import (
-    argmax,
-    argmin,
-    cummax,
-    cummin,
-    cumprod,
-    cumsum,
-    reduce_max,
-    reduce_min,
-    reduce_prod,
-)
-from funcad.ops.slicing import concatenate, pad, slice
-from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, squeeze
 from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten, treedef_tuple
 
 # --- helpers of the control-flow wrappers ----------------------------------------------------
@@ -476,97 +398,3 @@ def _scan_length(x_avals, length) -> int:
         raise FuncadValueError(with_user_line(
             f"scan: the leading axes of xs must all have the same size, but {detail}{extra}"))
     return lengths.pop()
-
-
-# --- convenience operations of jax.lax, built from the primitives ----------------------------
-
-def select(pred, on_true, on_false):
-    """``on_true`` where ``pred`` holds, else ``on_false`` (equal shapes)."""
-    return select_n(pred, on_false, on_true)
-
-
-def clamp(min_value, x, max_value):
-    """``min(max(x, min_value), max_value)`` (``jax.lax.clamp``'s argument order)."""
-    return min(max(x, min_value), max_value)
-
-
-def full(shape, fill_value, dtype=None):
-    dtype = np.dtype(dtype) if dtype is not None else get_aval(fill_value).dtype
-    return broadcast_in_dim(convert_element_type(fill_value, dtype), tuple(shape), ())
-
-
-def full_like(x, fill_value, dtype=None, shape=None):
-    aval = get_aval(x)
-    return full(aval.shape if shape is None else shape, fill_value,
-                aval.dtype if dtype is None else dtype)
-
-
-def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
-    aval = get_aval(operand)
-    axis = axis % aval.ndim
-    starts = [np.zeros((), np.int64)] * aval.ndim
-    starts[axis] = start_index
-    sizes = list(aval.shape)
-    sizes[axis] = slice_size
-    return dynamic_slice(operand, starts, sizes)
-
-
-def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
-    return out if keepdims else squeeze(out, (axis % get_aval(operand).ndim,))
-
-
-def dynamic_update_slice_in_dim(operand, update, start_index, axis: int = 0):
-    aval = get_aval(operand)
-    axis = axis % aval.ndim
-    starts = [np.zeros((), np.int64)] * aval.ndim
-    starts[axis] = start_index
-    return dynamic_update_slice(operand, update, starts)
-
-
-def dynamic_update_index_in_dim(operand, update, index, axis: int = 0):
-    aval = get_aval(operand)
-    axis = axis % aval.ndim
-    if get_aval(update).ndim == aval.ndim - 1:
-        update = expand_dims(update, (axis,))
-    return dynamic_update_slice_in_dim(operand, update, index, axis)
-
-
-def slice_in_dim(operand, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):
-    aval = get_aval(operand)
-    axis = axis % aval.ndim
-    starts, limits, strides = [0] * aval.ndim, list(aval.shape), [1] * aval.ndim
-    starts[axis], limits[axis], strides[axis] = start_index, limit_index, stride
-    return slice(operand, starts, limits, strides)
-
-
-def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
-    out = slice_in_dim(operand, index, index + 1, 1, axis)
-    return out if keepdims else squeeze(out, (axis % get_aval(operand).ndim,))
-
-
-def dot(lhs, rhs):
-    """Vector/matrix product contracting the last axis of ``lhs`` with the first of ``rhs``."""
-    nl = get_aval(lhs).ndim
-    return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())))
-
-
-__all__ = [
-    "abs", "acos", "acosh", "add", "argmax", "argmin", "asin", "asinh", "atan", "atan2",
-    "atanh", "bitwise_and", "bitwise_not", "bitwise_or", "bitwise_xor", "broadcast_in_dim",
-    "broadcasted_iota", "cbrt", "ceil", "clamp", "complex", "concatenate", "cond", "conj",
-    "convert_element_type",
-    "cos", "cosh", "cummax", "cummin", "cumprod", "cumsum", "div", "dot", "dot_general",
-    "dynamic_index_in_dim", "dynamic_slice", "dynamic_slice_in_dim",
-    "dynamic_update_index_in_dim", "dynamic_update_slice", "dynamic_update_slice_in_dim", "eq",
-    "erf", "exp", "exp2", "expand_dims",
-    "expm1", "floor", "fori_loop", "full", "full_like", "gather", "ge", "gt", "imag",
-    "index_in_dim",
-    "integer_pow", "iota", "is_finite", "le", "log", "log1p", "logistic", "lt", "map", "max",
-    "min",
-    "mul", "ne", "neg", "pad", "pow", "real", "reduce_max", "reduce_min", "reduce_prod",
-    "reduce_sum", "rem", "reshape", "rev", "round", "rsqrt", "scan", "scatter", "scatter_add",
-    "scatter_mul",
-    "select", "select_n", "sign", "sin", "sinh", "slice", "slice_in_dim", "sqrt", "square",
-    "squeeze", "stop_gradient", "sub", "switch", "tan", "tanh", "transpose", "while_loop",
-]
