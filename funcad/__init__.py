@@ -14,6 +14,7 @@ from funcad.ad import (
 from funcad.api import make_jaxpr
 from funcad.checkpoint import checkpoint, remat
 from funcad.custom_derivatives import custom_jvp, custom_vjp
+from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
@@ -22,9 +23,12 @@ from funcad.vmap import vmap
 __version__ = "0.1.0"
 
 __all__ = [
+    "block_until_ready",
     "checkpoint",
     "custom_jvp",
     "custom_vjp",
+    "device_get",
+    "device_put",
     "errors",
     "explain",
     "grad",

@@ -17,8 +17,9 @@ import numpy as np
 
 from funcad.api import normalize_argnums, static_key
 from funcad.api_util import STATIC_ARG_HINT, arg_paths, fun_name, leaf_aval, leaf_avals
-from funcad.backends import compile_ir, resolve_backend
+from funcad.backends import compile_ir, resolve_backend, takes_device_arrays
 from funcad.control.call import hoist_traced_consts, jit_call
+from funcad.core.avals import as_numpy, foreign_array_types
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError
@@ -53,14 +54,16 @@ def _unflattener(tree: PyTreeDef) -> Callable[[list], Any]:
     return functools.partial(tree_unflatten, tree)
 
 
-def _plain_key(args) -> tuple | None:
+def _plain_key(args, device_arrays: bool = False) -> tuple | None:
     """A cache key of ``args`` when all are NumPy arrays or scalars or Python scalars (the
-    common call outside any transform): their shapes and dtypes, or the Python type of a
-    (weakly typed) Python scalar. ``None`` otherwise."""
+    common call outside any transform), or, with ``device_arrays``, ``jax.Array``s: their
+    shapes and dtypes, or the Python type of a (weakly typed) Python scalar. ``None``
+    otherwise."""
     key = []
     for a in args:
         t = type(a)
-        if t is np.ndarray or isinstance(a, np.generic):
+        if (t is np.ndarray or isinstance(a, np.generic)
+                or (device_arrays and t in foreign_array_types)):
             key.append((a.shape, a.dtype))
         elif t in PYTHON_SCALARS:
             key.append(t)
@@ -89,6 +92,9 @@ class JitFunction:
         self._plain: dict = {}  # entries by _plain_key, for calls on plain arrays
         self._statics_for: dict[int, tuple[int, ...]] = {}
         self._param_names = _positional_names(fun)
+        # Whether the backend's executables take jax.Arrays as they are (XLA: no host copy)
+        # and return them; the NumPy backend reads them with np.asarray.
+        self._device_arrays = takes_device_arrays(backend)
 
     def __repr__(self):
         return f"<{self._name} backend={self.backend!r}>"
@@ -127,7 +133,7 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_statics:
-            entry = self._plain.get(_plain_key(args))
+            entry = self._plain.get(_plain_key(args, self._device_arrays))
             if entry is not None and entry.exe is not None and type(
                     find_top_trace(())) is EvalTrace:
                 return entry.unflatten(entry.exe(*[
@@ -135,11 +141,15 @@ class JitFunction:
         return self._call(args, kwargs)
 
     def _run(self, entry: _Entry, leaves) -> list:
-        """Run the compiled executable on plain values (outputs are NumPy arrays)."""
+        """Run the compiled executable on plain values (outputs are NumPy arrays, or
+        ``jax.Array``s for a device backend)."""
         exe = entry.exe
         if exe is None:
             exe = entry.exe = compile_ir(entry.closed, self.backend, self.device)
-        return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
+        if self._device_arrays:
+            return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
+        return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else as_numpy(x)
+                     for x in leaves])
 
     def _call(self, args, kwargs):
         key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
@@ -149,7 +159,7 @@ class JitFunction:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
         if not traced and type(find_top_trace(leaves)) is EvalTrace:
             if not kwargs and not self._has_statics:
-                plain = _plain_key(args)
+                plain = _plain_key(args, self._device_arrays)
                 if plain is not None:
                     self._plain[plain] = entry  # the next such call skips the signature
             return entry.unflatten(self._run(entry, leaves))

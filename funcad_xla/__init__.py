@@ -14,6 +14,8 @@ import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from funcad.backends import executable, register_backend
 from funcad.errors import FuncadTypeError
 from funcad.ir.core import ClosedJaxpr
@@ -21,14 +23,41 @@ from funcad.jit import jit as funcad_jit
 
 # Modules of this package that import jax at their top, by role: loaded on first use (DESIGN
 # §7: ``import jax`` costs about 0.5 s), by name, as funcad.backends loads its backends.
-_JAX_MODULES = {"compiler": "funcad_xla.lowering"}
+_JAX_MODULES = {"compiler": "funcad_xla.lowering", "placement": "funcad_xla.placement"}
+
+
+def _jax_module(role: str):
+    """The module of this package for ``role``, imported on first use. Importing jax draws
+    from NumPy's global random generator: the user's state is put back afterwards, so a
+    script seeded with ``np.random.seed`` draws the same numbers with or without a compile."""
+    state = np.random.get_state()
+    try:
+        return importlib.import_module(_JAX_MODULES[role])
+    finally:
+        np.random.set_state(state)
 
 
 def _compile(closed: ClosedJaxpr, device: Any = None):
-    return importlib.import_module(_JAX_MODULES["compiler"]).compile_xla(closed, device)
+    return _jax_module("compiler").compile_xla(closed, device)
 
 
 register_backend("xla", _compile)
+
+
+def device_put(x: Any, device_or_sharding: Any = None) -> Any:
+    """The leaves of ``x`` as ``jax.Array``s on ``device_or_sharding`` (``"cpu"``, ``"gpu"``, a
+    jax device, a ``jax.sharding.Sharding``, or ``None`` for jax's default device)."""
+    return _jax_module("placement").device_put(x, device_or_sharding)
+
+
+def device_get(x: Any) -> Any:
+    """The leaves of ``x`` as NumPy arrays on the host."""
+    return _jax_module("placement").device_get(x)
+
+
+def block_until_ready(x: Any) -> Any:
+    """``x``, once every ``jax.Array`` leaf of it has been computed."""
+    return _jax_module("placement").block_until_ready(x)
 
 
 def jit(fun: Callable, static_argnums: int | Sequence[int] = (), device: Any = None):
@@ -77,4 +106,4 @@ def lower(closed_ir: Any, *example_args: Any, device: Any = None) -> Lowered:
     return Lowered(exe, lowered, lowered.compile())
 
 
-__all__ = ["Lowered", "jit", "lower"]
+__all__ = ["Lowered", "block_until_ready", "device_get", "device_put", "jit", "lower"]

@@ -44,7 +44,11 @@ def needs_x64(closed: ClosedJaxpr) -> bool:
 
 
 class XlaExecutable:
-    """``exe(*arrays) -> list of NumPy arrays``: one cached ``jax.jit`` of the IR."""
+    """``exe(*arrays) -> list of jax.Arrays``: one cached ``jax.jit`` of the IR. Arguments may
+    be NumPy arrays or ``jax.Array``s (passed straight to the executable: no host copy);
+    results stay on the device."""
+
+    takes_device_arrays = True
 
     def __init__(self, closed: ClosedJaxpr, device: Any = None):
         j = jax()
@@ -82,10 +86,8 @@ class XlaExecutable:
         # Callers pass arrays of the IR's dtypes (bind and jit have checked them).
         if self.x64 and not self._config.jax_enable_x64:  # (already on: nothing to enter)
             with self._enable_x64(True):
-                outs = self.fn(self.consts, *args)
-        else:
-            outs = self.fn(self.consts, *args)
-        return [np.asarray(o) for o in outs]
+                return self.fn(self.consts, *args)
+        return self.fn(self.consts, *args)
 
     def lower(self, *args):
         """jax's ``Lowered`` object for these arguments (under the IR's x64 setting)."""

@@ -15,7 +15,7 @@ def assert_close_to_jax(ours, theirs, rtol, atol):
     la, lb = funcad.tree_util.tree_leaves(ours), jax.tree_util.tree_leaves(theirs)
     assert len(la) == len(lb)
     for x, y in zip(la, lb):
-        assert isinstance(x, (np.ndarray, np.generic)), type(x)
+        assert isinstance(x, (np.ndarray, np.generic, jax.Array)), type(x)
         np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
 
 

@@ -12,6 +12,7 @@ from funcad.backends.registry import (
     executable,
     register_backend,
     resolve_backend,
+    takes_device_arrays,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "executable",
     "register_backend",
     "resolve_backend",
+    "takes_device_arrays",
 ]

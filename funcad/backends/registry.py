@@ -40,11 +40,11 @@ def register_backend(name: str, compiler: Compiler) -> None:
 
 def default_backend() -> str:
     """``"xla"`` when funcad_xla and jax are installed, else ``"numpy"`` (nothing imported)."""
-    return "xla" if "xla" in _compilers or _xla_installed() else "numpy"
+    return "xla" if "xla" in _compilers or xla_installed() else "numpy"
 
 
 @functools.lru_cache(maxsize=1)
-def _xla_installed() -> bool:
+def xla_installed() -> bool:
     find = importlib.util.find_spec
     return find("jax") is not None and find(BACKEND_MODULES["xla"]) is not None
 
@@ -71,6 +71,15 @@ def compiler(name: str) -> Compiler:
         if comp is None:
             raise FuncadValueError(f"jit: backend {name!r} is not available")
     return comp
+
+
+# Backends whose executables take and return device-resident ``jax.Array``s.
+DEVICE_ARRAY_BACKENDS = frozenset({"xla"})
+
+
+def takes_device_arrays(backend: str) -> bool:
+    """Whether ``backend``'s executables take ``jax.Array``s as they are and return them."""
+    return backend in DEVICE_ARRAY_BACKENDS
 
 
 def compile_ir(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., list]:
@@ -103,4 +112,6 @@ __all__ = [
     "executable",
     "register_backend",
     "resolve_backend",
+    "takes_device_arrays",
+    "xla_installed",
 ]

@@ -17,7 +17,10 @@ and cached, so a steady-state call of ``grad(jit(f))`` traces nothing.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from funcad.backends import executable
+from funcad.core.avals import as_numpy
 from funcad.core.primitive import Primitive
 from funcad.core.rules import (
     batch_rules,
@@ -61,7 +64,9 @@ def _call_params(name: str, backend: str, device) -> dict:
 
 
 def _jit_impl(*args, name, backend, device, jaxpr):
-    return executable(jaxpr, backend, device)(*args)
+    # Inside other transforms values are NumPy arrays: a device-resident result is read back.
+    return [o if type(o) is np.ndarray else as_numpy(o)
+            for o in executable(jaxpr, backend, device)(*args)]
 
 
 def _jit_abstract_eval(*avals, name, backend, device, jaxpr):

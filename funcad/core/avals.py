@@ -85,6 +85,31 @@ _SCALAR_AVALS = {
 }
 
 
+# Array types of other libraries that funcad accepts as values and reads with
+# ``np.asarray`` (``jax.Array``, whose concrete type lives in ``jaxlib``): recognised by
+# module name, since the core never imports jax, and remembered so that the hot paths test
+# membership in a set.
+_FOREIGN_ARRAY_MODULES = ("jax", "jaxlib")
+foreign_array_types: set[type] = set()
+
+
+def is_foreign_array(x) -> bool:
+    """Whether ``x`` is an array of another library (a ``jax.Array``) funcad reads as NumPy."""
+    t = type(x)
+    if t in foreign_array_types:
+        return True
+    if (t.__module__.partition(".")[0] in _FOREIGN_ARRAY_MODULES
+            and hasattr(t, "__array__") and hasattr(x, "shape") and hasattr(x, "dtype")):
+        foreign_array_types.add(t)
+        return True
+    return False
+
+
+def as_numpy(x):
+    """``x`` itself, or a foreign array read as a NumPy array (zero-copy on the CPU)."""
+    return np.asarray(x) if type(x) in foreign_array_types or is_foreign_array(x) else x
+
+
 def aval_of_value(x) -> ShapedArray:
     """The abstract value of a concrete (non-tracer) value.
 
@@ -97,7 +122,9 @@ def aval_of_value(x) -> ShapedArray:
     if isinstance(x, (np.ndarray, np.generic)):
         aval = _interned.get((x.shape, x.dtype, False))
         return aval if aval is not None else ShapedArray(x.shape, x.dtype)
+    if is_foreign_array(x):
+        return ShapedArray(x.shape, x.dtype)
     raise TypeError(
         f"{type(x).__name__} is not a valid funcad array value; expected a NumPy array, "
-        "a NumPy scalar or a Python scalar"
+        "a NumPy scalar, a Python scalar or a jax.Array"
     )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from funcad.core.avals import as_numpy, is_foreign_array
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import Tracer, _state, get_aval
 from funcad.errors import UnexpectedTracerError
@@ -50,14 +51,16 @@ class Primitive:
                     main = a._trace.main
                     if top is None or main.level > top.level:
                         top = main
-                elif type(a) in PYTHON_SCALARS:
+                elif type(a) in PYTHON_SCALARS or is_foreign_array(a):
                     has_scalar = True
         dynamic = _state.dynamic
         if top is None:
             if not dynamic.level:
                 if has_scalar:
                     # Implementations see arrays only: Python scalars become 0-d arrays.
-                    args = [np.asarray(a) if type(a) in PYTHON_SCALARS else a for a in args]
+                    # (and a jax.Array is read as a NumPy array).
+                    args = [np.asarray(a) if type(a) in PYTHON_SCALARS else as_numpy(a)
+                            for a in args]
                 return self.apply_impl(args, params)
             top = dynamic
         elif dynamic.level > top.level:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from funcad.core.avals import ShapedArray, aval_of_value
+from funcad.core.avals import ShapedArray, as_numpy, aval_of_value
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.errors import (
     ConcretizationError,
@@ -64,7 +64,8 @@ class Trace:
 
     def full_raise(self, val):
         if not isinstance(val, Tracer):
-            return self.pure(val)
+            # Transforms see NumPy values only: a jax.Array is read once, here.
+            return self.pure(val if type(val) is np.ndarray else as_numpy(val))
         level = self.main.level
         vmain = val._trace.main
         if vmain is self.main:
@@ -83,7 +84,7 @@ class EvalTrace(Trace):
 
     def pure(self, val):
         # Implementations see arrays only; Python scalars become 0-d arrays here.
-        return np.asarray(val) if type(val) in PYTHON_SCALARS else val
+        return np.asarray(val) if type(val) in PYTHON_SCALARS else as_numpy(val)
 
     lift = pure
 

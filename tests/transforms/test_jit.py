@@ -11,6 +11,7 @@ import textwrap
 import numpy as np
 import pytest
 from hypothesis import given
+from result_types import assert_result_type
 from source_markers import marker_line
 
 import funcad
@@ -38,7 +39,7 @@ where = functools.partial(marker_line, __file__)
 
 def close(a, b, rtol=1e-10, atol=1e-12):
     for x, y in zip(funcad.tree_util.tree_leaves(a), funcad.tree_util.tree_leaves(b), strict=True):
-        assert type(x) is np.ndarray, type(x)
+        assert_result_type(x)
         np.testing.assert_allclose(x, np.asarray(y), rtol=rtol, atol=atol)
 
 

@@ -14,6 +14,7 @@ import zlib
 
 import numpy as np
 import pytest
+from result_types import assert_result_type
 
 import funcad
 from funcad.tree_util import tree_leaves
@@ -64,7 +65,7 @@ def _tolerances(spec, in_dtype: np.dtype, out_dtype: np.dtype, xla: bool) -> tup
 def _check(spec, dtype, actual, expected, what, xla=False):
     assert len(actual) == len(expected), what
     for i, (a, e) in enumerate(zip(actual, expected)):
-        assert type(a) is np.ndarray, f"{what} output {i}: {type(a).__name__}"
+        assert_result_type(a, "xla" if xla else "numpy")
         assert (a.shape, a.dtype) == (e.shape, e.dtype), f"{what} output {i}"
         rtol, atol = _tolerances(spec, np.dtype(dtype), e.dtype, xla)
         np.testing.assert_allclose(a, e, rtol=rtol, atol=atol, equal_nan=True,
@@ -87,4 +88,7 @@ def test_xla_backend_equals_numpy_backend(name, dtype):
         warnings.simplefilter("ignore", RuntimeWarning)
         xla = _leaves(funcad.jit(spec.fn, backend="xla")(*args))
     _check(spec, dtype, xla, jitted, f"{name} jit(xla) vs jit(numpy)", xla=True)
-    _check(spec, dtype, xla, eager, f"{name} jit(xla) vs eager")
+    _check(spec, dtype, xla, eager, f"{name} jit(xla) vs eager", xla=True)
+    # The same program on device-resident inputs (no host copy on the way in).
+    on_device = _leaves(funcad.jit(spec.fn, backend="xla")(*funcad.device_put(list(args))))
+    _check(spec, dtype, on_device, jitted, f"{name} jit(xla) on jax.Arrays", xla=True)

@@ -12,6 +12,8 @@ import pytest
 
 jax = pytest.importorskip("jax", reason="jax is not installed: the XLA backend is untested")
 
+from result_types import assert_result_type  # noqa: E402
+
 import funcad  # noqa: E402
 import funcad.numpy as fnp  # noqa: E402
 import funcad_xla  # noqa: E402
@@ -69,7 +71,8 @@ def test_float64_inside_control_flow_only_is_computed_in_float64(construct):
 def test_float32_stays_float32():
     x, y = X.astype(np.float32), Y.astype(np.float32)
     out = funcad_xla.jit(scalar)(x, y)
-    assert out.dtype == np.float32 and type(out) is np.ndarray
+    assert out.dtype == np.float32
+    assert_result_type(out, "xla")
     np.testing.assert_allclose(out, scalar(x, y), rtol=2e-6, atol=2e-6)
     g = funcad_xla.jit(grad(f, (0, 1)))(x, y)
     assert all(a.dtype == np.float32 for a in g)
@@ -109,11 +112,12 @@ def test_default_backend_is_xla_when_jax_is_installed():
     assert funcad.jit(scalar).backend == "xla"
 
 
-def test_outputs_are_numpy_arrays_and_values_match_numpy_backend():
+def test_outputs_are_jax_arrays_and_values_match_numpy_backend():
     xla = funcad.jit(lambda x, y: (scalar(x, y), {"s": f(x, y)}), backend="xla")(X, Y)
     ref = funcad.jit(lambda x, y: (scalar(x, y), {"s": f(x, y)}), backend="numpy")(X, Y)
     for a, b in zip(funcad.tree_util.tree_leaves(xla), funcad.tree_util.tree_leaves(ref)):
-        assert type(a) is np.ndarray
+        assert_result_type(a, "xla")
+        assert_result_type(b, "numpy")
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-14)
 
 
@@ -192,7 +196,8 @@ def test_gpu_runs_and_matches_cpu():
         gpu = funcad_xla.jit(grad(f, (0, 1)), device="gpu")(x, y)
         cpu = funcad_xla.jit(grad(f, (0, 1)), device="cpu")(x, y)
         for a, b in zip(gpu, cpu):
-            assert type(a) is np.ndarray and a.dtype == dtype
+            assert_result_type(a, "xla")
+            assert a.dtype == dtype
             np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
 
 
