@@ -26,6 +26,7 @@ from funcad.errors import FuncadTypeError
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize
+from funcad.shardings import check_sharding_options, placement
 from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
 # Python scalars become NumPy scalars of the dtype their (weak) aval has.
@@ -36,10 +37,11 @@ _LEAF_TYPES = frozenset((np.ndarray, *PYTHON_SCALARS))
 class _Entry:
     """One traced signature: the optimized IR, the output structure, the executable."""
 
-    __slots__ = ("closed", "out_tree", "exe", "unflatten")
+    __slots__ = ("closed", "in_tree", "out_tree", "exe", "unflatten")
 
-    def __init__(self, closed: ClosedJaxpr, out_tree: PyTreeDef):
+    def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef):
         self.closed = closed
+        self.in_tree = in_tree
         self.out_tree = out_tree
         self.exe = None
         self.unflatten = _unflattener(out_tree)
@@ -79,7 +81,8 @@ class JitFunction:
     signature); ``jaxpr(*args)`` returns the optimized IR that runs for ``args``.
     """
 
-    def __init__(self, fun: Callable, static_argnums, backend: str, device: Any = None):
+    def __init__(self, fun: Callable, static_argnums, backend: str, device: Any = None,
+                 in_shardings: Any = None, out_shardings: Any = None):
         functools.update_wrapper(self, fun)
         self._fun = fun
         self._static_argnums = static_argnums
@@ -95,6 +98,8 @@ class JitFunction:
         # Whether the backend's executables take jax.Arrays as they are (XLA: no host copy)
         # and return them; the NumPy backend reads them with np.asarray.
         self._device_arrays = takes_device_arrays(backend)
+        self._shardings = (in_shardings, out_shardings) if check_sharding_options(
+            backend, device, in_shardings, out_shardings) else None
 
     def __repr__(self):
         return f"<{self._name} backend={self.backend!r}>"
@@ -145,7 +150,11 @@ class JitFunction:
         ``jax.Array``s for a device backend)."""
         exe = entry.exe
         if exe is None:
-            exe = entry.exe = compile_ir(entry.closed, self.backend, self.device)
+            device = self.device
+            if self._shardings is not None:  # compiled for these shardings (XLA partitions)
+                device = placement(*self._shardings, entry.in_tree, leaves, entry.out_tree,
+                                   self._name)
+            exe = entry.exe = compile_ir(entry.closed, self.backend, device)
         if self._device_arrays:
             return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
         return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else as_numpy(x)
@@ -189,7 +198,7 @@ class JitFunction:
         names = arg_paths(*in_tree.children, dyn_idx, self._param_names)
         closed = trace_to_jaxpr(flat_fun, list(key[1]), name=self._name, arg_names=names)
         closed, traced = hoist_traced_consts(closed)
-        entry = _Entry(optimize(closed), store[0])
+        entry = _Entry(optimize(closed), in_tree, store[0])
         if not traced:
             self._cache[key] = entry
         return entry, traced
@@ -227,7 +236,8 @@ def _positional_names(fun: Callable) -> list[str]:
 
 
 def jit(fun: Callable, static_argnums: int | Sequence[int] = (), backend: str | None = None,
-        *, device: Any = None) -> JitFunction:
+        *, device: Any = None, in_shardings: Any = None, out_shardings: Any = None
+        ) -> JitFunction:
     """Compile ``fun``: trace it once per input signature, optimize the IR, run it on a
     backend.
 
@@ -238,10 +248,15 @@ def jit(fun: Callable, static_argnums: int | Sequence[int] = (), backend: str | 
       backend: ``"numpy"`` (funcad's executor), ``"xla"`` (funcad_xla), or ``None``: xla
         when funcad_xla and jax are installed, else numpy.
       device: for the xla backend, ``"cpu"``, ``"gpu"`` or ``None`` (jax's default).
+      in_shardings: for the xla backend, ``jax.sharding.Sharding`` objects for the
+        positional arguments: one for all, or a tuple with one pytree prefix per argument
+        (``None``: let XLA choose). XLA's SPMD partitioner splits the program accordingly.
+      out_shardings: the same for the results (a pytree prefix of the output).
     """
     if not callable(fun):
         raise FuncadTypeError(f"jit: expected a function, got {type(fun).__name__}")
-    return JitFunction(fun, static_argnums, resolve_backend(backend), device)
+    return JitFunction(fun, static_argnums, resolve_backend(backend), device, in_shardings,
+                       out_shardings)
 
 
 __all__ = ["JitFunction", "jit"]

@@ -60,11 +60,15 @@ def block_until_ready(x: Any) -> Any:
     return _jax_module("placement").block_until_ready(x)
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (), device: Any = None):
+def jit(fun: Callable, static_argnums: int | Sequence[int] = (), device: Any = None,
+        in_shardings: Any = None, out_shardings: Any = None):
     """Compile ``fun`` with XLA: ``funcad.jit(fun, static_argnums, backend="xla")`` placed
     on ``device`` (``"cpu"``, ``"gpu"`` — the CPU, with a warning, where jax sees no GPU —
-    or ``None``)."""
-    return funcad_jit(fun, static_argnums, backend="xla", device=device)
+    or ``None``), or partitioned by XLA over the devices of ``in_shardings`` /
+    ``out_shardings`` (``jax.sharding`` objects, pytree prefixes of the positional
+    arguments and of the results)."""
+    return funcad_jit(fun, static_argnums, backend="xla", device=device,
+                      in_shardings=in_shardings, out_shardings=out_shardings)
 
 
 class Lowered:

@@ -7,20 +7,12 @@ import warnings
 from contextlib import nullcontext
 from typing import Any
 
-import numpy as np
-
 from funcad.errors import FuncadValueError
 
 
 @functools.lru_cache(maxsize=1)
 def jax():
-    """Import and return jax (about 0.5 s, so only when a lowering needs it).
-
-    Importing jax draws from NumPy's global random generator; the user's state is put back,
-    so a script seeded with ``np.random.seed`` draws the same numbers with or without a
-    compile in between.
-    """
-    state = np.random.get_state()
+    """Import and return jax (about 0.5 s, so only when a lowering needs it)."""
     try:
         import jax as _jax
     except ImportError as e:
@@ -28,8 +20,6 @@ def jax():
             "funcad_xla needs jax and jaxlib: install them with "
             '`python -m pip install "funcad[xla]"`'
         ) from e
-    finally:
-        np.random.set_state(state)
     return _jax
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from funcad.backends.registry import Placement
 from funcad.core.dtypes import is_complex
 from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
 from funcad_xla import lower_arrays, lower_control_flow, lower_elementwise  # noqa: F401 - rows
@@ -55,7 +56,7 @@ class XlaExecutable:
         self.closed = closed
         self.in_dtypes = tuple(a.dtype for a in closed.in_avals)
         self.x64 = needs_x64(closed)
-        self.device = device_of(device)
+        self.device = None if isinstance(device, Placement) else device_of(device)
         jaxpr = closed.jaxpr
 
         platform = (self.device or j.devices()[0]).platform
@@ -65,10 +66,13 @@ class XlaExecutable:
 
         def run(consts, *args):
             with dot_precision(precision):
-                return lower_jaxpr(jaxpr, list(consts), list(args))
+                return tuple(lower_jaxpr(jaxpr, list(consts), list(args)))
 
         options = {}
-        if self.device is not None:
+        if isinstance(device, Placement):  # SPMD: XLA partitions the program
+            options = {"in_shardings": (None, *device.in_shardings),
+                       "out_shardings": device.out_shardings}
+        elif self.device is not None:
             sharding = single_device_sharding(self.device)
             options = {"in_shardings": sharding, "out_shardings": sharding}
         self.fn: Callable = j.jit(run, **options)

@@ -73,6 +73,30 @@ def compiler(name: str) -> Compiler:
     return comp
 
 
+class Placement:
+    """Where a compiled program's arguments and results live, beyond one device: one sharding
+    (a ``jax.sharding.Sharding``, or ``None``: unconstrained) per flat argument and per flat
+    result. Passed as the ``device`` of ``compile_ir``/``executable``; hashable, so compiled
+    programs are cached per (IR, shardings, devices)."""
+
+    __slots__ = ("in_shardings", "out_shardings", "_hash")
+
+    def __init__(self, in_shardings: tuple, out_shardings: tuple):
+        self.in_shardings = tuple(in_shardings)
+        self.out_shardings = tuple(out_shardings)
+        self._hash = hash((self.in_shardings, self.out_shardings))
+
+    def __eq__(self, other):
+        return (type(other) is Placement and self.in_shardings == other.in_shardings
+                and self.out_shardings == other.out_shardings)
+
+    def __hash__(self):
+        return self._hash
+
+    def __repr__(self):
+        return f"Placement(in={self.in_shardings}, out={self.out_shardings})"
+
+
 # Backends whose executables take and return device-resident ``jax.Array``s.
 DEVICE_ARRAY_BACKENDS = frozenset({"xla"})
 
@@ -106,6 +130,7 @@ def executable(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., 
 
 __all__ = [
     "BACKEND_MODULES",
+    "Placement",
     "compile_ir",
     "compiler",
     "default_backend",
