@@ -148,6 +148,13 @@ class JitFunction:
     def _run(self, entry: _Entry, leaves) -> list:
         """Run the compiled executable on plain values (outputs are NumPy arrays, or
         ``jax.Array``s for a device backend)."""
+        exe = self._executable(entry, leaves)
+        if self._device_arrays:
+            return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
+        return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else as_numpy(x)
+                     for x in leaves])
+
+    def _executable(self, entry: _Entry, leaves):
         exe = entry.exe
         if exe is None:
             device = self.device
@@ -155,10 +162,7 @@ class JitFunction:
                 device = placement(*self._shardings, entry.in_tree, leaves, entry.out_tree,
                                    self._name)
             exe = entry.exe = compile_ir(entry.closed, self.backend, device)
-        if self._device_arrays:
-            return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
-        return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else as_numpy(x)
-                     for x in leaves])
+        return exe
 
     def _call(self, args, kwargs):
         key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
@@ -210,6 +214,15 @@ class JitFunction:
         if entry is None:
             entry = self._trace(key, leaves, in_tree, dyn_idx, args)[0]
         return entry.closed
+
+    def compiled(self, *args, **kwargs) -> tuple[Any, list]:
+        """The backend's executable for a call with ``args`` (compiled if not yet) and the
+        flat arguments it takes (for inspection, e.g. ``funcad_xla.lower``)."""
+        key, leaves, in_tree, dyn_idx = self._signature(args, kwargs)
+        entry = self._cache.get(key)
+        if entry is None:
+            entry = self._trace(key, leaves, in_tree, dyn_idx, args)[0]
+        return self._executable(entry, leaves), leaves
 
     def _bad_argument(self, leaves, in_tree, dyn_idx) -> FuncadTypeError:
         names = arg_paths(*in_tree.children, dyn_idx, self._param_names)

@@ -7,7 +7,14 @@ from typing import Any
 
 from funcad.backends.registry import Placement, takes_device_arrays
 from funcad.errors import FuncadValueError
-from funcad.tree_util import PyTreeDef, flatten_up_to, tree_flatten, tree_leaves, tree_unflatten
+from funcad.ops.sharding import sharding_constraint
+from funcad.tree_util import (
+    PyTreeDef,
+    flatten_up_to,
+    tree_flatten,
+    tree_leaves,
+    tree_unflatten,
+)
 
 
 def _is_leaf(x) -> bool:
@@ -71,4 +78,14 @@ def placement(in_shardings: Any, out_shardings: Any, in_tree: PyTreeDef, leaves:
     return Placement(ins, outs)
 
 
-__all__ = ["check_sharding_options", "expand_prefix", "placement"]
+def with_sharding_constraint(x: Any, shardings: Any) -> Any:
+    """``x`` unchanged, with its layout pinned for XLA's SPMD partitioner: ``shardings`` is a
+    ``jax.sharding`` object or a pytree prefix of ``x`` of them (``None``: no constraint).
+    Works under every transform; does nothing on the NumPy backend and eagerly."""
+    leaves, tree = tree_flatten(x)
+    per_leaf = expand_prefix(shardings, x, "with_sharding_constraint")
+    return tree_unflatten(tree, [leaf if s is None else sharding_constraint(leaf, s)
+                                 for leaf, s in zip(leaves, per_leaf, strict=True)])
+
+
+__all__ = ["check_sharding_options", "expand_prefix", "placement", "with_sharding_constraint"]

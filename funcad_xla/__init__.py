@@ -19,7 +19,9 @@ import numpy as np
 from funcad.backends import executable, register_backend
 from funcad.errors import FuncadTypeError
 from funcad.ir.core import ClosedJaxpr
+from funcad.jit import JitFunction
 from funcad.jit import jit as funcad_jit
+from funcad.shardings import with_sharding_constraint
 
 # Modules of this package that import jax at their top, by role: loaded on first use (DESIGN
 # §7: ``import jax`` costs about 0.5 s), by name, as funcad.backends loads its backends.
@@ -97,17 +99,22 @@ def lower(closed_ir: Any, *example_args: Any, device: Any = None) -> Lowered:
     """Lower ``closed_ir`` (a ClosedJaxpr, e.g. from ``funcad.make_jaxpr``, or a function
     jitted by funcad, staged for ``example_args``) to XLA and compile it for the types of
     ``example_args``."""
-    if not isinstance(closed_ir, ClosedJaxpr):
-        staged = getattr(closed_ir, "jaxpr", None)
-        if staged is None:
+    if isinstance(closed_ir, JitFunction):  # its own executable: shardings included
+        if closed_ir.backend != "xla":
             raise FuncadTypeError(
-                "funcad_xla.lower: expected a ClosedJaxpr (from funcad.make_jaxpr) or a "
-                f"function jitted by funcad, got {type(closed_ir).__name__}"
-            )
-        closed_ir = staged(*example_args)
-    exe = executable(closed_ir, "xla", device)
-    lowered = exe.lower(*example_args)
+                f"funcad_xla.lower: {closed_ir!r} compiles with the {closed_ir.backend} "
+                "backend; jit it with backend='xla'")
+        exe, leaves = closed_ir.compiled(*example_args)
+    elif isinstance(closed_ir, ClosedJaxpr):
+        exe, leaves = executable(closed_ir, "xla", device), list(example_args)
+    else:
+        raise FuncadTypeError(
+            "funcad_xla.lower: expected a ClosedJaxpr (from funcad.make_jaxpr) or a "
+            f"function jitted by funcad, got {type(closed_ir).__name__}"
+        )
+    lowered = exe.lower(*leaves)
     return Lowered(exe, lowered, lowered.compile())
 
 
-__all__ = ["Lowered", "block_until_ready", "device_get", "device_put", "jit", "lower"]
+__all__ = ["Lowered", "block_until_ready", "device_get", "device_put", "jit", "lower",
+           "with_sharding_constraint"]

@@ -122,6 +122,7 @@ from funcad.ops.reductions import (
 )
 from funcad.ops.slicing import concatenate, pad, slice
 from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, squeeze
+from funcad.shardings import with_sharding_constraint
 
 __all__ = [
     "abs",
@@ -226,4 +227,5 @@ __all__ = [
     "tanh",
     "transpose",
     "while_loop",
+    "with_sharding_constraint",
 ]

@@ -148,6 +148,12 @@ def test_lower_exposes_compiled_program_and_hlo():
     assert "tanh" in funcad_xla.lower(jitted, X, Y).hlo_text
     with pytest.raises(TypeError, match="expected a ClosedJaxpr"):
         funcad_xla.lower(42, X)
+    # a jitted function of pytrees is lowered for its flat arguments
+    tree_fn = funcad_xla.jit(lambda p, x: p[0] * x + p[1])
+    lowered = funcad_xla.lower(tree_fn, (X, Y), X)
+    np.testing.assert_allclose(np.asarray(lowered(X, Y, X)[0]), X * X + Y, rtol=1e-14)
+    with pytest.raises(TypeError, match="backend='xla'"):
+        funcad_xla.lower(funcad.jit(scalar, backend="numpy"), X, Y)
 
 
 def test_constants_are_arguments_not_embedded():
