@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import operator
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,13 +18,14 @@ from funcad.api import normalize_argnums, static_key
 from funcad.api_util import STATIC_ARG_HINT, arg_paths, fun_name, leaf_aval, leaf_avals
 from funcad.backends import compile_ir, resolve_backend, takes_device_arrays
 from funcad.control.call import hoist_traced_consts, jit_call
-from funcad.core.avals import as_numpy, foreign_array_types
+from funcad.core.avals import as_numpy
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
 from funcad.errors import FuncadTypeError
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize
+from funcad.jit_dispatch import plain_signature, unflattener
 from funcad.shardings import check_sharding_options, placement
 from funcad.tree_util import PyTreeDef, tree_flatten, tree_unflatten
 
@@ -44,34 +44,7 @@ class _Entry:
         self.in_tree = in_tree
         self.out_tree = out_tree
         self.exe = None
-        self.unflatten = _unflattener(out_tree)
-
-
-def _unflattener(tree: PyTreeDef) -> Callable[[list], Any]:
-    """``tree_unflatten(tree, ·)``, specialized for a single output and a flat tuple."""
-    if tree.node_type is None:
-        return operator.itemgetter(0)
-    if tree.node_type is tuple and all(c.node_type is None for c in tree.children):
-        return tuple
-    return functools.partial(tree_unflatten, tree)
-
-
-def _plain_key(args, device_arrays: bool = False) -> tuple | None:
-    """A cache key of ``args`` when all are NumPy arrays or scalars or Python scalars (the
-    common call outside any transform), or, with ``device_arrays``, ``jax.Array``s: their
-    shapes and dtypes, or the Python type of a (weakly typed) Python scalar. ``None``
-    otherwise."""
-    key = []
-    for a in args:
-        t = type(a)
-        if (t is np.ndarray or isinstance(a, np.generic)
-                or (device_arrays and t in foreign_array_types)):
-            key.append((a.shape, a.dtype))
-        elif t in PYTHON_SCALARS:
-            key.append(t)
-        else:
-            return None
-    return tuple(key)
+        self.unflatten = unflattener(out_tree)
 
 
 class JitFunction:
@@ -92,7 +65,7 @@ class JitFunction:
         self.trace_count = 0
         self._name = f"jit({fun_name(fun)})"
         self._cache: dict = {}
-        self._plain: dict = {}  # entries by _plain_key, for calls on plain arrays
+        self._plain: dict = {}  # entries by plain_signature key, for calls on plain values
         self._statics_for: dict[int, tuple[int, ...]] = {}
         self._param_names = _positional_names(fun)
         # Whether the backend's executables take jax.Arrays as they are (XLA: no host copy)
@@ -138,11 +111,13 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_statics:
-            entry = self._plain.get(_plain_key(args, self._device_arrays))
-            if entry is not None and entry.exe is not None and type(
-                    find_top_trace(())) is EvalTrace:
-                return entry.unflatten(entry.exe(*[
-                    _TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in args]))
+            plain = plain_signature(args, self._device_arrays)
+            if plain is not None:
+                entry = self._plain.get(plain[0])
+                if entry is not None and entry.exe is not None and type(
+                        find_top_trace(())) is EvalTrace:
+                    return entry.unflatten(entry.exe(*[
+                        _TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in plain[1]]))
         return self._call(args, kwargs)
 
     def _run(self, entry: _Entry, leaves) -> list:
@@ -172,9 +147,9 @@ class JitFunction:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
         if not traced and type(find_top_trace(leaves)) is EvalTrace:
             if not kwargs and not self._has_statics:
-                plain = _plain_key(args, self._device_arrays)
+                plain = plain_signature(args, self._device_arrays)
                 if plain is not None:
-                    self._plain[plain] = entry  # the next such call skips the signature
+                    self._plain[plain[0]] = entry  # the next such call skips the signature
             return entry.unflatten(self._run(entry, leaves))
         outs = jit_call([*traced, *leaves], jaxpr=entry.closed, name=fun_name(self._fun),
                         backend=self.backend, device=self.device)
