@@ -1,0 +1,134 @@
+"""Compressed evaluation: the seeds of a coloring pushed through ``linearize``'s linear IR
+with ``vmap`` (one JVP, VJP or HVP per color), and the read-out of the nonzeros into the
+data array of a CSR matrix.
+
+A ``Plan`` holds everything that depends on the signature only: the pattern, the colors, the
+seed arrays, the flat positions to read and the CSR index arrays. It is built once per
+signature; a call (eager or staged under ``jit``) evaluates the compressed products and one
+gather. Under ``jit`` the result is a ``TracedCSR`` that becomes a ``csr_array`` when the
+compiled program returns its data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+import funcad.numpy as fnp
+from funcad.ad import grad, linearize, vjp
+from funcad.core.trace import Tracer
+from funcad.tree_util import register_pytree_node, tree_flatten, tree_unflatten
+from funcad.vmap import vmap
+
+
+class Structure:
+    """The static part of a CSR result: index arrays and shape (compared by identity, as
+    one object is made per signature)."""
+
+    __slots__ = ("indices", "indptr", "shape")
+
+    def __init__(self, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
+        self.indices, self.indptr, self.shape = indices, indptr, shape
+
+    def build(self, data):
+        """A ``scipy.sparse.csr_array`` with this structure and ``data``."""
+        import scipy.sparse as sp
+
+        return sp.csr_array((np.asarray(data), self.indices, self.indptr), shape=self.shape,
+                            copy=False)
+
+
+class TracedCSR:
+    """A sparse result whose data is still being traced (inside ``jit``): it is a pytree
+    with the data as its one leaf, so the compiled function returns a ``csr_array``."""
+
+    __slots__ = ("data", "structure")
+
+    def __init__(self, data, structure: Structure):
+        self.data, self.structure = data, structure
+
+    shape = property(lambda self: self.structure.shape)
+
+    def __repr__(self):
+        return f"TracedCSR(shape={self.shape}, nnz={len(self.structure.indices)})"
+
+
+def _unflatten(structure: Structure, leaves):
+    (data,) = leaves
+    if isinstance(data, Tracer) or not hasattr(data, "shape"):
+        return TracedCSR(data, structure)
+    return structure.build(data)
+
+
+register_pytree_node(TracedCSR, lambda t: ([t.data], t.structure), _unflatten)
+
+
+def result(data, structure: Structure):
+    return _unflatten(structure, [data])
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One signature's compressed evaluation: ``mode`` ("fwd", "rev" or "hvp"), the seed
+    leaves (one array ``(ncolors, *shape)`` per seeded leaf), the flat positions in the
+    compressed products of each nonzero, and the CSR structure."""
+
+    mode: str
+    ncolors: int
+    seeds: tuple
+    read: np.ndarray
+    structure: Structure
+
+
+def seed_leaves(colors: np.ndarray, ncolors: int, avals) -> tuple:
+    """Color indicator vectors split into leaves: seed ``c`` is 1 where ``colors == c``."""
+    leaves, offset = [], 0
+    for aval in avals:
+        part = colors[offset:offset + aval.size]
+        seed = np.zeros((ncolors, aval.size), aval.dtype)
+        seed[part, np.arange(aval.size)] = 1
+        leaves.append(seed.reshape((ncolors, *aval.shape)))
+        offset += aval.size
+    return tuple(leaves)
+
+
+def _flat_rows(leaves, ncolors: int):
+    """Compressed products, one leaf ``(ncolors, *shape)`` each, as one ``(ncolors * size,)``
+    vector (color-major)."""
+    parts = [fnp.reshape(x, (ncolors, -1)) for x in leaves]
+    stacked = parts[0] if len(parts) == 1 else fnp.concatenate(parts, axis=1)
+    return fnp.reshape(stacked, (-1,))
+
+
+def evaluate(plan: Plan, fun, args, kwargs, nums):
+    """The CSR data of the derivative of ``fun`` at ``args`` (traceable)."""
+    dyn = tuple(args[i] for i in nums)
+
+    def partial(*diff):
+        full = list(args)
+        for i, a in zip(nums, diff):
+            full[i] = a
+        return fun(*full, **kwargs)
+
+    in_tree = tree_flatten(dyn)[1]
+    if plan.ncolors == 0:
+        out_leaves = tree_flatten(partial(*dyn))[0]
+        dtype = fnp.result_type(*out_leaves) if out_leaves else np.float64
+        return np.zeros(0, dtype)
+    if plan.mode == "rev":
+        out, pull = vjp(partial, *dyn)
+        out_tree = tree_flatten(out)[1]
+
+        def pullback(*ct):
+            return tree_flatten(pull(tree_unflatten(out_tree, ct)))[0]
+
+        products = vmap(pullback)(*plan.seeds)
+    else:
+        target = partial if plan.mode == "fwd" else grad(partial, argnums=tuple(range(len(dyn))))
+        _, lin = linearize(target, *dyn)
+
+        def push(*t):
+            return tree_flatten(lin(*tree_unflatten(in_tree, t)))[0]
+
+        products = vmap(push)(*plan.seeds)
+    return _flat_rows(products, plan.ncolors)[plan.read]
