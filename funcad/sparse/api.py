@@ -71,7 +71,8 @@ def jacobian_plan(staged: Staged, mode: str, sparsity, transform: str) -> Plan:
     else:
         seeds = seed_leaves(colors, ncolors, staged.out_avals)
         read = colors[rows] * shape[1] + cols
-    return Plan(use, ncolors, seeds, read.astype(np.int64), _structure(pattern))
+    dtype = np.result_type(*[a.dtype for a in staged.out_avals], np.float32)
+    return Plan(use, ncolors, seeds, read.astype(np.int64), _structure(pattern), dtype)
 
 
 def hessian_plan(staged: Staged, sparsity, transform: str) -> Plan:
@@ -86,7 +87,8 @@ def hessian_plan(staged: Staged, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     row, color = star_recovery(pattern, colors) if pattern.nnz else (np.zeros(0, int),) * 2
     seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-    return Plan("hvp", ncolors, seeds, (color * n + row).astype(np.int64), _structure(pattern))
+    return Plan("hvp", ncolors, seeds, (color * n + row).astype(np.int64), _structure(pattern),
+                staged.out_avals[0].dtype)
 
 
 class _SparseDerivative:

@@ -78,6 +78,7 @@ class Plan:
     seeds: tuple
     read: np.ndarray
     structure: Structure
+    dtype: np.dtype  # of the data when there is nothing to compute
 
 
 def seed_leaves(colors: np.ndarray, ncolors: int, avals) -> tuple:
@@ -86,7 +87,8 @@ def seed_leaves(colors: np.ndarray, ncolors: int, avals) -> tuple:
     for aval in avals:
         part = colors[offset:offset + aval.size]
         seed = np.zeros((ncolors, aval.size), aval.dtype)
-        seed[part, np.arange(aval.size)] = 1
+        if ncolors:
+            seed[part, np.arange(aval.size)] = 1
         leaves.append(seed.reshape((ncolors, *aval.shape)))
         offset += aval.size
     return tuple(leaves)
@@ -112,9 +114,7 @@ def evaluate(plan: Plan, fun, args, kwargs, nums):
 
     in_tree = tree_flatten(dyn)[1]
     if plan.ncolors == 0:
-        out_leaves = tree_flatten(partial(*dyn))[0]
-        dtype = fnp.result_type(*out_leaves) if out_leaves else np.float64
-        return np.zeros(0, dtype)
+        return np.zeros(0, plan.dtype)
     if plan.mode == "rev":
         out, pull = vjp(partial, *dyn)
         out_tree = tree_flatten(out)[1]

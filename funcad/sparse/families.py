@@ -55,7 +55,22 @@ def _self_cross(ctx: Context, jac: IndexSets) -> IndexSets:
     return ctx.cross(jac, jac, rows, rows, rows, jac.rows)
 
 
+def _annihilated(ctx: Context, ins: list[Pattern]) -> list[Pattern]:
+    """For a product: an operand's sets dropped where the other operand is a known zero."""
+    out = list(ins)
+    for i, other in ((0, 1), (1, 0)):
+        known = ins[other].known
+        if known is not None and not ins[i].is_empty:
+            zero = np.broadcast_to((np.asarray(known) == 0).ravel(), (ins[i].jac.rows,))
+            keep = np.where(zero, -1, np.arange(len(zero)))
+            hess = ins[i].hess.take(keep) if ctx.hessian else None
+            out[i] = Pattern(ins[i].jac.take(keep), hess)
+    return out
+
+
 def elementwise_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Pattern]:
+    if sparsity_curvature.get(eqn.primitive) == "bilinear" and len(ins) == 2:
+        ins = _annihilated(ctx, ins)
     jac = ins[0].jac
     for p in ins[1:]:
         jac = jac.union(p.jac)
