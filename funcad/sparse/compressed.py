@@ -25,17 +25,29 @@ class Structure:
     """The static part of a CSR result: index arrays and shape (compared by identity, as
     one object is made per signature)."""
 
-    __slots__ = ("indices", "indptr", "shape")
+    __slots__ = ("indices", "indptr", "shape", "_template")
 
     def __init__(self, indices: np.ndarray, indptr: np.ndarray, shape: tuple[int, int]):
         self.indices, self.indptr, self.shape = indices, indptr, shape
+        self._template = None
 
     def build(self, data):
-        """A ``scipy.sparse.csr_array`` with this structure and ``data``."""
-        import scipy.sparse as sp
+        """A ``scipy.sparse.csr_array`` with this structure and ``data``: SciPy checks the
+        structure once (on a template); each result is a shallow copy with its own data."""
+        data = np.asarray(data)
+        if self._template is None:
+            import scipy.sparse as sp
 
-        return sp.csr_array((np.asarray(data), self.indices, self.indptr), shape=self.shape,
-                            copy=False)
+            self._template = sp.csr_array((data, self.indices, self.indptr), shape=self.shape)
+        template = self._template
+        if data.dtype != template.data.dtype or data.shape != template.data.shape:
+            import scipy.sparse as sp
+
+            return sp.csr_array((data, self.indices, self.indptr), shape=self.shape)
+        out = object.__new__(type(template))
+        out.__dict__.update(template.__dict__)
+        out.data = data
+        return out
 
 
 class TracedCSR:

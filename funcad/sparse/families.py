@@ -109,6 +109,9 @@ def moves_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Pattern]:
         else:
             return dense_rule(ctx, eqn, ins)  # indices known only at run time
     ids = np.asarray(eqn.primitive.impl(*args, **eqn.params)).ravel()
+    if len(moved) == 1 and len(ids) == moved[0].jac.rows and np.array_equal(
+            ids, np.arange(len(ids))):
+        return [ctx.pattern(moved[0].jac, moved[0].hess)]  # a reshape: nothing moves
     jac = vstack([p.jac for p in moved], ctx.n).take(ids)
     hess = vstack([p.hess for p in moved], ctx.n * ctx.n).take(ids) if ctx.hessian else None
     return [ctx.pattern(jac, hess)]

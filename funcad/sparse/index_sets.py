@@ -86,6 +86,11 @@ class IndexSets:
         rows = np.asarray(rows, _INDEX).ravel()
         if self.nnz == 0:
             return IndexSets.empty(len(rows), self.ncols)
+        if len(rows) == 1:  # one row: a slice of the stored entries
+            r = int(rows[0])
+            values = (self.indices[self.indptr[r]:self.indptr[r + 1]] if r >= 0
+                      else self.indices[:0])
+            return IndexSets(np.array([0, len(values)], _INDEX), values, self.ncols)
         owner, values = self.gather_rows(rows)
         indptr = np.zeros(len(rows) + 1, _INDEX)
         np.cumsum(np.bincount(owner, minlength=len(rows)), out=indptr[1:])
