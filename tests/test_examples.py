@@ -22,9 +22,11 @@ CASES = {
     "newton.py": ((), [], "hvp(loss, w, v) equals hessian(loss)(w) @ v"),
     "lagrangian.py": ((), [], "relative drift"),
     "property_test.py": (("hypothesis",), [], "ok: test_composed_with_random_programs"),
+    "sparse_newton.py": ((), ["--out", "{tmp}/bratu.png"], "Newton converged"),
 }
 # optional packages whose absence an example survives (it then skips a plot or a column)
-OPTIONAL_OUTPUTS = {"expression_swell.py": "swell.png", "mlp_digits.py": "loss.png"}
+OPTIONAL_OUTPUTS = {"expression_swell.py": "swell.png", "mlp_digits.py": "loss.png",
+                    "sparse_newton.py": "bratu.png"}
 
 
 def test_every_example_is_covered():
