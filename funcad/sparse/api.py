@@ -13,7 +13,7 @@ import numpy as np
 
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.sparse.coloring import color_columns, color_rows, star_coloring, star_recovery
-from funcad.sparse.compressed import Plan, Structure, evaluate, result, seed_leaves
+from funcad.sparse.compressed import Plan, Structure, compile_program, result, run, seed_leaves
 from funcad.sparse.detection import (
     Staged,
     hessian_pattern,
@@ -37,6 +37,11 @@ def _user_pattern(sparsity, shape: tuple[int, int], transform: str):
     pattern = (pattern != 0).astype(bool).tocsr()
     pattern.sort_indices()
     return pattern
+
+
+def _index_array(read: np.ndarray) -> np.ndarray:
+    """Positions to gather, in int32 when they fit (XLA gathers them faster)."""
+    return read.astype(np.int32 if read.size == 0 or read.max() < 2 ** 31 else np.int64)
 
 
 def _diff_avals(staged: Staged):
@@ -67,12 +72,12 @@ def jacobian_plan(staged: Staged, mode: str, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     if use == "fwd":
         seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-        read = colors[cols] * shape[0] + rows
+        read = rows * ncolors + colors[cols]  # products read element-major
     else:
         seeds = seed_leaves(colors, ncolors, staged.out_avals)
         read = colors[rows] * shape[1] + cols
     dtype = np.result_type(*[a.dtype for a in staged.out_avals], np.float32)
-    return Plan(use, ncolors, seeds, read.astype(np.int64), _structure(pattern), dtype)
+    return Plan(use, ncolors, seeds, _index_array(read), _structure(pattern), dtype)
 
 
 def hessian_plan(staged: Staged, sparsity, transform: str) -> Plan:
@@ -87,7 +92,7 @@ def hessian_plan(staged: Staged, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     row, color = star_recovery(pattern, colors) if pattern.nnz else (np.zeros(0, int),) * 2
     seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-    return Plan("hvp", ncolors, seeds, (color * n + row).astype(np.int64), _structure(pattern),
+    return Plan("hvp", ncolors, seeds, _index_array(row * ncolors + color), _structure(pattern),
                 staged.out_avals[0].dtype)
 
 
@@ -108,9 +113,11 @@ class _SparseDerivative:
         nums = key[0]
         if plan is None:
             staged = stage(self._fun, args, kwargs, nums, self._transform)
-            plan = self._plans[key] = self._make_plan(staged)
+            plan = compile_program(self._make_plan(staged), self._fun, args, kwargs, nums,
+                                   self._transform)
+            self._plans[key] = plan
         self.num_colors = plan.ncolors
-        data = evaluate(plan, self._fun, args, kwargs, nums)
+        data = run(plan, self._fun, args, kwargs, nums)
         return result(data, plan.structure)
 
     def plan(self, *args, **kwargs) -> Plan:

@@ -10,13 +10,19 @@ compiled program returns its data.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 import funcad.numpy as fnp
 from funcad.ad import grad, linearize, vjp
-from funcad.core.trace import Tracer
+from funcad.core.trace import Tracer, get_aval
+from funcad.interpreters.staging import trace_to_jaxpr
+from funcad.ir.core import ClosedJaxpr
+from funcad.ir.eval import eval_jaxpr
+from funcad.ir.passes import optimize
+from funcad.ops.indexing import gather
+from funcad.sparse.folding import fold_constants
 from funcad.tree_util import register_pytree_node, tree_flatten, tree_unflatten
 from funcad.vmap import vmap
 
@@ -83,7 +89,8 @@ def result(data, structure: Structure):
 class Plan:
     """One signature's compressed evaluation: ``mode`` ("fwd", "rev" or "hvp"), the seed
     leaves (one array ``(ncolors, *shape)`` per seeded leaf), the flat positions in the
-    compressed products of each nonzero, and the CSR structure."""
+    compressed products of each nonzero (element-major for "fwd" and "hvp", color-major
+    for "rev"; see ``_flat_products``), and the CSR structure."""
 
     mode: str
     ncolors: int
@@ -91,6 +98,7 @@ class Plan:
     read: np.ndarray
     structure: Structure
     dtype: np.dtype  # of the data when there is nothing to compute
+    program: ClosedJaxpr | None = None  # argument leaves -> data, constants folded
 
 
 def seed_leaves(colors: np.ndarray, ncolors: int, avals) -> tuple:
@@ -106,12 +114,39 @@ def seed_leaves(colors: np.ndarray, ncolors: int, avals) -> tuple:
     return tuple(leaves)
 
 
-def _flat_rows(leaves, ncolors: int):
-    """Compressed products, one leaf ``(ncolors, *shape)`` each, as one ``(ncolors * size,)``
-    vector (color-major)."""
+def _flat_products(leaves, ncolors: int, element_major: bool):
+    """Compressed products, one leaf ``(ncolors, *shape)`` each, as one flat vector: color
+    after color, or (``element_major``) the colors of each element side by side, so that
+    the nonzeros of a row are read from neighbouring positions."""
     parts = [fnp.reshape(x, (ncolors, -1)) for x in leaves]
     stacked = parts[0] if len(parts) == 1 else fnp.concatenate(parts, axis=1)
+    if element_major:
+        stacked = fnp.transpose(stacked)
     return fnp.reshape(stacked, (-1,))
+
+
+def compile_program(plan: Plan, fun, args, kwargs, nums, transform: str) -> Plan:
+    """``plan`` with its program: the compressed evaluation staged over the argument leaves
+    (abstract), optimized, and its constant part (everything on the seeds alone) folded."""
+    if plan.ncolors == 0:
+        return plan
+    leaves, tree = tree_flatten((args, kwargs))
+    in_avals = [get_aval(x).strip_weak_type() for x in leaves]
+
+    def flat_eval(*flat):
+        a, kw = tree_unflatten(tree, flat)
+        return [evaluate(plan, fun, a, kw, nums)]
+
+    closed = optimize(trace_to_jaxpr(flat_eval, in_avals, name=transform))
+    return replace(plan, program=optimize(fold_constants(closed)))
+
+
+def run(plan: Plan, fun, args, kwargs, nums):
+    """The CSR data at ``args``: the plan's program (traceable: it binds primitives)."""
+    if plan.program is None:
+        return evaluate(plan, fun, args, kwargs, nums)
+    leaves = tree_flatten((args, kwargs))[0]
+    return eval_jaxpr(plan.program.jaxpr, plan.program.consts, *leaves)[0]
 
 
 def evaluate(plan: Plan, fun, args, kwargs, nums):
@@ -143,4 +178,5 @@ def evaluate(plan: Plan, fun, args, kwargs, nums):
             return tree_flatten(lin(*tree_unflatten(in_tree, t)))[0]
 
         products = vmap(push)(*plan.seeds)
-    return _flat_rows(products, plan.ncolors)[plan.read]
+    flat = _flat_products(products, plan.ncolors, plan.mode != "rev")
+    return gather(flat, plan.read[:, None])
