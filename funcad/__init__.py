@@ -18,6 +18,7 @@ from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
+from funcad.sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from funcad.vmap import vmap
 
 __version__ = "0.1.0"
@@ -33,9 +34,11 @@ __all__ = [
     "explain",
     "grad",
     "hessian",
+    "hessian_sparsity",
     "hvp",
     "jacfwd",
     "jacobian",
+    "jacobian_sparsity",
     "jacrev",
     "jit",
     "jvp",
@@ -46,6 +49,8 @@ __all__ = [
     "nn",
     "remat",
     "scipy",
+    "sparse_hessian",
+    "sparse_jacobian",
     "stop_gradient",
     "tree_util",
     "value_and_grad",

@@ -23,9 +23,11 @@ CASES = {
     "lagrangian.py": ((), [], "relative drift"),
     "property_test.py": (("hypothesis",), [], "ok: test_composed_with_random_programs"),
     "data_parallel.py": (("jax",), ["--host-devices", "8"], "same numbers as one device"),
+    "sparse_newton.py": ((), ["--out", "{tmp}/bratu.png"], "Newton converged"),
 }
 # optional packages whose absence an example survives (it then skips a plot or a column)
-OPTIONAL_OUTPUTS = {"expression_swell.py": "swell.png", "mlp_digits.py": "loss.png"}
+OPTIONAL_OUTPUTS = {"expression_swell.py": "swell.png", "mlp_digits.py": "loss.png",
+                    "sparse_newton.py": "bratu.png"}
 
 
 def test_every_example_is_covered():

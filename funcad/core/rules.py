@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
+from typing import Any
 
 from funcad.core.primitive import Primitive
 
@@ -33,9 +34,62 @@ partial_eval_rules: dict[Primitive, Callable] = {}
 
 # --- transforms beyond JAX's core (funcad.sparse, funcad.taylor) ------------------------------
 
-# Sparsity propagation (funcad.sparse): how index sets flow through the primitive. The rule
-# format is documented in funcad.sparse; a primitive without an entry is dense in its operands.
-sparsity_rules: dict[Primitive, Callable] = {}
+# Sparsity propagation (funcad.sparse): which operand elements each result element depends
+# on. An entry is a fact, one of the family classes below, that funcad.sparse interprets, or a
+# callable ``rule(ctx, eqn, ins) -> outs`` over funcad.sparse's ``Pattern`` values (control
+# flow, and primitives no family describes). The facts are registered once per family by the
+# definers (elementwise primitives, reducers, cumulative scans, defjvp_zero) and per
+# primitive by the structural and contracting blocks. A primitive without an entry is taken
+# as dense in its operands (every result element depends on every operand element, with
+# every second-order interaction): correct, never exact; tests/sparse lists such primitives.
+sparsity_rules: dict[Primitive, Any] = {}
+
+# Second-order facts for Hessian sparsity: "linear" (jointly linear or piecewise linear: no
+# second derivatives, e.g. add, reshape, max, abs), "bilinear" (second derivatives only
+# between the two operands: mul, dot_general), or the operand pairs ``((i, j), ...)`` whose
+# second derivatives can be nonzero (div: ``((0, 1), (1, 1))``). Absent: every pair of
+# operands interacts (exp, pow, ...). deflinear and defbilinear fill it.
+sparsity_curvature: dict[Primitive, Any] = {}
+
+
+@dataclass(frozen=True)
+class Elementwise:
+    """Result element ``i`` depends on element ``i`` of each operand (equal shapes)."""
+
+
+@dataclass(frozen=True)
+class ZeroDerivative:
+    """The results are piecewise constant (comparisons, rounding, indices): no dependence."""
+
+
+@dataclass(frozen=True)
+class Moves:
+    """Each result element is a copy of one element of the floating operands, chosen by the
+    params and the integer (index) operands: found by running the implementation on element
+    numbers (reshape, slice, gather, pad, concatenate, ...)."""
+
+
+@dataclass(frozen=True)
+class Reduces:
+    """A result element combines the operand elements along the axes in param ``axes``."""
+
+    axes: str = "axes"
+
+
+@dataclass(frozen=True)
+class Accumulates:
+    """An inclusive scan along param ``axis`` (from the end when param ``reverse``)."""
+
+
+@dataclass(frozen=True)
+class Contracts:
+    """``dot_general`` with param ``dimension_numbers``: a result element depends on the
+    lhs and rhs elements it multiplies (known zeros of a constant operand are left out)."""
+
+
+@dataclass(frozen=True)
+class Dense:
+    """Every result element depends on every operand element, by design (decompositions)."""
 
 # Taylor propagation (funcad.taylor, ``jet``): how truncated power series flow through the
 # primitive. The rule format is documented in funcad.taylor.

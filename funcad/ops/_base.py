@@ -22,9 +22,12 @@ from funcad.core.primitive import Primitive
 from funcad.core.rules import (
     Call,
     Infix,
+    Moves,
     Prec,
+    Reduces,
     Reduction,
     Selection,
+    ZeroDerivative,
     algebra_rules,
     batch_rules,
     commutative,
@@ -32,6 +35,8 @@ from funcad.core.rules import (
     fills_with_operand,
     identity_tests,
     jvp_rules,
+    sparsity_curvature,
+    sparsity_rules,
     sum_rebuilders,
     term_scalers,
     transpose_rules,
@@ -155,6 +160,7 @@ def defjvp_zero(prim: Primitive) -> None:
         return ans, Zero.like(ans)
 
     jvp_rules[prim] = rule
+    sparsity_rules[prim] = ZeroDerivative()
 
 
 def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
@@ -167,6 +173,7 @@ def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
 
     jvp_rules[prim] = rule
     transpose_rules[prim] = transpose_rule
+    sparsity_curvature[prim] = "linear"
 
 
 def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
@@ -178,6 +185,7 @@ def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
         lambda ty, x, y, **params: prim.bind(x, ty, **params),
     )
     transpose_rules[prim] = transpose_rule
+    sparsity_curvature[prim] = "bilinear"
 
 
 # --- definers of batching rules -----------------------------------------------------------------
@@ -217,6 +225,7 @@ def defreducer(prim: Primitive, axes_param: str = "axes") -> None:
         return prim.bind(x, **new_params), out_d
 
     batch_rules[prim] = rule
+    sparsity_rules[prim] = Reduces(axes_param)
 
 
 # --- add_any: the sum of tangents / cotangents (linear) ----------------------------------------
@@ -312,6 +321,7 @@ def _broadcast_in_dim_abstract_eval(x, *, shape, broadcast_dimensions):
 broadcast_in_dim_p = new_primitive(
     "broadcast_in_dim", _broadcast_in_dim_impl, _broadcast_in_dim_abstract_eval
 )
+sparsity_rules[broadcast_in_dim_p] = Moves()
 
 
 def _broadcast_in_dim_transpose(ct, x, *, shape, broadcast_dimensions):
@@ -373,6 +383,7 @@ def _reshape_abstract_eval(x, *, new_sizes):
 
 
 reshape_p = new_primitive("reshape", _reshape_impl, _reshape_abstract_eval)
+sparsity_rules[reshape_p] = Moves()
 
 
 def _reshape_batch(vals, dims, *, new_sizes):
@@ -415,6 +426,7 @@ def _transpose_abstract_eval(x, *, permutation):
 
 
 transpose_p = new_primitive("transpose", _transpose_impl, _transpose_abstract_eval)
+sparsity_rules[transpose_p] = Moves()
 
 
 def _transpose_batch(vals, dims, *, permutation):

@@ -13,6 +13,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
+from funcad.core.rules import Elementwise, sparsity_rules
 from funcad.core.symbolic import not_mapped
 from funcad.core.trace import get_aval
 from funcad.errors import PrimitiveTypeError
@@ -105,6 +106,7 @@ def elementwise_primitive(
         return ShapedArray(avals[0].shape, result_dtype)
 
     prim = new_primitive(name, _strict_binary(impl) if nargs == 2 else impl, abstract_eval)
+    sparsity_rules[prim] = Elementwise()
     return prim
 
 
@@ -147,6 +149,7 @@ def complex_part_primitive(name: str, part: Callable) -> Primitive:
         return part(x)
 
     prim = new_primitive(name, impl, abstract_eval)
+    sparsity_rules[prim] = Elementwise()
     return prim
 
 

@@ -17,6 +17,7 @@ from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import PYTHON_SCALARS, is_complex, is_integer
 from funcad.core.rules import (
     Call,
+    Elementwise,
     Infix,
     Power,
     Prec,
@@ -26,6 +27,8 @@ from funcad.core.rules import (
     explain_notation,
     identity_tests,
     jvp_rules,
+    sparsity_curvature,
+    sparsity_rules,
     term_scalers,
     transpose_rules,
 )
@@ -138,6 +141,8 @@ def _abs_abstract_eval(x):
 
 
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
+sparsity_rules[abs_p] = Elementwise()
+sparsity_curvature[abs_p] = "linear"  # piecewise linear
 defvectorized(abs_p)
 
 
@@ -182,6 +187,7 @@ def _integer_pow_abstract_eval(x, *, y):
 
 
 integer_pow_p = new_primitive("integer_pow", _integer_pow_impl, _integer_pow_abstract_eval)
+sparsity_rules[integer_pow_p] = Elementwise()
 defvectorized(integer_pow_p)
 
 
@@ -297,6 +303,7 @@ def _div_impl(x, y):
 
 
 div_p = standard_binop("div", _div_impl)
+sparsity_curvature[div_p] = ((0, 1), (1, 1))  # x / y is linear in x
 defjvp(
     div_p,
     lambda tx, x, y: div(tx, y),
@@ -329,6 +336,7 @@ def _rem_impl(x, y):
 
 
 rem_p = standard_binop("rem", _rem_impl, REAL_NUMERIC)
+sparsity_curvature[rem_p] = "linear"  # x - y trunc(x / y): piecewise linear
 # rem(x, y) = x - y * trunc(x / y): the quotient is locally constant.
 defjvp(
     rem_p,
@@ -347,6 +355,7 @@ def max(x, y):  # noqa: A001 - lax name
 
 
 max_p = standard_binop("max", np.maximum, ANY)
+sparsity_curvature[max_p] = "linear"  # piecewise linear
 commutative.add(max_p)
 
 
@@ -375,6 +384,7 @@ def min(x, y):  # noqa: A001 - lax name
 
 
 min_p = standard_binop("min", np.minimum, ANY)
+sparsity_curvature[min_p] = "linear"  # piecewise linear
 commutative.add(min_p)
 defjvp(
     min_p,

@@ -16,6 +16,7 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.core.avals import ShapedArray
+from funcad.core.rules import Elementwise, sparsity_rules
 from funcad.core.symbolic import is_undefined
 from funcad.core.trace import get_aval
 from funcad.ops._base import (
@@ -77,6 +78,7 @@ def _conj_transpose(ct, x):
 
 
 conj_p = new_primitive("conj", _conj_impl, _conj_abstract_eval)
+sparsity_rules[conj_p] = Elementwise()
 deflinear(conj_p, _conj_transpose)
 defvectorized(conj_p)
 
@@ -108,6 +110,7 @@ def _complex_transpose(ct, x, y):
 
 
 complex_p = new_primitive("complex", _complex_impl, _complex_abstract_eval)
+sparsity_rules[complex_p] = Elementwise()
 deflinear(complex_p, _complex_transpose)
 defbroadcasting(complex_p)
 

@@ -14,7 +14,14 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import is_integer
-from funcad.core.rules import batch_rules, identity_tests, jvp_rules, transpose_rules
+from funcad.core.rules import (
+    Moves,
+    batch_rules,
+    identity_tests,
+    jvp_rules,
+    sparsity_rules,
+    transpose_rules,
+)
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
@@ -86,6 +93,7 @@ def _dynamic_slice_abstract_eval(x, *starts, slice_sizes):
 
 
 dynamic_slice_p = new_primitive("dynamic_slice", _dynamic_slice_impl, _dynamic_slice_abstract_eval)
+sparsity_rules[dynamic_slice_p] = Moves()
 
 
 def _dynamic_slice_transpose(ct, x, *starts, slice_sizes):
@@ -147,6 +155,7 @@ def _dynamic_update_slice_abstract_eval(x, update, *starts):
 dynamic_update_slice_p = new_primitive(
     "dynamic_update_slice", _dynamic_update_slice_impl, _dynamic_update_slice_abstract_eval
 )
+sparsity_rules[dynamic_update_slice_p] = Moves()
 
 
 def _dynamic_update_slice_jvp(primals, tangents):

@@ -22,7 +22,7 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import is_integer
-from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
+from funcad.core.rules import Moves, batch_rules, jvp_rules, sparsity_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval, to_concrete
 from funcad.ops import _base as base
@@ -143,6 +143,7 @@ def _gather_abstract_eval(x, indices):
 
 
 gather_p = new_primitive("gather", _gather_impl, _gather_abstract_eval)
+sparsity_rules[gather_p] = Moves()
 
 
 def _gather_transpose(ct, x, indices):
@@ -354,6 +355,7 @@ def _set_at(out, cols, updates):
 
 
 scatter_p = new_primitive("scatter", _scatter_impl(_set_at), _scatter_abstract_eval("scatter"))
+sparsity_rules[scatter_p] = Moves()
 
 
 def _scatter_jvp(primals, tangents):

@@ -13,7 +13,15 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import is_bool, is_integer
-from funcad.core.rules import Reduction, batch_rules, explain_notation, identity_tests
+from funcad.core.rules import (
+    Accumulates,
+    Reduction,
+    batch_rules,
+    explain_notation,
+    identity_tests,
+    sparsity_curvature,
+    sparsity_rules,
+)
 from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
@@ -177,6 +185,7 @@ def reduce_max(operand, axes):
 
 
 reduce_max_p = new_reducer("reduce_max", _extremum(np.max, _lowest), ANY)
+sparsity_curvature[reduce_max_p] = "linear"  # piecewise linear
 
 
 def _reduce_chooser_jvp(t, ans, x, *, axes):
@@ -206,6 +215,7 @@ def reduce_min(operand, axes):
 
 
 reduce_min_p = new_reducer("reduce_min", _extremum(np.min, _highest), ANY)
+sparsity_curvature[reduce_min_p] = "linear"  # piecewise linear
 defjvp2(reduce_min_p, _reduce_chooser_jvp)
 defreducer(reduce_min_p)
 identity_tests[reduce_min_p] = lambda eqn: not eqn.params["axes"]
@@ -281,6 +291,7 @@ def defcumulative(name: str, ufunc: np.ufunc, kinds: str):
         return ufunc.accumulate(x, axis=axis, dtype=x.dtype)
 
     prim = new_primitive(name, impl, abstract_eval)
+    sparsity_rules[prim] = Accumulates()
     return prim
 
 
@@ -321,6 +332,7 @@ def cummax(operand, axis: int = 0, reverse: bool = False):
 
 
 cummax_p = defcumulative("cummax", np.maximum, ORDERED)
+sparsity_curvature[cummax_p] = "linear"  # piecewise linear
 
 
 def _cumulative_chooser_jvp(stays: Callable) -> Callable:
@@ -352,5 +364,6 @@ def cummin(operand, axis: int = 0, reverse: bool = False):
 
 
 cummin_p = defcumulative("cummin", np.minimum, ORDERED)
+sparsity_curvature[cummin_p] = "linear"  # piecewise linear
 defjvp2(cummin_p, _cumulative_chooser_jvp(lg.ge))
 _batch_single_axis(cummin_p, keeps_axis=True)

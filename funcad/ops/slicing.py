@@ -13,7 +13,15 @@ import numpy as np
 
 from funcad.core.avals import ShapedArray
 from funcad.core.dtypes import PYTHON_SCALARS
-from funcad.core.rules import Call, Subscript, batch_rules, explain_notation, identity_tests
+from funcad.core.rules import (
+    Call,
+    Moves,
+    Subscript,
+    batch_rules,
+    explain_notation,
+    identity_tests,
+    sparsity_rules,
+)
 from funcad.core.symbolic import is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops._base import (
@@ -80,6 +88,7 @@ def _pad_abstract_eval(x, padding_value, *, padding_config):
 
 
 pad_p = new_primitive("pad", _pad_impl, _pad_abstract_eval)
+sparsity_rules[pad_p] = Moves()
 
 
 def _padding_mask(shape, padding_config):
@@ -164,6 +173,7 @@ def _concatenate_abstract_eval(*xs, dimension):
 
 
 concatenate_p = new_primitive("concatenate", _concatenate_impl, _concatenate_abstract_eval)
+sparsity_rules[concatenate_p] = Moves()
 
 
 def _concatenate_transpose(ct, *xs, dimension):
@@ -236,6 +246,7 @@ def _slice_abstract_eval(x, *, start_indices, limit_indices, strides):
 
 
 slice_p = new_primitive("slice", _slice_impl, _slice_abstract_eval)
+sparsity_rules[slice_p] = Moves()
 
 
 def _slice_transpose(ct, x, *, start_indices, limit_indices, strides):

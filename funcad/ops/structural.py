@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.rules import batch_rules, identity_tests
+from funcad.core.rules import Moves, batch_rules, identity_tests, sparsity_rules
 from funcad.core.symbolic import is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops._base import defjvp_zero, deflinear, defreducer, shift_axes
@@ -89,6 +89,7 @@ def _expand_dims_abstract_eval(x, *, dimensions):
 
 
 expand_dims_p = new_primitive("expand_dims", _expand_dims_impl, _expand_dims_abstract_eval)
+sparsity_rules[expand_dims_p] = Moves()
 
 
 def _expand_dims_batch(vals, dims, *, dimensions):
@@ -162,6 +163,7 @@ def _rev_abstract_eval(x, *, dimensions):
 
 
 rev_p = new_primitive("rev", _rev_impl, _rev_abstract_eval)
+sparsity_rules[rev_p] = Moves()
 
 
 def _rev_batch(vals, dims, *, dimensions):

@@ -1,0 +1,124 @@
+"""Detected patterns against dense derivatives at random points, and compressed values
+against ``jacfwd``/``hessian``, over the corpus of structured programs."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import funcad
+import funcad.numpy as fnp
+from funcad.errors import FuncadTypeError, FuncadValueError
+
+from .programs import HESSIAN_PROGRAMS, JACOBIAN_PROGRAMS
+
+
+def _points(n, count=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.uniform(-1.5, 1.5, n) for _ in range(count)]
+
+
+def _check_pattern(pattern, dense_list, exact, what):
+    pattern = pattern.toarray()
+    union = np.zeros_like(pattern)
+    for dense in dense_list:
+        nz = dense != 0
+        assert not (nz & ~pattern).any(), f"{what}: pattern misses {np.argwhere(nz & ~pattern)}"
+        union |= nz
+    if exact:
+        np.testing.assert_array_equal(pattern, union, err_msg=f"{what}: pattern not exact")
+
+
+@pytest.mark.parametrize("name,fun,n,exact", JACOBIAN_PROGRAMS, ids=[p[0] for p in
+                                                                    JACOBIAN_PROGRAMS])
+def test_jacobian_pattern_and_values(name, fun, n, exact):
+    points = _points(n)
+    dense = [np.asarray(funcad.jacfwd(fun)(x)) for x in points]
+    _check_pattern(funcad.jacobian_sparsity(fun)(points[0]), dense, exact, name)
+    # reverse mode does not go through a while loop of unknown trip count
+    for mode in ("fwd",) if name == "while_loop" else ("fwd", "rev", "auto"):
+        sj = funcad.sparse_jacobian(fun, mode=mode)
+        for x, d in zip(points, dense):
+            np.testing.assert_allclose(sj(x).toarray(), d, rtol=1e-12, atol=1e-12)
+        assert sj.num_colors <= n
+
+
+@pytest.mark.parametrize("name,fun,n,exact", HESSIAN_PROGRAMS, ids=[p[0] for p in
+                                                                   HESSIAN_PROGRAMS])
+def test_hessian_pattern_and_values(name, fun, n, exact):
+    points = _points(n)
+    dense = [np.asarray(funcad.hessian(fun)(x)) for x in points]
+    _check_pattern(funcad.hessian_sparsity(fun)(points[0]), dense, exact, name)
+    sh = funcad.sparse_hessian(fun)
+    for x, d in zip(points, dense):
+        np.testing.assert_allclose(sh(x).toarray(), d, rtol=1e-12, atol=1e-12)
+    assert sh.num_colors <= n
+
+
+def test_second_order_interactions_are_exact():
+    _, fun, n, _ = HESSIAN_PROGRAMS[1]
+    h = funcad.hessian_sparsity(fun)(np.ones(n)).toarray()
+    expected = np.zeros((n, n), bool)
+    for i, j in [(0, 0), (0, 1), (1, 1), (2, 3), (3, 3), (4, 4), (7, 8)]:
+        expected[i, j] = expected[j, i] = True
+    np.testing.assert_array_equal(h, expected)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "xla"])
+def test_under_jit(backend):
+    if backend == "xla":
+        pytest.importorskip("jax")
+    _, fun, n, _ = JACOBIAN_PROGRAMS[3]
+    _, hfun, hn, _ = HESSIAN_PROGRAMS[0]
+    sj, sh = funcad.sparse_jacobian(fun), funcad.sparse_hessian(hfun)
+    jj, jh = funcad.jit(sj, backend=backend), funcad.jit(sh, backend=backend)
+    for x in _points(n, 2):
+        got = jj(x)
+        assert type(got).__name__ == "csr_array"
+        np.testing.assert_allclose(got.toarray(), funcad.jacfwd(fun)(x), rtol=1e-12, atol=1e-12)
+    for x in _points(hn, 2):
+        np.testing.assert_allclose(jh(x).toarray(), funcad.hessian(hfun)(x), rtol=1e-12,
+                                   atol=1e-12)
+    staged = str(funcad.make_jaxpr(sj)(np.ones(n)))
+    assert staged.count("gather") >= 1 and "scatter" not in staged
+
+
+def test_pytrees_and_argnums():
+    def f(params, scale):
+        return {"a": fnp.sin(params["w"]) * params["b"][0] * scale, "b": params["b"] ** 2}
+
+    params = {"w": np.linspace(0.1, 1, 4), "b": np.array([2.0, 3.0])}
+    J = funcad.sparse_jacobian(f)(params, 1.5).toarray()
+    dense = funcad.jacfwd(f)(params, 1.5)
+    expected = np.block([[np.asarray(dense[o][i]).reshape(np.size(f(params, 1.5)[o]), -1)
+                          for i in ("b", "w")] for o in ("a", "b")])
+    np.testing.assert_allclose(J, expected, rtol=1e-12)
+    J2 = funcad.sparse_jacobian(f, argnums=(0, 1))(params, 1.5)
+    assert J2.shape == (6, 7)
+
+
+def test_user_sparsity_skips_detection_and_is_checked():
+    _, fun, n, _ = JACOBIAN_PROGRAMS[0]
+    x = _points(n, 1)[0]
+    pattern = funcad.jacobian_sparsity(fun)(x)
+    sj = funcad.sparse_jacobian(fun, sparsity=pattern.toarray())
+    np.testing.assert_allclose(sj(x).toarray(), funcad.jacfwd(fun)(x), rtol=1e-12)
+    with pytest.raises(FuncadValueError, match=r"sparse_jacobian: sparsity has shape \(3, 3\)"):
+        funcad.sparse_jacobian(fun, sparsity=np.eye(3))(x)
+    with pytest.raises(FuncadValueError, match="mode"):
+        funcad.sparse_jacobian(fun, mode="sideways")
+    with pytest.raises(FuncadTypeError, match="hessian_sparsity needs a function with one"):
+        funcad.hessian_sparsity(fun)(x)
+    with pytest.raises(FuncadTypeError, match="floating-point"):
+        funcad.sparse_jacobian(fun)(np.arange(3))
+
+
+def test_num_colors_and_cache_per_signature():
+    _, fun, n, _ = JACOBIAN_PROGRAMS[0]
+    sj = funcad.sparse_jacobian(fun, mode="fwd")
+    sj(np.ones(n))
+    assert sj.num_colors == 3  # tridiagonal
+    plan = sj.plan(np.ones(n))
+    sj(np.zeros(n))
+    assert sj.plan(np.ones(n)) is plan  # built once per signature
+    sj(np.ones(40))
+    assert sj.num_colors == 3 and sj.plan(np.ones(40)) is not plan
