@@ -33,6 +33,7 @@ from funcad.core.rules import (
     identity_tests,
     jvp_rules,
     sum_rebuilders,
+    taylor_rules,
     term_scalers,
     transpose_rules,
 )
@@ -155,6 +156,7 @@ def defjvp_zero(prim: Primitive) -> None:
         return ans, Zero.like(ans)
 
     jvp_rules[prim] = rule
+    taylor_rules[prim] = "zero"
 
 
 def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
@@ -167,6 +169,7 @@ def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
 
     jvp_rules[prim] = rule
     transpose_rules[prim] = transpose_rule
+    taylor_rules[prim] = "linear"
 
 
 def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
@@ -178,6 +181,7 @@ def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
         lambda ty, x, y, **params: prim.bind(x, ty, **params),
     )
     transpose_rules[prim] = transpose_rule
+    taylor_rules[prim] = "bilinear"
 
 
 # --- definers of batching rules -----------------------------------------------------------------

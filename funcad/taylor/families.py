@@ -1,0 +1,76 @@
+"""Taylor rules written once per primitive family (the names the definers put in
+``taylor_rules``): jointly linear primitives act on each coefficient, bilinear ones take
+Cauchy products, primitives without a derivative give no series.
+
+``"elementwise"`` has no rule of its own here: its Taylor rule is the generic one (or a
+specialised recurrence from ``funcad.taylor.elementwise``); the family matters to
+``laplacian``, which needs only an elementwise primitive's first two derivatives.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from funcad.core.trace import get_aval
+from funcad.ops._base import add_any, zeros_of
+
+
+def _zeros_like(x):
+    return zeros_of(get_aval(x).strip_weak_type())
+
+
+def linear_rule(primitive) -> Callable:
+    """``prim`` jointly linear: coefficient ``k`` of the output is ``prim`` of the inputs'."""
+
+    def rule(primals, series, *, order, **params):
+        ans = primitive.bind(*primals, **params)
+        zeros = [None if s is not None else _zeros_like(p) for p, s in zip(primals, series)]
+        out = [primitive.bind(*[z if s is None else s[k] for s, z in zip(series, zeros)],
+                              **params) for k in range(order)]
+        if primitive.multiple_results:
+            return ans, [list(c) for c in zip(*out, strict=True)]
+        return ans, out
+
+    return rule
+
+
+def bilinear_rule(primitive) -> Callable:
+    """``prim(a, b)`` linear in each: ``c_k = sum_j prim(a_j, b_{k-j})``."""
+
+    def rule(primals, series, *, order, **params):
+        (a0, b0), (sa, sb) = primals, series
+        ans = primitive.bind(a0, b0, **params)
+        a = [a0, *(sa or [None] * order)]
+        b = [b0, *(sb or [None] * order)]
+        out = []
+        for k in range(1, order + 1):
+            term = None
+            for j in range(k + 1):
+                if a[j] is None or b[k - j] is None:
+                    continue
+                t = primitive.bind(a[j], b[k - j], **params)
+                term = t if term is None else add_any(term, t)
+            out.append(term)
+        return ans, out
+
+    return rule
+
+
+def zero_rule(primitive) -> Callable:
+    """No derivative (comparisons, rounding, indices): the output does not move."""
+
+    def rule(primals, series, *, order, **params):
+        ans = primitive.bind(*primals, **params)
+        if primitive.multiple_results:
+            return ans, [None] * len(ans)
+        return ans, None
+
+    return rule
+
+
+FAMILY_RULES: dict[str, Callable] = {
+    "linear": linear_rule,
+    "bilinear": bilinear_rule,
+    "zero": zero_rule,
+}
+
+__all__ = ["FAMILY_RULES", "bilinear_rule", "linear_rule", "zero_rule"]
