@@ -17,6 +17,7 @@ from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
+from funcad.taylor import hessian_diag, jet, laplacian
 from funcad.vmap import vmap
 
 __version__ = "0.1.0"
@@ -29,12 +30,15 @@ __all__ = [
     "explain",
     "grad",
     "hessian",
+    "hessian_diag",
     "hvp",
     "jacfwd",
     "jacobian",
     "jacrev",
+    "jet",
     "jit",
     "jvp",
+    "laplacian",
     "lax",
     "linear_transpose",
     "linearize",
