@@ -23,9 +23,10 @@ from funcad.core.rules import taylor_rules
 from funcad.core.symbolic import is_differentiable_dtype
 from funcad.core.trace import get_aval
 from funcad.interpreters.subjaxpr import vmap_flat
-from funcad.ops._base import add_any, broadcast_in_dim, reduce_sum, reshape, zeros_of
+from funcad.ops._base import add_any, broadcast_in_dim, moveaxis, reduce_sum, reshape, zeros_of
 from funcad.ops._operands import const_like
 from funcad.ops.arithmetic import mul
+from funcad.ops.linalg import dot_general_p
 from funcad.taylor.elementwise import ELEMENTWISE
 from funcad.taylor.jet_trace import jet_flat
 from funcad.taylor.series import scale
@@ -147,8 +148,45 @@ def linear_rule(primitive) -> Callable:
     return rule
 
 
+def _diag_vector_contraction(primitive, ops, params):
+    """``dot_general`` of a vector with a diagonal Jacobian, contracted on its only axis,
+    with an operand that does not move (``x @ W``, ``A @ x``): row ``i`` of the result's
+    Jacobian is ``d_i`` times slice ``i`` of the other operand along the contracted axis,
+    so no ``n x n`` identity is multiplied. Returns the side of the vector, or None."""
+    if primitive is not dot_general_p:
+        return None
+    (lc, _), (lb, rb) = params["dimension_numbers"]
+    if lb or rb or len(lc) != 1:
+        return None
+    for side in (0, 1):
+        vec, other = ops[side], ops[1 - side]
+        if vec[3] and other[1] is None and get_aval(vec[0]).ndim == 1:
+            return side
+    return None
+
+
+def _rows_times(d, other, axis: int):
+    """``d[i] * moveaxis(other, axis, 0)[i]`` for every ``i``."""
+    rows = moveaxis(other, axis, 0)
+    shape = get_aval(rows).shape
+    return mul(broadcast_in_dim(d, shape, (0,)), rows)
+
+
 def bilinear_rule(primitive) -> Callable:
     def rule(ops, *, mode, n, **params):
+        side = _diag_vector_contraction(primitive, ops, params)
+        if side is not None:
+            (lc, rc), _ = params["dimension_numbers"]
+            other, axis = ops[1 - side][0], (rc if side == 0 else lc)[0]
+            y = primitive.bind(ops[0][0], ops[1][0], **params)
+            jac = _rows_times(ops[side][1], other, axis)
+            s = ops[side][2]
+            if s is None:
+                return y, jac, None, False
+            if mode == LAPLACIAN:
+                args = [s, other] if side == 0 else [other, s]
+                return y, jac, primitive.bind(*args, **params), False
+            return y, jac, _rows_times(s, other, axis), False
         (a, ja, sa, _), (b, jb, sb, _) = [densify(op, mode, n) for op in ops]
         y = primitive.bind(a, b, **params)
 

@@ -19,6 +19,7 @@ from funcad.testing.strategies import programs_and_args
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=4)
+A = RNG.normal(size=(3, 4))
 
 
 def _hessian(f, x):
@@ -79,6 +80,7 @@ def test_mlps(act):
 FAMILIES = {
     "elementwise_diag": lambda x: fnp.exp(fnp.sin(x)) * fnp.sqrt(2.0 + x) / (1.0 + x ** 2),
     "elementwise_binary": lambda x: fnp.arctan2(x, x ** 2 + 1.0) + (1.5 + fnp.sin(x)) ** fnp.cos(x),
+    "matvec_diag_jacobian": lambda x: fnp.tanh(A @ x) @ fnp.sin(x[::-1] @ A.T) + x @ A.T,
     "linear": lambda x: fnp.sum(fnp.tanh(x).reshape(2, 2).T, axis=0) * 3.0,
     "bilinear": lambda x: fnp.outer(fnp.sin(x), x) @ fnp.cos(x) + fnp.dot(x, x) * x,
     "zero": lambda x: fnp.floor(x) * x ** 2 + (x > 0) * fnp.exp(x),
