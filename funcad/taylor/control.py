@@ -20,7 +20,7 @@ from funcad.core.symbolic import is_differentiable_dtype, tangent_aval
 from funcad.interpreters.subjaxpr import call_closed, derived, trace_flat, with_unused_invars
 from funcad.ir.core import ClosedJaxpr
 from funcad.taylor.jet_trace import jet_flat
-from funcad.taylor.series import zeros_series
+from funcad.taylor.series import instantiate_terms
 
 
 def _floating(avals: Sequence[ShapedArray]) -> list[bool]:
@@ -59,8 +59,7 @@ def _make_jet_jaxpr(closed, moving, order, in_groups, out_groups):
             result += [outs[i] for i in idx]
             for i in idx:
                 if out_moving[i]:
-                    s = out_series[i]
-                    result += zeros_series(outs[i], order) if s is None else s
+                    result += instantiate_terms(outs[i], out_series[i], order)
         return result
 
     return trace_flat(fun, flat_avals, "jet")
@@ -74,8 +73,10 @@ def _groups(sizes: Sequence[int]) -> list[range]:
     return out
 
 
-def _flat_coefs(series, which: Sequence[bool]) -> list:
-    return [c for s, w in zip(series, which) if w for c in s]
+def _flat_coefs(primals, series, which: Sequence[bool], order: int) -> list:
+    """The coefficients of the moving operands, zeros materialized, in one flat list."""
+    return [c for p, s, w in zip(primals, series, which) if w
+            for c in instantiate_terms(p, s, order)]
 
 
 def _read_outs(outs, out_avals, sizes, order):
@@ -92,7 +93,7 @@ def _read_outs(outs, out_avals, sizes, order):
 
 
 def _instantiate(primals, series, which, order):
-    return [s if s is not None or not w else zeros_series(p, order)
+    return [instantiate_terms(p, s, order) if w else s
             for p, s, w in zip(primals, series, which)]
 
 
@@ -102,7 +103,8 @@ def _call_rule(prim):
     def rule(primals, series, *, order, jaxpr, **params):
         moving = [s is not None for s in series]
         new = jet_jaxpr(jaxpr, moving, order, (len(primals),), (len(jaxpr.out_avals),))
-        outs = prim.bind(*primals, *_flat_coefs(series, moving), jaxpr=new, **params)
+        outs = prim.bind(*primals, *_flat_coefs(primals, series, moving, order), jaxpr=new,
+                         **params)
         return _read_outs(outs, jaxpr.out_avals, (len(jaxpr.out_avals),), order)
 
     return rule
@@ -119,7 +121,8 @@ def _cond_rule(primals, series, *, order, branches):
     moving = [s is not None for s in series[1:]]
     n, m = len(ops), len(branches[0].out_avals)
     new = tuple(jet_jaxpr(br, moving, order, (n,), (m,)) for br in branches)
-    outs = cond_p.bind(index, *ops, *_flat_coefs(series[1:], moving), branches=new)
+    outs = cond_p.bind(index, *ops, *_flat_coefs(ops, series[1:], moving, order),
+                       branches=new)
     return _read_outs(outs, branches[0].out_avals, (m,), order)
 
 
@@ -138,8 +141,9 @@ def _scan_rule(primals, series, *, order, jaxpr, num_consts, num_carry, length, 
     ny = len(jaxpr.out_avals) - num_carry
     body = jet_jaxpr(jaxpr, moving, order, (num_consts, num_carry, len(xs)), (num_carry, ny))
     outs = scan_p.bind(
-        *consts, *_flat_coefs(s_consts, c_mov), *carry, *_flat_coefs(s_carry, k_mov),
-        *xs, *_flat_coefs(s_xs, x_mov),
+        *consts, *_flat_coefs(consts, s_consts, c_mov, order),
+        *carry, *_flat_coefs(carry, s_carry, k_mov, order),
+        *xs, *_flat_coefs(xs, s_xs, x_mov, order),
         jaxpr=body, num_consts=num_consts + order * sum(c_mov),
         num_carry=num_carry + order * sum(k_mov), length=length, reverse=reverse)
     out_avals = [*jaxpr.out_avals[:num_carry],
@@ -166,7 +170,8 @@ def _while_rule(primals, series, *, order, cond_jaxpr, body_jaxpr, cond_nconsts,
     # the carry coefficients follow each carry group; cond reads the primals only
     cond = with_unused_invars(cond_jaxpr, after=coef_avals)
     outs = while_p.bind(
-        *cc, *bc, *_flat_coefs(s_bc, b_mov), *carry, *_flat_coefs(s_carry, carry_moving),
+        *cc, *bc, *_flat_coefs(bc, s_bc, b_mov, order),
+        *carry, *_flat_coefs(carry, s_carry, carry_moving, order),
         cond_jaxpr=cond, body_jaxpr=body, cond_nconsts=cond_nconsts,
         body_nconsts=body_nconsts + order * sum(b_mov), max_steps=max_steps)
     return _read_outs(outs, body_jaxpr.out_avals, (nk,), order)

@@ -9,12 +9,10 @@ from __future__ import annotations
 from funcad.core.rules import taylor_rules
 from funcad.ops._operands import const_like
 from funcad.ops.arithmetic import (
-    add,
     div,
     div_p,
     integer_pow,
     integer_pow_p,
-    mul,
     neg,
     square,
     square_p,
@@ -42,12 +40,15 @@ from funcad.ops.elementwise import (
 )
 from funcad.taylor.series import (
     cauchy,
+    div_z,
     full_series,
+    normalize,
     ode_series,
     product_series,
     quotient_series,
     scale,
-    zeros_series,
+    sub_z,
+    weighted_cauchy,
 )
 
 # Elementwise primitives whose family tag a specialised rule replaces in ``taylor_rules``
@@ -67,7 +68,7 @@ def _unary(prim, fn, series_fn):
         (x0,), (sx,) = primals, series
         y0 = fn(x0, **params)
         y = series_fn(full_series(x0, sx, order), y0, **params)
-        return y0, y[1:]
+        return y0, normalize(y[1:])
 
     _register(prim, rule)
 
@@ -81,20 +82,9 @@ _unary(exp_p, exp, lambda x, y0: ode_series(y0, x, lambda y, k: y[k]))
 def _log_series(x, y0):
     y = [y0]
     for k in range(1, len(x)):
-        acc = x[k]
-        if k > 1:
-            acc = sub(acc, scale(_weighted(y, x, k), 1.0 / k))
-        y.append(div(acc, x[0]))
+        acc = sub_z(x[k], weighted_cauchy(y, x, k, lambda j, k=k: j / k, hi=k - 1))
+        y.append(div_z(acc, x[0]))
     return y
-
-
-def _weighted(y, x, k):
-    """sum_{j=1}^{k-1} j y_j x_{k-j}"""
-    out = None
-    for j in range(1, k):
-        t = scale(mul(y[j], x[k - j]), j)
-        out = t if out is None else add(out, t)
-    return out
 
 
 _unary(log_p, log, _log_series)
@@ -105,8 +95,8 @@ def _sqrt_series(x, y0):
     y = [y0]
     two_y0 = scale(y0, 2.0)
     for k in range(1, len(x)):
-        acc = x[k] if k == 1 else sub(x[k], cauchy(y, y, k, lo=1, hi=k - 1))
-        y.append(div(acc, two_y0))
+        acc = sub_z(x[k], cauchy(y, y, k, lo=1, hi=k - 1))
+        y.append(div_z(acc, two_y0))
     return y
 
 
@@ -117,27 +107,21 @@ _unary(sqrt_p, sqrt, _sqrt_series)
 def _sin_cos_series(x, s0, c0):
     s, c = [s0], [c0]
     for k in range(1, len(x)):
-        ds = _first_order_sum(x, c, k)
-        dc = _first_order_sum(x, s, k)
-        s.append(scale(ds, 1.0 / k))
-        c.append(scale(dc, -1.0 / k))
+        s.append(_first_order_sum(x, c, k, 1.0))
+        c.append(_first_order_sum(x, s, k, -1.0))
     return s, c
 
 
-def _first_order_sum(x, u, k):
-    """sum_{j=1}^k j x_j u_{k-j}"""
-    out = None
-    for j in range(1, k + 1):
-        t = scale(mul(x[j], u[k - j]), j)
-        out = t if out is None else add(out, t)
-    return out
+def _first_order_sum(x, u, k, sign: float):
+    """sign/k sum_{j=1}^k j x_j u_{k-j}"""
+    return weighted_cauchy(x, u, k, lambda j: sign * j / k)
 
 
 def _sinh_cosh_series(x, s0, c0):
     s, c = [s0], [c0]
     for k in range(1, len(x)):
-        s.append(scale(_first_order_sum(x, c, k), 1.0 / k))
-        c.append(scale(_first_order_sum(x, s, k), 1.0 / k))
+        s.append(_first_order_sum(x, c, k, 1.0))
+        c.append(_first_order_sum(x, s, k, 1.0))
     return s, c
 
 
@@ -150,12 +134,14 @@ _unary(cosh_p, cosh, lambda x, y0: _sinh_cosh_series(x, sinh(x[0]), y0)[1])
 # tanh: y' = (1 - y^2) x'; logistic: y' = (y - y^2) x'.
 def _one_minus_square(y, k):
     sq = cauchy(y, y, k)
-    return sub(const_like(y[0], 1.0), sq) if k == 0 else neg(sq)
+    if k == 0:
+        return sub(const_like(y[0], 1.0), sq)
+    return None if sq is None else neg(sq)
 
 
 _unary(tanh_p, tanh, lambda x, y0: ode_series(y0, x, _one_minus_square))
 _unary(logistic_p, logistic,
-       lambda x, y0: ode_series(y0, x, lambda y, k: sub(y[k], cauchy(y, y, k))))
+       lambda x, y0: ode_series(y0, x, lambda y, k: sub_z(y[k], cauchy(y, y, k))))
 
 
 # Powers by repeated Cauchy products (exact at x = 0, where the x^p recurrence divides by 0).
@@ -172,11 +158,11 @@ def _power_series(x, n: int):
 
 def _integer_pow_series(x, y0, *, y):
     if y == 0:
-        return [y0, *zeros_series(y0, len(x) - 1)]
+        return [y0, *[None] * (len(x) - 1)]
     if y > 0:
         return [y0, *_power_series(x, y)[1:]]
     p = _power_series(x, -y)
-    one = [const_like(x[0], 1.0), *zeros_series(x[0], len(x) - 1)]
+    one = [const_like(x[0], 1.0), *[None] * (len(x) - 1)]
     return [y0, *quotient_series(one, p)[1:]]
 
 
@@ -188,9 +174,9 @@ def _div_rule(primals, series, *, order):
     (a0, b0), (sa, sb) = primals, series
     q0 = div(a0, b0)
     if sb is None:  # linear in the numerator
-        return q0, [div(t, b0) for t in sa]
+        return q0, normalize([div_z(t, b0) for t in sa])
     q = quotient_series(full_series(a0, sa, order), full_series(b0, sb, order))
-    return q0, q[1:]
+    return q0, normalize(q[1:])
 
 
 _register(div_p, _div_rule)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from funcad.core.trace import get_aval
 from funcad.ops._base import add_any, zeros_of
+from funcad.taylor.series import normalize
 
 
 def _zeros_like(x):
@@ -23,12 +24,19 @@ def linear_rule(primitive) -> Callable:
 
     def rule(primals, series, *, order, **params):
         ans = primitive.bind(*primals, **params)
-        zeros = [None if s is not None else _zeros_like(p) for p, s in zip(primals, series)]
-        out = [primitive.bind(*[z if s is None else s[k] for s, z in zip(series, zeros)],
-                              **params) for k in range(order)]
+        outs = []
+        for k in range(order):
+            terms = [None if s is None else s[k] for s in series]
+            if all(t is None for t in terms):
+                outs.append(None)
+                continue
+            outs.append(primitive.bind(*[_zeros_like(p) if t is None else t
+                                         for p, t in zip(primals, terms)], **params))
         if primitive.multiple_results:
-            return ans, [list(c) for c in zip(*out, strict=True)]
-        return ans, out
+            n_out = len(ans)
+            return ans, [normalize([None if o is None else o[i] for o in outs])
+                         for i in range(n_out)]
+        return ans, normalize(outs)
 
     return rule
 
@@ -50,7 +58,7 @@ def bilinear_rule(primitive) -> Callable:
                 t = primitive.bind(a[j], b[k - j], **params)
                 term = t if term is None else add_any(term, t)
             out.append(term)
-        return ans, out
+        return ans, normalize(out)
 
     return rule
 

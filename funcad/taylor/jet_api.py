@@ -11,7 +11,7 @@ from funcad.api_util import fun_name, leaf_aval
 from funcad.core.trace import Tracer, get_aval, output_value
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.taylor.jet_trace import jet_flat
-from funcad.taylor.series import from_taylor, to_taylor
+from funcad.taylor.series import from_taylor, normalize, to_taylor
 from funcad.tree_util import flatten_up_to, tree_flatten, tree_unflatten
 
 
@@ -104,15 +104,18 @@ def _input_series(p, terms, i: int, factorial_scaled: bool):
         out.append(t if isinstance(t, Tracer) else np.asarray(t, dtype=pa.dtype))
     if pa.dtype.kind not in "fc":
         return None
-    return to_taylor(out, factorial_scaled)
+    # A concrete all-zero term is a symbolic zero: the rules skip the products it enters.
+    out = [None if not isinstance(t, Tracer) and not np.any(t) else t for t in out]
+    return normalize(to_taylor(out, factorial_scaled))
 
 
 def _output_series(out, terms, order: int, factorial_scaled: bool) -> list:
+    aval = get_aval(out)
+    dtype = aval.dtype if aval.dtype.kind in "fc" else np.dtype(float)
     if terms is None:
-        aval = get_aval(out)
-        dtype = aval.dtype if aval.dtype.kind in "fc" else np.dtype(float)
         return [np.zeros(aval.shape, dtype) for _ in range(order)]
-    return [output_value(t) for t in from_taylor(terms, factorial_scaled)]
+    return [np.zeros(aval.shape, dtype) if t is None else output_value(t)
+            for t in from_taylor(terms, factorial_scaled)]
 
 
 __all__ = ["jet"]

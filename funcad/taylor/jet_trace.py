@@ -16,7 +16,7 @@ from funcad.core.trace import Trace, Tracer, full_lower, get_aval, new_main, to_
 from funcad.errors import FuncadNotImplementedError
 from funcad.ops._base import instantiate_zeros
 from funcad.taylor.families import FAMILY_RULES
-from funcad.taylor.series import scale
+from funcad.taylor.series import normalize, scale
 
 
 class JetTracer(Tracer):
@@ -60,8 +60,9 @@ class JetTrace(Trace):
         rule = rule_for(primitive)
         primal_out, series_out = rule(primals, series, order=order, **params)
         if primitive.multiple_results:
-            return [JetTracer(self, p, s) for p, s in zip(primal_out, series_out, strict=True)]
-        return JetTracer(self, primal_out, series_out)
+            return [JetTracer(self, p, normalize(s))
+                    for p, s in zip(primal_out, series_out, strict=True)]
+        return JetTracer(self, primal_out, normalize(series_out))
 
 
 def rule_for(primitive) -> Callable:
@@ -109,13 +110,16 @@ def generic_rule(primitive) -> Callable:
             zero_out[:] = [type(d) is Zero for d in dots]
             return [*ans, *map(instantiate_zeros, dots)]
 
-        inner_primals = [*primals, *[series[i][0] for i in moving]]
+        firsts = [series[i][0] if series[i][0] is not None
+                  else instantiate_zeros(Zero.like(primals[i])) for i in moving]
+        inner_primals = [*primals, *firsts]
         if order == 1:
             outs = derivative(*inner_primals)
             inner_series = [None] * len(outs)
         else:
-            inner_in = [None if s is None else s[:order - 1] for s in series]
-            inner_in += [[scale(series[i][j], j + 1) for j in range(1, order)] for i in moving]
+            inner_in = [None if s is None else normalize(s[:order - 1]) for s in series]
+            inner_in += [normalize([scale(series[i][j], j + 1) for j in range(1, order)])
+                         for i in moving]
             outs, inner_series = jet_flat(derivative, inner_primals, inner_in, order - 1)
         m = len(outs) // 2
         out_series = []
@@ -124,14 +128,10 @@ def generic_rule(primitive) -> Callable:
                 out_series.append(None)
                 continue
             z = [outs[m + k], *(inner_series[m + k] or [None] * (order - 1))]
-            out_series.append([_zero_or(z[j], outs[m + k], 1.0 / (j + 1)) for j in range(order)])
+            out_series.append(normalize([scale(z[j], 1.0 / (j + 1)) for j in range(order)]))
         return (outs[:m], out_series) if multiple else (outs[0], out_series[0])
 
     return rule
-
-
-def _zero_or(x, like, c: float):
-    return scale(x, c) if x is not None else instantiate_zeros(Zero.like(like))
 
 
 def jet_flat(flat_fun: Callable, primals, series, order: int):

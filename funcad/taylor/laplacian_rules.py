@@ -75,9 +75,14 @@ def densify(op, mode: str, n: int):
 def _partials(primitive, values, direction, params):
     """First and second derivatives of an elementwise primitive along ``direction`` (one
     bool per operand)."""
-    series = [[const_like(v, 1.0), _zeros(v)] if d else None for v, d in zip(values, direction)]
-    _, (s,) = jet_flat(lambda *xs: [primitive.bind(*xs, **params)], values, series, 2)
-    return s[0], scale(s[1], 2.0)
+    series = [[const_like(v, 1.0), None] if d else None for v, d in zip(values, direction)]
+    (y,), (s,) = jet_flat(lambda *xs: [primitive.bind(*xs, **params)], values, series, 2)
+    s = [None, None] if s is None else s
+    return _or_zeros(s[0], y), _or_zeros(scale(s[1], 2.0), y)
+
+
+def _or_zeros(x, like):
+    return _zeros(like) if x is None else x
 
 
 def elementwise_rule(primitive) -> Callable:
@@ -243,13 +248,14 @@ def generic_rule(primitive) -> Callable:
                     series.append(None)
                     continue
                 j = next(it)
-                s = next(it) if mode != LAPLACIAN and op[2] is not None else _zeros(j)
+                s = next(it) if mode != LAPLACIAN and op[2] is not None else None
                 series.append([j, scale(s, 0.5)])
             outs, out_series = jet_flat(lambda *xs: _as_list(primitive.bind(*xs, **params)),
                                         values, series, 2)
             res = []
             for o, s in zip(outs, out_series):
-                res += [_zeros(o), _zeros(o)] if s is None else [s[0], scale(s[1], 2.0)]
+                s = [None, None] if s is None else s
+                res += [_or_zeros(s[0], o), _or_zeros(scale(s[1], 2.0), o)]
             return res
 
         dirs = []
@@ -274,7 +280,7 @@ def generic_rule(primitive) -> Callable:
             jac, second = batched[2 * k], batched[2 * k + 1]
             if mode == LAPLACIAN:
                 second = reduce_sum(second, (0,))
-                if lap_terms[k] is not None:
+                if lap_terms[k] is not None and lap_terms[k][0] is not None:
                     second = add_any(second, lap_terms[k][0])
             outs.append((y, jac, second, False))
         return outs if multiple else outs[0]

@@ -1,7 +1,10 @@
 """``jet`` on every differentiable row of the op-spec table, to order 4, against nested
 ``jvp``: along the curve ``x(t) = x + v t + w t^2/2 + u t^3/6 + z t^4/24`` the output
 series (``jet``'s default, factorial-scaled convention) are the derivatives
-``d^k/dt^k f(x(t))`` at 0, which ``k`` nested ``jvp`` of ``t -> f(x(t))`` compute."""
+``d^k/dt^k f(x(t))`` at 0, which ``k`` nested ``jvp`` of ``t -> f(x(t))`` compute.
+
+Three curves per row: every term random; a straight line ``(v, 0, 0, 0)`` and a curve
+``(0, w, 0, z)``, whose zero terms the rules see as symbolic zeros."""
 from __future__ import annotations
 
 import warnings
@@ -55,12 +58,15 @@ def _nested_jvp_derivatives(fn, xs, dirs):
 @pytest.mark.parametrize("spec", ROWS)
 def test_jet_equals_nested_jvp(spec):
     rng = np.random.default_rng(sum(map(ord, spec.name)))
-    for shapes in _f64_cases(spec)[:MAX_CASES]:
+    shape_cases = _f64_cases(spec)[:MAX_CASES]
+    cases = [(shapes, "1111") for shapes in shape_cases]
+    cases += [(shape_cases[-1], "1000"), (shape_cases[-1], "0101")]
+    for shapes, pattern in cases:
         args = spec_args(spec, rng, shapes, np.float64)
         fn, xs = _floating_fn(spec.fn, args)
         if not xs:
             continue
-        dirs = [[rng.normal(size=np.shape(x)) for _ in range(ORDER)] for x in xs]
+        dirs = [[rng.normal(size=np.shape(x)) * int(c) for c in pattern] for x in xs]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             _, series = funcad.jet(fn, xs, dirs)
@@ -71,4 +77,4 @@ def test_jet_equals_nested_jvp(spec):
                 want = np.asarray(want)
                 scale = 1.0 + np.max(np.abs(want), initial=0.0)
                 np.testing.assert_allclose(got[k], want, rtol=tol, atol=tol * scale,
-                                           err_msg=f"{spec.name} {shapes} order {k + 1}")
+                                           err_msg=f"{spec.name} {shapes} {pattern} order {k + 1}")
