@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from funcad.core.rules import taylor_rules
+from funcad.core.symbolic import is_differentiable_dtype
 from funcad.core.trace import get_aval
-from funcad.ops._base import add_any, zeros_of
+from funcad.ops._base import add_any, convert_element_type_p, select_n_p, zeros_of
+from funcad.ops.dynamic_slicing import dynamic_slice_p, dynamic_update_slice_p
+from funcad.ops.indexing import gather_p, scatter_add_p
 from funcad.taylor.series import normalize
 
 
@@ -19,19 +23,27 @@ def _zeros_like(x):
     return zeros_of(get_aval(x).strip_weak_type())
 
 
+def _floating(x) -> bool:
+    return is_differentiable_dtype(get_aval(x).dtype)
+
+
 def linear_rule(primitive) -> Callable:
-    """``prim`` jointly linear: coefficient ``k`` of the output is ``prim`` of the inputs'."""
+    """``prim`` jointly linear in its floating operands: coefficient ``k`` of the output is
+    ``prim`` of the inputs' coefficients ``k``; integer and boolean operands (indices, masks,
+    selectors) are passed as they are."""
 
     def rule(primals, series, *, order, **params):
         ans = primitive.bind(*primals, **params)
+        if not primitive.multiple_results and not is_differentiable_dtype(get_aval(ans).dtype):
+            return ans, None
         outs = []
         for k in range(order):
             terms = [None if s is None else s[k] for s in series]
             if all(t is None for t in terms):
                 outs.append(None)
                 continue
-            outs.append(primitive.bind(*[_zeros_like(p) if t is None else t
-                                         for p, t in zip(primals, terms)], **params))
+            outs.append(primitive.bind(*[t if t is not None else _zeros_like(p) if _floating(p)
+                                         else p for p, t in zip(primals, terms)], **params))
         if primitive.multiple_results:
             n_out = len(ans)
             return ans, [normalize([None if o is None else o[i] for o in outs])
@@ -74,6 +86,12 @@ def zero_rule(primitive) -> Callable:
 
     return rule
 
+
+# Primitives linear in their floating operands whose blocks define their own JVP rule (not
+# ``deflinear``): their indices or selectors are integers.
+for _prim in (gather_p, dynamic_slice_p, dynamic_update_slice_p, scatter_add_p, select_n_p,
+              convert_element_type_p):
+    taylor_rules.setdefault(_prim, "linear")
 
 FAMILY_RULES: dict[str, Callable] = {
     "linear": linear_rule,

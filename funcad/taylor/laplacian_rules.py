@@ -141,13 +141,18 @@ def linear_rule(primitive) -> Callable:
         def bind(*xs):
             return primitive.bind(*xs, **params)
 
-        jac = _batched(bind, n, [(_zeros(op[0]), op[1]) for op in ops])
+        if not is_differentiable_dtype(get_aval(y).dtype):
+            return y, None, None, False
+        # operands that do not move: zeros if floating, else (indices, masks) themselves
+        fixed = [_zeros(op[0]) if is_differentiable_dtype(get_aval(op[0]).dtype) else op[0]
+                 for op in ops]
+        jac = _batched(bind, n, [(f, op[1]) for f, op in zip(fixed, ops)])
         second = None
         if any(op[2] is not None for op in ops):
             if mode == LAPLACIAN:
-                second = bind(*[_zeros(op[0]) if op[2] is None else op[2] for op in ops])
+                second = bind(*[f if op[2] is None else op[2] for f, op in zip(fixed, ops)])
             else:
-                second = _batched(bind, n, [(_zeros(op[0]), op[2]) for op in ops])
+                second = _batched(bind, n, [(f, op[2]) for f, op in zip(fixed, ops)])
         return y, jac, second, False
 
     return rule

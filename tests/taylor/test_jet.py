@@ -101,6 +101,15 @@ def _custom_softplus():
     return softplus
 
 
+def _custom_vjp_fn():
+    @funcad.custom_vjp
+    def f(x):
+        return fnp.sin(x) * x
+
+    f.defvjp(lambda x: (f(x), x), lambda x, g: (g * (fnp.cos(x) * x + fnp.sin(x)),))
+    return f
+
+
 PROGRAMS = {
     "cond_true": lambda x: lax.cond(x.sum() > 0, lambda y: fnp.sin(y) * y, fnp.exp, x),
     "cond_false": lambda x: lax.cond(x.sum() < 0, lambda y: fnp.sin(y) * y, fnp.exp, x),
@@ -111,6 +120,10 @@ PROGRAMS = {
     "jit_inside": lambda x: funcad.jit(lambda y: fnp.exp(fnp.sin(y)) / (1 + y ** 2))(x),
     "remat": funcad.checkpoint(lambda y: fnp.exp(fnp.sin(y)) / (1 + y ** 2)),
     "custom_jvp": lambda x: _custom_softplus()(x) * x,
+    "custom_vjp": lambda x: _custom_vjp_fn()(x) + x,
+    "select_dynamic_slice": lambda x: lax.dynamic_slice(fnp.where(x > 0, x ** 3, fnp.sin(x)),
+                                                       (1,), (2,)) * x[0],
+    "convert": lambda x: fnp.exp(x.astype(np.float32)).astype(np.float64) * x * 1e-3,
     "cholesky": lambda x: fnp.linalg.cholesky(fnp.outer(x, x) + 3.0 * fnp.eye(3)),
     "solve": lambda x: fnp.linalg.solve(fnp.outer(x, x) + 3.0 * fnp.eye(3), fnp.sin(x)),
     "det": lambda x: fnp.linalg.det(fnp.outer(x, x ** 2) + 2.0 * fnp.eye(3)),
