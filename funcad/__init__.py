@@ -19,6 +19,7 @@ from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
 from funcad.sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
+from funcad.taylor import hessian_diag, jet, laplacian
 from funcad.vmap import vmap
 
 __version__ = "0.1.0"
@@ -34,14 +35,17 @@ __all__ = [
     "explain",
     "grad",
     "hessian",
+    "hessian_diag",
     "hessian_sparsity",
     "hvp",
     "jacfwd",
     "jacobian",
     "jacobian_sparsity",
     "jacrev",
+    "jet",
     "jit",
     "jvp",
+    "laplacian",
     "lax",
     "linear_transpose",
     "linearize",

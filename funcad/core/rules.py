@@ -91,9 +91,17 @@ class Contracts:
 class Dense:
     """Every result element depends on every operand element, by design (decompositions)."""
 
-# Taylor propagation (funcad.taylor, ``jet``): how truncated power series flow through the
-# primitive. The rule format is documented in funcad.taylor.
-taylor_rules: dict[Primitive, Callable] = {}
+# Taylor propagation (funcad.taylor: ``jet``, ``laplacian``, ``hessian_diag``): how truncated
+# power series flow through the primitive. An entry is either a rule
+# ``rule(primals, series, *, order, **params) -> (primal_out, series_out)``, where
+# ``series[i]`` lists the Taylor coefficients 1..order of operand i (``x(t) = sum x_k t^k``,
+# not factorial-scaled) or is ``None`` for an operand that does not move (multiple results:
+# lists), or the name of the primitive's family, which funcad.taylor turns into rules:
+# ``"linear"`` (jointly linear: coefficient-wise), ``"bilinear"`` (Cauchy products),
+# ``"zero"`` (no derivative), ``"elementwise"`` (one- or two-operand elementwise: laplacian
+# needs only its first and second derivatives). The definers register the families; a
+# primitive without an entry gets the generic rule derived from its JVP rule.
+taylor_rules: dict[Primitive, Callable | str] = {}
 
 # --- facts the IR passes read ------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from funcad.core.rules import (
     sparsity_curvature,
     sparsity_rules,
     sum_rebuilders,
+    taylor_rules,
     term_scalers,
     transpose_rules,
 )
@@ -161,6 +162,7 @@ def defjvp_zero(prim: Primitive) -> None:
 
     jvp_rules[prim] = rule
     sparsity_rules[prim] = ZeroDerivative()
+    taylor_rules[prim] = "zero"
 
 
 def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
@@ -174,6 +176,7 @@ def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
     jvp_rules[prim] = rule
     transpose_rules[prim] = transpose_rule
     sparsity_curvature[prim] = "linear"
+    taylor_rules[prim] = "linear"
 
 
 def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
@@ -186,6 +189,7 @@ def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
     )
     transpose_rules[prim] = transpose_rule
     sparsity_curvature[prim] = "bilinear"
+    taylor_rules[prim] = "bilinear"
 
 
 # --- definers of batching rules -----------------------------------------------------------------

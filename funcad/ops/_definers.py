@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.core.primitive import Primitive
-from funcad.core.rules import batch_rules
+from funcad.core.rules import batch_rules, taylor_rules
 from funcad.ops._base import defbroadcasting, defvectorized
 from funcad.ops._kernels import defkernel, fixed_kernel
 from funcad.ops._shapes import INEXACT, NUMERIC, elementwise_primitive
@@ -30,6 +30,7 @@ def standard_unop(
     """An elementwise primitive of one operand; the result has the operand's type unless
     ``result_dtype`` is given."""
     prim = elementwise_primitive(name, impl, kinds, result_dtype=result_dtype, nargs=1)
+    taylor_rules[prim] = "elementwise"
     if batch_rule is None:
         defvectorized(prim)
     else:
@@ -43,6 +44,7 @@ def standard_binop(
 ) -> Primitive:
     """An elementwise primitive of two operands of equal shape and dtype."""
     prim = elementwise_primitive(name, impl, kinds, result_dtype=result_dtype, nargs=2)
+    taylor_rules[prim] = "elementwise"
     if isinstance(impl, np.ufunc):
         defkernel(prim, fixed_kernel(impl))
     if batch_rule is None:
