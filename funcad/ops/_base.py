@@ -1,12 +1,9 @@
 """The primitives the machinery itself needs, and the rule definers built on them.
 
-Interpreters add tangents (``add_any``), make zeros (``broadcast_in_dim``) and move batch
-axes (``transpose``, ``broadcast_in_dim``); the definers every other primitive uses do the
-same. These primitives' rules need each other (the transpose of a broadcast is a sum, the
-transpose of a sum a broadcast), so they live together, below every other family:
-``add_any``, ``broadcast_in_dim``, ``reshape``, ``transpose``, ``reduce_sum``, ``select_n``,
-``convert_element_type`` and ``real`` (a real input's cotangent through a complex
-conversion is the real part; the other complex parts are in ``funcad.ops.complex_parts``).
+Interpreters add tangents (``add_any``), make zeros and move batch axes (``broadcast_in_dim``,
+``transpose``). The rules of ``add_any``, ``broadcast_in_dim``, ``reshape``, ``transpose``,
+``reduce_sum``, ``select_n``, ``convert_element_type`` and ``real`` need one another, so they
+live together below every other family (the other complex parts: ``ops.complex_parts``).
 """
 from __future__ import annotations
 
