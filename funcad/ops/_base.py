@@ -179,11 +179,8 @@ def deflinear(prim: Primitive, transpose_rule: Callable) -> None:
 def defbilinear(prim: Primitive, transpose_rule: Callable) -> None:
     """``prim(x, y)`` linear in each operand: ``d prim = prim(dx, y) + prim(x, dy)``;
     ``transpose_rule(ct, x, y, **params)`` transposes the one undefined operand."""
-    defjvp(
-        prim,
-        lambda tx, x, y, **params: prim.bind(tx, y, **params),
-        lambda ty, x, y, **params: prim.bind(x, ty, **params),
-    )
+    defjvp(prim, lambda tx, x, y, **params: prim.bind(tx, y, **params),
+           lambda ty, x, y, **params: prim.bind(x, ty, **params))
     transpose_rules[prim] = transpose_rule
     sparsity_curvature[prim] = "bilinear"
     taylor_rules[prim] = "bilinear"
