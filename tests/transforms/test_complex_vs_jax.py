@@ -244,3 +244,31 @@ def test_jacobian_mode_checks_as_jax():
                         jax.jacrev(lambda z: jnp.abs(z) ** 2)(Z), 1e-12, 1e-12)
     assert_close_to_jax(funcad.jacobian(lambda x: fnp.exp(1j * x[:2]))(X),
                         jax.jacfwd(lambda x: jnp.exp(1j * x[:2]))(X), 1e-12, 1e-12)
+
+
+def _control_flow_losses(ns, lax):
+    def scan_loss(z):
+        carry, _ = lax.scan(lambda c, x: (c * x + ns.sin(c), c), z[0], z[:4])
+        return ns.abs(carry) ** 2
+
+    def cond_loss(z):
+        picked = lax.cond(ns.real(z[0]) > 0, lambda v: v * v, lambda v: ns.exp(v), z[1])
+        return ns.abs(picked) ** 2
+
+    def fori_loss(z):
+        return ns.sum(ns.abs(lax.fori_loop(0, 3, lambda i, c: c * z, z)) ** 2)
+
+    def scatter_gather_loss(z):
+        moved = z.at[0].add(z[1] * 2j)[ns.array([1, 0, 1])]
+        return ns.sum(ns.abs(moved) ** 2)
+
+    return [scan_loss, cond_loss, fori_loss, scatter_gather_loss]
+
+
+@pytest.mark.parametrize("k", range(4), ids=["scan", "cond", "fori_loop", "scatter_gather"])
+def test_complex_through_control_flow_and_indexing_is_jax(k):
+    ours = _control_flow_losses(fnp, funcad.lax)[k]
+    theirs = _control_flow_losses(jnp, jax.lax)[k]
+    want = jax.grad(theirs)(Z)
+    for backend in BACKENDS:
+        assert_close_to_jax(_run(funcad.grad(ours), backend)(Z), want, 1e-10, 1e-10)
