@@ -22,6 +22,7 @@ CASES = {
     "newton.py": ((), [], "hvp(loss, w, v) equals hessian(loss)(w) @ v"),
     "lagrangian.py": ((), [], "relative drift"),
     "property_test.py": (("hypothesis",), [], "ok: test_composed_with_random_programs"),
+    "spectral.py": ((), [], "spectral derivatives match the analytic values"),
 }
 # optional packages whose absence an example survives (it then skips a plot or a column)
 OPTIONAL_OUTPUTS = {"expression_swell.py": "swell.png", "mlp_digits.py": "loss.png"}
