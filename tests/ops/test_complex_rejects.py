@@ -51,3 +51,25 @@ def test_funcad_rejects_complex_operands(spec):
                         spec.fn(*args)
                 with pytest.raises(FuncadError):
                     funcad.make_jaxpr(spec.fn)(*args)
+
+
+_LAX_REAL_ONLY = {
+    "is_finite": 1, "erf": 1, "floor": 1, "ceil": 1, "cbrt": 1, "round": 1,
+    "lt": 2, "le": 2, "gt": 2, "ge": 2, "rem": 2,
+}
+
+
+@pytest.mark.parametrize("name", sorted(_LAX_REAL_ONLY))
+def test_real_only_primitives_refuse_complex_eagerly_as_when_staged(name):
+    """As jax.lax, which raises a TypeError for each: eagerly too (NumPy's ufuncs would
+    order complex values, or erf's would drop the imaginary part)."""
+    jax = pytest.importorskip("jax")
+    from funcad import lax
+
+    z = [np.array([1 + 2j, -0.5 + 0.3j]), np.array([0.5 - 1j, 2 + 0j])][:_LAX_REAL_ONLY[name]]
+    with pytest.raises(TypeError):
+        getattr(jax.lax, name)(*z)
+    with pytest.raises(FuncadError):
+        getattr(lax, name)(*z)
+    with pytest.raises(FuncadError):
+        funcad.make_jaxpr(getattr(lax, name))(*z)
