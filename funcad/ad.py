@@ -10,7 +10,7 @@ import numpy as np
 
 from funcad.api import normalize_argnums
 from funcad.api_util import check_pair, fun_name, leaf_aval
-from funcad.core.dtypes import is_float, is_inexact
+from funcad.core.dtypes import is_complex, is_float, is_inexact
 from funcad.core.rules import transpose_rules
 from funcad.core.symbolic import UndefPrimal, Zero, is_differentiable_dtype
 from funcad.core.trace import Tracer, get_aval, output_value
@@ -25,6 +25,10 @@ from funcad.ops.arithmetic import stop_gradient as stop
 from funcad.tree_util import flatten_up_to, leaf_paths, tree_flatten, tree_map, tree_unflatten
 
 _output = output_value
+
+# The dtype of the gradient of an integer or boolean input under ``allow_int=True``: JAX's
+# ``float0`` (a zero-width void), whose arrays hold no numbers.
+float0 = np.dtype([("float0", np.void, 0)])
 
 
 def _flat_fun(fun, in_tree, transform: str, has_aux: bool, out_store: list):
@@ -181,30 +185,89 @@ def _is_inexact_array(x) -> bool:
         return False
 
 
-def _check_grad_input(x, argnum: int, transform: str):
+def _check_grad_input(x, argnum: int, transform: str, holomorphic: bool = False,
+                      allow_int: bool = False):
+    """Inputs of reverse mode: inexact (complex under ``holomorphic``); integers and
+    booleans too with ``allow_int`` (their gradients are ``float0`` zeros), as JAX."""
     leaves, tree = tree_flatten(x)
-    if all(_is_inexact_array(leaf) for leaf in leaves):
+    if not holomorphic and all(_is_inexact_array(leaf) for leaf in leaves):
         return  # the common case: no leaf paths to name
     for leaf, path in zip(leaves, leaf_paths([(tree, f"argument {argnum}")]), strict=True):
         aval = leaf_aval(leaf, transform, path)
-        if not is_inexact(aval.dtype):
+        if holomorphic and not is_complex(aval.dtype):
+            raise FuncadTypeError(with_user_line(
+                f"{transform} with holomorphic=True requires complex inputs, but {path} has "
+                f"dtype {aval.dtype} ({aval.str_short()}); convert it with .astype(complex)"
+            ))
+        if not is_inexact(aval.dtype) and not allow_int:
             raise FuncadTypeError(with_user_line(
                 f"{transform} requires floating-point inputs, but {path} has "
-                f"dtype {aval.dtype} ({aval.str_short()}); convert it with .astype(float) "
-                "or leave it out of argnums"
+                f"dtype {aval.dtype} ({aval.str_short()}); convert it with .astype(float), "
+                "leave it out of argnums, or pass allow_int=True for a float0 zero gradient"
             ))
 
 
-def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
+def _check_grad_output(out, transform: str, name: str, holomorphic: bool):
+    """A scalar output: real, or complex under ``holomorphic`` (as JAX's grad)."""
+    aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
+    what = aval.str_short() if aval is not None else type(out).__name__
+    if aval is None or aval.shape != ():
+        raise FuncadTypeError(with_user_line(
+            f"{transform} of {name} requires a scalar output, got {what}; use jacrev/vjp for "
+            "non-scalar outputs"
+        ))
+    if holomorphic and not is_complex(aval.dtype):
+        raise FuncadTypeError(with_user_line(
+            f"{transform} of {name} with holomorphic=True requires a complex output, got "
+            f"{what}"
+        ))
+    if not holomorphic and not is_float(aval.dtype):
+        hint = ("pass holomorphic=True for a holomorphic function, or use vjp for a "
+                "non-holomorphic one" if is_complex(aval.dtype) else "use vjp")
+        raise FuncadTypeError(with_user_line(
+            f"{transform} of {name} requires a real scalar output, got {what}; {hint}"
+        ))
+    return aval
+
+
+def with_int_inputs_closed(fun, dyn, allow_int: bool):
+    """``(fun over the inexact leaves of dyn, those leaves, fill)`` where ``fill(grads)``
+    puts zeros back for the integer leaves (``float0`` ones, as JAX's grad); or None when
+    every leaf is inexact (or ints are not allowed): the hot path."""
+    leaves, tree = tree_flatten(dyn)
+    if not allow_int or all(_is_inexact_array(v) for v in leaves):
+        return None
+    pos = [k for k, v in enumerate(leaves) if _is_inexact_array(v)]
+
+    def inexact_fun(*diff_leaves):
+        full = list(leaves)
+        for k, v in zip(pos, diff_leaves, strict=True):
+            full[k] = v
+        return fun(*tree_unflatten(tree, full))
+
+    def fill(grad_leaves, lead_shape=(), as_input=False):
+        """``as_input``: zeros of the integer inputs' own dtypes (JAX's jacrev blocks)."""
+        out = [np.zeros((*lead_shape, *np.shape(v)), np.result_type(v) if as_input else float0)
+               for v in leaves]
+        for k, g in zip(pos, grad_leaves, strict=True):
+            out[k] = g
+        return tree_unflatten(tree, out)
+
+    return inexact_fun, tuple(leaves[k] for k in pos), fill
+
+
+def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+                   allow_int: bool = False) -> Callable:
     """``(fun(*args), gradient of fun with respect to args[argnums])``; ``fun`` must return a
-    real scalar."""
+    real scalar (a complex one with ``holomorphic=True``: the gradient is then f'(z)). With
+    complex inputs and a real output the gradient is JAX's, ``df/dre - i df/dim``."""
     transform = "value_and_grad"
 
     @functools.wraps(fun)
     def value_and_grad_fun(*args, **kwargs):
         nums = _check_argnums(argnums, len(args), transform)
         for i in nums:
-            _check_grad_input(args[i], i, transform)
+            _check_grad_input(args[i], i, transform, holomorphic, allow_int)
 
         def partial_fun(*diff_args):
             full = list(args)
@@ -212,26 +275,28 @@ def value_and_grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
                 full[i] = a
             return fun(*full, **kwargs)
 
-        res = _vjp(partial_fun, tuple(args[i] for i in nums), has_aux, transform,
-                   fun_name(fun))
+        dyn = tuple(args[i] for i in nums)
+        closed = with_int_inputs_closed(partial_fun, dyn, allow_int)
+        if closed is not None:
+            res = _vjp(closed[0], closed[1], has_aux, transform, fun_name(fun))
+        else:
+            res = _vjp(partial_fun, dyn, has_aux, transform, fun_name(fun))
         out, pullback = res[0], res[1]
-        aval = get_aval(out) if not isinstance(out, (tuple, list, dict)) else None
-        if aval is None or aval.shape != () or not is_float(aval.dtype):
-            what = aval.str_short() if aval is not None else type(out).__name__
-            raise FuncadTypeError(with_user_line(
-                f"{transform} of {fun_name(fun)} requires a real scalar output, got {what}; "
-                "use jacrev/vjp for non-scalar outputs"
-            ))
+        aval = _check_grad_output(out, transform, fun_name(fun), holomorphic)
         grads = pullback(np.ones((), aval.dtype))
+        if closed is not None:
+            grads = closed[2](grads)
         grads = grads[0] if isinstance(argnums, int) else tuple(grads)
         return ((out, res[2]), grads) if has_aux else (out, grads)
 
     return value_and_grad_fun
 
 
-def grad(fun: Callable, argnums=0, has_aux: bool = False) -> Callable:
-    """The gradient of a real-scalar-valued ``fun`` with respect to ``args[argnums]``."""
-    vg = value_and_grad(fun, argnums, has_aux)
+def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = False,
+         allow_int: bool = False) -> Callable:
+    """The gradient of a real-scalar-valued ``fun`` with respect to ``args[argnums]``
+    (see ``value_and_grad`` for ``holomorphic`` and ``allow_int``)."""
+    vg = value_and_grad(fun, argnums, has_aux, holomorphic, allow_int)
 
     @functools.wraps(fun)
     def grad_fun(*args, **kwargs):
@@ -268,6 +333,7 @@ def stop_gradient(x):
 
 
 __all__ = [
+    "float0",
     "grad",
     "jvp",
     "linear_transpose",

@@ -10,7 +10,7 @@ import numpy as np
 from jax import lax
 from jax.lax import linalg as lax_linalg
 
-from funcad.core.dtypes import is_bool
+from funcad.core.dtypes import is_bool, is_complex
 from funcad.ops import _base as base
 from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import indexing as ix
@@ -138,12 +138,34 @@ def _reduce_prod(x, *, axes):
     return lax.reduce_prod(x, axes)
 
 
+def _first_nan_of_complex(x, r, axes):
+    """NumPy's complex max/min (unlike XLA's) is the first NaN along ``axes`` if there is
+    one (a NaN in either part): pick it out of the reduced axes laid out last."""
+    axes = tuple(sorted(axes))
+    n = math.prod(x.shape[a] for a in axes)
+    if not is_complex(x.dtype) or n == 0:
+        return r
+    keep = [d for d in range(x.ndim) if d not in axes]
+    flat = lax.reshape(lax.transpose(x, (*keep, *axes)), (*r.shape, n))
+    last = flat.ndim - 1
+    nan = lax.ne(flat, flat)
+    first = lax.argmax(nan, last, np.int32)
+    pick = lax.eq(lax.broadcasted_iota(np.int32, flat.shape, last),
+                  lax.broadcast_in_dim(first, flat.shape, tuple(range(last))))
+    value = lax.reduce_sum(lax.select(pick, flat, lax.full_like(flat, 0)), (last,))
+    return lax.select(lax.reduce_or(nan, (last,)), value, r)
+
+
 def _reduce_max(x, *, axes):
-    return lax.reduce_or(x, axes) if is_bool(x.dtype) else lax.reduce_max(x, axes)
+    if is_bool(x.dtype):
+        return lax.reduce_or(x, axes)
+    return _first_nan_of_complex(x, lax.reduce_max(x, axes), axes)
 
 
 def _reduce_min(x, *, axes):
-    return lax.reduce_and(x, axes) if is_bool(x.dtype) else lax.reduce_min(x, axes)
+    if is_bool(x.dtype):
+        return lax.reduce_and(x, axes)
+    return _first_nan_of_complex(x, lax.reduce_min(x, axes), axes)
 
 
 def _argmax(x, *, axis, index_dtype):

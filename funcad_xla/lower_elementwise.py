@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from jax import lax
 
-from funcad.core.dtypes import is_integer
+from funcad.core.dtypes import is_complex, is_integer
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
 from funcad.ops import complex_parts as cp
@@ -53,12 +53,19 @@ def _integer_pow(x, *, y):
     return lax.integer_pow(x, y)
 
 
+def _nan_first(x, y, r):
+    """NumPy's complex maximum/minimum (unlike XLA's) is a NaN operand, the first if both."""
+    if not is_complex(x.dtype):
+        return r
+    return lax.select(lax.ne(x, x), x, lax.select(lax.ne(y, y), y, r))
+
+
 def _max(x, y):
-    return lax.max(x, y)
+    return _nan_first(x, y, lax.max(x, y))
 
 
 def _min(x, y):
-    return lax.min(x, y)
+    return _nan_first(x, y, lax.min(x, y))
 
 
 def _identity(x):

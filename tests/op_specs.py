@@ -6,7 +6,7 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
-from specs import elementwise, indexing, linalg, reductions, shape
+from specs import complex_numbers, elementwise, fft, indexing, linalg, reductions, shape
 from specs.spec import OpSpec
 
 OP_SPECS: list[OpSpec] = [
@@ -15,6 +15,8 @@ OP_SPECS: list[OpSpec] = [
     *indexing.SPECS,
     *reductions.SPECS,
     *linalg.SPECS,
+    *complex_numbers.SPECS,
+    *fft.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

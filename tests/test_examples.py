@@ -25,6 +25,7 @@ CASES = {
     "data_parallel.py": (("jax",), ["--host-devices", "8"], "same numbers as one device"),
     "sparse_newton.py": ((), ["--out", "{tmp}/bratu.png"], "Newton converged"),
     "schrodinger.py": ((), [], "laplacian agrees with trace(hessian)"),
+    "spectral.py": ((), [], "spectral derivatives match the analytic values"),
 }
 # optional packages whose absence an example survives (it then skips a plot or a column)
 OPTIONAL_OUTPUTS = {"expression_swell.py": "swell.png", "mlp_digits.py": "loss.png",

@@ -95,6 +95,7 @@ from funcad.ops.elementwise import (
     tan,
     tanh,
 )
+from funcad.ops.fft import FftType, fft
 from funcad.ops.indexing import gather, scatter, scatter_add, scatter_mul
 from funcad.ops.linalg import dot_general
 from funcad.ops.logical import (
@@ -125,6 +126,7 @@ from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, sque
 from funcad.shardings import with_sharding_constraint
 
 __all__ = [
+    "FftType",
     "abs",
     "acos",
     "acosh",
@@ -171,6 +173,7 @@ __all__ = [
     "exp2",
     "expand_dims",
     "expm1",
+    "fft",
     "floor",
     "fori_loop",
     "full",

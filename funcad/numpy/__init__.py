@@ -33,7 +33,7 @@ from numpy import (  # dtypes and constants, as in NumPy
 )
 
 from funcad.errors import NumpyNameNotImplementedError as _NumpyNameNotImplementedError
-from funcad.numpy import _dispatch, _tracer_methods, linalg  # noqa: F401 - linalg: a namespace
+from funcad.numpy import _dispatch, _tracer_methods, fft, linalg  # noqa: F401 - namespaces
 from funcad.numpy._complex import *  # noqa: F403
 from funcad.numpy._creation import *  # noqa: F403
 from funcad.numpy._indexing import *  # noqa: F403

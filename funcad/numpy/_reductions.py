@@ -23,6 +23,7 @@ from funcad.numpy._core import (
 )
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
+from funcad.ops import complex_parts as cp
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import reductions as red
@@ -258,13 +259,31 @@ def _argextremum(fname: str, prim_fn):
                 f"funcad.numpy.{fname}: attempt to get {fname} of an empty sequence "
                 f"(shape {shape}, axis {axis})"
             ))
-        r = prim_fn(x, ax, np.int64)
+        if dtypes.is_complex(aval(x).dtype):
+            r = _complex_argmax(x if fname == "argmax" else ar.neg(x), ax)
+        else:
+            r = prim_fn(x, ax, np.int64)
         axes = tuple(range(len(shape))) if axis is None else (ax,)
         return keep_dims(r, shape, axes, keepdims)
 
     fn.__name__ = fn.__qualname__ = fname
     fn.__doc__ = f"Index of the first {fname[3:]}imum along ``axis`` (NaN wins), as NumPy."
     return fn
+
+
+def _complex_argmax(x, ax: int):
+    """NumPy's argmax of complex values: the first NaN (either part) if any, else the first
+    maximum in lexicographic order of (real, imag). (argmin is this of ``-x``.)"""
+    re, im = base.real(x), cp.imag(x)
+    nan = lg.ne(x, x)
+    inf = full(-np.inf, aval(re).dtype, aval(re).shape)
+    re = base.select_n(nan, re, inf)
+    top = base.broadcast_in_dim(red.reduce_max(re, (ax,)), aval(re).shape,
+                              [i for i in range(aval(re).ndim) if i != ax])
+    ties = lg.bitwise_and(lg.eq(re, top), lg.bitwise_not(nan))
+    lex = red.argmax(base.select_n(ties, inf, im), ax, np.int64)
+    has_nan = red.reduce_max(nan, (ax,))
+    return base.select_n(has_nan, lex, red.argmax(nan, ax, np.int64))
 
 
 argmax = _argextremum("argmax", red.argmax)

@@ -22,6 +22,7 @@ from funcad.numpy._core import (
 )
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
+from funcad.ops import complex_parts as cp
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops._operands import const_like
@@ -237,10 +238,26 @@ float_power = _binary(np.float_power, _power_lax, fast=False)
 
 equal = _binary(np.equal, lg.eq)
 not_equal = _binary(np.not_equal, lg.ne)
-less = _binary(np.less, lg.lt)
-less_equal = _binary(np.less_equal, lg.le)
-greater = _binary(np.greater, lg.gt)
-greater_equal = _binary(np.greater_equal, lg.ge)
+
+
+def _ordering(strict, weak):
+    """An order comparison; complex operands compare as NumPy's, lexicographically by
+    (real, imag): ``x < y`` iff ``re x < re y``, or equal real parts and ``im x < im y``."""
+
+    def compare(x1, x2):
+        if not _dtypes.is_complex(aval(x1).dtype):
+            return strict(x1, x2) if weak is None else weak(x1, x2)
+        re1, re2, im1, im2 = base.real(x1), base.real(x2), cp.imag(x1), cp.imag(x2)
+        last = strict(im1, im2) if weak is None else weak(im1, im2)
+        return lg.bitwise_or(strict(re1, re2), lg.bitwise_and(lg.eq(re1, re2), last))
+
+    return compare
+
+
+less = _binary(np.less, _ordering(lg.lt, None))
+less_equal = _binary(np.less_equal, _ordering(lg.lt, lg.le))
+greater = _binary(np.greater, _ordering(lg.gt, None))
+greater_equal = _binary(np.greater_equal, _ordering(lg.gt, lg.ge))
 bitwise_and = _binary(np.bitwise_and, lg.bitwise_and)
 bitwise_or = _binary(np.bitwise_or, lg.bitwise_or)
 bitwise_xor = _binary(np.bitwise_xor, lg.bitwise_xor)
@@ -273,7 +290,10 @@ def logical_not(x, /):
 
 
 def isfinite(x, /):
+    """Complex: both parts finite (as NumPy)."""
     x = operand(x, "isfinite")
+    if _dtypes.is_complex(aval(x).dtype):
+        return lg.bitwise_and(isfinite(base.real(x)), isfinite(cp.imag(x)))
     return ar.is_finite(x) if _dtypes.is_float(aval(x).dtype) else lg.eq(x, x)
 
 
@@ -283,7 +303,10 @@ def isnan(x, /):
 
 
 def isinf(x, /):
+    """Complex: either part infinite (as NumPy)."""
     x = operand(x, "isinf")
+    if _dtypes.is_complex(aval(x).dtype):
+        return lg.bitwise_or(isinf(base.real(x)), isinf(cp.imag(x)))
     if not _dtypes.is_float(aval(x).dtype):
         return lg.ne(x, x)
     return lg.bitwise_and(lg.bitwise_not(ar.is_finite(x)), lg.eq(x, x))
@@ -326,6 +349,8 @@ def round(a, decimals: int = 0):  # noqa: A001 - NumPy name
         if decimals >= 0:
             return a
         raise NotImplementedError("funcad.numpy.round of integers with negative decimals")
+    if _dtypes.is_complex(dtype):  # NumPy rounds each part
+        return cp.complex(round(base.real(a), decimals), round(cp.imag(a), decimals))
     if decimals == 0:
         return ar.round(a, ar.ROUND_TO_NEAREST_EVEN)
     scale = cast(10.0**decimals, dtype)

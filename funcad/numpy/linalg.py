@@ -30,6 +30,7 @@ from funcad.numpy._reductions import (
 )
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
+from funcad.ops import complex_parts as cp
 from funcad.ops import elementwise as ew
 from funcad.ops import linalg as la
 from funcad.ops import logical as lg
@@ -170,13 +171,13 @@ def cholesky(a, /, *, upper=False):
     positive-definite matrix; a matrix that is not positive definite gives NaNs."""
     a = _inexact(a, "cholesky")
     _square(a, "cholesky")
-    if upper and dtypes.is_complex(aval(a).dtype):
-        raise NotImplementedError("funcad.numpy.linalg.cholesky(upper=True) of complex input")
     factor = la.cholesky(a)
     if not upper:
         return factor
     nd = aval(factor).ndim
-    return base.transpose(factor, (*range(nd - 2), nd - 1, nd - 2))
+    upper_factor = base.transpose(factor, (*range(nd - 2), nd - 1, nd - 2))
+    # A = L L^H = U^H U: the upper factor is L's conjugate transpose.
+    return cp.conj(upper_factor) if dtypes.is_complex(aval(a).dtype) else upper_factor
 
 
 # --- norms -------------------------------------------------------------------------------------

@@ -543,9 +543,11 @@ explain_notation[select_n_p] = Selection()
 # --- convert_element_type ----------------------------------------------------------------
 
 def convert_element_type(operand, new_dtype, *, weak_type: bool = False):
-    return convert_element_type_p.bind(
-        operand, new_dtype=np.dtype(new_dtype), weak_type=bool(weak_type)
-    )
+    """As jax.lax's: complex to a real dtype goes through the real part."""
+    new_dtype = np.dtype(new_dtype)
+    if dtypes.is_complex(get_aval(operand).dtype) and not dtypes.is_complex(new_dtype):
+        operand = real(operand)
+    return convert_element_type_p.bind(operand, new_dtype=new_dtype, weak_type=bool(weak_type))
 
 
 def _convert_impl(x, *, new_dtype, weak_type):

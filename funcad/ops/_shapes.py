@@ -76,13 +76,31 @@ def new_primitive(
     return prim
 
 
-def _strict_binary(impl):
-    """NumPy broadcasts and promotes silently; primitives do neither, in eager mode too."""
+def _strict_binary(impl, complex_ok: bool = True):
+    """NumPy broadcasts and promotes silently; primitives do neither, in eager mode too (nor
+    take complex operands their shape rule refuses: NumPy orders complex values)."""
 
     def checked(x, y):
         if x.shape != y.shape or (x.dtype is not y.dtype and x.dtype != y.dtype):
             raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
         return impl(x, y)
+
+    def checked_real(x, y):
+        if x.dtype.kind == "c":
+            raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
+        return checked(x, y)
+
+    return checked if complex_ok else checked_real
+
+
+def _real_unary(impl):
+    """The eager implementation of a primitive whose shape rule refuses complex operands:
+    refuses them too, rather than let NumPy compute (or cast away) something."""
+
+    def checked(x):
+        if x.dtype.kind == "c":
+            raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
+        return impl(x)
 
     return checked
 
@@ -105,7 +123,12 @@ def elementwise_primitive(
             return ShapedArray(avals[0].shape, avals[0].dtype, all(a.weak_type for a in avals))
         return ShapedArray(avals[0].shape, result_dtype)
 
-    prim = new_primitive(name, _strict_binary(impl) if nargs == 2 else impl, abstract_eval)
+    complex_ok = "c" in kinds
+    if nargs == 2:
+        impl = _strict_binary(impl, complex_ok)
+    elif not complex_ok:
+        impl = _real_unary(impl)
+    prim = new_primitive(name, impl, abstract_eval)
     sparsity_rules[prim] = Elementwise()
     return prim
 

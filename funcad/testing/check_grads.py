@@ -1,8 +1,10 @@
 """``check_grads``: compare every derivative up to ``order`` with finite differences.
 
-Forward mode is checked against central differences along random directions; reverse mode
-against forward mode by the dot-product identity ⟨vjp(u), v⟩ = ⟨u, jvp(v)⟩. Higher orders
-recurse on the derivative functions themselves.
+Forward mode is checked against central differences along random directions (for complex
+inputs, separately along real and along imaginary directions); reverse mode against forward
+mode by the dot-product identity ⟨vjp(u), v⟩ = ⟨u, jvp(v)⟩, where ⟨a, b⟩ = Re Σ a·b: JAX's
+convention, under which the VJP of a complex-linear map is its plain (unconjugated)
+transpose. Higher orders recurse on the derivative functions themselves.
 """
 from __future__ import annotations
 
@@ -16,10 +18,15 @@ from funcad.testing.finite_differences import default_eps, numerical_jvp
 from funcad.tree_util import tree_leaves, tree_map
 
 
+def _bits(dtype) -> int:
+    """Precision class of an inexact dtype (a complex dtype counts as its parts)."""
+    return np.finfo(dtype).bits
+
+
 def _tolerance(dtype, given: float | None) -> float:
     if given is not None:
         return given
-    return 1e-5 if np.dtype(dtype).itemsize >= 8 else 2e-2
+    return 1e-5 if _bits(dtype) >= 64 else 2e-2
 
 
 def _random_like(rng: np.random.Generator, tree):
@@ -27,21 +34,49 @@ def _random_like(rng: np.random.Generator, tree):
         x = np.asarray(x)
         if not is_inexact(x.dtype):
             return np.zeros(x.shape, x.dtype)
+        if x.dtype.kind == "c":
+            return np.asarray(rng.standard_normal(x.shape) + 1j * rng.standard_normal(x.shape),
+                              dtype=x.dtype)
         return np.asarray(rng.standard_normal(x.shape), dtype=x.dtype)
 
     return tree_map(draw, tree)
 
 
+def _wide(x) -> np.ndarray:
+    x = np.asarray(x)
+    return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
+
+
 def _inner(xs, ys) -> float:
-    return float(sum(np.vdot(np.asarray(x, np.float64), np.asarray(y, np.float64))
+    """Re Σ x·y over the leaves: no conjugation (see the module docstring)."""
+    return float(sum(np.real(np.sum(_wide(x) * _wide(y)))
                      for x, y in zip(tree_leaves(xs), tree_leaves(ys))))
+
+
+def _directions(tangents) -> list:
+    """The tangents themselves; or, if some leaf is complex, their real parts and then their
+    imaginary parts (times i), so that both kinds of direction are checked on their own."""
+    leaves = tree_leaves(tangents)
+    if not any(np.asarray(t).dtype.kind == "c" for t in leaves):
+        return [tangents]
+
+    def part(which):
+        def pick(t):
+            t = np.asarray(t)
+            if t.dtype.kind != "c":
+                return t if which == "real" else np.zeros_like(t)
+            return (t.real + 0j if which == "real" else 1j * t.imag).astype(t.dtype)
+
+        return tree_map(pick, tangents)
+
+    return [part("real"), part("imag")]
 
 
 def _assert_close(actual, expected, atol, rtol, what: str):
     a_leaves, e_leaves = tree_leaves(actual), tree_leaves(expected)
     assert len(a_leaves) == len(e_leaves), f"{what}: {len(a_leaves)} vs {len(e_leaves)} outputs"
     for i, (a, e) in enumerate(zip(a_leaves, e_leaves)):
-        a, e = np.asarray(a, np.float64), np.asarray(e, np.float64)
+        a, e = _wide(a), _wide(e)
         assert a.shape == e.shape, f"{what}: output {i} shape {a.shape} vs {e.shape}"
         err = np.abs(a - e) - (atol + rtol * np.abs(e))
         if a.size and (np.any(err > 0) or np.any(np.isnan(a) != np.isnan(e))):
@@ -57,11 +92,11 @@ def check_jvp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
     rng = rng or np.random.default_rng(0)
     dtype = _dtype_of(args)
     eps = eps or default_eps(dtype)
-    tangents = _random_like(rng, tuple(args))
-    _, t_out = jvp(fun, tuple(args), tangents)
-    t_num = numerical_jvp(fun, tuple(args), tangents, eps)
-    tol = _tolerance(dtype, atol)
-    _assert_close(t_out, t_num, tol, _tolerance(dtype, rtol), "JVP vs central differences")
+    for tangents in _directions(_random_like(rng, tuple(args))):
+        _, t_out = jvp(fun, tuple(args), tangents)
+        t_num = numerical_jvp(fun, tuple(args), tangents, eps)
+        tol = _tolerance(dtype, atol)
+        _assert_close(t_out, t_num, tol, _tolerance(dtype, rtol), "JVP vs central differences")
 
 
 def check_vjp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
@@ -84,7 +119,7 @@ def check_vjp(fun: Callable, args, atol=None, rtol=None, eps=None, rng=None):
 def _dtype_of(args):
     floats = [np.asarray(x).dtype for x in tree_leaves(tuple(args))
               if is_inexact(np.asarray(x).dtype)]
-    return min(floats, key=lambda d: d.itemsize) if floats else np.dtype(np.float64)
+    return min(floats, key=_bits) if floats else np.dtype(np.float64)
 
 
 def check_grads(fun: Callable, args, order: int = 1, modes: Sequence[str] = ("fwd", "rev"),

@@ -28,12 +28,20 @@ def shapes(min_dims: int = 0, max_dims: int = 3, min_side: int = 1, max_side: in
 
 
 def arrays(shape, dtype=np.float64, domain: tuple[float, float] = (-2.0, 2.0),
-           avoid: Sequence[float] = (), margin: float = 0.05):
-    """Float arrays with every element in ``domain`` and at least ``margin`` away from each
-    point in ``avoid`` (kinks like 0 for ``abs``, singularities like ±1 for ``arctanh``)."""
+           avoid: Sequence[complex] = (), margin: float = 0.05,
+           imag_domain: tuple[float, float] | None = None):
+    """Float or complex arrays with every element in ``domain`` and at least ``margin`` away
+    from each point in ``avoid`` (kinks like 0 for ``abs``, singularities like ±1 for
+    ``arctanh``). A complex dtype draws real parts from ``domain`` and imaginary parts from
+    ``imag_domain`` (default: ``domain``); ``avoid`` then holds complex points."""
+    dtype = np.dtype(dtype)
     lo, hi = domain
-    width = 32 if np.dtype(dtype) == np.float32 else 64
+    width = 32 if dtype in (np.float32, np.complex64) else 64
     elems = st.floats(lo, hi, allow_nan=False, allow_infinity=False, width=width)
+    if dtype.kind == "c":
+        ilo, ihi = imag_domain if imag_domain is not None else domain
+        imag = st.floats(ilo, ihi, allow_nan=False, allow_infinity=False, width=width)
+        elems = st.builds(complex, elems, imag)
     if avoid:
         elems = elems.filter(lambda v: all(abs(v - a) >= margin for a in avoid))
     shape_st = st.just(tuple(shape)) if not isinstance(shape, st.SearchStrategy) else shape

@@ -12,8 +12,15 @@ F32 = np.dtype(np.float32)
 I32 = np.dtype(np.int32)
 I64 = np.dtype(np.int64)
 BOOL = np.dtype(np.bool_)
+C128 = np.dtype(np.complex128)
+C64 = np.dtype(np.complex64)
 
 FLOATS = (F64, F32)
+COMPLEX = (C128, C64)
+# Imaginary parts of complex draws: small enough that no branch cut of the elementwise
+# functions (log/sqrt on the negative reals, arcsin/arctanh beyond +-1, arctan/arcsinh on
+# the imaginary axis beyond +-i) comes near a point whose real part is in a row's domain.
+IMAG_DOMAIN = (-0.75, 0.75)
 
 # Shape cases every elementwise row runs on: scalars, vectors, matrices, broadcasting.
 UNARY_SHAPES = (((),), ((4,),), ((2, 3),), ((2, 1, 3),))
@@ -52,17 +59,20 @@ class OpSpec:
     tags: tuple[str, ...] = field(default=())
 
     def tolerances(self, dtype: np.dtype) -> tuple[float, float]:
-        """Default tolerances by dtype: exact-ish for integers and float64."""
+        """Default tolerances by dtype: exact-ish for integers, float64 and complex128."""
         dtype = np.dtype(dtype)
         if dtype.kind in "biu":
             return 0.0, 0.0
-        rtol = self.rtol if self.rtol is not None else (1e-12 if dtype.itemsize >= 8 else 2e-6)
-        atol = self.atol if self.atol is not None else (1e-12 if dtype.itemsize >= 8 else 2e-6)
+        wide = np.finfo(dtype).bits >= 64  # finfo of a complex dtype is its parts' one
+        rtol = self.rtol if self.rtol is not None else (1e-12 if wide else 2e-6)
+        atol = self.atol if self.atol is not None else (1e-12 if wide else 2e-6)
         return rtol, atol
 
 
 def uniform_args(rng: np.random.Generator, shapes, dtype, domain=(-2.0, 2.0)) -> list:
-    """Arrays of ``shapes`` with values uniform in ``domain`` (ints and bools included)."""
+    """Arrays of ``shapes`` with values uniform in ``domain`` (ints and bools included; a
+    complex dtype draws its real part from ``domain`` and its imaginary part from
+    ``IMAG_DOMAIN``)."""
     dtype = np.dtype(dtype)
     lo, hi = domain
     out = []
@@ -72,6 +82,9 @@ def uniform_args(rng: np.random.Generator, shapes, dtype, domain=(-2.0, 2.0)) ->
         elif dtype.kind in "iu":
             lo_i = max(int(np.floor(lo)), 0) if dtype.kind == "u" else int(np.floor(lo))
             out.append(rng.integers(lo_i, int(np.ceil(hi)) + 1, size=shape).astype(dtype))
+        elif dtype.kind == "c":
+            re, im = rng.uniform(lo, hi, size=shape), rng.uniform(*IMAG_DOMAIN, size=shape)
+            out.append(np.asarray(re + 1j * im, dtype=dtype))
         else:
             out.append(np.asarray(rng.uniform(lo, hi, size=shape), dtype=dtype))
     return out
