@@ -51,7 +51,12 @@ def _expm_frechet(a, e):
     return jsl.expm(big)[..., :n, n:] * scale
 
 
+def _lu_pivots_to_permutation(pivots, *, permutation_size):
+    return lax_linalg.lu_pivots_to_permutation(pivots, permutation_size)
+
+
 register_lowerings({
+    dc.lu_pivots_to_permutation_p: _lu_pivots_to_permutation,
     dc.eigh_p: _eigh,
     dc.svd_p: _svd,
     dc.qr_p: _qr,

@@ -334,3 +334,50 @@ def _eig_batch(vals, dims, **params):
 
 jvp_rules[eig_p] = _eig_jvp
 batch_rules[eig_p] = _eig_batch
+
+
+# --- lu_pivots_to_permutation ------------------------------------------------------------------
+
+def lu_pivots_to_permutation(pivots, permutation_size: int):
+    """The row permutation that the LAPACK-style ``pivots`` (row ``i`` swapped with row
+    ``pivots[i]``, in order) apply to ``permutation_size`` rows, as
+    ``jax.lax.linalg.lu_pivots_to_permutation``."""
+    return lu_pivots_to_permutation_p.bind(pivots, permutation_size=int(permutation_size))
+
+
+def _pivots_impl(pivots, *, permutation_size):
+    if pivots.dtype.kind not in "iu" or pivots.ndim < 1:
+        raise TypeError("lu_pivots_to_permutation")
+    batch = pivots.shape[:-1]
+    flat = pivots.reshape(-1, pivots.shape[-1])
+    perm = np.tile(np.arange(permutation_size, dtype=np.int32), (flat.shape[0], 1))
+    rows = np.arange(flat.shape[0])
+    for i in range(flat.shape[1]):
+        p = flat[:, i]
+        tmp = perm[rows, i].copy()
+        perm[rows, i] = perm[rows, p]
+        perm[rows, p] = tmp
+    return perm.reshape(*batch, permutation_size)
+
+
+def _pivots_abstract_eval(pivots, *, permutation_size):
+    check_kind(lu_pivots_to_permutation_p, [pivots], "iu")
+    if pivots.ndim < 1 or pivots.shape[-1] > permutation_size:
+        raise type_error(lu_pivots_to_permutation_p, [pivots],
+                         f"needs at most permutation_size={permutation_size} pivots per row")
+    return ShapedArray((*pivots.shape[:-1], permutation_size), np.int32)
+
+
+lu_pivots_to_permutation_p = new_primitive(
+    "lu_pivots_to_permutation", _pivots_impl, _pivots_abstract_eval)
+
+
+def _pivots_batch(vals, dims, *, permutation_size):
+    (p,), (d,) = vals, dims
+    if d == get_aval(p).ndim - 1:
+        p, d = base.moveaxis(p, d, 0), 0
+    return lu_pivots_to_permutation(p, permutation_size), d
+
+
+base.defjvp_zero(lu_pivots_to_permutation_p)
+batch_rules[lu_pivots_to_permutation_p] = _pivots_batch
