@@ -210,9 +210,9 @@ def pinv(a, rcond=None, hermitian=False, *, rtol=_NO_VALUE):
     return _pinv(x, float(rcond))
 
 
-def _rank_of(s, tol_scale):
+def _rank_of(s, tol_scale, dtype=np.int64):
     tol = rd.max(s, axis=-1, keepdims=True) * tol_scale
-    return rd.sum((s > tol).astype(np.int64), axis=-1)
+    return rd.sum((s > tol).astype(dtype), axis=-1, dtype=dtype)
 
 
 def lstsq(a, b, rcond=None, *, numpy_resid=False):
@@ -236,7 +236,7 @@ def lstsq(a, b, rcond=None, *, numpy_resid=False):
     rcond = float(_static_rcond(rcond, "lstsq"))
     x = pr.matmul(pinv(a, rcond), b)
     s = svd(a, compute_uv=False)
-    rank = _rank_of(s, rcond)
+    rank = _rank_of(s, rcond, np.int32)  # NumPy's type of lstsq's rank
     r = b - pr.matmul(a, x)
     real = np.finfo(dt).dtype
     resid = rd.sum(uf.abs(r) ** 2, axis=-1 if vector else -2).astype(real)

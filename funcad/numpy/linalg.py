@@ -306,7 +306,7 @@ def cond(x, p=None):
         s = svd(x, compute_uv=False)
         hi, lo = rd.max(s, axis=-1), rd.min(s, axis=-1)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return lo / hi if p == -2 else hi / lo
+            return uf.divide(lo, hi) if p == -2 else uf.divide(hi, lo)
     square(x, "cond")
     with np.errstate(divide="ignore", invalid="ignore"):
         r = norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))

@@ -123,7 +123,8 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         return matrix_transpose(_permutation_matrix(perm, aval(x).dtype)) @ lower, upper
     if p_indices:  # SciPy's p is the inverse permutation: a == (l @ u)[p]
         rows = fnp.arange(m, dtype=np.int32)[:, None]
-        return fnp.sum(_permutation_matrix(perm, np.int32) * rows, axis=-2), lower, upper
+        p = fnp.sum(_permutation_matrix(perm, np.int32) * rows, axis=-2, dtype=np.int32)
+        return p, lower, upper
     return matrix_transpose(_permutation_matrix(perm, aval(x).dtype)), lower, upper
 
 
