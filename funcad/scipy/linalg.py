@@ -32,14 +32,13 @@ def _pair(a, b, fname: str):
 
 def _rhs(b, m: int, fname: str):
     """``b`` as ``[..., m, k]`` and whether it was a vector (``[m]``)."""
-    vector = aval(b).ndim == 1
-    if vector:
-        b = base.reshape(b, (m, 1))
-    if aval(b).ndim < 2 or aval(b).shape[-2] != m:
+    shape = aval(b).shape
+    vector = len(shape) == 1
+    if len(shape) == 0 or shape[-1 if vector else -2] != m:
         raise FuncadValueError(with_user_line(
             f"funcad.scipy.linalg.{fname}: shapes of a and b are incompatible: b has "
-            f"shape {aval(b).shape if not vector else (m,)} but a has {m} rows"))
-    return b, vector
+            f"shape {shape} but a has {m} rows"))
+    return (base.reshape(b, (m, 1)) if vector else b), vector
 
 
 def _solve_with(fname: str, a, b, solve):
