@@ -61,7 +61,7 @@ class EighResult(NamedTuple):
     eigenvectors: object
 
 
-def _hermitian_part(x):
+def hermitian_part(x):
     return (x + cx.conjugate(matrix_transpose(x))) * np.asarray(0.5, aval(x).dtype)
 
 
@@ -78,7 +78,7 @@ def eigh(a, UPLO=None, symmetrize_input=True):
         raise FuncadValueError(with_user_line(
             f"funcad.numpy.linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}"))
     if symmetrize_input:
-        x = _hermitian_part(x)
+        x = hermitian_part(x)
     v, w = dc.eigh(x, lower=UPLO != "U")
     return EighResult(w, v)
 

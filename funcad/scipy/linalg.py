@@ -3,7 +3,8 @@
 Triangular solves, Cholesky and LU factors come from ``funcad.ops.linalg``; ``expm`` is
 the primitive of ``funcad.ops.matrix_functions`` (derivatives of every order). As in
 ``jax.scipy.linalg``, ``cho_factor`` returns a factor with zeros in its other triangle
-(SciPy leaves whatever was there), ``eigh`` symmetrizes its input, and ``overwrite_*`` /
+(SciPy leaves whatever was there), ``cholesky``, ``cho_factor`` and ``eigh`` symmetrize their
+input (SciPy reads one triangle; the two agree on symmetric matrices), and ``overwrite_*`` /
 ``check_finite`` are accepted and ignored.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import funcad.numpy as fnp
 from funcad.errors import FuncadNotImplementedError, FuncadValueError, with_user_line
 from funcad.numpy._core import aval, broadcast_shapes, broadcast_to, cast
-from funcad.numpy._linalg_decomp import inexact, matrix_transpose, square
+from funcad.numpy._linalg_decomp import hermitian_part, inexact, matrix_transpose, square
 from funcad.ops import _base as base
 from funcad.ops import decompositions as dc
 from funcad.ops import linalg as la
@@ -70,9 +71,12 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
 
 
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
-    """The upper (or ``lower``) Cholesky factor, zeros in the other triangle."""
+    """The upper (or ``lower``) Cholesky factor, zeros in the other triangle, of the
+    symmetrized ``(a + a^H) / 2`` (as JAX; derivatives are symmetric)."""
     del overwrite_a, check_finite
-    return fnp.linalg.cholesky(a, upper=not lower)
+    x = inexact(a, "cholesky")
+    square(x, "cholesky")
+    return fnp.linalg.cholesky(hermitian_part(x), upper=not lower)
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
