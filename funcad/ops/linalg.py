@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -501,6 +502,17 @@ def _swap_rows(a, rows, i: int, p):
 def _lu_impl(x):
     *batch, m, n = x.shape
     k, nb = min(m, n), _prod(batch)
+    if x.dtype.kind in INEXACT and k > 0 and nb > 0:  # LAPACK's getrf, through SciPy
+        import scipy.linalg
+
+        with warnings.catch_warnings():  # a zero pivot is kept, as below (and in XLA)
+            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+            lu_, pivots = scipy.linalg.lu_factor(x, check_finite=False)
+        perm = np.tile(np.arange(m, dtype=np.int32), (nb, 1))
+        flat, rows = pivots.reshape(nb, k), np.arange(nb)
+        for j in range(k):
+            _swap_rows(perm, rows, j, flat[:, j])
+        return lu_, pivots.astype(np.int32), perm.reshape(*batch, m)
     a = np.array(x.reshape(nb, m, n), copy=True)
     perm = np.tile(np.arange(m, dtype=np.int32), (nb, 1))
     pivots = np.zeros((nb, k), np.int32)
