@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 from funcad.core import dtypes
+from funcad.custom_derivatives import custom_jvp
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.numpy import _creation as cr
 from funcad.numpy import _products as pr
@@ -135,12 +136,15 @@ def _lu_diagonal_and_parity(a, fname: str):
     """``diag(U)`` of ``a``'s LU factors and whether the row permutation is odd."""
     _square(a, fname)
     lu, pivots, _ = la.lu(a)
+    return _diagonal(lu), _odd_permutation(pivots)
+
+
+def _odd_permutation(pivots):
     shape = aval(pivots).shape
     moved = lg.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
     swaps = base.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
-    odd = lg.ne(ar.rem(swaps, full(2, np.int32, aval(swaps).shape)),
-                full(0, np.int32, aval(swaps).shape))
-    return _diagonal(lu), odd
+    return lg.ne(ar.rem(swaps, full(2, np.int32, aval(swaps).shape)),
+                 full(0, np.int32, aval(swaps).shape))
 
 
 def _parity_sign(odd, dtype):
@@ -161,16 +165,43 @@ class SlogdetResult(NamedTuple):
     logabsdet: object
 
 
-def slogdet(a):
-    """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
-    matrix gives ``(0, -inf)``."""
-    a = _inexact(a, "slogdet")
-    d, odd = _lu_diagonal_and_parity(a, "slogdet")
+def _slogdet_from_lu(lu, pivots):
+    d, odd = _diagonal(lu), _odd_permutation(pivots)
     last = (aval(d).ndim - 1,)
     sign = ar.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ar.sign(d), last))
     with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for a singular matrix
         logabs = base.reduce_sum(ew.log(ar.abs(d)), last)
-    return SlogdetResult(sign, logabs)
+    return sign, logabs
+
+
+def _slogdet_by_lu(a):
+    lu, pivots, _ = la.lu(a)
+    return _slogdet_from_lu(lu, pivots)
+
+
+_slogdet_real = custom_jvp(_slogdet_by_lu)
+
+
+@_slogdet_real.defjvp
+def _slogdet_jvp(primals, tangents):
+    # d log|det A| = tr(A^-1 dA): one LU gives the value and the inverse, and the tangent
+    # map is an elementwise product (cheap to transpose), not a derivative of the LU.
+    (a,), (a_dot,) = primals, tangents
+    lu, pivots, perm = la.lu(a)
+    ainv = _solve_triangles(lu, _permutation_matrix(perm, aval(a).dtype))
+    nd = aval(a).ndim
+    t = base.reduce_sum(ar.mul(matrix_transpose(ainv), a_dot), (nd - 2, nd - 1))
+    return _slogdet_from_lu(lu, pivots), (None, t)
+
+
+def slogdet(a):
+    """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
+    matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX)."""
+    a = _inexact(a, "slogdet")
+    _square(a, "slogdet")
+    if dtypes.is_complex(aval(a).dtype):
+        return SlogdetResult(*_slogdet_by_lu(a))
+    return SlogdetResult(*_slogdet_real(a))
 
 
 def cholesky(a, /, *, upper=False):

@@ -391,8 +391,11 @@ def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, conjugate_a, 
     if 0 in t.shape or 0 in b.shape:
         x = np.zeros(b.shape, a.dtype)
     else:
-        try:  # LAPACK's LU is exact on a triangle up to rounding, and much faster in Python
-            x = np.linalg.solve(t, b)
+        import scipy.linalg
+
+        try:  # LAPACK's trsm (batched by SciPy); a zero pivot raises
+            x = scipy.linalg.solve_triangular(
+                t, b, lower=lower ^ transpose_a ^ (not left_side), check_finite=False)
         except np.linalg.LinAlgError:  # a zero pivot: substitute, giving inf/NaN
             with np.errstate(divide="ignore", invalid="ignore"):
                 x = _substitute(t, b, lower ^ transpose_a ^ (not left_side))
