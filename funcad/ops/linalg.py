@@ -503,33 +503,23 @@ def _swap_rows(a, rows, i: int, p):
 
 
 def _lu_impl(x):
+    # LAPACK's getrf through SciPy (batched); a zero pivot is kept, as in XLA.
     *batch, m, n = x.shape
     k, nb = min(m, n), _prod(batch)
-    if x.dtype.kind in INEXACT and k > 0 and nb > 0:  # LAPACK's getrf, through SciPy
-        import scipy.linalg
-
-        with warnings.catch_warnings():  # a zero pivot is kept, as below (and in XLA)
-            warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
-            lu_, pivots = scipy.linalg.lu_factor(x, check_finite=False)
-        perm = np.tile(np.arange(m, dtype=np.int32), (nb, 1))
-        flat, rows = pivots.reshape(nb, k), np.arange(nb)
-        for j in range(k):
-            _swap_rows(perm, rows, j, flat[:, j])
-        return lu_, pivots.astype(np.int32), perm.reshape(*batch, m)
-    a = np.array(x.reshape(nb, m, n), copy=True)
+    if x.dtype.kind not in INEXACT:
+        raise TypeError("lu")
     perm = np.tile(np.arange(m, dtype=np.int32), (nb, 1))
-    pivots = np.zeros((nb, k), np.int32)
-    rows = np.arange(nb)
+    if k == 0 or nb == 0:
+        return x.copy(), np.zeros((*batch, k), np.int32), perm.reshape(*batch, m)
+    import scipy.linalg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        lu_, pivots = scipy.linalg.lu_factor(x, check_finite=False)
+    flat, rows = pivots.reshape(nb, k), np.arange(nb)
     for j in range(k):
-        p = j + np.argmax(np.abs(a[:, j:, j]), axis=1)
-        pivots[:, j] = p
-        _swap_rows(a, rows, j, p)
-        _swap_rows(perm, rows, j, p)
-        pivot = a[:, j, j]
-        # A zero pivot means a zero column below it: leave it, as LAPACK's getrf does.
-        a[:, j + 1 :, j] /= np.where(pivot == 0, 1, pivot)[:, None]
-        a[:, j + 1 :, j + 1 :] -= a[:, j + 1 :, j, None] * a[:, j, None, j + 1 :]
-    return (a.reshape(x.shape), pivots.reshape(*batch, k), perm.reshape(*batch, m))
+        _swap_rows(perm, rows, j, flat[:, j])
+    return lu_, pivots.astype(np.int32), perm.reshape(*batch, m)
 
 
 def _lu_abstract_eval(x):

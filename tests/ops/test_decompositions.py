@@ -224,3 +224,32 @@ def test_unsupported_derivatives_raise_clearly():
     # Square matrices with full_matrices=True differentiate (U and Vh are the reduced ones).
     sq = x[:3]
     check_grads(lambda a: fnp.linalg.svd(a)[0] @ fnp.linalg.svd(a)[2], [sq], order=1)
+
+
+def test_lax_linalg_matches_jax_lax_linalg():
+    jax = pytest.importorskip("jax")
+    from jax.lax import linalg as jll
+
+    from funcad import lax
+    x = RNG.standard_normal((2, 4, 4))
+    with jax.enable_x64(True):
+        v, w = lax.linalg.eigh(x)
+        vj, wj = jll.eigh(x)
+        np.testing.assert_allclose(w, wj, rtol=1e-12)
+        np.testing.assert_allclose(np.abs(_t(v) @ np.asarray(vj)), np.eye(4) + 0 * v, atol=1e-10)
+        for ours, theirs in zip(lax.linalg.svd(x, full_matrices=False),
+                                jll.svd(x, full_matrices=False)):
+            assert ours.shape == theirs.shape
+        np.testing.assert_allclose(lax.linalg.svd(x, compute_uv=False),
+                                   jll.svd(x, compute_uv=False), rtol=1e-12)
+        spd = x @ _t(x) + 4 * np.eye(4)
+        np.testing.assert_allclose(lax.linalg.cholesky(spd), jll.cholesky(spd), rtol=1e-12)
+        piv = lax.linalg.lu(x)[1]
+        np.testing.assert_array_equal(lax.linalg.lu_pivots_to_permutation(piv, 4),
+                                      jll.lu_pivots_to_permutation(piv, 4))
+        w_eig = lax.linalg.eig(x[0], compute_left_eigenvectors=False)[0]
+        np.testing.assert_allclose(np.sort_complex(w_eig), np.sort_complex(jll.eig(
+            x[0], compute_left_eigenvectors=False, compute_right_eigenvectors=False)[0]),
+            rtol=1e-10)
+    with pytest.raises(FuncadNotImplementedError, match="left eigenvectors"):
+        lax.linalg.eig(x)
