@@ -135,8 +135,8 @@ class EigResult(NamedTuple):
 
 def eig(a):
     """Eigenvalues and right eigenvectors of each square matrix. The results are always
-    complex (as in JAX; NumPy returns real arrays when every eigenvalue is real). Values
-    only: derivatives raise ``FuncadNotImplementedError``."""
+    complex (as in JAX; NumPy returns real arrays when every eigenvalue is real). As in
+    JAX, only the eigenvalues differentiate (see ``eigvals``)."""
     x = inexact(a, "eig")
     square(x, "eig")
     w, v = dc.eig(x)
@@ -144,7 +144,8 @@ def eig(a):
 
 
 def eigvals(a):
-    """The eigenvalues of each square matrix, always complex (see ``eig``)."""
+    """The eigenvalues of each square matrix, always complex (see ``eig``); their first
+    derivative is ``diag(V^-1 dA V)``."""
     x = inexact(a, "eigvals")
     square(x, "eigvals")
     return dc.eig(x, compute_right_eigenvectors=False)

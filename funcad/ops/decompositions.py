@@ -285,7 +285,8 @@ def eig(x, *, compute_right_eigenvectors=True):
     """Eigenvalues ``w`` (and right eigenvectors ``v``, unit columns) of each square matrix
     in ``x``, always complex as ``jax.lax.linalg.eig``: ``x @ v == v * w[..., None, :]``.
 
-    Values only: derivatives raise ``FuncadNotImplementedError``.
+    As in JAX, the eigenvalues of real matrices differentiate and the eigenvectors do not
+    (so neither do the eigenvalues a second time: their rule uses the eigenvectors).
     """
     outs = eig_p.bind(x, compute_right_eigenvectors=bool(compute_right_eigenvectors))
     return tuple(outs) if compute_right_eigenvectors else outs[0]
@@ -316,14 +317,25 @@ def _eig_abstract_eval(x, *, compute_right_eigenvectors):
 eig_p = new_primitive("eig", _eig_impl, _eig_abstract_eval, multiple_results=True)
 
 
-def _eig_jvp(primals, tangents, **params):
+def _eig_jvp(primals, tangents, *, compute_right_eigenvectors):
+    # Eigenvalues only, as JAX: dw = diag(V^-1 dA V) (Giles 2008, eq. 4.60 of Boeddeker et
+    # al. 2017); eigenvector derivatives raise.
     (x,), (t,) = primals, tangents
-    outs = eig_p.bind(x, **params)
-    if type(t) is not Zero:
+    if type(t) is Zero:
+        outs = eig_p.bind(x, compute_right_eigenvectors=compute_right_eigenvectors)
+        return outs, [Zero.like(o) for o in outs]
+    if compute_right_eigenvectors:
         raise FuncadNotImplementedError(
-            "differentiation of `eig` (nonsymmetric eigendecomposition); for symmetric "
-            "matrices use eigh")
-    return outs, [Zero.like(o) for o in outs]
+            "differentiation of the eigenvectors of `eig` (as in JAX; the eigenvalues alone, "
+            "eigvals, have first derivatives)")
+    la._no_complex(eig_p, x)
+    w, v = eig_p.bind(x, compute_right_eigenvectors=True)
+    lu_, _, perm = la.lu(v)
+    t_c = base.convert_element_type(t, get_aval(v).dtype)
+    pt = la._matmul(la._permutation_matrix(perm, v), t_c)
+    y = la.triangular_solve(lu_, pt, left_side=True, lower=True, unit_diagonal=True)
+    vinv_t = la.triangular_solve(lu_, y, left_side=True, lower=False)
+    return [w], [_diag(la._matmul(vinv_t, v))]
 
 
 def _eig_batch(vals, dims, **params):

@@ -64,6 +64,9 @@ CORPUS = {
                         [lambda r: r.standard_normal((4, 3))]),
     "qr_tall": (_qr_fn, [lambda r: r.standard_normal((5, 3))]),
     "qr_square": (_qr_fn, [lambda r: r.standard_normal((3, 3))]),
+    "eigvals": (lambda ns: lambda a: ns.sum(ns.real(ns.linalg.eigvals(a)) ** 2
+                                            + 3 * ns.imag(ns.linalg.eigvals(a)) ** 2),
+                [lambda r: r.standard_normal((4, 4))]),
     "pinv": (lambda ns: lambda a: ns.sum(ns.sin(ns.linalg.pinv(a))),
              [lambda r: r.standard_normal((4, 3))]),
     "lstsq": (lambda ns: lambda a, b: ns.sum(ns.linalg.lstsq(a, b)[0] ** 2),
