@@ -24,6 +24,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_control_flow,
     lower_elementwise,
     lower_fft,
+    lower_linalg,
     lower_sharding,
 )
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context

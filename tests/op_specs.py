@@ -6,7 +6,16 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
-from specs import complex_numbers, elementwise, fft, indexing, linalg, reductions, shape
+from specs import (
+    complex_numbers,
+    decompositions,
+    elementwise,
+    fft,
+    indexing,
+    linalg,
+    reductions,
+    shape,
+)
 from specs.spec import OpSpec
 
 OP_SPECS: list[OpSpec] = [
@@ -17,6 +26,7 @@ OP_SPECS: list[OpSpec] = [
     *linalg.SPECS,
     *complex_numbers.SPECS,
     *fft.SPECS,
+    *decompositions.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

@@ -26,6 +26,7 @@ from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
+from funcad.lax import linalg  # noqa: F401 - a namespace, as jax.lax.linalg
 from funcad.lax.control_flow import cond, fori_loop, map, scan, switch, while_loop
 from funcad.lax.convenience import (
     clamp,

@@ -1,4 +1,5 @@
-"""``funcad.numpy.linalg``: norms, solves, inverses and determinants.
+"""``funcad.numpy.linalg``: norms, solves, inverses, determinants, powers and condition
+numbers; the decompositions come from ``funcad.numpy._linalg_decomp``.
 
 Solves, inverses and determinants are built from the ``lu`` and ``triangular_solve``
 primitives (the row permutation applied as a one-hot matrix product), never from
@@ -7,12 +8,19 @@ matrix gives inf/NaN (as in JAX) rather than NumPy's ``LinAlgError``.
 """
 from __future__ import annotations
 
+import operator
 from typing import NamedTuple
 
 import numpy as np
 
 from funcad.core import dtypes
+from funcad.custom_derivatives import custom_jvp
 from funcad.errors import FuncadValueError, with_user_line
+from funcad.numpy import _creation as cr
+from funcad.numpy import _products as pr
+from funcad.numpy import _reductions as rd
+from funcad.numpy import _shape as sh
+from funcad.numpy import _ufuncs as uf
 from funcad.numpy._core import (
     array_operand,
     aval,
@@ -20,6 +28,25 @@ from funcad.numpy._core import (
     broadcast_to,
     cast,
     normalize_axes,
+)
+from funcad.numpy._linalg_decomp import (
+    EighResult,
+    EigResult,
+    QRResult,
+    SVDResult,
+    eig,
+    eigh,
+    eigvals,
+    eigvalsh,
+    inexact,
+    lstsq,
+    matrix_rank,
+    matrix_transpose,
+    multi_dot,
+    pinv,
+    qr,
+    square,
+    svd,
 )
 from funcad.numpy._reductions import (
     check_axis_arg,
@@ -37,26 +64,8 @@ from funcad.ops import logical as lg
 from funcad.ops import reductions as red
 from funcad.ops import structural as st
 
-
-def _inexact(a, fname: str):
-    """``a`` as an array of its inexact dtype (integers and bools become float64)."""
-    x = array_operand(a, f"linalg.{fname}")
-    return cast(x, dtypes.to_inexact(aval(x).dtype))
-
-
-def _square(x, fname: str) -> int:
-    shape = aval(x).shape
-    if len(shape) < 2:
-        raise FuncadValueError(with_user_line(
-            f"funcad.numpy.linalg.{fname}: {len(shape)}-dimensional array given; the array "
-            "must be at least two-dimensional"
-        ))
-    if shape[-1] != shape[-2]:
-        raise FuncadValueError(with_user_line(
-            f"funcad.numpy.linalg.{fname}: last 2 dimensions of the array must be square, "
-            f"got shape {shape}"
-        ))
-    return shape[-1]
+_inexact = inexact
+_square = square
 
 
 def _diagonal(x):
@@ -128,12 +137,15 @@ def _lu_diagonal_and_parity(a, fname: str):
     """``diag(U)`` of ``a``'s LU factors and whether the row permutation is odd."""
     _square(a, fname)
     lu, pivots, _ = la.lu(a)
+    return _diagonal(lu), _odd_permutation(pivots)
+
+
+def _odd_permutation(pivots):
     shape = aval(pivots).shape
     moved = lg.ne(pivots, st.broadcasted_iota(np.int32, shape, len(shape) - 1))
     swaps = base.reduce_sum(cast(moved, np.int32), (len(shape) - 1,))
-    odd = lg.ne(ar.rem(swaps, full(2, np.int32, aval(swaps).shape)),
-                full(0, np.int32, aval(swaps).shape))
-    return _diagonal(lu), odd
+    return lg.ne(ar.rem(swaps, full(2, np.int32, aval(swaps).shape)),
+                 full(0, np.int32, aval(swaps).shape))
 
 
 def _parity_sign(odd, dtype):
@@ -154,16 +166,43 @@ class SlogdetResult(NamedTuple):
     logabsdet: object
 
 
-def slogdet(a):
-    """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
-    matrix gives ``(0, -inf)``."""
-    a = _inexact(a, "slogdet")
-    d, odd = _lu_diagonal_and_parity(a, "slogdet")
+def _slogdet_from_lu(lu, pivots):
+    d, odd = _diagonal(lu), _odd_permutation(pivots)
     last = (aval(d).ndim - 1,)
     sign = ar.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ar.sign(d), last))
     with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for a singular matrix
         logabs = base.reduce_sum(ew.log(ar.abs(d)), last)
-    return SlogdetResult(sign, logabs)
+    return sign, logabs
+
+
+def _slogdet_by_lu(a):
+    lu, pivots, _ = la.lu(a)
+    return _slogdet_from_lu(lu, pivots)
+
+
+_slogdet_real = custom_jvp(_slogdet_by_lu)
+
+
+@_slogdet_real.defjvp
+def _slogdet_jvp(primals, tangents):
+    # d log|det A| = tr(A^-1 dA): one LU gives the value and the inverse, and the tangent
+    # map is an elementwise product (cheap to transpose), not a derivative of the LU.
+    (a,), (a_dot,) = primals, tangents
+    lu, pivots, perm = la.lu(a)
+    ainv = _solve_triangles(lu, _permutation_matrix(perm, aval(a).dtype))
+    nd = aval(a).ndim
+    t = base.reduce_sum(ar.mul(matrix_transpose(ainv), a_dot), (nd - 2, nd - 1))
+    return _slogdet_from_lu(lu, pivots), (None, t)
+
+
+def slogdet(a):
+    """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
+    matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX)."""
+    a = _inexact(a, "slogdet")
+    _square(a, "slogdet")
+    if dtypes.is_complex(aval(a).dtype):
+        return SlogdetResult(*_slogdet_by_lu(a))
+    return SlogdetResult(*_slogdet_real(a))
 
 
 def cholesky(a, /, *, upper=False):
@@ -211,9 +250,13 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002 - NumPy name
         ax = _abs(x)
         return ew.sqrt(base.reduce_sum(ar.mul(ax, ax), (row, col)))
     if ord == "nuc" or ord in (2, -2):
-        raise NotImplementedError(
-            f"funcad.numpy.linalg.norm: ord={ord!r} for matrices needs singular values (no SVD yet)"
-        )
+        nd = aval(x).ndim
+        rest = [i for i in range(nd) if i not in (row, col)]
+        s = svd(base.transpose(x, (*rest, row, col)), compute_uv=False)
+        last = (len(rest),)
+        if ord == "nuc":
+            return base.reduce_sum(s, last)
+        return (red.reduce_max if ord == 2 else red.reduce_min)(s, last)
     if ord in (1, -1):
         sums, over = base.reduce_sum(_abs(x), (row,)), col - (col > row)
     elif ord in (np.inf, -np.inf):
@@ -227,7 +270,8 @@ def _matrix_norm(x, ord, row: int, col: int):  # noqa: A002 - NumPy name
 
 def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy name
     """Vector norms (``ord`` None/2, 1, inf, -inf, 0, any p) over one axis and matrix norms
-    ('fro', 1, -1, inf, -inf) over two, as ``numpy.linalg.norm``."""
+    ('fro', 'nuc', 1, -1, 2, -2, inf, -inf) over two, as ``numpy.linalg.norm``; the
+    matrix 2-norms and the nuclear norm come from the singular values."""
     check_axis_arg(axis, "linalg.norm")
     x = _inexact(x, "norm")
     nd = aval(x).ndim
@@ -258,4 +302,60 @@ def norm(x, ord=None, axis=None, keepdims=False):  # noqa: A002 - NumPy name
     return keep_dims(r, aval(x).shape, norm_axes, keepdims)
 
 
-__all__ = ["SlogdetResult", "cholesky", "det", "inv", "norm", "slogdet", "solve"]
+# --- powers and condition numbers ----------------------------------------------------------
+
+def matrix_power(a, n):
+    """``a`` to the integer power ``n`` by repeated squaring (``n < 0``: of ``inv(a)``)."""
+    x = array_operand(a, "linalg.matrix_power")
+    size = square(x, "matrix_power")
+    try:
+        n = operator.index(n)
+    except TypeError:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.matrix_power: exponent must be an integer, got {n!r}"
+        )) from None
+    if n == 0:
+        return sh.broadcast_to(cr.eye(size, dtype=aval(x).dtype), aval(x).shape)
+    if n < 0:
+        x, n = inv(x), -n
+    result, power = None, x
+    while n:
+        if n & 1:
+            result = power if result is None else pr.matmul(result, power)
+        n >>= 1
+        if n:
+            power = pr.matmul(power, power)
+    return result
+
+
+def cond(x, p=None):
+    """The condition number of each square matrix in norm ``p``: the ratio of extreme
+    singular values for ``p`` None, 2 or -2, else ``norm(x, p) * norm(inv(x), p)`` (NaN
+    from a singular matrix becomes inf, as in NumPy)."""
+    x = inexact(x, "cond")
+    _matrices_of(x)
+    if p is None or p in (2, -2):
+        s = svd(x, compute_uv=False)
+        hi, lo = rd.max(s, axis=-1), rd.min(s, axis=-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return uf.divide(lo, hi) if p == -2 else uf.divide(hi, lo)
+    square(x, "cond")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = norm(x, p, axis=(-2, -1)) * norm(inv(x), p, axis=(-2, -1))
+    from_nan = uf.isnan(r) & ~rd.any(uf.isnan(x), axis=(-2, -1))
+    return uf.where(from_nan, np.inf, r).astype(aval(r).dtype)
+
+
+def _matrices_of(x) -> None:
+    if aval(x).ndim < 2:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.cond: {aval(x).ndim}-dimensional array given; the array "
+            "must be at least two-dimensional"))
+
+
+__all__ = [
+    "EigResult", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond",
+    "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matrix_power",
+    "matrix_rank", "matrix_transpose", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+    "svd",
+]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import numpy as np
 
@@ -390,8 +391,11 @@ def _triangular_solve_impl(a, b, *, left_side, lower, transpose_a, conjugate_a, 
     if 0 in t.shape or 0 in b.shape:
         x = np.zeros(b.shape, a.dtype)
     else:
-        try:  # LAPACK's LU is exact on a triangle up to rounding, and much faster in Python
-            x = np.linalg.solve(t, b)
+        import scipy.linalg
+
+        try:  # LAPACK's trsm (batched by SciPy); a zero pivot raises
+            x = scipy.linalg.solve_triangular(
+                t, b, lower=lower ^ transpose_a ^ (not left_side), check_finite=False)
         except np.linalg.LinAlgError:  # a zero pivot: substitute, giving inf/NaN
             with np.errstate(divide="ignore", invalid="ignore"):
                 x = _substitute(t, b, lower ^ transpose_a ^ (not left_side))
@@ -499,22 +503,23 @@ def _swap_rows(a, rows, i: int, p):
 
 
 def _lu_impl(x):
+    # LAPACK's getrf through SciPy (batched); a zero pivot is kept, as in XLA.
     *batch, m, n = x.shape
     k, nb = min(m, n), _prod(batch)
-    a = np.array(x.reshape(nb, m, n), copy=True)
+    if x.dtype.kind not in INEXACT:
+        raise TypeError("lu")
     perm = np.tile(np.arange(m, dtype=np.int32), (nb, 1))
-    pivots = np.zeros((nb, k), np.int32)
-    rows = np.arange(nb)
+    if k == 0 or nb == 0:
+        return x.copy(), np.zeros((*batch, k), np.int32), perm.reshape(*batch, m)
+    import scipy.linalg
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
+        lu_, pivots = scipy.linalg.lu_factor(x, check_finite=False)
+    flat, rows = pivots.reshape(nb, k), np.arange(nb)
     for j in range(k):
-        p = j + np.argmax(np.abs(a[:, j:, j]), axis=1)
-        pivots[:, j] = p
-        _swap_rows(a, rows, j, p)
-        _swap_rows(perm, rows, j, p)
-        pivot = a[:, j, j]
-        # A zero pivot means a zero column below it: leave it, as LAPACK's getrf does.
-        a[:, j + 1 :, j] /= np.where(pivot == 0, 1, pivot)[:, None]
-        a[:, j + 1 :, j + 1 :] -= a[:, j + 1 :, j, None] * a[:, j, None, j + 1 :]
-    return (a.reshape(x.shape), pivots.reshape(*batch, k), perm.reshape(*batch, m))
+        _swap_rows(perm, rows, j, flat[:, j])
+    return lu_, pivots.astype(np.int32), perm.reshape(*batch, m)
 
 
 def _lu_abstract_eval(x):

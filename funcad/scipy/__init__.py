@@ -1,4 +1,4 @@
 """SciPy-like functions built on funcad.numpy."""
-from funcad.scipy import special
+from funcad.scipy import linalg, special
 
-__all__ = ["special"]
+__all__ = ["linalg", "special"]
