@@ -1,0 +1,243 @@
+"""Special functions as primitives: log-gamma and its derivatives, the error function's
+relatives, the regularized incomplete gamma and beta functions, the normal distribution's
+log-CDF and quantile, and the exponentially scaled modified Bessel functions.
+
+The NumPy implementations call ``scipy.special`` (imported on first use, so importing funcad
+does not load SciPy); the derivative of ``igamma`` with respect to ``a``, which SciPy lacks,
+is ``funcad.ops._igamma_kernels``. Every JVP is written in funcad operations, so the rules
+differentiate again. Derivatives JAX does not define either (``polygamma`` in its order,
+``betainc`` in ``a`` and ``b``, ``igamma_grad_a`` in ``a``) raise
+``FuncadNotImplementedError`` instead of returning a wrong zero.
+
+Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> JVP ->
+batching (the elementwise definers').
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from funcad.core.rules import Call, explain_notation
+from funcad.core.trace import get_aval
+from funcad.errors import FuncadNotImplementedError
+from funcad.ops import _igamma_kernels
+from funcad.ops._base import defbroadcasting, defjvp, defjvp2, select_n
+from funcad.ops._definers import standard_binop, standard_unop
+from funcad.ops._operands import const_like, lax_args
+from funcad.ops._shapes import FLOAT, elementwise_primitive
+from funcad.ops.arithmetic import abs as abs_
+from funcad.ops.arithmetic import add, div, mul, neg, sign, square, sub
+from funcad.ops.elementwise import exp, log, log1p
+from funcad.ops.logical import gt
+
+
+def _scipy_impl(name: str):
+    """The implementation calling ``scipy.special.<name>`` in the operands' dtype (an array,
+    also for 0-d operands)."""
+
+    def impl(*args):
+        import scipy.special
+
+        return np.asarray(getattr(scipy.special, name)(*args), args[0].dtype)
+
+    impl.__name__ = name
+    return impl
+
+
+def _no_derivative(what: str):
+    def rule(t, *args, **params):
+        raise FuncadNotImplementedError(what)
+
+    return rule
+
+
+def lgamma(x):
+    return lgamma_p.bind(x)
+
+
+lgamma_p = standard_unop("lgamma", _scipy_impl("gammaln"), FLOAT)
+defjvp(lgamma_p, lambda t, x: mul(t, digamma(x)))
+
+
+def digamma(x):
+    return digamma_p.bind(x)
+
+
+digamma_p = standard_unop("digamma", _scipy_impl("psi"), FLOAT)
+defjvp(digamma_p, lambda t, x: mul(t, polygamma(const_like(x, 1), x)))
+
+
+def polygamma(m, x):
+    return polygamma_p.bind(*lax_args(m, x))
+
+
+polygamma_p = standard_binop("polygamma", _scipy_impl("polygamma"), FLOAT)
+defjvp(
+    polygamma_p,
+    _no_derivative("the derivative of polygamma with respect to its order m"),
+    lambda t, m, x: mul(t, polygamma(add(m, const_like(m, 1)), x)),
+)
+
+
+def erfc(x):
+    return erfc_p.bind(x)
+
+
+erfc_p = standard_unop("erfc", _scipy_impl("erfc"), FLOAT)
+defjvp(erfc_p, lambda t, x: mul(t, mul(const_like(x, -2 / math.sqrt(math.pi)),
+                                       exp(neg(square(x))))))
+
+
+def erf_inv(x):
+    return erf_inv_p.bind(x)
+
+
+erf_inv_p = standard_unop("erf_inv", _scipy_impl("erfinv"), FLOAT)
+# d erfinv(x) = sqrt(pi)/2 exp(erfinv(x)^2) dx
+defjvp2(erf_inv_p, lambda t, ans, x: mul(t, mul(const_like(x, math.sqrt(math.pi) / 2),
+                                               exp(square(ans)))))
+
+
+def _gamma_density(a, x):
+    """``x^(a-1) e^-x / Gamma(a)``: the x-derivative of the regularized ``igamma``."""
+    return exp(sub(mul(sub(a, const_like(a, 1)), log(x)), add(x, lgamma(a))))
+
+
+def igamma(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)``."""
+    return igamma_p.bind(*lax_args(a, x))
+
+
+igamma_p = standard_binop("igamma", _scipy_impl("gammainc"), FLOAT)
+defjvp(
+    igamma_p,
+    lambda t, a, x: mul(t, igamma_grad_a(a, x)),
+    lambda t, a, x: mul(t, _gamma_density(a, x)),
+)
+
+
+def igammac(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``."""
+    return igammac_p.bind(*lax_args(a, x))
+
+
+igammac_p = standard_binop("igammac", _scipy_impl("gammaincc"), FLOAT)
+defjvp(
+    igammac_p,
+    lambda t, a, x: neg(mul(t, igamma_grad_a(a, x))),
+    lambda t, a, x: neg(mul(t, _gamma_density(a, x))),
+)
+
+
+def igamma_grad_a(a, x):
+    """``d/da igamma(a, x)``."""
+    return igamma_grad_a_p.bind(*lax_args(a, x))
+
+
+def _igamma_grad_a_impl(a, x):
+    return _igamma_kernels.igamma_grad_a(a, x)
+
+
+igamma_grad_a_p = standard_binop("igamma_grad_a", _igamma_grad_a_impl, FLOAT)
+# d/dx of dP/da = d/da of the density = density * (log x - digamma(a)); JAX has no
+# derivative in a either.
+defjvp(
+    igamma_grad_a_p,
+    _no_derivative("the second derivative of igamma with respect to a (igamma_grad_a in a)"),
+    lambda t, a, x: mul(t, mul(_gamma_density(a, x), sub(log(x), digamma(a)))),
+)
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function ``I_x(a, b)``."""
+    return betainc_p.bind(*lax_args(a, b, x))
+
+
+def _betainc_dx(t, a, b, x):
+    lbeta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
+    one = const_like(x, 1)
+    log_density = sub(add(mul(sub(b, one), log1p(neg(x))), mul(sub(a, one), log(x))), lbeta)
+    return mul(t, exp(log_density))
+
+
+betainc_p = elementwise_primitive("betainc", _scipy_impl("betainc"), FLOAT, nargs=3)
+defjvp(
+    betainc_p,
+    _no_derivative("the derivative of betainc with respect to a"),
+    _no_derivative("the derivative of betainc with respect to b"),
+    _betainc_dx,
+)
+defbroadcasting(betainc_p)
+
+
+def ndtri(p):
+    """The standard normal quantile (inverse CDF)."""
+    return ndtri_p.bind(p)
+
+
+ndtri_p = standard_unop("ndtri", _scipy_impl("ndtri"), FLOAT)
+# d ndtri(p) = sqrt(2 pi) exp(ndtri(p)^2 / 2) dp
+defjvp2(ndtri_p, lambda t, ans, p: mul(t, mul(const_like(p, math.sqrt(2 * math.pi)),
+                                             exp(mul(const_like(p, 0.5), square(ans))))))
+
+
+def log_ndtr(x):
+    """``log`` of the standard normal CDF, accurate in both tails."""
+    return log_ndtr_p.bind(x)
+
+
+log_ndtr_p = standard_unop("log_ndtr", _scipy_impl("log_ndtr"), FLOAT)
+# d log Phi(x) = phi(x) / Phi(x) dx = exp(-x^2/2 - log Phi(x)) / sqrt(2 pi) dx: no overflow
+# and no 0/0 in the far left tail.
+defjvp2(log_ndtr_p, lambda t, ans, x: mul(t, mul(
+    const_like(x, 1 / math.sqrt(2 * math.pi)),
+    exp(sub(mul(const_like(x, -0.5), square(x)), ans)))))
+
+
+def bessel_i0e(x):
+    return bessel_i0e_p.bind(x)
+
+
+bessel_i0e_p = standard_unop("bessel_i0e", _scipy_impl("i0e"), FLOAT)
+# i0e(x) = exp(-|x|) I0(x), I0' = I1: d i0e = (i1e(x) - sign(x) i0e(x)) dx
+defjvp2(bessel_i0e_p, lambda t, ans, x: mul(t, sub(bessel_i1e(x), mul(sign(x), ans))))
+
+
+def bessel_i1e(x):
+    return bessel_i1e_p.bind(x)
+
+
+def _bessel_i1e_jvp(t, ans, x):
+    # I1' = I0 - I1/x: d i1e = (i0e(x) - i1e(x) (sign(x) + 1/x)) dx, which is 1/2 at x = 0
+    # (the formula is 0/0 there: evaluate it at a safe point and select the limit).
+    eps = const_like(x, np.finfo(get_aval(x).dtype).eps)
+    not_tiny = gt(abs_(x), eps)
+    safe_x = select_n(not_tiny, eps, x)
+    d = sub(bessel_i0e(safe_x), mul(ans, add(sign(safe_x), div(const_like(x, 1), safe_x))))
+    return mul(t, select_n(not_tiny, const_like(x, 0.5), d))
+
+
+bessel_i1e_p = standard_unop("bessel_i1e", _scipy_impl("i1e"), FLOAT)
+defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
+
+for _prim, _name in ((lgamma_p, "gammaln"), (erf_inv_p, "erfinv"), (igamma_p, "gammainc"),
+                     (igammac_p, "gammaincc"), (bessel_i0e_p, "i0e"),
+                     (bessel_i1e_p, "i1e")):
+    explain_notation[_prim] = Call(_name)
+
+__all__ = [
+    "bessel_i0e",
+    "bessel_i1e",
+    "betainc",
+    "digamma",
+    "erf_inv",
+    "erfc",
+    "igamma",
+    "igamma_grad_a",
+    "igammac",
+    "lgamma",
+    "log_ndtr",
+    "ndtri",
+    "polygamma",
+]
