@@ -1,9 +1,12 @@
 """Lowerings of funcad's special-function primitives (``funcad.ops.special``) to
-``jax.lax`` and, for the two without a ``lax`` operation (``ndtri``, ``log_ndtr``), to
-``jax.scipy.special``."""
+``jax.lax``; ``ndtri`` and ``log_ndtr`` (no ``lax`` operation) to ``jax.scipy.special``; the
+inverses ``gammaincinv`` and ``betaincinv``, which jax lacks, to a host callback of SciPy's
+kernel (``jax.pure_callback``)."""
 from __future__ import annotations
 
+import jax
 import jax.scipy.special as jsp
+import numpy as np
 from jax import lax
 
 from funcad.ops import special as sp
@@ -23,4 +26,26 @@ register_lowerings({
     sp.log_ndtr_p: jsp.log_ndtr,
     sp.bessel_i0e_p: lax.bessel_i0e,
     sp.bessel_i1e_p: lax.bessel_i1e,
+})
+
+
+def _scipy_callback(name: str):
+    """A lowering that calls ``scipy.special.<name>`` on the host (``jax`` has no such
+    operation): the same kernel as the NumPy backend, inside the compiled program."""
+
+    def lowering(*args):
+        def host(*xs):
+            import scipy.special
+
+            return np.asarray(getattr(scipy.special, name)(*xs), xs[0].dtype)
+
+        result = jax.ShapeDtypeStruct(args[0].shape, args[0].dtype)
+        return jax.pure_callback(host, result, *args, vmap_method="broadcast_all")
+
+    return lowering
+
+
+register_lowerings({
+    sp.gammaincinv_p: _scipy_callback("gammaincinv"),
+    sp.betaincinv_p: _scipy_callback("betaincinv"),
 })

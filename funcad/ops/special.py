@@ -1,6 +1,7 @@
 """Special functions as primitives: log-gamma and its derivatives, the error function's
-relatives, the regularized incomplete gamma and beta functions, the normal distribution's
-log-CDF and quantile, and the exponentially scaled modified Bessel functions.
+relatives, the regularized incomplete gamma and beta functions and their inverses, the
+normal distribution's log-CDF and quantile, and the exponentially scaled modified Bessel
+functions.
 
 The NumPy implementations call ``scipy.special`` (imported on first use, so importing funcad
 does not load SciPy); the derivative of ``igamma`` with respect to ``a``, which SciPy lacks,
@@ -149,16 +150,20 @@ defjvp(
 )
 
 
+def _beta_log_density(a, b, x):
+    """``log(x^(a-1) (1-x)^(b-1) / B(a, b))``: the x-derivative of ``betainc``."""
+    lbeta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
+    one = const_like(x, 1)
+    return sub(add(mul(sub(b, one), log1p(neg(x))), mul(sub(a, one), log(x))), lbeta)
+
+
 def betainc(a, b, x):
     """The regularized incomplete beta function ``I_x(a, b)``."""
     return betainc_p.bind(*lax_args(a, b, x))
 
 
 def _betainc_dx(t, a, b, x):
-    lbeta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
-    one = const_like(x, 1)
-    log_density = sub(add(mul(sub(b, one), log1p(neg(x))), mul(sub(a, one), log(x))), lbeta)
-    return mul(t, exp(log_density))
+    return mul(t, exp(_beta_log_density(a, b, x)))
 
 
 betainc_p = elementwise_primitive("betainc", _scipy_impl("betainc"), FLOAT, nargs=3)
@@ -169,6 +174,40 @@ defjvp(
     _betainc_dx,
 )
 defbroadcasting(betainc_p)
+
+
+def gammaincinv(a, p):
+    """The inverse of ``igamma`` in ``x``: ``igamma(a, gammaincinv(a, p)) = p``."""
+    return gammaincinv_p.bind(*lax_args(a, p))
+
+
+def _gammaincinv_dp(t, ans, a, p):
+    # implicit differentiation of igamma(a, x) = p: dx = dp / density(a, x)
+    return div(t, _gamma_density(a, ans))
+
+
+def _gammaincinv_da(t, ans, a, p):
+    # dx = -(d igamma / da) da / density(a, x)
+    return neg(div(mul(t, igamma_grad_a(a, ans)), _gamma_density(a, ans)))
+
+
+gammaincinv_p = standard_binop("gammaincinv", _scipy_impl("gammaincinv"), FLOAT)
+defjvp2(gammaincinv_p, _gammaincinv_da, _gammaincinv_dp)
+
+
+def betaincinv(a, b, p):
+    """The inverse of ``betainc`` in ``x``: ``betainc(a, b, betaincinv(a, b, p)) = p``."""
+    return betaincinv_p.bind(*lax_args(a, b, p))
+
+
+betaincinv_p = elementwise_primitive("betaincinv", _scipy_impl("betaincinv"), FLOAT, nargs=3)
+defjvp2(
+    betaincinv_p,
+    _no_derivative("the derivative of betaincinv with respect to a"),
+    _no_derivative("the derivative of betaincinv with respect to b"),
+    lambda t, ans, a, b, p: div(t, exp(_beta_log_density(a, b, ans))),
+)
+defbroadcasting(betaincinv_p)
 
 
 def ndtri(p):
@@ -230,9 +269,11 @@ __all__ = [
     "bessel_i0e",
     "bessel_i1e",
     "betainc",
+    "betaincinv",
     "digamma",
     "erf_inv",
     "erfc",
+    "gammaincinv",
     "igamma",
     "igamma_grad_a",
     "igammac",

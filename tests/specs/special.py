@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
+import funcad.scipy.special as fsp
 from funcad import lax
+from funcad.ops import special as sp
 
-from specs.spec import F64, FLOATS, I32, OpSpec, uniform_args
+from specs.spec import BINARY_SHAPES, F64, FLOATS, I32, UNARY_SHAPES, OpSpec, uniform_args
 
 _SHAPES1 = (((),), ((4,),), ((2, 3),))
 _SHAPES2 = (((), ()), ((4,), (4,)), ((2, 3), (2, 3)))
@@ -53,6 +55,26 @@ def _betainc_args(rng, shapes, dtype):
             uniform_args(rng, shapes[2:], dtype, (0.05, 0.95))[0]]
 
 
+def _positive_probabilities(rng, shapes, dtype):
+    return [uniform_args(rng, shapes[:1], I32, (1, 8))[0],
+            uniform_args(rng, shapes[1:], dtype, (0.05, 0.95))[0]]
+
+
+def _scipy(name, domain, cases=UNARY_SHAPES):
+    return OpSpec(f"scipy_{name}", getattr(fsp, name), _ref(name), cases, FLOATS, domain)
+
+
+_SCIPY_UNARY = [
+    ("gammaln", (0.2, 5.0)), ("digamma", (0.2, 5.0)), ("erf", (-2.0, 2.0)),
+    ("erfc", (-2.0, 2.0)), ("erfinv", (-0.9, 0.9)), ("expit", (-5.0, 5.0)),
+    ("logit", (0.05, 0.95)), ("ndtr", (-5.0, 5.0)), ("ndtri", (0.05, 0.95)),
+    ("log_ndtr", (-8.0, 5.0)), ("i0e", (0.2, 3.0)), ("i1e", (0.2, 3.0)), ("i0", (0.2, 3.0)),
+    ("i1", (0.2, 3.0)), ("entr", (0.1, 3.0)),
+]
+_SCIPY_BINARY = [("xlogy", (0.1, 3.0)), ("xlog1py", (0.1, 3.0)), ("rel_entr", (0.1, 3.0)),
+                 ("kl_div", (0.1, 3.0))]
+
+
 def _polygamma_args(rng, shapes, dtype):
     return [uniform_args(rng, shapes[:1], I32, (0, 3))[0],
             uniform_args(rng, shapes[1:], dtype, (0.3, 4.0))[0]]
@@ -85,4 +107,30 @@ SPECS: list[OpSpec] = [
     OpSpec("lax_betainc", lambda a, b, x: lax.betainc(_half(a, x), _half(b, x), x),
            lambda a, b, x: np.asarray(sc.betainc(a / 2, b / 2, x), x.dtype), _SHAPES3, FLOATS,
            make_args=_betainc_args),
+    OpSpec("gammaincinv", lambda a, p: sp.gammaincinv(_half(a, p), p),
+           lambda a, p: np.asarray(sc.gammaincinv(a / 2, p), p.dtype), _SHAPES2, FLOATS,
+           make_args=_positive_probabilities),
+    OpSpec("betaincinv", lambda a, b, p: sp.betaincinv(_half(a, p), _half(b, p), p),
+           lambda a, b, p: np.asarray(sc.betaincinv(a / 2, b / 2, p), p.dtype), _SHAPES3,
+           FLOATS, make_args=_betainc_args),
+    # funcad.scipy.special, with SciPy's broadcasting
+    *[_scipy(name, domain) for name, domain in _SCIPY_UNARY],
+    *[_scipy(name, domain, BINARY_SHAPES) for name, domain in _SCIPY_BINARY],
+    OpSpec("scipy_polygamma", lambda m, x: fsp.polygamma(m, x),
+           lambda m, x: sc.polygamma(m, x), (((), (4,)), ((4,), (4,))), (F64,),
+           make_args=_polygamma_args),
+    # (a as integer codes: the a-derivative has first order only, tested in test_special)
+    OpSpec("scipy_gammainc", lambda a, x: fsp.gammainc(a / 2, x),
+           lambda a, x: sc.gammainc(a / 2, x), BINARY_SHAPES, (F64,), make_args=_positive_pairs),
+    OpSpec("scipy_gammaincc", lambda a, x: fsp.gammaincc(a / 2, x),
+           lambda a, x: sc.gammaincc(a / 2, x), BINARY_SHAPES, (F64,),
+           make_args=_positive_pairs),
+    OpSpec("scipy_betaln", fsp.betaln, sc.betaln, BINARY_SHAPES, (F64,), (0.2, 6.0),
+           rtol=1e-11, atol=1e-12),
+    OpSpec("scipy_softmax", lambda x: (fsp.softmax(x), fsp.softmax(x, axis=-1)),
+           lambda x: (sc.softmax(x), sc.softmax(x, axis=-1)), UNARY_SHAPES[1:], FLOATS,
+           (-30.0, 30.0)),
+    OpSpec("scipy_log_softmax", lambda x: (fsp.log_softmax(x), fsp.log_softmax(x, axis=0)),
+           lambda x: (sc.log_softmax(x), sc.log_softmax(x, axis=0)), UNARY_SHAPES[1:], FLOATS,
+           (-30.0, 30.0)),
 ]
