@@ -29,15 +29,18 @@ register_lowerings({
 })
 
 
-def _scipy_callback(name: str):
-    """A lowering that calls ``scipy.special.<name>`` on the host (``jax`` has no such
+def _scipy_callback(name: str, module: str = "special"):
+    """A lowering that calls ``scipy.<module>.<name>`` on the host (``jax`` has no such
     operation): the same kernel as the NumPy backend, inside the compiled program."""
 
     def lowering(*args):
         def host(*xs):
-            import scipy.special
+            import importlib
 
-            return np.asarray(getattr(scipy.special, name)(*xs), xs[0].dtype)
+            fn = importlib.import_module(f"scipy.{module}")
+            for part in name.split("."):
+                fn = getattr(fn, part)
+            return np.asarray(fn(*xs), xs[0].dtype)
 
         result = jax.ShapeDtypeStruct(args[0].shape, args[0].dtype)
         return jax.pure_callback(host, result, *args, vmap_method="broadcast_all")
@@ -48,4 +51,5 @@ def _scipy_callback(name: str):
 register_lowerings({
     sp.gammaincinv_p: _scipy_callback("gammaincinv"),
     sp.betaincinv_p: _scipy_callback("betaincinv"),
+    sp.poisson_ppf_p: _scipy_callback("poisson.ppf", "stats"),
 })

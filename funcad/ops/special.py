@@ -23,14 +23,14 @@ from funcad.core.rules import Call, explain_notation
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _igamma_kernels
-from funcad.ops._base import defbroadcasting, defjvp, defjvp2, select_n
+from funcad.ops._base import defbroadcasting, defjvp, defjvp2, defjvp_zero, select_n
 from funcad.ops._definers import standard_binop, standard_unop
 from funcad.ops._operands import const_like, lax_args
 from funcad.ops._shapes import FLOAT, elementwise_primitive
 from funcad.ops.arithmetic import abs as abs_
 from funcad.ops.arithmetic import add, div, mul, neg, sign, square, sub
 from funcad.ops.elementwise import exp, log, log1p
-from funcad.ops.logical import gt
+from funcad.ops.logical import bitwise_and, eq, gt
 
 
 def _scipy_impl(name: str):
@@ -100,9 +100,18 @@ defjvp2(erf_inv_p, lambda t, ans, x: mul(t, mul(const_like(x, math.sqrt(math.pi)
                                                exp(square(ans)))))
 
 
+def _xlog(c, x, log_fn=log, at=0.0, safe=1.0):
+    """``c * log_fn(x)``, 0 where ``c == 0`` and ``x == at`` (the density factors
+    ``x^(a-1)`` at ``a = 1, x = 0``, where the plain product is ``0 * -inf``): there ``x``
+    is replaced by ``safe``, where ``log_fn`` is 0."""
+    zero_c = eq(c, const_like(c, 0))
+    safe_x = select_n(bitwise_and(zero_c, eq(x, const_like(x, at))), x, const_like(x, safe))
+    return mul(c, log_fn(safe_x))
+
+
 def _gamma_density(a, x):
     """``x^(a-1) e^-x / Gamma(a)``: the x-derivative of the regularized ``igamma``."""
-    return exp(sub(mul(sub(a, const_like(a, 1)), log(x)), add(x, lgamma(a))))
+    return exp(sub(_xlog(sub(a, const_like(a, 1)), x), add(x, lgamma(a))))
 
 
 def igamma(a, x):
@@ -154,7 +163,7 @@ def _beta_log_density(a, b, x):
     """``log(x^(a-1) (1-x)^(b-1) / B(a, b))``: the x-derivative of ``betainc``."""
     lbeta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
     one = const_like(x, 1)
-    return sub(add(mul(sub(b, one), log1p(neg(x))), mul(sub(a, one), log(x))), lbeta)
+    return sub(add(_xlog(sub(b, one), neg(x), log1p, -1.0, 0.0), _xlog(sub(a, one), x)), lbeta)
 
 
 def betainc(a, b, x):
@@ -208,6 +217,22 @@ defjvp2(
     lambda t, ans, a, b, p: div(t, exp(_beta_log_density(a, b, ans))),
 )
 defbroadcasting(betaincinv_p)
+
+
+def poisson_ppf(q, mu):
+    """The Poisson quantile: the least integer ``k`` with ``P(K <= k) >= q`` (a float;
+    ``-1`` at ``q = 0``, ``inf`` at ``q = 1``, as SciPy)."""
+    return poisson_ppf_p.bind(*lax_args(q, mu))
+
+
+def _poisson_ppf_impl(q, mu):
+    import scipy.stats
+
+    return np.asarray(scipy.stats.poisson.ppf(q, mu), q.dtype)
+
+
+poisson_ppf_p = standard_binop("poisson_ppf", _poisson_ppf_impl, FLOAT)
+defjvp_zero(poisson_ppf_p)  # piecewise constant in both operands
 
 
 def ndtri(p):
@@ -280,5 +305,6 @@ __all__ = [
     "lgamma",
     "log_ndtr",
     "ndtri",
+    "poisson_ppf",
     "polygamma",
 ]
