@@ -49,11 +49,12 @@ def logsf(k, p, loc=0):
 
 
 def ppf(q, p, loc=0):
-    """The least ``k`` with ``cdf(k) >= q``: 0 or 1 (``-1`` at ``q = 0``, as SciPy), plus
+    """The least ``k`` with ``cdf(k) >= q``: 0 or 1 (``-1`` at ``q = 0`` and 1 at ``q = 1``,
+    as SciPy), plus
     ``loc``; NaN outside ``0 <= q <= 1``."""
     q, p, loc = promote("bernoulli.ppf", q, p, loc)
     k = fnp.where(q > 1 - p, fnp.ones_like(q), fnp.zeros_like(q))
-    k = fnp.where(q == 0, -fnp.ones_like(q), k)
+    k = fnp.where(q == 0, -fnp.ones_like(q), fnp.where(q == 1, fnp.ones_like(q), k))
     return nan_unless(_valid(p) & (q >= 0) & (q <= 1), k + loc)
 
 
