@@ -1,7 +1,7 @@
 """Lowerings of funcad's special-function primitives (``funcad.ops.special``) to
-``jax.lax``; ``ndtri`` and ``log_ndtr`` (no ``lax`` operation) to ``jax.scipy.special``; the
-inverses ``gammaincinv`` and ``betaincinv``, which jax lacks, to a host callback of SciPy's
-kernel (``jax.pure_callback``)."""
+``jax.lax``; ``erfcx``, ``ndtri`` and ``log_ndtr`` (no ``lax`` operation) to
+``jax.scipy.special``; ``gammaincinv``, ``betaincinv`` and ``poisson_ppf``, which jax
+lacks, to a host callback of SciPy's kernel (``jax.pure_callback``)."""
 from __future__ import annotations
 
 import jax
@@ -18,6 +18,7 @@ register_lowerings({
     sp.polygamma_p: lax.polygamma,
     sp.erfc_p: lax.erfc,
     sp.erf_inv_p: lax.erf_inv,
+    sp.erfcx_p: jsp.erfcx,
     sp.igamma_p: lax.igamma,
     sp.igammac_p: lax.igammac,
     sp.igamma_grad_a_p: lax.igamma_grad_a,

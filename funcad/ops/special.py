@@ -30,7 +30,7 @@ from funcad.ops._shapes import FLOAT, elementwise_primitive
 from funcad.ops.arithmetic import abs as abs_
 from funcad.ops.arithmetic import add, div, mul, neg, sign, square, sub
 from funcad.ops.elementwise import exp, log, log1p
-from funcad.ops.logical import bitwise_and, eq, gt
+from funcad.ops.logical import bitwise_and, eq, gt, lt
 
 
 def _scipy_impl(name: str):
@@ -246,17 +246,37 @@ defjvp2(ndtri_p, lambda t, ans, p: mul(t, mul(const_like(p, math.sqrt(2 * math.p
                                              exp(mul(const_like(p, 0.5), square(ans))))))
 
 
+def erfcx(x):
+    """The scaled complementary error function ``exp(x^2) erfc(x)``."""
+    return erfcx_p.bind(x)
+
+
+erfcx_p = standard_unop("erfcx", _scipy_impl("erfcx"), FLOAT)
+# d erfcx(x) = (2 x erfcx(x) - 2 / sqrt(pi)) dx
+defjvp2(erfcx_p, lambda t, ans, x: mul(t, sub(mul(mul(const_like(x, 2), x), ans),
+                                             const_like(x, 2 / math.sqrt(math.pi)))))
+
+
 def log_ndtr(x):
     """``log`` of the standard normal CDF, accurate in both tails."""
     return log_ndtr_p.bind(x)
 
 
+def _log_ndtr_jvp(t, ans, x):
+    # d log Phi(x) = phi(x) / Phi(x) dx. For x < 0 that ratio is sqrt(2/pi) / erfcx(-x/sqrt2)
+    # (no cancellation between -x^2/2 and log Phi far in the left tail); for x >= 0 it is
+    # exp(-x^2/2 - log Phi(x)) / sqrt(2 pi), where erfcx of a negative argument overflows.
+    negative = lt(x, const_like(x, 0))
+    left = div(const_like(x, math.sqrt(2 / math.pi)),
+               erfcx(mul(const_like(x, -1 / math.sqrt(2)), select_n(negative, const_like(x, -1),
+                                                                     x))))
+    right = mul(const_like(x, 1 / math.sqrt(2 * math.pi)),
+                exp(sub(mul(const_like(x, -0.5), square(x)), ans)))
+    return mul(t, select_n(negative, right, left))
+
+
 log_ndtr_p = standard_unop("log_ndtr", _scipy_impl("log_ndtr"), FLOAT)
-# d log Phi(x) = phi(x) / Phi(x) dx = exp(-x^2/2 - log Phi(x)) / sqrt(2 pi) dx: no overflow
-# and no 0/0 in the far left tail.
-defjvp2(log_ndtr_p, lambda t, ans, x: mul(t, mul(
-    const_like(x, 1 / math.sqrt(2 * math.pi)),
-    exp(sub(mul(const_like(x, -0.5), square(x)), ans)))))
+defjvp2(log_ndtr_p, _log_ndtr_jvp)
 
 
 def bessel_i0e(x):
@@ -298,6 +318,7 @@ __all__ = [
     "digamma",
     "erf_inv",
     "erfc",
+    "erfcx",
     "gammaincinv",
     "igamma",
     "igamma_grad_a",

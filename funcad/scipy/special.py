@@ -35,6 +35,7 @@ digamma = _unary("digamma", sp.digamma, "The logarithmic derivative of Gamma, ``
 psi = digamma
 erf = _unary("erf", ew.erf, "The error function.")
 erfc = _unary("erfc", sp.erfc, "``1 - erf(x)``, accurate where ``erf(x)`` is close to 1.")
+erfcx = _unary("erfcx", sp.erfcx, "``exp(x^2) erfc(x)``, without overflow or underflow.")
 erfinv = _unary("erfinv", sp.erf_inv, "The inverse of ``erf`` on (-1, 1).")
 expit = _unary("expit", ew.logistic, "The logistic function ``1 / (1 + exp(-x))``.")
 ndtri = _unary("ndtri", sp.ndtri, "The standard normal quantile: the inverse of ``ndtr``.")
@@ -206,6 +207,7 @@ __all__ = [
     "entr",
     "erf",
     "erfc",
+    "erfcx",
     "erfinv",
     "expit",
     "gammainc",
