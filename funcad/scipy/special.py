@@ -12,6 +12,7 @@ import math
 import funcad.numpy as fnp
 from funcad.ad import stop_gradient
 from funcad.numpy._core import promote_args_inexact
+from funcad.numpy._special import i0, i1
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
 from funcad.ops import elementwise as ew
@@ -43,18 +44,6 @@ log_ndtr = _unary("log_ndtr", sp.log_ndtr,
                   "``log(ndtr(x))``, accurate in both tails (``log_ndtr(-30) = -454.3...``).")
 i0e = _unary("i0e", sp.bessel_i0e, "``exp(-|x|) I0(x)``, the scaled modified Bessel function.")
 i1e = _unary("i1e", sp.bessel_i1e, "``exp(-|x|) I1(x)``, the scaled modified Bessel function.")
-
-
-def i0(x):
-    """The modified Bessel function of the first kind of order 0."""
-    (x,) = promote_args_inexact("i0", x)
-    return ar.mul(sp.bessel_i0e(x), ew.exp(ar.abs(x)))
-
-
-def i1(x):
-    """The modified Bessel function of the first kind of order 1."""
-    (x,) = promote_args_inexact("i1", x)
-    return ar.mul(sp.bessel_i1e(x), ew.exp(ar.abs(x)))
 
 
 def ndtr(x):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.special as sc
 
+import funcad.numpy as fnp
 import funcad.scipy.special as fsp
 from funcad import lax
 from funcad.ops import special as sp
@@ -133,4 +134,15 @@ SPECS: list[OpSpec] = [
     OpSpec("scipy_log_softmax", lambda x: (fsp.log_softmax(x), fsp.log_softmax(x, axis=0)),
            lambda x: (sc.log_softmax(x), sc.log_softmax(x, axis=0)), UNARY_SHAPES[1:], FLOATS,
            (-30.0, 30.0)),
+    # funcad.numpy functions built on them
+    OpSpec("i0", fnp.i0, np.i0, UNARY_SHAPES, FLOATS, (-3.0, 3.0)),
+    OpSpec("sinc", fnp.sinc, np.sinc, UNARY_SHAPES, FLOATS, (-3.0, 3.0)),
+    OpSpec("sinc_with_zeros", fnp.sinc, np.sinc, ((( 5,),),), (F64,),
+           make_args=lambda rng, shapes, dtype: [np.array([0.0, -0.5, 0.0, 1.5, 2.0], dtype)]),
+    OpSpec("kaiser", lambda beta: fnp.kaiser(7, beta), lambda beta: np.kaiser(7, beta),
+           (((),),), (F64,), (0.5, 8.0)),
+    OpSpec("windows", lambda x: (x * fnp.hanning(6), x * fnp.hamming(6), x * fnp.blackman(6),
+                                 x * fnp.bartlett(6), x * fnp.kaiser(6, 2.5)),
+           lambda x: (x * np.hanning(6), x * np.hamming(6), x * np.blackman(6),
+                      x * np.bartlett(6), x * np.kaiser(6, 2.5)), (((6,),), ((2, 6),)), (F64,)),
 ]
