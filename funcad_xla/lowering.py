@@ -26,6 +26,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_fft,
     lower_linalg,
     lower_sharding,
+    lower_special,
 )
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
 from funcad_xla.rules import dot_precision, lower_jaxpr, lowering_rules

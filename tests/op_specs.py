@@ -16,6 +16,7 @@ from specs import (
     reductions,
     shape,
 )
+from specs import special as special_specs
 from specs.spec import OpSpec
 
 OP_SPECS: list[OpSpec] = [
@@ -27,6 +28,7 @@ OP_SPECS: list[OpSpec] = [
     *complex_numbers.SPECS,
     *fft.SPECS,
     *decompositions.SPECS,
+    *special_specs.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

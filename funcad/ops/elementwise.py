@@ -8,8 +8,6 @@ transforms -> facts for the IR passes, the executor and explain.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from funcad.core.rules import (
@@ -221,12 +219,11 @@ def erf(x):
     return erf_p.bind(x)
 
 
-_erf_ufunc = np.frompyfunc(math.erf, 1, 1)
-
-
 def _erf_impl(x):
-    # NumPy has no erf; math.erf is correctly rounded in double precision.
-    return _erf_ufunc(x.astype(np.float64)).astype(x.dtype)
+    # NumPy has no erf: SciPy's (imported on first use), in the operand's dtype.
+    import scipy.special
+
+    return np.asarray(scipy.special.erf(x), x.dtype)
 
 
 erf_p = standard_unop("erf", _erf_impl, FLOAT)

@@ -1,0 +1,331 @@
+"""Special functions as primitives: log-gamma and its derivatives, the error function's
+relatives, the regularized incomplete gamma and beta functions and their inverses, the
+normal distribution's log-CDF and quantile, and the exponentially scaled modified Bessel
+functions.
+
+The NumPy implementations call ``scipy.special`` (imported on first use, so importing funcad
+does not load SciPy); the derivative of ``igamma`` with respect to ``a``, which SciPy lacks,
+is ``funcad.ops._igamma_kernels``. Every JVP is written in funcad operations, so the rules
+differentiate again. Derivatives JAX does not define either (``polygamma`` in its order,
+``betainc`` in ``a`` and ``b``, ``igamma_grad_a`` in ``a``) raise
+``FuncadNotImplementedError`` instead of returning a wrong zero.
+
+Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> JVP ->
+batching (the elementwise definers').
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from funcad.core.rules import Call, explain_notation
+from funcad.core.trace import get_aval
+from funcad.errors import FuncadNotImplementedError
+from funcad.ops import _igamma_kernels
+from funcad.ops._base import defbroadcasting, defjvp, defjvp2, defjvp_zero, select_n
+from funcad.ops._definers import standard_binop, standard_unop
+from funcad.ops._operands import const_like, lax_args
+from funcad.ops._shapes import FLOAT, elementwise_primitive
+from funcad.ops.arithmetic import abs as abs_
+from funcad.ops.arithmetic import add, div, mul, neg, sign, square, sub
+from funcad.ops.elementwise import exp, log, log1p
+from funcad.ops.logical import bitwise_and, eq, gt, lt
+
+
+def _scipy_impl(name: str):
+    """The implementation calling ``scipy.special.<name>`` in the operands' dtype (an array,
+    also for 0-d operands)."""
+
+    def impl(*args):
+        import scipy.special
+
+        return np.asarray(getattr(scipy.special, name)(*args), args[0].dtype)
+
+    impl.__name__ = name
+    return impl
+
+
+def _no_derivative(what: str):
+    def rule(t, *args, **params):
+        raise FuncadNotImplementedError(what)
+
+    return rule
+
+
+def lgamma(x):
+    return lgamma_p.bind(x)
+
+
+lgamma_p = standard_unop("lgamma", _scipy_impl("gammaln"), FLOAT)
+defjvp(lgamma_p, lambda t, x: mul(t, digamma(x)))
+
+
+def digamma(x):
+    return digamma_p.bind(x)
+
+
+digamma_p = standard_unop("digamma", _scipy_impl("psi"), FLOAT)
+defjvp(digamma_p, lambda t, x: mul(t, polygamma(const_like(x, 1), x)))
+
+
+def polygamma(m, x):
+    return polygamma_p.bind(*lax_args(m, x))
+
+
+polygamma_p = standard_binop("polygamma", _scipy_impl("polygamma"), FLOAT)
+defjvp(
+    polygamma_p,
+    _no_derivative("the derivative of polygamma with respect to its order m"),
+    lambda t, m, x: mul(t, polygamma(add(m, const_like(m, 1)), x)),
+)
+
+
+def erfc(x):
+    return erfc_p.bind(x)
+
+
+erfc_p = standard_unop("erfc", _scipy_impl("erfc"), FLOAT)
+defjvp(erfc_p, lambda t, x: mul(t, mul(const_like(x, -2 / math.sqrt(math.pi)),
+                                       exp(neg(square(x))))))
+
+
+def erf_inv(x):
+    return erf_inv_p.bind(x)
+
+
+erf_inv_p = standard_unop("erf_inv", _scipy_impl("erfinv"), FLOAT)
+# d erfinv(x) = sqrt(pi)/2 exp(erfinv(x)^2) dx
+defjvp2(erf_inv_p, lambda t, ans, x: mul(t, mul(const_like(x, math.sqrt(math.pi) / 2),
+                                               exp(square(ans)))))
+
+
+def _xlog(c, x, log_fn=log, at=0.0, safe=1.0):
+    """``c * log_fn(x)``, 0 where ``c == 0`` and ``x == at`` (the density factors
+    ``x^(a-1)`` at ``a = 1, x = 0``, where the plain product is ``0 * -inf``): there ``x``
+    is replaced by ``safe``, where ``log_fn`` is 0."""
+    zero_c = eq(c, const_like(c, 0))
+    safe_x = select_n(bitwise_and(zero_c, eq(x, const_like(x, at))), x, const_like(x, safe))
+    return mul(c, log_fn(safe_x))
+
+
+def _gamma_density(a, x):
+    """``x^(a-1) e^-x / Gamma(a)``: the x-derivative of the regularized ``igamma``."""
+    return exp(sub(_xlog(sub(a, const_like(a, 1)), x), add(x, lgamma(a))))
+
+
+def igamma(a, x):
+    """The regularized lower incomplete gamma function ``P(a, x)``."""
+    return igamma_p.bind(*lax_args(a, x))
+
+
+igamma_p = standard_binop("igamma", _scipy_impl("gammainc"), FLOAT)
+defjvp(
+    igamma_p,
+    lambda t, a, x: mul(t, igamma_grad_a(a, x)),
+    lambda t, a, x: mul(t, _gamma_density(a, x)),
+)
+
+
+def igammac(a, x):
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``."""
+    return igammac_p.bind(*lax_args(a, x))
+
+
+igammac_p = standard_binop("igammac", _scipy_impl("gammaincc"), FLOAT)
+defjvp(
+    igammac_p,
+    lambda t, a, x: neg(mul(t, igamma_grad_a(a, x))),
+    lambda t, a, x: neg(mul(t, _gamma_density(a, x))),
+)
+
+
+def igamma_grad_a(a, x):
+    """``d/da igamma(a, x)``."""
+    return igamma_grad_a_p.bind(*lax_args(a, x))
+
+
+def _igamma_grad_a_impl(a, x):
+    return _igamma_kernels.igamma_grad_a(a, x)
+
+
+igamma_grad_a_p = standard_binop("igamma_grad_a", _igamma_grad_a_impl, FLOAT)
+# d/dx of dP/da = d/da of the density = density * (log x - digamma(a)); JAX has no
+# derivative in a either.
+defjvp(
+    igamma_grad_a_p,
+    _no_derivative("the second derivative of igamma with respect to a (igamma_grad_a in a)"),
+    lambda t, a, x: mul(t, mul(_gamma_density(a, x), sub(log(x), digamma(a)))),
+)
+
+
+def _beta_log_density(a, b, x):
+    """``log(x^(a-1) (1-x)^(b-1) / B(a, b))``: the x-derivative of ``betainc``."""
+    lbeta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
+    one = const_like(x, 1)
+    return sub(add(_xlog(sub(b, one), neg(x), log1p, -1.0, 0.0), _xlog(sub(a, one), x)), lbeta)
+
+
+def betainc(a, b, x):
+    """The regularized incomplete beta function ``I_x(a, b)``."""
+    return betainc_p.bind(*lax_args(a, b, x))
+
+
+def _betainc_dx(t, a, b, x):
+    return mul(t, exp(_beta_log_density(a, b, x)))
+
+
+betainc_p = elementwise_primitive("betainc", _scipy_impl("betainc"), FLOAT, nargs=3)
+defjvp(
+    betainc_p,
+    _no_derivative("the derivative of betainc with respect to a"),
+    _no_derivative("the derivative of betainc with respect to b"),
+    _betainc_dx,
+)
+defbroadcasting(betainc_p)
+
+
+def gammaincinv(a, p):
+    """The inverse of ``igamma`` in ``x``: ``igamma(a, gammaincinv(a, p)) = p``."""
+    return gammaincinv_p.bind(*lax_args(a, p))
+
+
+def _gammaincinv_dp(t, ans, a, p):
+    # implicit differentiation of igamma(a, x) = p: dx = dp / density(a, x)
+    return div(t, _gamma_density(a, ans))
+
+
+def _gammaincinv_da(t, ans, a, p):
+    # dx = -(d igamma / da) da / density(a, x)
+    return neg(div(mul(t, igamma_grad_a(a, ans)), _gamma_density(a, ans)))
+
+
+gammaincinv_p = standard_binop("gammaincinv", _scipy_impl("gammaincinv"), FLOAT)
+defjvp2(gammaincinv_p, _gammaincinv_da, _gammaincinv_dp)
+
+
+def betaincinv(a, b, p):
+    """The inverse of ``betainc`` in ``x``: ``betainc(a, b, betaincinv(a, b, p)) = p``."""
+    return betaincinv_p.bind(*lax_args(a, b, p))
+
+
+betaincinv_p = elementwise_primitive("betaincinv", _scipy_impl("betaincinv"), FLOAT, nargs=3)
+defjvp2(
+    betaincinv_p,
+    _no_derivative("the derivative of betaincinv with respect to a"),
+    _no_derivative("the derivative of betaincinv with respect to b"),
+    lambda t, ans, a, b, p: div(t, exp(_beta_log_density(a, b, ans))),
+)
+defbroadcasting(betaincinv_p)
+
+
+def poisson_ppf(q, mu):
+    """The Poisson quantile: the least integer ``k`` with ``P(K <= k) >= q`` (a float;
+    ``-1`` at ``q = 0``, ``inf`` at ``q = 1``, as SciPy)."""
+    return poisson_ppf_p.bind(*lax_args(q, mu))
+
+
+def _poisson_ppf_impl(q, mu):
+    import scipy.stats
+
+    return np.asarray(scipy.stats.poisson.ppf(q, mu), q.dtype)
+
+
+poisson_ppf_p = standard_binop("poisson_ppf", _poisson_ppf_impl, FLOAT)
+defjvp_zero(poisson_ppf_p)  # piecewise constant in both operands
+
+
+def ndtri(p):
+    """The standard normal quantile (inverse CDF)."""
+    return ndtri_p.bind(p)
+
+
+ndtri_p = standard_unop("ndtri", _scipy_impl("ndtri"), FLOAT)
+# d ndtri(p) = sqrt(2 pi) exp(ndtri(p)^2 / 2) dp
+defjvp2(ndtri_p, lambda t, ans, p: mul(t, mul(const_like(p, math.sqrt(2 * math.pi)),
+                                             exp(mul(const_like(p, 0.5), square(ans))))))
+
+
+def erfcx(x):
+    """The scaled complementary error function ``exp(x^2) erfc(x)``."""
+    return erfcx_p.bind(x)
+
+
+erfcx_p = standard_unop("erfcx", _scipy_impl("erfcx"), FLOAT)
+# d erfcx(x) = (2 x erfcx(x) - 2 / sqrt(pi)) dx
+defjvp2(erfcx_p, lambda t, ans, x: mul(t, sub(mul(mul(const_like(x, 2), x), ans),
+                                             const_like(x, 2 / math.sqrt(math.pi)))))
+
+
+def log_ndtr(x):
+    """``log`` of the standard normal CDF, accurate in both tails."""
+    return log_ndtr_p.bind(x)
+
+
+def _log_ndtr_jvp(t, ans, x):
+    # d log Phi(x) = phi(x) / Phi(x) dx. For x < 0 that ratio is sqrt(2/pi) / erfcx(-x/sqrt2)
+    # (no cancellation between -x^2/2 and log Phi far in the left tail); for x >= 0 it is
+    # exp(-x^2/2 - log Phi(x)) / sqrt(2 pi), where erfcx of a negative argument overflows.
+    negative = lt(x, const_like(x, 0))
+    left = div(const_like(x, math.sqrt(2 / math.pi)),
+               erfcx(mul(const_like(x, -1 / math.sqrt(2)), select_n(negative, const_like(x, -1),
+                                                                     x))))
+    right = mul(const_like(x, 1 / math.sqrt(2 * math.pi)),
+                exp(sub(mul(const_like(x, -0.5), square(x)), ans)))
+    return mul(t, select_n(negative, right, left))
+
+
+log_ndtr_p = standard_unop("log_ndtr", _scipy_impl("log_ndtr"), FLOAT)
+defjvp2(log_ndtr_p, _log_ndtr_jvp)
+
+
+def bessel_i0e(x):
+    return bessel_i0e_p.bind(x)
+
+
+bessel_i0e_p = standard_unop("bessel_i0e", _scipy_impl("i0e"), FLOAT)
+# i0e(x) = exp(-|x|) I0(x), I0' = I1: d i0e = (i1e(x) - sign(x) i0e(x)) dx
+defjvp2(bessel_i0e_p, lambda t, ans, x: mul(t, sub(bessel_i1e(x), mul(sign(x), ans))))
+
+
+def bessel_i1e(x):
+    return bessel_i1e_p.bind(x)
+
+
+def _bessel_i1e_jvp(t, ans, x):
+    # I1' = I0 - I1/x: d i1e = (i0e(x) - i1e(x) (sign(x) + 1/x)) dx, which is 1/2 at x = 0
+    # (the formula is 0/0 there: evaluate it at a safe point and select the limit).
+    eps = const_like(x, np.finfo(get_aval(x).dtype).eps)
+    not_tiny = gt(abs_(x), eps)
+    safe_x = select_n(not_tiny, eps, x)
+    d = sub(bessel_i0e(safe_x), mul(ans, add(sign(safe_x), div(const_like(x, 1), safe_x))))
+    return mul(t, select_n(not_tiny, const_like(x, 0.5), d))
+
+
+bessel_i1e_p = standard_unop("bessel_i1e", _scipy_impl("i1e"), FLOAT)
+defjvp2(bessel_i1e_p, _bessel_i1e_jvp)
+
+for _prim, _name in ((lgamma_p, "gammaln"), (erf_inv_p, "erfinv"), (igamma_p, "gammainc"),
+                     (igammac_p, "gammaincc"), (bessel_i0e_p, "i0e"),
+                     (bessel_i1e_p, "i1e")):
+    explain_notation[_prim] = Call(_name)
+
+__all__ = [
+    "bessel_i0e",
+    "bessel_i1e",
+    "betainc",
+    "betaincinv",
+    "digamma",
+    "erf_inv",
+    "erfc",
+    "erfcx",
+    "gammaincinv",
+    "igamma",
+    "igamma_grad_a",
+    "igammac",
+    "lgamma",
+    "log_ndtr",
+    "ndtri",
+    "poisson_ppf",
+    "polygamma",
+]
