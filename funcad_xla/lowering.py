@@ -18,7 +18,12 @@ import numpy as np
 
 from funcad.core.dtypes import is_complex
 from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
-from funcad_xla import lower_arrays, lower_control_flow, lower_elementwise  # noqa: F401 - rows
+from funcad_xla import (  # noqa: F401 - rows
+    lower_arrays,
+    lower_control_flow,
+    lower_elementwise,
+    lower_windows,
+)
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
 from funcad_xla.rules import dot_precision, lower_jaxpr, lowering_rules
 

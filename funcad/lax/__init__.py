@@ -40,6 +40,16 @@ from funcad.lax.convenience import (
     select,
     slice_in_dim,
 )
+from funcad.lax.convolution import (
+    ConvDimensionNumbers,
+    conv,
+    conv_dimension_numbers,
+    conv_general_dilated,
+    conv_transpose,
+    conv_with_general_padding,
+    padtype_to_pads,
+)
+from funcad.lax.windows import reduce_window
 from funcad.ops._base import (
     broadcast_in_dim,
     convert_element_type,
@@ -124,6 +134,7 @@ from funcad.ops.slicing import concatenate, pad, slice
 from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, squeeze
 
 __all__ = [
+    "ConvDimensionNumbers",
     "abs",
     "acos",
     "acosh",
@@ -148,6 +159,11 @@ __all__ = [
     "concatenate",
     "cond",
     "conj",
+    "conv",
+    "conv_dimension_numbers",
+    "conv_general_dilated",
+    "conv_transpose",
+    "conv_with_general_padding",
     "convert_element_type",
     "cos",
     "cosh",
@@ -194,12 +210,14 @@ __all__ = [
     "ne",
     "neg",
     "pad",
+    "padtype_to_pads",
     "pow",
     "real",
     "reduce_max",
     "reduce_min",
     "reduce_prod",
     "reduce_sum",
+    "reduce_window",
     "rem",
     "reshape",
     "rev",
