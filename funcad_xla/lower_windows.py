@@ -49,13 +49,13 @@ def _patches(x, *, window_dimensions, window_strides, window_dilation):
         start = [k * d for k, d in zip(offset, window_dilation)]
         limit = [b + (n - 1) * s + 1 if n else b for b, n, s in zip(start, out, window_strides)]
         part = lax.slice(x, start, limit, window_strides)
-        parts.append(lax.expand_dims(part, (x.ndim,)))
-    return lax.concatenate(parts, x.ndim)
+        parts.append(lax.expand_dims(part, (0,)))
+    return lax.concatenate(parts, 0)
 
 
 def _patches_transpose(ct, *, operand_shape, window_dimensions, window_strides,
                        window_dilation):
-    out = ct.shape[:-1]
+    out = ct.shape[1:]
     zero = np.zeros((), ct.dtype)
     total = None
     for k, offset in enumerate(_offsets(window_dimensions)):
@@ -65,7 +65,7 @@ def _patches_transpose(ct, *, operand_shape, window_dimensions, window_strides,
             lo = o * d
             covered = (n - 1) * s + 1 if n else 0
             config.append((lo, size - lo - covered, s - 1))
-        part = lax.pad(lax.index_in_dim(ct, k, ct.ndim - 1, keepdims=False), zero, config)
+        part = lax.pad(lax.index_in_dim(ct, k, 0, keepdims=False), zero, config)
         total = part if total is None else total + part
     return total
 

@@ -170,41 +170,47 @@ def _conv_shape(lhs: ShapedArray, rhs: ShapedArray, *, window_strides, padding, 
 def _conv_impl(lhs, rhs, **params):
     out_aval = _conv_shape(get_aval(lhs), get_aval(rhs), **params)
     lhs_spec, rhs_spec, out_spec = params["dimension_numbers"]
-    x, w = np.transpose(lhs, lhs_spec), np.transpose(rhs, rhs_spec)
-    spatial = tuple(range(2, x.ndim))
+    # Channels last (N *S C): for NHWC data no transpose at all, and the im2col rows are
+    # contiguous runs of channels.
+    x = np.transpose(lhs, (lhs_spec[0], *lhs_spec[2:], lhs_spec[1]))
+    w = np.transpose(rhs, rhs_spec)
+    spatial = tuple(range(1, x.ndim - 1))
     x = dilate_and_pad(x, spatial, params["lhs_dilation"], params["padding"], 0)
     g, bg = params["feature_group_count"], params["batch_group_count"]
-    out_canonical = tuple(out_aval.shape[a] for a in out_spec)
-    if 0 in out_canonical or 0 in x.shape or 0 in w.shape:
-        out = np.zeros(out_canonical, lhs.dtype)
+    out_perm = (out_spec[0], *out_spec[2:], out_spec[1])
+    out_last = tuple(out_aval.shape[a] for a in out_perm)
+    if 0 in out_last or 0 in x.shape or 0 in w.shape:
+        out = np.zeros(out_last, lhs.dtype)
     else:
         out = _im2col_conv(x, w, g, bg, params["window_strides"], params["rhs_dilation"])
-    return np.transpose(out, inverse_perm(out_spec))
+    return np.transpose(out, inverse_perm(out_perm))
 
 
 def _im2col_conv(x, w, g: int, bg: int, strides, rhs_dilation):
-    """Canonical (``N C *S`` by ``O I *K``) grouped convolution: per group, one matrix of
-    windows times the kernel matrix."""
-    n, c = x.shape[:2]
+    """Grouped convolution of ``x`` (``N *S C``) with ``w`` (``O I *K``), giving
+    ``N *P O``: per group, the matrix of windows (a row per output position, columns
+    ``(*K, I)``) times the kernel matrix, one BLAS call for all groups."""
+    n, c = x.shape[0], x.shape[-1]
     o, i = w.shape[:2]
     k = w.shape[2:]
+    nsp = len(k)
     groups = g * bg
     if bg > 1:  # the batch splits into groups (group-major), each with every feature
         xg = x.reshape((bg, n // bg) + x.shape[1:])
     else:  # the features split into groups (group-major)
-        xg = np.swapaxes(x.reshape((n, g, c // g) + x.shape[2:]), 0, 1)
-    nsp = len(k)
-    windows = strided_windows(xg, range(3, 3 + nsp), k, strides, rhs_dilation)
-    positions = windows.shape[3:3 + nsp]
-    # (groups, n, *P, i, *K) -> one row per output position
-    order = (0, 1, *range(3, 3 + nsp), 2, *range(3 + nsp, 3 + 2 * nsp))
+        xg = np.moveaxis(x.reshape(x.shape[:-1] + (g, c // g)), -2, 0)
+    windows = strided_windows(xg, range(2, 2 + nsp), k, strides, rhs_dilation)
+    positions = windows.shape[2:2 + nsp]
+    # (groups, n, *P, i, *K) -> (groups, n, *P, *K, i): a row per output position
+    order = (0, 1, *range(2, 2 + nsp), *range(3 + nsp, 3 + 2 * nsp), 2 + nsp)
     cols = windows.transpose(order).reshape(groups, -1, i * math.prod(k))
-    kernel = w.reshape(groups, o // groups, i * math.prod(k))
-    out = np.matmul(cols, kernel.transpose(0, 2, 1))  # (groups, n * P, o / groups)
+    kernel = w.reshape((groups, o // groups, i) + k)
+    kernel = kernel.transpose(0, *range(3, 3 + nsp), 2, 1).reshape(groups, -1, o // groups)
+    out = np.matmul(cols, kernel)  # (groups, n * P, o / groups)
     out = out.reshape((groups, xg.shape[1], *positions, o // groups))
-    out = np.moveaxis(out, -1, 2)  # (groups, n, o / groups, *P)
-    out = np.swapaxes(out, 0, 1)
-    return out.reshape((xg.shape[1], o, *positions))
+    if groups > 1:
+        out = np.moveaxis(out, 0, -2)
+    return out.reshape((xg.shape[1], *positions, o))
 
 
 conv_general_dilated_p = new_primitive("conv_general_dilated", _conv_impl, _conv_shape)

@@ -28,7 +28,7 @@ from funcad.ops import logical as lg
 from funcad.ops import reductions as red
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
-from funcad.ops._base import defjvp, deflinear, moveaxis
+from funcad.ops._base import defjvp2, deflinear, moveaxis
 from funcad.ops._kernels import defkernel
 from funcad.ops._shapes import ANY, NUMERIC, check_kind, new_primitive, type_error
 from funcad.ops._windowing import dilate_and_pad, dilate_dim, vjp_lhs_padding, window_positions
@@ -172,11 +172,11 @@ reduce_window_max_p = _pool_primitive("max", np.maximum, ANY)
 
 def _chooser_jvp(op: str):
     """The tangent of each window's first extremal element: a one-hot mask over the
-    window's patch (the position of ``argmax``/``argmin``) picks it out of the tangent's
-    patch; the mask is constant, so this is linear in ``t`` and differentiates again."""
-    arg = red.argmax if op == "max" else red.argmin
+    window's patch (at the smallest window index whose element equals the result) picks
+    it out of the tangent's patch. The mask is constant, so
+    this is linear in ``t`` and differentiates again."""
 
-    def jvp(t, x, *, window_dimensions, window_strides, padding, base_dilation,
+    def jvp(t, ans, x, *, window_dimensions, window_strides, padding, base_dilation,
             window_dilation):
         aval = get_aval(x)
         config = [(lo, hi, d - 1) for (lo, hi), d in zip(padding, base_dilation)]
@@ -184,18 +184,19 @@ def _chooser_jvp(op: str):
         tp = sl.pad(t, np.zeros((), get_aval(t).dtype), config)
         window = (window_dimensions, window_strides, window_dilation)
         patches = window_patches(xp, *window)
-        last = get_aval(patches).ndim - 1
         shape = get_aval(patches).shape
-        choice = arg(patches, last, np.int32)
-        ids = st.broadcasted_iota(np.int32, shape, last)
-        chosen = lg.eq(ids, base.broadcast_in_dim(choice, shape, tuple(range(last))))
+        hit = lg.eq(patches, base.broadcast_in_dim(ans, shape, tuple(range(1, len(shape)))))
+        ids = st.broadcasted_iota(np.int32, shape, 0)
+        past = base.broadcast_in_dim(np.asarray(shape[0], np.int32), shape, ())
+        first = red.reduce_min(base.select_n(hit, past, ids), (0,))
+        chosen = lg.eq(ids, base.broadcast_in_dim(first, shape, tuple(range(1, len(shape)))))
         mask = base.convert_element_type(chosen, get_aval(t).dtype)
-        return base.reduce_sum(ar.mul(window_patches(tp, *window), mask), (last,))
+        return base.reduce_sum(ar.mul(window_patches(tp, *window), mask), (0,))
 
     return jvp
 
 
-defjvp(reduce_window_max_p, _chooser_jvp("max"))
+defjvp2(reduce_window_max_p, _chooser_jvp("max"))
 _pool_batch(reduce_window_max_p)
 
 
@@ -207,15 +208,16 @@ def reduce_window_min(operand, window_dimensions, window_strides, padding,
 
 
 reduce_window_min_p = _pool_primitive("min", np.minimum, ANY)
-defjvp(reduce_window_min_p, _chooser_jvp("min"))
+defjvp2(reduce_window_min_p, _chooser_jvp("min"))
 _pool_batch(reduce_window_min_p)
 
 
-# --- window_patches: every window's elements along a new last axis (linear) ---------------
+# --- window_patches: every window's elements along a new first axis (linear) --------------
 
 def window_patches(operand, window_dimensions, window_strides, window_dilation):
-    """``out[*p, k]``: element ``k`` (row-major in the window) of the window at position
-    ``p``. No padding: pad the operand first."""
+    """``out[k, *p]``: element ``k`` (row-major in the window) of the window at position
+    ``p``. No padding: pad the operand first. (The window axis comes first, so that the
+    reductions over it run over contiguous blocks.)"""
     return window_patches_p.bind(
         operand, window_dimensions=tuple(window_dimensions),
         window_strides=tuple(window_strides), window_dilation=tuple(window_dilation))
@@ -224,16 +226,16 @@ def window_patches(operand, window_dimensions, window_strides, window_dilation):
 def _patches_shape(x: ShapedArray, **params) -> ShapedArray:
     _check_window(window_patches_p, x, params)
     positions = _positions(x.shape, *(params[p] for p in _WINDOW_PARAMS))
-    return ShapedArray(positions + (math.prod(params["window_dimensions"]),), x.dtype,
+    return ShapedArray((math.prod(params["window_dimensions"]),) + positions, x.dtype,
                        x.weak_type)
 
 
 def _patches_impl(x, *, window_dimensions, window_strides, window_dilation):
     out = _patches_shape(get_aval(x), window_dimensions=window_dimensions,
                          window_strides=window_strides, window_dilation=window_dilation)
-    parts = [x[_offset_slices(o, out.shape[:-1], window_strides, window_dilation)]
+    parts = [x[_offset_slices(o, out.shape[1:], window_strides, window_dilation)]
              for o in _offsets(window_dimensions)]
-    return np.stack(parts, axis=-1) if parts else np.zeros(out.shape, x.dtype)
+    return np.stack(parts) if parts else np.zeros(out.shape, x.dtype)
 
 
 window_patches_p = new_primitive("window_patches", _patches_impl, _patches_shape)
@@ -246,7 +248,7 @@ def _patches_transpose(ct, x, **params):
 def _patches_batch(vals, dims, **params):
     (x,), (d,) = vals, dims
     new = {k: v[:d] + (1,) + v[d:] for k, v in params.items()}
-    return window_patches_p.bind(x, **new), d
+    return window_patches_p.bind(x, **new), d + 1
 
 
 deflinear(window_patches_p, _patches_transpose)
@@ -274,7 +276,7 @@ def _patches_transpose_impl(ct, *, operand_shape, window_dimensions, window_stri
                             window_dilation):
     out = np.zeros(operand_shape, ct.dtype)
     for k, offset in enumerate(_offsets(window_dimensions)):
-        out[_offset_slices(offset, ct.shape[:-1], window_strides, window_dilation)] += ct[..., k]
+        out[_offset_slices(offset, ct.shape[1:], window_strides, window_dilation)] += ct[k]
     return out
 
 
@@ -288,13 +290,13 @@ def _patches_transpose_transpose(ct, x, *, operand_shape, **params):
 
 def _patches_transpose_batch(vals, dims, *, operand_shape, **params):
     (ct,), (d,) = vals, dims
-    last = get_aval(ct).ndim - 1
-    if d == last:
-        ct, d = moveaxis(ct, d, 0), 0
+    if d == 0:  # the window axis must stay first
+        ct, d = moveaxis(ct, 0, 1), 1
     size = get_aval(ct).shape[d]
-    new = {k: v[:d] + (1,) + v[d:] for k, v in params.items()}
-    shape = operand_shape[:d] + (size,) + operand_shape[d:]
-    return window_patches_transpose_p.bind(ct, operand_shape=shape, **new), d
+    a = d - 1  # the batch axis among the operand's axes
+    new = {k: v[:a] + (1,) + v[a:] for k, v in params.items()}
+    shape = operand_shape[:a] + (size,) + operand_shape[a:]
+    return window_patches_transpose_p.bind(ct, operand_shape=shape, **new), a
 
 
 deflinear(window_patches_transpose_p, _patches_transpose_transpose)
