@@ -22,6 +22,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_arrays,
     lower_control_flow,
     lower_elementwise,
+    lower_sorting,
     lower_windows,
 )
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context

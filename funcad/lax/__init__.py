@@ -131,6 +131,7 @@ from funcad.ops.reductions import (
     reduce_prod,
 )
 from funcad.ops.slicing import concatenate, pad, slice
+from funcad.ops.sorting import sort, sort_key_val, top_k
 from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, squeeze
 
 __all__ = [
@@ -234,6 +235,8 @@ __all__ = [
     "sinh",
     "slice",
     "slice_in_dim",
+    "sort",
+    "sort_key_val",
     "sqrt",
     "square",
     "squeeze",
@@ -242,6 +245,7 @@ __all__ = [
     "switch",
     "tan",
     "tanh",
+    "top_k",
     "transpose",
     "while_loop",
 ]
