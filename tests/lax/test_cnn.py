@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from jax_reference import jax
 
 import funcad
 import funcad.numpy as fnp
 from funcad import lax
-
-from jax_reference import jax
 
 jnp = pytest.importorskip("jax.numpy")
 jlax = pytest.importorskip("jax.lax")
