@@ -6,7 +6,7 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
-from specs import elementwise, indexing, lax_breadth, linalg, reductions, shape
+from specs import elementwise, indexing, lax_breadth, linalg, reductions, shape, sorting
 from specs.spec import OpSpec
 
 OP_SPECS: list[OpSpec] = [
@@ -16,6 +16,7 @@ OP_SPECS: list[OpSpec] = [
     *reductions.SPECS,
     *linalg.SPECS,
     *lax_breadth.SPECS,
+    *sorting.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]
