@@ -84,7 +84,7 @@ def sort_permutation(keys, axis: int) -> np.ndarray:
 
 def _sort_impl(*xs, dimension, is_stable, num_keys):
     if len(xs) == 1:
-        return [np.sort(xs[0], axis=dimension, kind="stable")]
+        return [np.sort(xs[0], axis=dimension)]  # values alone: any algorithm (fastest)
     perm = sort_permutation(xs[:num_keys], dimension)
     return [np.take_along_axis(x, perm, dimension) for x in xs]
 
