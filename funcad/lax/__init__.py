@@ -26,6 +26,7 @@ from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
+from funcad.lax.arithmetic import reciprocal
 from funcad.lax.control_flow import cond, fori_loop, map, scan, switch, while_loop
 from funcad.lax.convenience import (
     clamp,
@@ -49,6 +50,7 @@ from funcad.lax.convolution import (
     conv_with_general_padding,
     padtype_to_pads,
 )
+from funcad.lax.scans import associative_scan
 from funcad.lax.windows import reduce_window
 from funcad.ops._base import (
     broadcast_in_dim,
@@ -77,6 +79,7 @@ from funcad.ops.arithmetic import (
     stop_gradient,
     sub,
 )
+from funcad.ops.bitwise_reductions import reduce_and, reduce_or, reduce_xor
 from funcad.ops.complex_parts import complex, conj, imag, real
 from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.elementwise import (
@@ -122,6 +125,7 @@ from funcad.ops.logical import (
 from funcad.ops.reductions import (
     argmax,
     argmin,
+    cumlogsumexp,
     cummax,
     cummin,
     cumprod,
@@ -144,6 +148,7 @@ __all__ = [
     "argmin",
     "asin",
     "asinh",
+    "associative_scan",
     "atan",
     "atan2",
     "atanh",
@@ -168,6 +173,7 @@ __all__ = [
     "convert_element_type",
     "cos",
     "cosh",
+    "cumlogsumexp",
     "cummax",
     "cummin",
     "cumprod",
@@ -214,11 +220,15 @@ __all__ = [
     "padtype_to_pads",
     "pow",
     "real",
+    "reciprocal",
+    "reduce_and",
     "reduce_max",
     "reduce_min",
+    "reduce_or",
     "reduce_prod",
     "reduce_sum",
     "reduce_window",
+    "reduce_xor",
     "rem",
     "reshape",
     "rev",
