@@ -23,6 +23,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_bitwise_reductions,
     lower_control_flow,
     lower_elementwise,
+    lower_gather_scatter,
     lower_sorting,
     lower_windows,
 )

@@ -50,6 +50,18 @@ from funcad.lax.convolution import (
     conv_with_general_padding,
     padtype_to_pads,
 )
+from funcad.lax.gather_scatter import (
+    GatherDimensionNumbers,
+    GatherScatterMode,
+    ScatterDimensionNumbers,
+    gather,
+    scatter,
+    scatter_add,
+    scatter_apply,
+    scatter_max,
+    scatter_min,
+    scatter_mul,
+)
 from funcad.lax.scans import associative_scan
 from funcad.lax.windows import reduce_window
 from funcad.ops._base import (
@@ -108,7 +120,6 @@ from funcad.ops.elementwise import (
     tan,
     tanh,
 )
-from funcad.ops.indexing import gather, scatter, scatter_add, scatter_mul
 from funcad.ops.linalg import dot_general
 from funcad.ops.logical import (
     bitwise_and,
@@ -140,6 +151,9 @@ from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, sque
 
 __all__ = [
     "ConvDimensionNumbers",
+    "GatherDimensionNumbers",
+    "GatherScatterMode",
+    "ScatterDimensionNumbers",
     "abs",
     "acos",
     "acosh",
@@ -237,6 +251,9 @@ __all__ = [
     "scan",
     "scatter",
     "scatter_add",
+    "scatter_apply",
+    "scatter_max",
+    "scatter_min",
     "scatter_mul",
     "select",
     "select_n",
