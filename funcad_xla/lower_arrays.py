@@ -234,6 +234,7 @@ register_lowerings({
     red.cumprod_p: _cumulative(lax.cumprod),
     red.cummax_p: _cumulative(lax.cummax),
     red.cummin_p: _cumulative(lax.cummin),
+    red.cumlogsumexp_p: _cumulative(lax.cumlogsumexp),
     la.dot_general_p: _dot_general,
     la.cholesky_p: _cholesky,
     la.triangular_solve_p: _triangular_solve,

@@ -21,12 +21,16 @@ from funcad.core.dtypes import is_complex
 from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
 from funcad_xla import (  # noqa: F401 - rows
     lower_arrays,
+    lower_bitwise_reductions,
     lower_control_flow,
     lower_elementwise,
     lower_fft,
+    lower_gather_scatter,
     lower_linalg,
     lower_sharding,
+    lower_sorting,
     lower_special,
+    lower_windows,
 )
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
 from funcad_xla.rules import dot_precision, lower_jaxpr, lowering_rules

@@ -12,9 +12,11 @@ from specs import (
     elementwise,
     fft,
     indexing,
+    lax_breadth,
     linalg,
     reductions,
     shape,
+    sorting,
 )
 from specs import special as special_specs
 from specs.spec import OpSpec
@@ -29,6 +31,8 @@ OP_SPECS: list[OpSpec] = [
     *fft.SPECS,
     *decompositions.SPECS,
     *special_specs.SPECS,
+    *lax_breadth.SPECS,
+    *sorting.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

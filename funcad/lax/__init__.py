@@ -12,21 +12,8 @@ broadcasting made explicit with ``broadcast_in_dim``.
 # ruff: noqa: A004 - the names of jax.lax (abs, complex, max, min, pow, round, slice) are the API
 from __future__ import annotations
 
-import builtins
-from collections.abc import Callable, Sequence
-
-import numpy as np
-
-from funcad.api_util import check_pair, fun_label, leaf_avals
-from funcad.control.cond import cond_p
-from funcad.control.loops import scan_p, while_p
-from funcad.core.avals import ShapedArray
-from funcad.core.dtypes import is_bool, is_integer
-from funcad.core.trace import Tracer, get_aval, to_concrete
-from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
-from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
-from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
 from funcad.lax import linalg  # noqa: F401 - a namespace, as jax.lax.linalg
+from funcad.lax.arithmetic import reciprocal
 from funcad.lax.control_flow import cond, fori_loop, map, scan, switch, while_loop
 from funcad.lax.convenience import (
     clamp,
@@ -41,6 +28,29 @@ from funcad.lax.convenience import (
     select,
     slice_in_dim,
 )
+from funcad.lax.convolution import (
+    ConvDimensionNumbers,
+    conv,
+    conv_dimension_numbers,
+    conv_general_dilated,
+    conv_transpose,
+    conv_with_general_padding,
+    padtype_to_pads,
+)
+from funcad.lax.gather_scatter import (
+    GatherDimensionNumbers,
+    GatherScatterMode,
+    ScatterDimensionNumbers,
+    gather,
+    scatter,
+    scatter_add,
+    scatter_apply,
+    scatter_max,
+    scatter_min,
+    scatter_mul,
+)
+from funcad.lax.scans import associative_scan
+from funcad.lax.windows import reduce_window
 from funcad.ops._base import (
     broadcast_in_dim,
     convert_element_type,
@@ -68,6 +78,7 @@ from funcad.ops.arithmetic import (
     stop_gradient,
     sub,
 )
+from funcad.ops.bitwise_reductions import reduce_and, reduce_or, reduce_xor
 from funcad.ops.complex_parts import complex, conj, imag, real
 from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.elementwise import (
@@ -97,7 +108,6 @@ from funcad.ops.elementwise import (
     tanh,
 )
 from funcad.ops.fft import FftType, fft
-from funcad.ops.indexing import gather, scatter, scatter_add, scatter_mul
 from funcad.ops.linalg import dot_general
 from funcad.ops.logical import (
     bitwise_and,
@@ -114,6 +124,7 @@ from funcad.ops.logical import (
 from funcad.ops.reductions import (
     argmax,
     argmin,
+    cumlogsumexp,
     cummax,
     cummin,
     cumprod,
@@ -123,6 +134,7 @@ from funcad.ops.reductions import (
     reduce_prod,
 )
 from funcad.ops.slicing import concatenate, pad, slice
+from funcad.ops.sorting import sort, sort_key_val, top_k
 from funcad.ops.special import (
     bessel_i0e,
     bessel_i1e,
@@ -140,7 +152,11 @@ from funcad.ops.structural import broadcasted_iota, expand_dims, iota, rev, sque
 from funcad.shardings import with_sharding_constraint
 
 __all__ = [
+    "ConvDimensionNumbers",
     "FftType",
+    "GatherDimensionNumbers",
+    "GatherScatterMode",
+    "ScatterDimensionNumbers",
     "abs",
     "acos",
     "acosh",
@@ -149,6 +165,7 @@ __all__ = [
     "argmin",
     "asin",
     "asinh",
+    "associative_scan",
     "atan",
     "atan2",
     "atanh",
@@ -168,9 +185,15 @@ __all__ = [
     "concatenate",
     "cond",
     "conj",
+    "conv",
+    "conv_dimension_numbers",
+    "conv_general_dilated",
+    "conv_transpose",
+    "conv_with_general_padding",
     "convert_element_type",
     "cos",
     "cosh",
+    "cumlogsumexp",
     "cummax",
     "cummin",
     "cumprod",
@@ -222,13 +245,19 @@ __all__ = [
     "ne",
     "neg",
     "pad",
+    "padtype_to_pads",
     "polygamma",
     "pow",
     "real",
+    "reciprocal",
+    "reduce_and",
     "reduce_max",
     "reduce_min",
+    "reduce_or",
     "reduce_prod",
     "reduce_sum",
+    "reduce_window",
+    "reduce_xor",
     "rem",
     "reshape",
     "rev",
@@ -237,6 +266,9 @@ __all__ = [
     "scan",
     "scatter",
     "scatter_add",
+    "scatter_apply",
+    "scatter_max",
+    "scatter_min",
     "scatter_mul",
     "select",
     "select_n",
@@ -245,6 +277,8 @@ __all__ = [
     "sinh",
     "slice",
     "slice_in_dim",
+    "sort",
+    "sort_key_val",
     "sqrt",
     "square",
     "squeeze",
@@ -253,6 +287,7 @@ __all__ = [
     "switch",
     "tan",
     "tanh",
+    "top_k",
     "transpose",
     "while_loop",
     "with_sharding_constraint",

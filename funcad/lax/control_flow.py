@@ -18,6 +18,8 @@ from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.interpreters.subjaxpr import call_closed, closure_convert, trace_flat
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
+from funcad.lax.batched_map import batched_map
+from funcad.lax.unrolled import unroll_factor, unrolled_scan
 from funcad.ops._base import (
     convert_element_type,
 )
@@ -277,12 +279,12 @@ def _while_loop(cond_fun, body_fun, init_val, max_steps, names):
     return tree_unflatten(tree, outs)
 
 
-def fori_loop(lower, upper, body_fun: Callable, init_val):
+def fori_loop(lower, upper, body_fun: Callable, init_val, *, unroll=None):
     """``val = init_val; for i in range(lower, upper): val = body_fun(i, val)``.
 
     With concrete bounds (Python ints) the loop is a ``scan`` of ``upper - lower`` steps,
     reverse-mode differentiable; with traced bounds it is a ``while_loop`` (forward mode
-    only).
+    only). ``unroll`` (concrete bounds only) runs that many steps per loop iteration.
     """
     lo = _concrete_int(lower, "fori_loop", "lower")
     hi = _concrete_int(upper, "fori_loop", "upper")
@@ -300,9 +302,16 @@ def fori_loop(lower, upper, body_fun: Callable, init_val):
         return add(i, np.ones((), dtype)), new
 
     if lo is not None and hi is not None:
-        (_, val), _ = _scan(lambda carry, _: (body(carry), None), (np.asarray(lo, dtype), init_val),
-                            None, builtins.max(hi - lo, 0), False, names)
+        steps = builtins.max(hi - lo, 0)
+        k = unroll_factor(unroll, steps, "fori_loop")
+        (_, val), _ = unrolled_scan(
+            lambda f, init, xs, length, reverse: _scan(f, init, xs, length, reverse, names),
+            lambda carry, _: (body(carry), None), (np.asarray(lo, dtype), init_val), None,
+            steps, False, k)
         return val
+    if unroll not in (None, False, 1):
+        raise FuncadValueError(with_user_line(
+            "fori_loop: unroll needs concrete (Python int) bounds"))
     lower = convert_element_type(lower, dtype)
     upper = convert_element_type(upper, dtype)
     return _while_loop(lambda carry: lt(carry[0], upper), body, (lower, init_val), None,
@@ -328,11 +337,17 @@ def _index_dtype(lower, upper) -> np.dtype:
 # --- scan ------------------------------------------------------------------------------------
 
 def scan(f: Callable, init, xs=None, length: int | None = None, reverse: bool = False,
-         unroll: int = 1):
+         unroll: int | bool = 1):
     """Loop ``f(carry, x) -> (carry, y)`` over the leading axis of ``xs``; returns the final
-    carry and the stacked ``y`` s (as ``jax.lax.scan``; ``unroll`` is accepted and
-    ignored)."""
-    return _scan(f, init, xs, length, reverse, ("scan", f, 0))
+    carry and the stacked ``y`` s (as ``jax.lax.scan``). ``unroll=k`` stages ``k`` steps
+    per loop iteration (``True``: all of them); the results are the same."""
+    names = ("scan", f, 0)
+    if unroll in (1, None, False):
+        return _scan(f, init, xs, length, reverse, names)
+    n = _scan_length(leaf_avals(tree_flatten(xs)[0], "scan", "xs"), length)
+    return unrolled_scan(
+        lambda g, init, xs, length, reverse: _scan(g, init, xs, length, reverse, names),
+        f, init, xs, n, reverse, unroll_factor(unroll, n))
 
 
 def _scan(f, init, xs, length, reverse, names):
@@ -361,10 +376,13 @@ def _scan(f, init, xs, length, reverse, names):
     return tree_unflatten(init_tree, outs[:n]), tree_unflatten(y_tree, outs[n:])
 
 
-def map(f: Callable, xs):  # noqa: A001 - jax.lax.map
+def map(f: Callable, xs, *, batch_size: int | None = None):  # noqa: A001 - jax.lax.map
     """``f`` applied to each slice of ``xs`` along the leading axis, stacked: a ``scan``
-    without a carry (sequential, unlike ``vmap``)."""
-    return _scan(lambda _, x: ((), f(x)), (), xs, None, False, ("map", f, 0))[1]
+    without a carry (sequential, unlike ``vmap``). With ``batch_size``, ``vmap(f)`` runs
+    on batches of that many slices, one batch per step, and once more on the remainder."""
+    if batch_size is None:
+        return _scan(lambda _, x: ((), f(x)), (), xs, None, False, ("map", f, 0))[1]
+    return batched_map(lambda g, xs: map(g, xs), f, xs, batch_size)
 
 
 def _pair_tree(a: PyTreeDef, b: PyTreeDef) -> PyTreeDef:

@@ -40,6 +40,7 @@ from funcad.numpy._indexing import *  # noqa: F403
 from funcad.numpy._products import *  # noqa: F403
 from funcad.numpy._reductions import *  # noqa: F403
 from funcad.numpy._shape import *  # noqa: F403
+from funcad.numpy._sorting import *  # noqa: F403
 from funcad.numpy._special import *  # noqa: F403
 from funcad.numpy._ufuncs import *  # noqa: F403
 from funcad.numpy._ufuncs import abs, divmod, round  # noqa: A004 - NumPy names

@@ -26,6 +26,7 @@ from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
+from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops._base import (
@@ -367,3 +368,22 @@ cummin_p = defcumulative("cummin", np.minimum, ORDERED)
 sparsity_curvature[cummin_p] = "linear"  # piecewise linear
 defjvp2(cummin_p, _cumulative_chooser_jvp(lg.ge))
 _batch_single_axis(cummin_p, keeps_axis=True)
+
+
+def cumlogsumexp(operand, axis: int = 0, reverse: bool = False):
+    return _bind_cumulative(cumlogsumexp_p, operand, axis, reverse)
+
+
+cumlogsumexp_p = defcumulative("cumlogsumexp", np.logaddexp, "f")
+
+
+def _cumlogsumexp_jvp(t, ans, x, *, axis, reverse):
+    # c[i] = logaddexp(c[i-1], x[i]), so dc[i] = exp(c[i-1] - c[i]) dc[i-1]
+    # + exp(x[i] - c[i]) t[i]: a linear scan with weights in [0, 1] (no overflow).
+    before = _shift(ans, axis, 1, -np.inf, reverse)
+    carry = ew.exp(ar.sub(before, ans))
+    return _linear_scan(carry, ar.mul(ew.exp(ar.sub(x, ans)), t), axis, reverse)
+
+
+defjvp2(cumlogsumexp_p, _cumlogsumexp_jvp)
+_batch_single_axis(cumlogsumexp_p, keeps_axis=True)

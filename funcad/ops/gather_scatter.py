@@ -1,0 +1,553 @@
+"""XLA's general gather and scatter, with ``jax.lax``'s dimension numbers: ``gather`` and
+``scatter``, ``scatter_add``, ``scatter_mul``, ``scatter_min``, ``scatter_max``.
+
+``start_indices`` has the index vector in its LAST axis; the other axes are the batch
+axes ``B``. A gather takes, for each batch position, the slice of ``slice_sizes`` starting
+at the index vector (mapped to operand axes by ``start_index_map``), drops the
+``collapsed_slice_dims`` (size 1) and places the remaining slice axes at ``offset_dims`` of
+the output. ``operand_batching_dims`` pair operand axes with batch axes of the indices
+(``start_indices_batching_dims``): example ``i`` reads only its own operand slice. A
+scatter is the converse, with ``update_window_dims``, ``inserted_window_dims`` and
+``scatter_dims_to_operand_dims``.
+
+Out-of-bounds indices follow ``mode``: ``"clip"`` clamps the start so the window fits;
+``"fill"`` gathers ``fill_value`` for the whole slice and drops the whole update window;
+``"promise"`` (``promise_in_bounds``) is XLA's own behaviour, clamping gathers and dropping
+scatters. Duplicate indices: ``scatter`` keeps the last update in index order (XLA leaves
+the order unspecified), the others combine.
+
+Derivatives as JAX's: ``gather`` and ``scatter_add`` are linear and transpose into each
+other; ``scatter`` passes the surviving update's tangent; ``scatter_mul`` in its updates
+needs ``unique_indices=True``; ``scatter_min``/``scatter_max`` share the tangent evenly among
+the operand and updates that attain the result.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from funcad.core.avals import ShapedArray
+from funcad.core.dtypes import is_bool, is_integer
+from funcad.core.rules import batch_rules, jvp_rules, transpose_rules
+from funcad.core.symbolic import Zero, is_undefined, not_mapped
+from funcad.core.trace import get_aval
+from funcad.errors import FuncadNotImplementedError
+from funcad.ops import _base as base
+from funcad.ops import arithmetic as ar
+from funcad.ops import logical as lg
+from funcad.ops import structural as st
+from funcad.ops._base import bdim_at, instantiate_zeros, moveaxis, zeros_of
+from funcad.ops._shapes import ANY, axis_size_of, check_kind, new_primitive, type_error
+
+
+class GatherDimensionNumbers(NamedTuple):
+    offset_dims: tuple
+    collapsed_slice_dims: tuple
+    start_index_map: tuple
+    operand_batching_dims: tuple = ()
+    start_indices_batching_dims: tuple = ()
+
+
+class ScatterDimensionNumbers(NamedTuple):
+    update_window_dims: tuple
+    inserted_window_dims: tuple
+    scatter_dims_to_operand_dims: tuple
+    operand_batching_dims: tuple = ()
+    scatter_indices_batching_dims: tuple = ()
+
+
+_MODES = {None: "fill", "fill": "fill", "drop": "fill", "fill_or_drop": "fill", "clip": "clip",
+          "promise_in_bounds": "promise", "promise": "promise"}
+
+
+def canonical_mode(mode) -> str:
+    """``"clip"``, ``"fill"`` or ``"promise"`` from a string, ``None`` or a jax enum."""
+    key = getattr(mode, "name", mode)
+    key = key.lower() if isinstance(key, str) else key
+    if key not in _MODES:
+        raise FuncadNotImplementedError(f"gather/scatter mode {mode!r}")
+    return _MODES[key]
+
+
+def default_fill(dtype: np.dtype):
+    """JAX's fill of out-of-bounds gathers: NaN, the lowest signed or highest unsigned
+    integer, True."""
+    if is_bool(dtype):
+        return True
+    if is_integer(dtype):
+        info = np.iinfo(dtype)
+        return int(info.min if dtype.kind == "i" else info.max)
+    return float("nan")
+
+
+def _tuples(dn, cls):
+    return cls(*(tuple(int(a) for a in field) for field in dn))
+
+
+# --- the common index computation ------------------------------------------------------------
+
+def _window_index(x_shape, idx, window, mapped, batching, idx_batching):
+    """Index arrays (one per operand axis, broadcasting to ``B + K``, ``K`` the sizes of the
+    kept window axes) of every window element, the clamped starts, and the in-bounds mask
+    of each batch position. ``window[d]`` is the window size along operand axis ``d``;
+    ``mapped`` maps index-vector entries to operand axes."""
+    batch = idx.shape[:-1]
+    nb = len(batch)
+    kept = [d for d in range(len(x_shape)) if d not in batching and window[d] != -1]
+    sizes = [window[d] for d in kept]
+    inbounds = np.ones(batch, bool)
+    arrays = []
+    for d in range(len(x_shape)):
+        if d in batching:
+            ax = idx_batching[batching.index(d)]
+            arr = np.arange(batch[ax]).reshape([-1 if a == ax else 1 for a in range(nb)])
+        elif d in mapped:
+            s = idx[..., mapped.index(d)].astype(np.int64)
+            hi = x_shape[d] - max(window[d], 1)
+            inbounds &= (s >= 0) & (s <= hi)
+            arr = np.clip(s, 0, max(hi, 0))
+        else:
+            arr = np.zeros((1,) * nb, np.int64)
+        arr = arr.reshape(arr.shape + (1,) * len(sizes))
+        if d in kept:
+            p = kept.index(d)
+            arr = arr + np.arange(sizes[p]).reshape([-1 if q == p else 1 for q in
+                                                     range(len(sizes))])
+        arrays.append(arr)
+    return arrays, inbounds, tuple(sizes)
+
+
+def _gather_window(operand_shape, dn: GatherDimensionNumbers, slice_sizes) -> list:
+    """Window sizes per operand axis, with ``-1`` marking collapsed axes."""
+    return [-1 if d in dn.collapsed_slice_dims else slice_sizes[d]
+            for d in range(len(operand_shape))]
+
+
+def _to_output(full: np.ndarray, nb: int, offset_dims) -> np.ndarray:
+    """``B + K`` axes -> output order (``K`` axes at ``offset_dims``, ``B`` in the rest)."""
+    ndim = full.ndim
+    batch_axes = iter(range(nb))
+    offset_axes = iter(range(nb, ndim))
+    perm = [next(offset_axes) if p in offset_dims else next(batch_axes) for p in range(ndim)]
+    return np.transpose(full, perm)
+
+
+# --- gather -----------------------------------------------------------------------------------
+
+def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
+           indices_are_sorted=False, mode=None, fill_value=None):
+    """XLA's gather (``jax.lax.gather``)."""
+    dn = _tuples(dimension_numbers, GatherDimensionNumbers)
+    mode = canonical_mode(mode)
+    if fill_value is not None and isinstance(fill_value, float) and np.isnan(fill_value):
+        fill_value = None
+    return gather_p.bind(operand, start_indices, dimension_numbers=dn,
+                         slice_sizes=tuple(int(s) for s in slice_sizes), mode=mode,
+                         fill_value=fill_value, unique_indices=bool(unique_indices),
+                         indices_are_sorted=bool(indices_are_sorted))
+
+
+def _gather_shape(x, idx, *, dimension_numbers, slice_sizes, mode, fill_value, **_):
+    dn = dimension_numbers
+    avals = [x, idx]
+    check_kind(gather_p, avals, ANY)
+    reasons = []
+    if not is_integer(idx.dtype) or idx.ndim < 1:
+        reasons.append("start_indices must be integers with the index vector in the last axis")
+    elif len(dn.start_index_map) != idx.shape[-1]:
+        reasons.append(f"start_index_map {dn.start_index_map} must have one entry per index "
+                       f"vector element ({idx.shape[-1]})")
+    elif len(slice_sizes) != x.ndim or any(not 0 <= s <= n for s, n in
+                                           zip(slice_sizes, x.shape)):
+        reasons.append(f"slice_sizes {slice_sizes} must fit the operand")
+    elif any(slice_sizes[d] != 1 for d in dn.collapsed_slice_dims + dn.operand_batching_dims):
+        reasons.append("collapsed and batching axes must have slice size 1")
+    elif len(dn.offset_dims) != x.ndim - len(dn.collapsed_slice_dims) - len(
+            dn.operand_batching_dims) or list(dn.offset_dims) != sorted(set(dn.offset_dims)):
+        reasons.append(f"offset_dims {dn.offset_dims} must list the output positions of the "
+                       "kept slice axes, in order")
+    elif len(dn.operand_batching_dims) != len(dn.start_indices_batching_dims) or any(
+            x.shape[a] != idx.shape[b] for a, b in
+            zip(dn.operand_batching_dims, dn.start_indices_batching_dims)):
+        reasons.append("operand and index batching axes must pair up with equal sizes")
+    if reasons:
+        raise type_error(gather_p, avals, reasons[0])
+    batch = list(idx.shape[:-1])
+    kept = [slice_sizes[d] for d in range(x.ndim)
+            if d not in dn.collapsed_slice_dims and d not in dn.operand_batching_dims]
+    shape = [kept.pop(0) if p in dn.offset_dims else batch.pop(0)
+             for p in range(len(idx.shape) - 1 + len(dn.offset_dims))]
+    return ShapedArray(tuple(shape), x.dtype, x.weak_type)
+
+
+def _gather_impl(x, idx, **params):
+    out_aval = _gather_shape(get_aval(x), get_aval(idx), **params)
+    dn = params["dimension_numbers"]
+    window = _gather_window(x.shape, dn, params["slice_sizes"])
+    arrays, inbounds, sizes = _window_index(
+        x.shape, idx, window, dn.start_index_map, dn.operand_batching_dims,
+        dn.start_indices_batching_dims)
+    full_shape = idx.shape[:-1] + sizes
+    if out_aval.size == 0:
+        return np.zeros(out_aval.shape, x.dtype)
+    full = np.broadcast_to(x[tuple(arrays)], full_shape)
+    if params["mode"] == "fill" and not inbounds.all():
+        fill = params["fill_value"]
+        fill = default_fill(x.dtype) if fill is None else fill
+        mask = inbounds.reshape(inbounds.shape + (1,) * len(sizes))
+        full = np.where(mask, full, np.asarray(fill, x.dtype))
+    return np.ascontiguousarray(_to_output(full, idx.ndim - 1, dn.offset_dims))
+
+
+gather_p = new_primitive("general_gather", _gather_impl, _gather_shape)
+
+
+def _gather_jvp(primals, tangents, **params):
+    x, idx = primals
+    ans = gather_p.bind(x, idx, **params)
+    t = tangents[0]
+    if type(t) is Zero:
+        return ans, Zero.like(ans)
+    return ans, gather_p.bind(t, idx, **dict(params, fill_value=0))  # fills do not vary
+
+
+def scatter_dnums_of(dn: GatherDimensionNumbers) -> ScatterDimensionNumbers:
+    return ScatterDimensionNumbers(dn.offset_dims, dn.collapsed_slice_dims, dn.start_index_map,
+                                   dn.operand_batching_dims, dn.start_indices_batching_dims)
+
+
+def _gather_transpose(ct, x, idx, *, dimension_numbers, mode, **_):
+    if is_undefined(idx):
+        raise NotImplementedError("transpose of gather with respect to its indices")
+    zeros = zeros_of(x.aval.strip_weak_type())
+    return [scatter_add_p.bind(zeros, idx, ct, dimension_numbers=scatter_dnums_of(
+        dimension_numbers), mode=mode, unique_indices=False, indices_are_sorted=False), None]
+
+
+def _shift(dims, by: int = 1) -> tuple:
+    return tuple(d + by for d in dims)
+
+
+def _gather_batch(vals, dims, **params):
+    (x, idx), (xd, i_d) = vals, dims
+    dn = params["dimension_numbers"]
+    size = axis_size_of(vals, dims)
+    if i_d is not_mapped:  # a new kept slice axis, first in the output
+        x = moveaxis(x, xd, 0)
+        new = GatherDimensionNumbers((0, *_shift(dn.offset_dims)), _shift(dn.collapsed_slice_dims),
+                                     _shift(dn.start_index_map), _shift(dn.operand_batching_dims),
+                                     dn.start_indices_batching_dims)
+        return gather_p.bind(x, idx, **dict(params, dimension_numbers=new,
+                                            slice_sizes=(size, *params["slice_sizes"]))), 0
+    idx = moveaxis(idx, i_d, 0)  # the index vector stays last
+    if xd is not_mapped:  # one more batch axis of the indices
+        new = dn._replace(offset_dims=_shift(dn.offset_dims),
+                          start_indices_batching_dims=_shift(dn.start_indices_batching_dims))
+        return gather_p.bind(x, idx, **dict(params, dimension_numbers=new)), 0
+    x = moveaxis(x, xd, 0)  # example i reads its own operand: a batching axis pair
+    new = GatherDimensionNumbers(_shift(dn.offset_dims), _shift(dn.collapsed_slice_dims),
+                                 _shift(dn.start_index_map), (0, *_shift(dn.operand_batching_dims)),
+                                 (0, *_shift(dn.start_indices_batching_dims)))
+    return gather_p.bind(x, idx, **dict(params, dimension_numbers=new,
+                                        slice_sizes=(1, *params["slice_sizes"]))), 0
+
+
+jvp_rules[gather_p] = _gather_jvp
+transpose_rules[gather_p] = _gather_transpose
+batch_rules[gather_p] = _gather_batch
+
+
+# --- the scatter family ----------------------------------------------------------------------
+
+def gather_dnums_of(dn: ScatterDimensionNumbers) -> GatherDimensionNumbers:
+    return GatherDimensionNumbers(dn.update_window_dims, dn.inserted_window_dims,
+                                  dn.scatter_dims_to_operand_dims, dn.operand_batching_dims,
+                                  dn.scatter_indices_batching_dims)
+
+
+def slice_sizes_of(operand_shape, updates_shape, dn: ScatterDimensionNumbers) -> tuple:
+    """The gather slice sizes reading back a scatter's windows."""
+    windows = iter(updates_shape[a] for a in dn.update_window_dims)
+    return tuple(1 if d in dn.inserted_window_dims or d in dn.operand_batching_dims
+                 else next(windows) for d in range(len(operand_shape)))
+
+
+def _scatter_shape(prim_name):
+    def rule(x, idx, upd, *, dimension_numbers, **_):
+        dn = dimension_numbers
+        avals = [x, idx, upd]
+        if upd.dtype != x.dtype:
+            raise type_error(prim_name, avals, "updates must have the operand's dtype")
+        try:
+            sizes = slice_sizes_of(x.shape, upd.shape, dn)
+            expected = _gather_shape(x, idx, dimension_numbers=gather_dnums_of(dn),
+                                     slice_sizes=sizes, mode="clip", fill_value=None)
+        except (StopIteration, IndexError, TypeError) as err:
+            raise type_error(prim_name, avals, f"dimension numbers {tuple(dn)} do not fit "
+                             f"({err})") from None
+        if expected.shape != upd.shape:
+            raise type_error(prim_name, avals, f"updates must have shape {expected.shape}")
+        return x
+
+    return rule
+
+
+def _scatter_impl(apply):
+    def impl(x, idx, upd, *, dimension_numbers, mode, **params):
+        dn = dimension_numbers
+        _scatter_shape("scatter")(get_aval(x), get_aval(idx), get_aval(upd),
+                                  dimension_numbers=dn)
+        window = _gather_window(x.shape, gather_dnums_of(dn),
+                                slice_sizes_of(x.shape, upd.shape, dn))
+        arrays, inbounds, _ = _window_index(
+            x.shape, idx, window, dn.scatter_dims_to_operand_dims, dn.operand_batching_dims,
+            dn.scatter_indices_batching_dims)
+        out = np.array(x, copy=True)
+        nb = idx.ndim - 1
+        scatter_axes = [a for a in range(upd.ndim) if a not in dn.update_window_dims]
+        u = np.transpose(upd, scatter_axes + list(dn.update_window_dims))  # B + K
+        if u.size == 0:
+            return out
+        full = u.shape
+        arrays = [np.broadcast_to(a, full) for a in arrays]
+        if mode != "clip" and not inbounds.all():
+            keep = inbounds
+            arrays = [a[keep] for a in arrays]
+            u = u[keep]
+        elif nb == 0:
+            arrays = [a[None] for a in arrays]
+            u = u[None]
+        apply(out, tuple(arrays), u)
+        return out
+
+    return impl
+
+
+def _set(out, index, u):
+    out[index] = u
+
+
+def _scatter_primitive(name, apply):
+    prim = new_primitive(name, _scatter_impl(apply), _scatter_shape(name))
+    batch_rules[prim] = _scatter_batch(prim)
+    return prim
+
+
+def _bind_scatter(prim, operand, indices, updates, dimension_numbers, indices_are_sorted,
+                  unique_indices, mode):
+    return prim.bind(operand, indices, updates,
+                     dimension_numbers=_tuples(dimension_numbers, ScatterDimensionNumbers),
+                     mode=canonical_mode(mode), unique_indices=bool(unique_indices),
+                     indices_are_sorted=bool(indices_are_sorted))
+
+
+def _scatter_batch(prim):
+    def rule(vals, dims, *, dimension_numbers, **params):
+        (x, idx, upd), (xd, i_d, ud) = vals, dims
+        dn = dimension_numbers
+        size = axis_size_of(vals, dims)
+        x = bdim_at(x, xd, 0, size)
+        upd = bdim_at(upd, ud, 0, size)
+        if i_d is not_mapped:  # a new window axis, the first one
+            new = ScatterDimensionNumbers(
+                (0, *_shift(dn.update_window_dims)), _shift(dn.inserted_window_dims),
+                _shift(dn.scatter_dims_to_operand_dims), _shift(dn.operand_batching_dims),
+                dn.scatter_indices_batching_dims)
+        else:  # a batching axis pair
+            idx = moveaxis(idx, i_d, 0)
+            new = ScatterDimensionNumbers(
+                _shift(dn.update_window_dims), _shift(dn.inserted_window_dims),
+                _shift(dn.scatter_dims_to_operand_dims), (0, *_shift(dn.operand_batching_dims)),
+                (0, *_shift(dn.scatter_indices_batching_dims)))
+        return prim.bind(x, idx, upd, dimension_numbers=new, **params), 0
+
+    return rule
+
+
+def _readback(y, idx, upd_aval, dn, mode, fill_value=None):
+    """The elements of ``y`` at a scatter's update positions (updates' shape)."""
+    return gather_p.bind(y, idx, dimension_numbers=gather_dnums_of(dn),
+                         slice_sizes=slice_sizes_of(get_aval(y).shape, upd_aval.shape, dn),
+                         mode=mode, fill_value=fill_value, unique_indices=False,
+                         indices_are_sorted=False)
+
+
+def scatter_add(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """``operand`` with ``updates`` added in its windows (duplicates accumulate)."""
+    return _bind_scatter(scatter_add_p, operand, scatter_indices, updates, dimension_numbers,
+                         indices_are_sorted, unique_indices, mode)
+
+
+scatter_add_p = _scatter_primitive("general_scatter_add", np.add.at)
+
+
+def _scatter_add_jvp(primals, tangents, **params):
+    x, idx, upd = primals
+    tx, _, tu = tangents
+    ans = scatter_add_p.bind(x, idx, upd, **params)
+    if type(tx) is Zero and type(tu) is Zero:
+        return ans, Zero.like(ans)
+    if type(tu) is Zero:
+        return ans, tx
+    return ans, scatter_add_p.bind(instantiate_zeros(tx), idx, tu, **params)
+
+
+def _scatter_add_transpose(ct, x, idx, upd, *, dimension_numbers, mode, **_):
+    if is_undefined(idx):
+        raise NotImplementedError("transpose of scatter_add with respect to its indices")
+    ct_u = None
+    if is_undefined(upd):  # dropped updates get a zero cotangent
+        ct_u = _readback(ct, idx, upd.aval, dimension_numbers, mode, fill_value=0)
+    return [ct if is_undefined(x) else None, None, ct_u]
+
+
+jvp_rules[scatter_add_p] = _scatter_add_jvp
+transpose_rules[scatter_add_p] = _scatter_add_transpose
+
+
+def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
+            unique_indices=False, mode=None):
+    """``operand`` with its windows overwritten by ``updates`` (the last one wins)."""
+    return _bind_scatter(scatter_p, operand, scatter_indices, updates, dimension_numbers,
+                         indices_are_sorted, unique_indices, mode)
+
+
+scatter_p = _scatter_primitive("general_scatter", _set)
+
+
+def _scatter_jvp(primals, tangents, **params):
+    x, idx, upd = primals
+    tx, _, tu = tangents
+    ans = scatter_p.bind(x, idx, upd, **params)
+    if type(tx) is Zero and type(tu) is Zero:
+        return ans, Zero.like(ans)
+    return ans, scatter_p.bind(instantiate_zeros(tx), idx, instantiate_zeros(tu), **params)
+
+
+def _survivors(x_aval, idx, upd_aval, dn, mode):
+    """Boolean, updates' shape: whether each update element is the one left in place."""
+    batch_shape = get_aval(idx).shape[:-1]
+    n = int(np.prod(batch_shape, dtype=np.int64))
+    ids = base.reshape(st.iota(np.int64, n), batch_shape)
+    scatter_axes = [a for a in range(upd_aval.ndim) if a not in dn.update_window_dims]
+    ids = base.broadcast_in_dim(ids, upd_aval.shape, tuple(scatter_axes))
+    table = base.broadcast_in_dim(np.asarray(-1, np.int64), x_aval.shape, ())
+    written = scatter_p.bind(table, idx, ids, dimension_numbers=dn, mode=mode,
+                             unique_indices=False, indices_are_sorted=False)
+    return lg.eq(_readback(written, idx, upd_aval, dn, mode, fill_value=-2), ids)
+
+
+def _scatter_transpose(ct, x, idx, upd, *, dimension_numbers, mode, unique_indices, **params):
+    if is_undefined(idx):
+        raise NotImplementedError("transpose of scatter with respect to its indices")
+    dn = dimension_numbers
+    u_aval = (upd.aval if is_undefined(upd) else get_aval(upd)).strip_weak_type()
+    x_aval = x.aval if is_undefined(x) else get_aval(x)
+    ct_x = ct_u = None
+    if is_undefined(x):  # overwritten positions get no cotangent
+        ct_x = scatter_p.bind(ct, idx, zeros_of(u_aval), dimension_numbers=dn, mode=mode,
+                              unique_indices=unique_indices, **params)
+    if is_undefined(upd):
+        ct_u = _readback(ct, idx, u_aval, dn, mode, fill_value=0)
+        if not unique_indices:  # overwritten updates get no cotangent
+            keep = _survivors(x_aval, idx, u_aval, dn, mode)
+            ct_u = base.select_n(keep, zeros_of(u_aval), ct_u)
+    return [ct_x, None, ct_u]
+
+
+jvp_rules[scatter_p] = _scatter_jvp
+transpose_rules[scatter_p] = _scatter_transpose
+
+
+def scatter_mul(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """``operand`` with its windows multiplied by ``updates`` (duplicates multiply)."""
+    return _bind_scatter(scatter_mul_p, operand, scatter_indices, updates, dimension_numbers,
+                         indices_are_sorted, unique_indices, mode)
+
+
+scatter_mul_p = _scatter_primitive("general_scatter_mul", np.multiply.at)
+
+
+def _scatter_mul_jvp(primals, tangents, **params):
+    x, idx, upd = primals
+    tx, _, tu = tangents
+    ans = scatter_mul_p.bind(x, idx, upd, **params)
+    out = None
+    if type(tx) is not Zero:
+        out = scatter_mul_p.bind(tx, idx, upd, **params)
+    if type(tu) is not Zero:
+        if not params["unique_indices"]:
+            raise FuncadNotImplementedError(
+                "the derivative of scatter_mul in its updates without unique_indices=True "
+                "(as in JAX)")
+        zeros = zeros_of(get_aval(x).strip_weak_type())
+        spread = scatter_add_p.bind(zeros, idx, tu, **params)
+        term = ar.mul(x, spread)
+        out = term if out is None else base.add_tangents(out, term)
+    return ans, out
+
+
+def _scatter_mul_transpose(ct, x, idx, upd, **params):
+    if is_undefined(upd) or is_undefined(idx):
+        raise NotImplementedError("transpose of scatter_mul in its updates or indices")
+    return [scatter_mul_p.bind(ct, idx, upd, **params), None, None]
+
+
+jvp_rules[scatter_mul_p] = _scatter_mul_jvp
+transpose_rules[scatter_mul_p] = _scatter_mul_transpose
+
+
+def _extremal_jvp(prim):
+    def jvp(primals, tangents, **params):
+        x, idx, upd = primals
+        tx, _, tu = tangents
+        ans = prim.bind(x, idx, upd, **params)
+        if type(tx) is Zero and type(tu) is Zero:
+            return ans, Zero.like(ans)
+        dn, mode = params["dimension_numbers"], params["mode"]
+        u_aval, x_aval = get_aval(upd), get_aval(x)
+        dt = u_aval.dtype
+        hit_u = base.convert_element_type(
+            lg.eq(upd, _readback(ans, idx, u_aval, dn, mode)), dt)
+        hit_x = base.convert_element_type(lg.eq(x, ans), dt)
+        add = dict(params)
+        zeros = zeros_of(x_aval.strip_weak_type())
+        count = ar.add(hit_x, scatter_add_p.bind(zeros, idx, hit_u, **add))
+        total = ar.add(ar.mul(instantiate_zeros(tx), hit_x),
+                       scatter_add_p.bind(zeros, idx, ar.mul(instantiate_zeros(tu), hit_u),
+                                          **add))
+        return ans, ar.div(total, count)
+
+    return jvp
+
+
+def scatter_min(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """``operand`` with each window element the minimum of itself and the updates."""
+    return _bind_scatter(scatter_min_p, operand, scatter_indices, updates, dimension_numbers,
+                         indices_are_sorted, unique_indices, mode)
+
+
+scatter_min_p = _scatter_primitive("general_scatter_min", np.minimum.at)
+jvp_rules[scatter_min_p] = _extremal_jvp(scatter_min_p)
+
+
+def scatter_max(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+    """``operand`` with each window element the maximum of itself and the updates."""
+    return _bind_scatter(scatter_max_p, operand, scatter_indices, updates, dimension_numbers,
+                         indices_are_sorted, unique_indices, mode)
+
+
+scatter_max_p = _scatter_primitive("general_scatter_max", np.maximum.at)
+jvp_rules[scatter_max_p] = _extremal_jvp(scatter_max_p)
+
+__all__ = [
+    "GatherDimensionNumbers", "ScatterDimensionNumbers", "canonical_mode", "default_fill",
+    "gather", "gather_dnums_of", "gather_p", "scatter", "scatter_add", "scatter_add_p",
+    "scatter_dnums_of", "scatter_max", "scatter_max_p", "scatter_min", "scatter_min_p",
+    "scatter_mul", "scatter_mul_p", "scatter_p", "slice_sizes_of",
+]
