@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from funcad.errors import FuncadValueError, with_user_line
+from funcad.errors import FuncadError, FuncadValueError, with_user_line
 from funcad.sparse.coloring import color_columns, color_rows, star_coloring, star_recovery
 from funcad.sparse.compressed import Plan, Structure, compile_program, result, run, seed_leaves
 from funcad.sparse.detection import (
@@ -100,10 +100,10 @@ class _SparseDerivative:
     """The callable ``sparse_jacobian``/``sparse_hessian`` return: plans cached per
     signature, ``num_colors`` of the last call."""
 
-    def __init__(self, fun, argnums, transform: str, make_plan):
+    def __init__(self, fun, argnums, transform: str, make_plan, fallback=None):
         functools.update_wrapper(self, fun)
         self._fun, self._argnums, self._transform = fun, argnums, transform
-        self._make_plan = make_plan
+        self._make_plan, self._fallback = make_plan, fallback
         self._plans: dict = {}
         self.num_colors: int | None = None
 
@@ -113,8 +113,16 @@ class _SparseDerivative:
         nums = key[0]
         if plan is None:
             staged = stage(self._fun, args, kwargs, nums, self._transform)
-            plan = compile_program(self._make_plan(staged), self._fun, args, kwargs, nums,
-                                   self._transform)
+            plan = self._make_plan(staged)
+            try:
+                plan = compile_program(plan, self._fun, args, kwargs, nums, self._transform)
+            except FuncadError:
+                if self._fallback is None or plan.mode != "rev":
+                    raise
+                # mode="auto" chose reverse mode for a program it cannot reverse (a while
+                # loop of unknown trip count): forward mode computes the same matrix
+                plan = compile_program(self._fallback(staged), self._fun, args, kwargs, nums,
+                                       self._transform)
             self._plans[key] = plan
         self.num_colors = plan.ncolors
         data = run(plan, self._fun, args, kwargs, nums)
@@ -139,7 +147,9 @@ def sparse_jacobian(fun, argnums=0, *, mode: str = "auto", sparsity=None):
             f"sparse_jacobian: mode must be 'fwd', 'rev' or 'auto', not {mode!r}"))
     return _SparseDerivative(
         fun, argnums, "sparse_jacobian",
-        lambda staged: jacobian_plan(staged, mode, sparsity, "sparse_jacobian"))
+        lambda staged: jacobian_plan(staged, mode, sparsity, "sparse_jacobian"),
+        (lambda staged: jacobian_plan(staged, "fwd", sparsity, "sparse_jacobian"))
+        if mode == "auto" else None)
 
 
 def sparse_hessian(fun, argnums=0, *, sparsity=None):

@@ -122,3 +122,23 @@ def test_num_colors_and_cache_per_signature():
     assert sj.plan(np.ones(n)) is plan  # built once per signature
     sj(np.ones(40))
     assert sj.num_colors == 3 and sj.plan(np.ones(40)) is not plan
+
+
+def test_auto_mode_falls_back_to_forward_through_a_while_loop():
+    def head_and_squares(v):
+        return fnp.concatenate([fnp.sum(v)[None], v ** 2])  # a dense row: rev needs 2 colors
+
+    def looped(x):
+        y = funcad.lax.while_loop(lambda s: s[1][1] < 0, lambda s: (s[0] + 1, s[1] * 0.5),
+                                  (0, x))[1]
+        return head_and_squares(y)
+
+    x = np.linspace(0.1, 1.0, 6)
+    plain = funcad.sparse_jacobian(head_and_squares)
+    plain(x)
+    assert plain.plan(x).mode == "rev" and plain.num_colors == 2
+    sj = funcad.sparse_jacobian(looped)
+    np.testing.assert_allclose(sj(x).toarray(), funcad.jacfwd(looped)(x), rtol=1e-12)
+    assert sj.plan(x).mode == "fwd"
+    with pytest.raises(funcad.errors.FuncadError, match="while_loop"):
+        funcad.sparse_jacobian(looped, mode="rev")(x)
