@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.core import dtypes
 from funcad.core.rules import (
     Accumulates,
     Contracts,
@@ -78,6 +79,9 @@ def elementwise_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Patter
         return [ctx.pattern(jac, None)]
     parts = [p.hess for p in ins]
     curvature = sparsity_curvature.get(eqn.primitive)
+    if curvature == "linear if real":
+        real = all(not dtypes.is_complex(a.aval.dtype) for a in eqn.invars)
+        curvature = "linear" if real else None
     rows = np.arange(jac.rows)
     if curvature == "bilinear":
         parts.append(ctx.cross(ins[0].jac, ins[1].jac, rows, rows, rows, jac.rows))

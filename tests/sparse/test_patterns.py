@@ -142,3 +142,14 @@ def test_auto_mode_falls_back_to_forward_through_a_while_loop():
     assert sj.plan(x).mode == "fwd"
     with pytest.raises(funcad.errors.FuncadError, match="while_loop"):
         funcad.sparse_jacobian(looped, mode="rev")(x)
+
+
+def test_abs_is_piecewise_linear_only_for_real_operands():
+    x = np.array([0.3, -0.5, 0.7, 0.2])
+    real = funcad.hessian_sparsity(lambda v: fnp.sum(fnp.abs(v) * 2.0))(x)
+    assert real.nnz == 0
+    def complex_abs(v):
+        return fnp.sum(fnp.abs(v[:2] + 1j * v[2:]))
+
+    dense = np.asarray(funcad.hessian(complex_abs)(x)) != 0
+    np.testing.assert_array_equal(funcad.hessian_sparsity(complex_abs)(x).toarray(), dense)
