@@ -40,7 +40,8 @@ def _user_pattern(sparsity, shape: tuple[int, int], transform: str):
 
 
 def _index_array(read: np.ndarray) -> np.ndarray:
-    """Positions to gather, in int32 when they fit (XLA gathers them faster)."""
+    """Positions to gather, ``(nnz, 2)``, in int32 when they fit (XLA gathers them faster)."""
+    read = read.reshape(-1, 2)
     return read.astype(np.int32 if read.size == 0 or read.max() < 2 ** 31 else np.int64)
 
 
@@ -72,10 +73,10 @@ def jacobian_plan(staged: Staged, mode: str, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     if use == "fwd":
         seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-        read = rows * ncolors + colors[cols]  # products read element-major
+        read = np.stack([colors[cols], rows], axis=1)
     else:
         seeds = seed_leaves(colors, ncolors, staged.out_avals)
-        read = colors[rows] * shape[1] + cols
+        read = np.stack([colors[rows], cols], axis=1)
     dtype = np.result_type(*[a.dtype for a in staged.out_avals], np.float32)
     return Plan(use, ncolors, seeds, _index_array(read), _structure(pattern), dtype)
 
@@ -92,8 +93,8 @@ def hessian_plan(staged: Staged, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     row, color = star_recovery(pattern, colors) if pattern.nnz else (np.zeros(0, int),) * 2
     seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-    return Plan("hvp", ncolors, seeds, _index_array(row * ncolors + color), _structure(pattern),
-                staged.out_avals[0].dtype)
+    read = _index_array(np.stack([color, row], axis=1))
+    return Plan("hvp", ncolors, seeds, read, _structure(pattern), staged.out_avals[0].dtype)
 
 
 class _SparseDerivative:
