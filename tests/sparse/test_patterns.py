@@ -153,3 +153,17 @@ def test_abs_is_piecewise_linear_only_for_real_operands():
 
     dense = np.asarray(funcad.hessian(complex_abs)(x)) != 0
     np.testing.assert_array_equal(funcad.hessian_sparsity(complex_abs)(x).toarray(), dense)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "xla"])
+def test_jit_builds_the_structure_once_per_signature(backend):
+    if backend == "xla":
+        pytest.importorskip("jax")
+    _, fun, n, _ = JACOBIAN_PROGRAMS[0]
+    compiled = funcad.jit(funcad.sparse_jacobian(fun), backend=backend)
+    first, second = compiled(np.ones(n)), compiled(np.linspace(0, 1, n))
+    assert compiled.trace_count == 1
+    assert first.indices is second.indices and first.indptr is second.indptr
+    assert first.data is not second.data
+    np.testing.assert_allclose(second.toarray(), funcad.jacfwd(fun)(np.linspace(0, 1, n)),
+                               rtol=1e-12)
