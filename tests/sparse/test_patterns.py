@@ -167,3 +167,22 @@ def test_jit_builds_the_structure_once_per_signature(backend):
     assert first.data is not second.data
     np.testing.assert_allclose(second.toarray(), funcad.jacfwd(fun)(np.linspace(0, 1, n)),
                                rtol=1e-12)
+
+
+def test_decompositions_are_dense_blocks():
+    def f(x):
+        a = fnp.reshape(x[:9], (3, 3)) + 4.0 * np.eye(3)
+        spd = a @ a.T
+        return fnp.concatenate([fnp.linalg.solve(a, x[9:]), fnp.ravel(fnp.linalg.cholesky(spd)),
+                                x[9:] * 2.0])
+
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, 12)
+    dense = np.asarray(funcad.jacfwd(f)(x)) != 0
+    pattern = funcad.jacobian_sparsity(f)(x).toarray()
+    assert not (dense & ~pattern).any()
+    np.testing.assert_array_equal(pattern[-3:], np.eye(12, dtype=bool)[9:])  # x[9:] * 2 exact
+    np.testing.assert_allclose(funcad.sparse_jacobian(f)(x).toarray(), funcad.jacfwd(f)(x),
+                               rtol=1e-10, atol=1e-12)
+    h = funcad.hessian_sparsity(lambda v: fnp.sum(f(v)))(x).toarray()
+    dense_h = np.asarray(funcad.hessian(lambda v: fnp.sum(f(v)))(x)) != 0
+    assert not (dense_h & ~h).any()
