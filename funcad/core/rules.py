@@ -47,7 +47,8 @@ sparsity_rules: dict[Primitive, Any] = {}
 # Second-order facts for Hessian sparsity: "linear" (jointly linear or piecewise linear: no
 # second derivatives, e.g. add, reshape, max, abs), "bilinear" (second derivatives only
 # between the two operands: mul, dot_general), or the operand pairs ``((i, j), ...)`` whose
-# second derivatives can be nonzero (div: ``((0, 1), (1, 1))``). Absent: every pair of
+# second derivatives can be nonzero (div: ``((0, 1), (1, 1))``), or "linear if real" (linear
+# for real operands, every pair for complex ones: abs). Absent: every pair of
 # operands interacts (exp, pow, ...). deflinear and defbilinear fill it.
 sparsity_curvature: dict[Primitive, Any] = {}
 

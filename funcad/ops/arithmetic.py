@@ -142,7 +142,7 @@ def _abs_abstract_eval(x):
 
 abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
 sparsity_rules[abs_p] = Elementwise()
-sparsity_curvature[abs_p] = "linear"  # piecewise linear
+sparsity_curvature[abs_p] = "linear if real"  # piecewise linear; |z| of complex z is not
 defvectorized(abs_p)
 
 

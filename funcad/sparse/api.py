@@ -11,7 +11,7 @@ import functools
 
 import numpy as np
 
-from funcad.errors import FuncadValueError, with_user_line
+from funcad.errors import FuncadError, FuncadValueError, with_user_line
 from funcad.sparse.coloring import color_columns, color_rows, star_coloring, star_recovery
 from funcad.sparse.compressed import Plan, Structure, compile_program, result, run, seed_leaves
 from funcad.sparse.detection import (
@@ -40,7 +40,8 @@ def _user_pattern(sparsity, shape: tuple[int, int], transform: str):
 
 
 def _index_array(read: np.ndarray) -> np.ndarray:
-    """Positions to gather, in int32 when they fit (XLA gathers them faster)."""
+    """Positions to gather, ``(nnz, 2)``, in int32 when they fit (XLA gathers them faster)."""
+    read = read.reshape(-1, 2)
     return read.astype(np.int32 if read.size == 0 or read.max() < 2 ** 31 else np.int64)
 
 
@@ -72,10 +73,10 @@ def jacobian_plan(staged: Staged, mode: str, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     if use == "fwd":
         seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-        read = rows * ncolors + colors[cols]  # products read element-major
+        read = np.stack([colors[cols], rows], axis=1)
     else:
         seeds = seed_leaves(colors, ncolors, staged.out_avals)
-        read = colors[rows] * shape[1] + cols
+        read = np.stack([colors[rows], cols], axis=1)
     dtype = np.result_type(*[a.dtype for a in staged.out_avals], np.float32)
     return Plan(use, ncolors, seeds, _index_array(read), _structure(pattern), dtype)
 
@@ -92,18 +93,18 @@ def hessian_plan(staged: Staged, sparsity, transform: str) -> Plan:
     ncolors = int(colors.max()) + 1 if pattern.nnz else 0
     row, color = star_recovery(pattern, colors) if pattern.nnz else (np.zeros(0, int),) * 2
     seeds = seed_leaves(colors, ncolors, _diff_avals(staged))
-    return Plan("hvp", ncolors, seeds, _index_array(row * ncolors + color), _structure(pattern),
-                staged.out_avals[0].dtype)
+    read = _index_array(np.stack([color, row], axis=1))
+    return Plan("hvp", ncolors, seeds, read, _structure(pattern), staged.out_avals[0].dtype)
 
 
 class _SparseDerivative:
     """The callable ``sparse_jacobian``/``sparse_hessian`` return: plans cached per
     signature, ``num_colors`` of the last call."""
 
-    def __init__(self, fun, argnums, transform: str, make_plan):
+    def __init__(self, fun, argnums, transform: str, make_plan, fallback=None):
         functools.update_wrapper(self, fun)
         self._fun, self._argnums, self._transform = fun, argnums, transform
-        self._make_plan = make_plan
+        self._make_plan, self._fallback = make_plan, fallback
         self._plans: dict = {}
         self.num_colors: int | None = None
 
@@ -113,8 +114,16 @@ class _SparseDerivative:
         nums = key[0]
         if plan is None:
             staged = stage(self._fun, args, kwargs, nums, self._transform)
-            plan = compile_program(self._make_plan(staged), self._fun, args, kwargs, nums,
-                                   self._transform)
+            plan = self._make_plan(staged)
+            try:
+                plan = compile_program(plan, self._fun, args, kwargs, nums, self._transform)
+            except FuncadError:
+                if self._fallback is None or plan.mode != "rev":
+                    raise
+                # mode="auto" chose reverse mode for a program it cannot reverse (a while
+                # loop of unknown trip count): forward mode computes the same matrix
+                plan = compile_program(self._fallback(staged), self._fun, args, kwargs, nums,
+                                       self._transform)
             self._plans[key] = plan
         self.num_colors = plan.ncolors
         data = run(plan, self._fun, args, kwargs, nums)
@@ -139,7 +148,9 @@ def sparse_jacobian(fun, argnums=0, *, mode: str = "auto", sparsity=None):
             f"sparse_jacobian: mode must be 'fwd', 'rev' or 'auto', not {mode!r}"))
     return _SparseDerivative(
         fun, argnums, "sparse_jacobian",
-        lambda staged: jacobian_plan(staged, mode, sparsity, "sparse_jacobian"))
+        lambda staged: jacobian_plan(staged, mode, sparsity, "sparse_jacobian"),
+        (lambda staged: jacobian_plan(staged, "fwd", sparsity, "sparse_jacobian"))
+        if mode == "auto" else None)
 
 
 def sparse_hessian(fun, argnums=0, *, sparsity=None):

@@ -88,9 +88,8 @@ def result(data, structure: Structure):
 @dataclass(frozen=True)
 class Plan:
     """One signature's compressed evaluation: ``mode`` ("fwd", "rev" or "hvp"), the seed
-    leaves (one array ``(ncolors, *shape)`` per seeded leaf), the flat positions in the
-    compressed products of each nonzero (element-major for "fwd" and "hvp", color-major
-    for "rev"; see ``_flat_products``), and the CSR structure."""
+    leaves (one array ``(ncolors, *shape)`` per seeded leaf), the position ``(color,
+    element)`` in the compressed products of each nonzero, and the CSR structure."""
 
     mode: str
     ncolors: int
@@ -114,15 +113,11 @@ def seed_leaves(colors: np.ndarray, ncolors: int, avals) -> tuple:
     return tuple(leaves)
 
 
-def _flat_products(leaves, ncolors: int, element_major: bool):
-    """Compressed products, one leaf ``(ncolors, *shape)`` each, as one flat vector: color
-    after color, or (``element_major``) the colors of each element side by side, so that
-    the nonzeros of a row are read from neighbouring positions."""
+def _stacked_products(leaves, ncolors: int):
+    """Compressed products, one leaf ``(ncolors, *shape)`` each, as one ``(ncolors, size)``
+    matrix (leaves side by side)."""
     parts = [fnp.reshape(x, (ncolors, -1)) for x in leaves]
-    stacked = parts[0] if len(parts) == 1 else fnp.concatenate(parts, axis=1)
-    if element_major:
-        stacked = fnp.transpose(stacked)
-    return fnp.reshape(stacked, (-1,))
+    return parts[0] if len(parts) == 1 else fnp.concatenate(parts, axis=1)
 
 
 def compile_program(plan: Plan, fun, args, kwargs, nums, transform: str) -> Plan:
@@ -178,5 +173,4 @@ def evaluate(plan: Plan, fun, args, kwargs, nums):
             return tree_flatten(lin(*tree_unflatten(in_tree, t)))[0]
 
         products = vmap(push)(*plan.seeds)
-    flat = _flat_products(products, plan.ncolors, plan.mode != "rev")
-    return gather(flat, plan.read[:, None])
+    return gather(_stacked_products(products, plan.ncolors), plan.read)

@@ -18,7 +18,7 @@ from funcad.control.custom import custom_jvp_call_p, custom_vjp_call_p
 from funcad.control.loops import scan_p, while_p
 from funcad.core.rules import sparsity_rules
 from funcad.sparse.families import vstack
-from funcad.sparse.interpreter import Context, Pattern, same_pattern, union_patterns
+from funcad.sparse.interpreter import Context, Pattern, same_pattern, size_of, union_patterns
 
 # A while loop is stepped exactly (its predicate known) at most this many times.
 EXACT_STEPS = 10_000
@@ -97,8 +97,8 @@ def _scan_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
     p = eqn.params
     body, length, nk = p["jaxpr"], p["length"], p["num_carry"]
     consts, carry, xs = split_sizes(ins, p["num_consts"], nk)
-    sizes = [v.aval.size // max(length, 1) for v in eqn.invars[len(ins) - len(xs):]]
-    y_sizes = [a.size for a in body.out_avals[nk:]]
+    sizes = [size_of(v.aval) // max(length, 1) for v in eqn.invars[len(ins) - len(xs):]]
+    y_sizes = [size_of(a) for a in body.out_avals[nk:]]
     if length * max(len(body.eqns), 1) <= UNROLL_BUDGET:
         ys: list[list[Pattern]] = [[] for _ in y_sizes]
         order = range(length - 1, -1, -1) if p["reverse"] else range(length)

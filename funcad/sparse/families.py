@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.core import dtypes
 from funcad.core.rules import (
     Accumulates,
     Contracts,
@@ -22,7 +23,7 @@ from funcad.core.rules import (
     sparsity_curvature,
 )
 from funcad.sparse.index_sets import IndexSets
-from funcad.sparse.interpreter import Context, Pattern, dense_rule, family_rules
+from funcad.sparse.interpreter import Context, Pattern, dense_rule, family_rules, size_of
 
 # The most (result, lhs, rhs) products a contraction enumerates before it is taken as dense.
 MAX_PRODUCTS = 50_000_000
@@ -78,6 +79,9 @@ def elementwise_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Patter
         return [ctx.pattern(jac, None)]
     parts = [p.hess for p in ins]
     curvature = sparsity_curvature.get(eqn.primitive)
+    if curvature == "linear if real":
+        real = all(not dtypes.is_complex(a.aval.dtype) for a in eqn.invars)
+        curvature = "linear" if real else None
     rows = np.arange(jac.rows)
     if curvature == "bilinear":
         parts.append(ctx.cross(ins[0].jac, ins[1].jac, rows, rows, rows, jac.rows))
@@ -90,7 +94,7 @@ def elementwise_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Patter
 
 
 def zero_rule(ctx: Context, eqn, ins, fact) -> list[Pattern]:
-    return [ctx.empty(v.aval.size) for v in eqn.outvars]
+    return [ctx.empty(size_of(v.aval)) for v in eqn.outvars]
 
 
 def moves_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Pattern]:
@@ -101,9 +105,10 @@ def moves_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Pattern]:
     for p, a in zip(ins, eqn.invars):
         aval = a.aval
         if aval.dtype == out_aval.dtype:
-            args.append(np.arange(offset, offset + aval.size, dtype=np.int64).reshape(aval.shape))
+            size = size_of(aval)
+            args.append(np.arange(offset, offset + size, dtype=np.int64).reshape(aval.shape))
             moved.append(p)
-            offset += aval.size
+            offset += size
         elif p.known is not None:
             args.append(p.known)
         else:
@@ -131,23 +136,23 @@ def _group_rule(ctx: Context, eqn, x: Pattern, out_rows, in_rows, size) -> Patte
 def reduces_rule(ctx: Context, eqn, ins: list[Pattern], fact: Reduces) -> list[Pattern]:
     (x,), aval = ins, eqn.invars[0].aval
     axes = eqn.params[fact.axes]
-    out_size = eqn.outvars[0].aval.size
+    out_size = size_of(eqn.outvars[0].aval)
     kept = [d if i not in axes else 1 for i, d in enumerate(aval.shape)]
     out_of_in = np.broadcast_to(np.arange(out_size).reshape(kept), aval.shape).ravel()
-    return [_group_rule(ctx, eqn, x, out_of_in, np.arange(aval.size), out_size)]
+    return [_group_rule(ctx, eqn, x, out_of_in, np.arange(size_of(aval)), out_size)]
 
 
 def accumulates_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Pattern]:
     (x,), aval = ins, eqn.invars[0].aval
     axis, reverse = eqn.params["axis"], eqn.params["reverse"]
-    ids = np.moveaxis(np.arange(aval.size).reshape(aval.shape), axis, -1)
+    ids = np.moveaxis(np.arange(size_of(aval)).reshape(aval.shape), axis, -1)
     ids = ids.reshape(-1, aval.shape[axis])
     later, earlier = np.tril_indices(aval.shape[axis])  # element i sums elements j <= i
     if reverse:
         later, earlier = earlier, later
     out_rows = ids[:, later].ravel()
     in_rows = ids[:, earlier].ravel()
-    return [_group_rule(ctx, eqn, x, out_rows, in_rows, aval.size)]
+    return [_group_rule(ctx, eqn, x, out_rows, in_rows, size_of(aval))]
 
 
 def _canonical_ids(aval, known, first, second, third):
@@ -156,7 +161,7 @@ def _canonical_ids(aval, known, first, second, third):
     perm = (*first, *second, *third)
     size = [int(np.prod([aval.shape[i] for i in g], dtype=np.int64)) for g in
             (first, second, third)]
-    ids = np.arange(aval.size).reshape(aval.shape).transpose(perm).reshape(size)
+    ids = np.arange(size_of(aval)).reshape(aval.shape).transpose(perm).reshape(size)
     mask = (np.ones(size, bool) if known is None
             else (np.asarray(known) != 0).transpose(perm).reshape(size))
     return ids, mask
@@ -183,7 +188,7 @@ def contracts_rule(ctx: Context, eqn, ins: list[Pattern], fact) -> list[Pattern]
     b_i, f1_i, k_i = b_i[owner], f1_i[owner], k_i[owner]
     out = (b_i * f1 + f1_i) * f2 + f2_i
     lhs, rhs = lids[b_i, f1_i, k_i], rids[b_i, k_i, f2_i]
-    size = eqn.outvars[0].aval.size
+    size = size_of(eqn.outvars[0].aval)
     jac = x.jac.compose(out, lhs, size).union(y.jac.compose(out, rhs, size))
     if not ctx.hessian:
         return [ctx.pattern(jac, None)]

@@ -77,6 +77,9 @@ class IndexSets:
             return self
         if self.nnz == 0:
             return other
+        if self.rows == 1:
+            values = np.union1d(self.indices, other.indices)
+            return IndexSets(np.array([0, len(values)], _INDEX), values, self.ncols)
         return IndexSets.from_pairs(np.concatenate([self.row_ids(), other.row_ids()]),
                                     np.concatenate([self.indices, other.indices]),
                                     self.rows, self.ncols)

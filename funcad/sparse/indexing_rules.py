@@ -9,7 +9,7 @@ from funcad.core.rules import sparsity_rules
 from funcad.ops._base import select_n_p
 from funcad.ops.indexing import gather_p, scatter_add_p, scatter_mul_p
 from funcad.sparse.families import moves_rule
-from funcad.sparse.interpreter import Context, Pattern
+from funcad.sparse.interpreter import Context, Pattern, size_of
 
 
 def _select_n_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
@@ -27,14 +27,14 @@ def _select_n_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
 def _targets(eqn, indices) -> np.ndarray:
     """The result element each update element is combined into."""
     out_aval = eqn.outvars[0].aval
-    ids = np.arange(out_aval.size, dtype=np.int64).reshape(out_aval.shape)
+    ids = np.arange(size_of(out_aval), dtype=np.int64).reshape(out_aval.shape)
     return np.asarray(gather_p.impl(ids, indices)).ravel()
 
 
 def _scatter_rule(nonlinear: bool):
     def rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
         x, indices, updates = ins
-        size = eqn.outvars[0].aval.size
+        size = size_of(eqn.outvars[0].aval)
         if indices.known is not None:
             target = _targets(eqn, indices.known)
             source = np.arange(updates.jac.rows)

@@ -16,6 +16,7 @@ operands (``dense_rule``), which is correct for every primitive and exact for no
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import numpy as np
 
@@ -32,6 +33,11 @@ MAX_ENTRIES = 200_000_000
 # How each family fact of ``sparsity_rules`` is read: fact type -> rule(ctx, eqn, ins, fact)
 # (filled by funcad.sparse.families).
 family_rules: dict = {}
+
+
+def size_of(aval) -> int:
+    """The number of elements of ``aval`` (without NumPy's per-call overhead)."""
+    return math.prod(aval.shape)
 
 
 class Pattern:
@@ -118,7 +124,7 @@ def apply_eqn(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
         if folded is not None:
             return folded
     if all(p.is_empty for p in ins):
-        return [ctx.empty(a.size) for a in out_avals]
+        return [ctx.empty(size_of(a)) for a in out_avals]
     rule = sparsity_rules.get(prim)
     if rule is None:
         outs = dense_rule(ctx, eqn, ins)
@@ -127,7 +133,7 @@ def apply_eqn(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
     else:
         outs = rule(ctx, eqn, ins)
     # Integer and boolean results carry no derivative.
-    return [o if dtypes.is_inexact(a.dtype) else ctx.empty(a.size, o.known)
+    return [o if dtypes.is_inexact(a.dtype) else ctx.empty(size_of(a), o.known)
             for o, a in zip(outs, out_avals, strict=True)]
 
 
@@ -164,7 +170,7 @@ def dense_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
     cols = np.unique(np.concatenate([p.jac.indices for p in ins]))
     outs = []
     for aval in (v.aval for v in eqn.outvars):
-        size = aval.size
+        size = size_of(aval)
         jac = IndexSets.repeat_row(cols, size, ctx.n)
         hess = None
         if ctx.hessian:
@@ -183,4 +189,4 @@ def dense_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
 
 
 __all__ = ["Context", "Pattern", "apply_eqn", "dense_rule", "family_rules", "run_jaxpr",
-           "union_patterns"]
+           "size_of", "union_patterns"]

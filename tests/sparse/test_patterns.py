@@ -122,3 +122,67 @@ def test_num_colors_and_cache_per_signature():
     assert sj.plan(np.ones(n)) is plan  # built once per signature
     sj(np.ones(40))
     assert sj.num_colors == 3 and sj.plan(np.ones(40)) is not plan
+
+
+def test_auto_mode_falls_back_to_forward_through_a_while_loop():
+    def head_and_squares(v):
+        return fnp.concatenate([fnp.sum(v)[None], v ** 2])  # a dense row: rev needs 2 colors
+
+    def looped(x):
+        y = funcad.lax.while_loop(lambda s: s[1][1] < 0, lambda s: (s[0] + 1, s[1] * 0.5),
+                                  (0, x))[1]
+        return head_and_squares(y)
+
+    x = np.linspace(0.1, 1.0, 6)
+    plain = funcad.sparse_jacobian(head_and_squares)
+    plain(x)
+    assert plain.plan(x).mode == "rev" and plain.num_colors == 2
+    sj = funcad.sparse_jacobian(looped)
+    np.testing.assert_allclose(sj(x).toarray(), funcad.jacfwd(looped)(x), rtol=1e-12)
+    assert sj.plan(x).mode == "fwd"
+    with pytest.raises(funcad.errors.FuncadError, match="while_loop"):
+        funcad.sparse_jacobian(looped, mode="rev")(x)
+
+
+def test_abs_is_piecewise_linear_only_for_real_operands():
+    x = np.array([0.3, -0.5, 0.7, 0.2])
+    real = funcad.hessian_sparsity(lambda v: fnp.sum(fnp.abs(v) * 2.0))(x)
+    assert real.nnz == 0
+    def complex_abs(v):
+        return fnp.sum(fnp.abs(v[:2] + 1j * v[2:]))
+
+    dense = np.asarray(funcad.hessian(complex_abs)(x)) != 0
+    np.testing.assert_array_equal(funcad.hessian_sparsity(complex_abs)(x).toarray(), dense)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "xla"])
+def test_jit_builds_the_structure_once_per_signature(backend):
+    if backend == "xla":
+        pytest.importorskip("jax")
+    _, fun, n, _ = JACOBIAN_PROGRAMS[0]
+    compiled = funcad.jit(funcad.sparse_jacobian(fun), backend=backend)
+    first, second = compiled(np.ones(n)), compiled(np.linspace(0, 1, n))
+    assert compiled.trace_count == 1
+    assert first.indices is second.indices and first.indptr is second.indptr
+    assert first.data is not second.data
+    np.testing.assert_allclose(second.toarray(), funcad.jacfwd(fun)(np.linspace(0, 1, n)),
+                               rtol=1e-12)
+
+
+def test_decompositions_are_dense_blocks():
+    def f(x):
+        a = fnp.reshape(x[:9], (3, 3)) + 4.0 * np.eye(3)
+        spd = a @ a.T
+        return fnp.concatenate([fnp.linalg.solve(a, x[9:]), fnp.ravel(fnp.linalg.cholesky(spd)),
+                                x[9:] * 2.0])
+
+    x = np.random.default_rng(3).uniform(-0.5, 0.5, 12)
+    dense = np.asarray(funcad.jacfwd(f)(x)) != 0
+    pattern = funcad.jacobian_sparsity(f)(x).toarray()
+    assert not (dense & ~pattern).any()
+    np.testing.assert_array_equal(pattern[-3:], np.eye(12, dtype=bool)[9:])  # x[9:] * 2 exact
+    np.testing.assert_allclose(funcad.sparse_jacobian(f)(x).toarray(), funcad.jacfwd(f)(x),
+                               rtol=1e-10, atol=1e-12)
+    h = funcad.hessian_sparsity(lambda v: fnp.sum(f(v)))(x).toarray()
+    dense_h = np.asarray(funcad.hessian(lambda v: fnp.sum(f(v)))(x)) != 0
+    assert not (dense_h & ~h).any()
