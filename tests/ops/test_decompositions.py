@@ -206,6 +206,10 @@ def test_misuse_raises_funcad_errors():
         fsl.solve_triangular(np.eye(2), np.ones(3))
     with pytest.raises(PrimitiveTypeError, match="eigh"):
         dc.eigh(np.ones((2, 3)))
+    with pytest.raises(funcad.errors.NumpyNameNotImplementedError, match=r"linalg\.tensorinv"):
+        fnp.linalg.tensorinv(np.eye(4))
+    with pytest.raises(FuncadValueError, match="one-dimensional"):
+        fnp.linalg.outer(np.eye(2), np.ones(2))
     with pytest.raises(PrimitiveTypeError, match="expm_frechet"):
         mf.expm_frechet(np.eye(2), np.eye(3))
 

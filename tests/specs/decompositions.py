@@ -1,5 +1,6 @@
 """Op-spec rows of the decompositions and what is built on them: linalg.eigh eigvalsh svd qr
-eigvals pinv lstsq matrix_rank matrix_power multi_dot cond, the SVD norms, and
+eigvals pinv lstsq matrix_rank matrix_power multi_dot cond, the SVD norms, the array-API
+names (svdvals matrix_norm vector_norm trace outer tensordot matmul), and
 funcad.scipy.linalg.
 
 A decomposition is not unique (eigenvector signs, singular-vector signs), so its rows
@@ -191,6 +192,21 @@ _NUMPY_ROWS: list[OpSpec] = [
     *[_row(f"linalg.norm[ord={o},matrix]", lambda a, o=o: fnp.linalg.norm(a, o, (-2, -1)),
            lambda a, o=o: np.linalg.norm(a, o, (-2, -1)), (((3, 3),), ((4, 3),), ((2, 3, 4),)),
            make_args=_spread_singular) for o in (2, -2, "nuc")],
+    _row("linalg.svdvals", fnp.linalg.svdvals, np.linalg.svdvals, _RECT,
+         make_args=_spread_singular),
+    *[_row(f"linalg.matrix_norm[ord={o}]", lambda a, o=o: fnp.linalg.matrix_norm(a, ord=o),
+           lambda a, o=o: np.linalg.matrix_norm(a, ord=o), (((2, 3, 4),),),
+           make_args=_spread_singular) for o in ("fro", "nuc", np.inf)],
+    *[_row(f"linalg.vector_norm[axis={ax},ord={o}]",
+           lambda a, ax=ax, o=o: fnp.linalg.vector_norm(a, axis=ax, ord=o, keepdims=True),
+           lambda a, ax=ax, o=o: np.linalg.vector_norm(a, axis=ax, ord=o, keepdims=True),
+           (((2, 3, 4),),), make_args=_spread_singular) for ax, o in ((None, 2), ((0, 2), 3))],
+    _row("linalg.trace[offset=1]", lambda a: fnp.linalg.trace(a, offset=1),
+         lambda a: np.linalg.trace(a, offset=1), (((2, 3, 4),),)),
+    _row("linalg.outer", fnp.linalg.outer, np.linalg.outer, (((3,), (4,)),)),
+    _row("linalg.tensordot", lambda a, b: fnp.linalg.tensordot(a, b, axes=1),
+         lambda a, b: np.linalg.tensordot(a, b, axes=1), (((2, 3), (3, 4)),)),
+    _row("linalg.matmul", fnp.linalg.matmul, np.linalg.matmul, (((2, 2, 3), (3, 4)),)),
     _row("linalg.norm[ord=2,axis=(2,0),keepdims]",
          lambda a: fnp.linalg.norm(a, 2, (2, 0), True),
          lambda a: np.linalg.norm(a, 2, (2, 0), True), (((3, 2, 4),),),
