@@ -76,7 +76,8 @@ def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     del overwrite_a, check_finite
     x = inexact(a, "cholesky")
     square(x, "cholesky")
-    return fnp.linalg.cholesky(hermitian_part(x), upper=not lower)
+    factor = la.cholesky(hermitian_part(x))
+    return factor if lower else fnp.conjugate(matrix_transpose(factor))
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):

@@ -187,8 +187,8 @@ _NUMPY_ROWS: list[OpSpec] = [
            lambda a, p=p: np.linalg.cond(a, p), (((3, 3),), ((2, 4, 4),)),
            make_args=_spread_singular) for p in (None, 2, -2, "fro", "nuc")],
     *[_row(f"linalg.cond[p={p}]", lambda a, p=p: fnp.linalg.cond(a, p),
-           lambda a, p=p: np.linalg.cond(a, p), (((3, 3),),), make_args=_triangular_system,
-           differentiable=False) for p in (1, np.inf)],
+           lambda a, p=p: np.linalg.cond(a, p), (((3, 3),),), make_args=_triangular_system)
+      for p in (1, np.inf)],
     *[_row(f"linalg.norm[ord={o},matrix]", lambda a, o=o: fnp.linalg.norm(a, o, (-2, -1)),
            lambda a, o=o: np.linalg.norm(a, o, (-2, -1)), (((3, 3),), ((4, 3),), ((2, 3, 4),)),
            make_args=_spread_singular) for o in (2, -2, "nuc")],
