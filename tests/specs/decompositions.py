@@ -126,6 +126,14 @@ def _eigvals_symmetric(xp, eigvals):
     return f
 
 
+def _eig_exp(xp):
+    """``V diag(exp(w)) V^-1 = expm(a)``: independent of the eigenvectors' scaling."""
+    def f(a):
+        w, v = xp.linalg.eig(a)
+        return xp.real((v * xp.exp(w)[..., None, :]) @ xp.linalg.inv(v))
+    return f
+
+
 def _np_lstsq(a, b):
     x, _, rank, s = np.linalg.lstsq(a, b)
     return x, np.sum((b - a @ x) ** 2, axis=0), rank, s
@@ -168,6 +176,8 @@ _NUMPY_ROWS: list[OpSpec] = [
     _row("linalg.eigvals[symmetric functions]", _eigvals_symmetric(fnp, fnp.linalg.eigvals),
          _eigvals_symmetric(np, lambda a: np.linalg.eigvals(a).astype(complex)), (((3, 3),), ((2, 4, 4),)),
          differentiable=False),
+    _row("linalg.eig[V exp(W) V^-1]", _eig_exp(fnp), sl.expm, (((3, 3),), ((2, 4, 4),)),
+         make_args=_small_matrices, differentiable=False, rtol=1e-8, atol=1e-8),
     _row("linalg.pinv", fnp.linalg.pinv, np.linalg.pinv, _RECT, make_args=_spread_singular),
     _row("linalg.pinv[rank deficient]", fnp.linalg.pinv, np.linalg.pinv,
          (((4, 4),), ((3, 5),)), make_args=_rank_deficient, differentiable=False, rtol=1e-7,
