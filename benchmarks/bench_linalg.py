@@ -14,7 +14,10 @@ Two programs, each differentiated with value_and_grad:
 Contenders, timed in alternation: funcad eager, autograd, ``funcad.jit(backend="numpy")``,
 ``funcad.jit(backend="xla")``, ``jax.jit``. Every contender's value and gradient is first
 checked against JAX's. Prints seconds per call and the ratios funcad/autograd,
-funcad.jit(numpy)/autograd, funcad.jit(xla)/jax.jit.
+funcad.jit(numpy)/autograd, funcad.jit(xla)/jax.jit, and the ratio of XLA's own cost
+analysis (flops, bytes accessed) of the two compiled programs, which no load disturbs,
+and the median ratio of alternating single calls of the two (best-of times on a loaded
+machine favour whichever program caught a quiet moment).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ import functools
 import importlib.util
 import os
 import sys
+import time
 
 import numpy as np
 
@@ -103,9 +107,41 @@ def _contenders(name, make, arg):
     return fns
 
 
+def _xla_costs(make, arg) -> str:
+    """XLA's own cost analysis of the two compiled programs (flops and bytes: work that
+    does not depend on the machine's load)."""
+    import jax
+    import jax.numpy as jnp
+    import jax.scipy.linalg as jsl
+
+    import funcad
+    import funcad.numpy as fnp
+    import funcad.scipy.linalg as fsl
+    import funcad_xla
+
+    closed = funcad.make_jaxpr(funcad.value_and_grad(make(fnp, fsl)))(arg)
+    ours = funcad_xla.lower(closed, arg).compiled.cost_analysis()
+    theirs = jax.jit(jax.value_and_grad(make(jnp, jsl))).lower(arg).compile().cost_analysis()
+    ours, theirs = (c[0] if isinstance(c, list) else c for c in (ours, theirs))
+    return "  ".join(f"{k} {ours[k] / theirs[k]:.3f}x" for k in ("flops", "bytes accessed"))
+
+
+def _paired_median_ratio(f, g, arg, calls: int = 40) -> float:
+    """The median over alternating single calls of ``time(f) / time(g)``: on a loaded
+    machine the best-of times favour whichever program caught a quiet moment."""
+    ratios = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        f(arg)
+        t1 = time.perf_counter()
+        g(arg)
+        ratios.append((t1 - t0) / (time.perf_counter() - t1))
+    return float(np.median(ratios))
+
+
 def _report(name, fns, arg, min_time):
     times = dict(zip([label for label, _ in fns], best_times_interleaved(
-        [functools.partial(fn, arg) for _, fn in fns], min_time=min_time, rounds=5)))
+        [functools.partial(fn, arg) for _, fn in fns], min_time=min_time, rounds=15)))
     print(f"\n{name}")
     for label, t in times.items():
         print(f"  {label:18s} {fmt(t)}")
@@ -116,13 +152,16 @@ def _report(name, fns, arg, min_time):
         print(f"  funcad.jit(numpy) / autograd {ratio:6.2f}x")
     print(f"  funcad.jit(xla) / jax.jit    {times['funcad.jit(xla)'] / times['jax.jit']:6.2f}x"
           "   (target <= 1.05)")
+    by_label = dict(fns)
+    paired = _paired_median_ratio(by_label["funcad.jit(xla)"], by_label["jax.jit"], arg)
+    print(f"  funcad.jit(xla) / jax.jit, median of paired calls {paired:6.2f}x")
 
 
 def main(gp_n: int, eigh_n: int, quick: bool):
     import jax
 
     jax.config.update("jax_enable_x64", True)
-    min_time = 0.05 if quick else 0.5
+    min_time = 0.05 if quick else 2.0
     sqdist, y, params = gp_problem(gp_n)
 
     def make_gp(ns, sl):
@@ -133,10 +172,13 @@ def main(gp_n: int, eigh_n: int, quick: bool):
     fns = _contenders("gp", make_gp, params)
     _report(f"GP marginal likelihood, n={gp_n}: value_and_grad w.r.t. 3 kernel parameters",
             fns, params, min_time)
+    print(f"  XLA cost, funcad.jit(xla) / jax.jit: {_xla_costs(make_gp, params)}")
     a, b = eigh_problem(eigh_n)
     fns = _contenders("eigh", lambda ns, sl: spectral_loss(ns, b), a)
     _report(f"eigh spectral loss, n={eigh_n}: value_and_grad w.r.t. the matrix", fns, a,
             min_time)
+    print(f"  XLA cost, funcad.jit(xla) / jax.jit: "
+          f"{_xla_costs(lambda ns, sl: spectral_loss(ns, b), a)}")
 
 
 if __name__ == "__main__":

@@ -158,7 +158,7 @@ def _pinv_values(a, rcond):
     cutoff = rd.max(s, axis=-1, keepdims=True) * rcond
     keep = s > cutoff
     s_inv = uf.where(keep, 1 / uf.where(keep, s, 1), 0).astype(aval(s).dtype)
-    return pr.matmul(matrix_transpose(vh) * sh.expand_dims(s_inv, -2),
+    return pr.matmul(cx.conjugate(matrix_transpose(vh)) * sh.expand_dims(s_inv, -2),
                      cx.conjugate(matrix_transpose(u)))
 
 
@@ -170,6 +170,8 @@ def _pinv_jvp(rcond, primals, tangents):
     # d(A+) = -A+ dA A+ + (I - A+ A) dA^T A+^T A+ + A+ A+^T dA^T (I - A A+), the derivative
     # wherever the rank does not change (Golub & Pereyra 1973).
     (a,), (a_dot,) = primals, tangents
+    if dtypes.is_complex(aval(a).dtype):
+        raise FuncadNotImplementedError("differentiation of `pinv` for complex matrices")
     p = _pinv(a, rcond)
     pt, at_dot = matrix_transpose(p), matrix_transpose(a_dot)
     m, n = aval(a).shape[-2:]

@@ -15,7 +15,7 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.custom_derivatives import custom_jvp
-from funcad.errors import FuncadValueError, with_user_line
+from funcad.errors import FuncadValueError, NumpyNameNotImplementedError, with_user_line
 from funcad.numpy import _creation as cr
 from funcad.numpy import _products as pr
 from funcad.numpy import _reductions as rd
@@ -353,9 +353,71 @@ def _matrices_of(x) -> None:
             "must be at least two-dimensional"))
 
 
+# --- array-API names ---------------------------------------------------------------------------
+
+LinAlgError = np.linalg.LinAlgError
+
+
+def svdvals(x, /):
+    """The singular values of each matrix, descending (``svd(x, compute_uv=False)``)."""
+    return svd(x, compute_uv=False)
+
+
+def matrix_norm(x, /, *, keepdims=False, ord="fro"):  # noqa: A002 - NumPy name
+    """``norm`` over the last two axes."""
+    return norm(x, ord, (-2, -1), keepdims)
+
+
+def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002 - NumPy name
+    """``norm`` of vectors along ``axis`` (all axes, flattened, when None)."""
+    x = inexact(x, "vector_norm")
+    shape = aval(x).shape
+    axes = tuple(range(len(shape))) if axis is None else axis
+    axes = normalize_axes((axes,) if isinstance(axes, (int, np.integer)) else axes,
+                          len(shape), "linalg.vector_norm")
+    rest = [i for i in range(len(shape)) if i not in axes]
+    # The named axes become one (last) axis: a vector norm over all of them at once.
+    flat = base.reshape(base.transpose(x, (*rest, *axes)),
+                        (*[shape[i] for i in rest], int(np.prod([shape[i] for i in axes]))))
+    r = norm(flat, ord, -1)
+    if not keepdims:
+        return r
+    return base.reshape(r, tuple(1 if i in axes else d for i, d in enumerate(shape)))
+
+
+def matmul(x1, x2, /):
+    return pr.matmul(x1, x2)
+
+
+def tensordot(x1, x2, /, *, axes=2):
+    return pr.tensordot(x1, x2, axes)
+
+
+def outer(x1, x2, /):
+    """The outer product of two vectors (1-D only, as ``numpy.linalg.outer``)."""
+    for x in (x1, x2):
+        if aval(array_operand(x, "linalg.outer")).ndim != 1:
+            raise FuncadValueError(with_user_line(
+                "funcad.numpy.linalg.outer: both arguments must be one-dimensional"))
+    return pr.outer(x1, x2)
+
+
+def trace(x, /, *, offset=0, dtype=None):
+    """The traces of the matrices in the last two axes."""
+    return pr.trace(x, offset, -2, -1, dtype)
+
+
+def __getattr__(name: str):
+    # A numpy.linalg name funcad lacks gets an error saying so, not a bare AttributeError.
+    if not name.startswith("_") and hasattr(np.linalg, name):
+        raise NumpyNameNotImplementedError(f"linalg.{name}")
+    raise AttributeError(f"module 'funcad.numpy.linalg' has no attribute {name!r}")
+
+
 __all__ = [
-    "EigResult", "EighResult", "QRResult", "SVDResult", "SlogdetResult", "cholesky", "cond",
-    "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matrix_power",
-    "matrix_rank", "matrix_transpose", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
-    "svd",
+    "EigResult", "EighResult", "LinAlgError", "QRResult", "SVDResult", "SlogdetResult",
+    "cholesky", "cond", "det", "eig", "eigh", "eigvals", "eigvalsh", "inv", "lstsq", "matmul",
+    "matrix_norm", "matrix_power", "matrix_rank", "matrix_transpose", "multi_dot", "norm",
+    "outer", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "tensordot", "trace",
+    "vector_norm",
 ]

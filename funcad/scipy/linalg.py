@@ -72,11 +72,13 @@ def solve_triangular(a, b, trans=0, lower=False, unit_diagonal=False, overwrite_
 
 def cholesky(a, lower=False, overwrite_a=False, check_finite=True):
     """The upper (or ``lower``) Cholesky factor, zeros in the other triangle, of the
-    symmetrized ``(a + a^H) / 2`` (as JAX; derivatives are symmetric)."""
+    symmetrized ``(a + a^H) / 2``, so derivatives are symmetric matrices (as those of
+    ``jax.numpy.linalg.cholesky``; ``jax.scipy.linalg.cholesky`` reads one triangle)."""
     del overwrite_a, check_finite
     x = inexact(a, "cholesky")
     square(x, "cholesky")
-    return fnp.linalg.cholesky(hermitian_part(x), upper=not lower)
+    factor = la.cholesky(hermitian_part(x))
+    return factor if lower else fnp.conjugate(matrix_transpose(factor))
 
 
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):

@@ -206,6 +206,10 @@ def test_misuse_raises_funcad_errors():
         fsl.solve_triangular(np.eye(2), np.ones(3))
     with pytest.raises(PrimitiveTypeError, match="eigh"):
         dc.eigh(np.ones((2, 3)))
+    with pytest.raises(funcad.errors.NumpyNameNotImplementedError, match=r"linalg\.tensorinv"):
+        fnp.linalg.tensorinv(np.eye(4))
+    with pytest.raises(FuncadValueError, match="one-dimensional"):
+        fnp.linalg.outer(np.eye(2), np.ones(2))
     with pytest.raises(PrimitiveTypeError, match="expm_frechet"):
         mf.expm_frechet(np.eye(2), np.eye(3))
 
@@ -258,3 +262,33 @@ def test_lax_linalg_matches_jax_lax_linalg():
             rtol=1e-10)
     with pytest.raises(FuncadNotImplementedError, match="left eigenvectors"):
         lax.linalg.eig(x)
+
+
+def test_complex_values_match_numpy_and_scipy():
+    z = RNG.standard_normal((4, 3)) + 1j * RNG.standard_normal((4, 3))
+    b = RNG.standard_normal(4) + 1j * RNG.standard_normal(4)
+    sq = z[:3] + 3 * np.eye(3)
+    h = sq @ np.conj(sq.T)
+    pairs = [
+        (fnp.linalg.pinv(z), np.linalg.pinv(z)),
+        (fnp.linalg.lstsq(z, b)[0], np.linalg.lstsq(z, b)[0]),
+        (fnp.linalg.cond(sq), np.linalg.cond(sq)),
+        (fnp.linalg.norm(sq, "nuc"), np.linalg.norm(sq, "nuc")),
+        (fnp.linalg.matrix_power(sq, -2), np.linalg.matrix_power(sq, -2)),
+        (fnp.linalg.slogdet(sq)[1], np.linalg.slogdet(sq)[1]),
+        (fsl.expm(sq), sl.expm(sq)),
+        (fsl.solve(h, b[:3], assume_a="pos"), sl.solve(h, b[:3], assume_a="pos")),
+        (fsl.eigh(h, h + np.eye(3))[0], sl.eigh(h, h + np.eye(3))[0]),
+    ]
+    for lower in (True, False):
+        pairs.append((fsl.cholesky(h, lower=lower), sl.cholesky(h, lower=lower)))
+        pairs.append((fsl.cho_solve(fsl.cho_factor(h, lower), b[:3]), np.linalg.solve(h, b[:3])))
+    for trans in (0, 1, 2):
+        pairs.append((fsl.solve_triangular(sq, b[:3], trans, True),
+                      sl.solve_triangular(sq, b[:3], trans, True)))
+        pairs.append((fsl.lu_solve(fsl.lu_factor(sq), b[:3], trans),
+                      sl.lu_solve(sl.lu_factor(sq), b[:3], trans)))
+    for i, (ours, theirs) in enumerate(pairs):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, err_msg=str(i))
+    with pytest.raises(FuncadNotImplementedError, match="pinv"):
+        funcad.jvp(fnp.linalg.pinv, (z,), (z,))

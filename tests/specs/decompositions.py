@@ -1,5 +1,6 @@
 """Op-spec rows of the decompositions and what is built on them: linalg.eigh eigvalsh svd qr
-eigvals pinv lstsq matrix_rank matrix_power multi_dot cond, the SVD norms, and
+eigvals pinv lstsq matrix_rank matrix_power multi_dot cond, the SVD norms, the array-API
+names (svdvals matrix_norm vector_norm trace outer tensordot matmul), and
 funcad.scipy.linalg.
 
 A decomposition is not unique (eigenvector signs, singular-vector signs), so its rows
@@ -125,6 +126,14 @@ def _eigvals_symmetric(xp, eigvals):
     return f
 
 
+def _eig_exp(xp):
+    """``V diag(exp(w)) V^-1 = expm(a)``: independent of the eigenvectors' scaling."""
+    def f(a):
+        w, v = xp.linalg.eig(a)
+        return xp.real((v * xp.exp(w)[..., None, :]) @ xp.linalg.inv(v))
+    return f
+
+
 def _np_lstsq(a, b):
     x, _, rank, s = np.linalg.lstsq(a, b)
     return x, np.sum((b - a @ x) ** 2, axis=0), rank, s
@@ -167,6 +176,8 @@ _NUMPY_ROWS: list[OpSpec] = [
     _row("linalg.eigvals[symmetric functions]", _eigvals_symmetric(fnp, fnp.linalg.eigvals),
          _eigvals_symmetric(np, lambda a: np.linalg.eigvals(a).astype(complex)), (((3, 3),), ((2, 4, 4),)),
          differentiable=False),
+    _row("linalg.eig[V exp(W) V^-1]", _eig_exp(fnp), sl.expm, (((3, 3),), ((2, 4, 4),)),
+         make_args=_small_matrices, differentiable=False, rtol=1e-8, atol=1e-8),
     _row("linalg.pinv", fnp.linalg.pinv, np.linalg.pinv, _RECT, make_args=_spread_singular),
     _row("linalg.pinv[rank deficient]", fnp.linalg.pinv, np.linalg.pinv,
          (((4, 4),), ((3, 5),)), make_args=_rank_deficient, differentiable=False, rtol=1e-7,
@@ -186,11 +197,26 @@ _NUMPY_ROWS: list[OpSpec] = [
            lambda a, p=p: np.linalg.cond(a, p), (((3, 3),), ((2, 4, 4),)),
            make_args=_spread_singular) for p in (None, 2, -2, "fro", "nuc")],
     *[_row(f"linalg.cond[p={p}]", lambda a, p=p: fnp.linalg.cond(a, p),
-           lambda a, p=p: np.linalg.cond(a, p), (((3, 3),),), make_args=_triangular_system,
-           differentiable=False) for p in (1, np.inf)],
+           lambda a, p=p: np.linalg.cond(a, p), (((3, 3),),), make_args=_triangular_system)
+      for p in (1, np.inf)],
     *[_row(f"linalg.norm[ord={o},matrix]", lambda a, o=o: fnp.linalg.norm(a, o, (-2, -1)),
            lambda a, o=o: np.linalg.norm(a, o, (-2, -1)), (((3, 3),), ((4, 3),), ((2, 3, 4),)),
            make_args=_spread_singular) for o in (2, -2, "nuc")],
+    _row("linalg.svdvals", fnp.linalg.svdvals, np.linalg.svdvals, _RECT,
+         make_args=_spread_singular),
+    *[_row(f"linalg.matrix_norm[ord={o}]", lambda a, o=o: fnp.linalg.matrix_norm(a, ord=o),
+           lambda a, o=o: np.linalg.matrix_norm(a, ord=o), (((2, 3, 4),),),
+           make_args=_spread_singular) for o in ("fro", "nuc", np.inf)],
+    *[_row(f"linalg.vector_norm[axis={ax},ord={o}]",
+           lambda a, ax=ax, o=o: fnp.linalg.vector_norm(a, axis=ax, ord=o, keepdims=True),
+           lambda a, ax=ax, o=o: np.linalg.vector_norm(a, axis=ax, ord=o, keepdims=True),
+           (((2, 3, 4),),), make_args=_spread_singular) for ax, o in ((None, 2), ((0, 2), 3))],
+    _row("linalg.trace[offset=1]", lambda a: fnp.linalg.trace(a, offset=1),
+         lambda a: np.linalg.trace(a, offset=1), (((2, 3, 4),),)),
+    _row("linalg.outer", fnp.linalg.outer, np.linalg.outer, (((3,), (4,)),)),
+    _row("linalg.tensordot", lambda a, b: fnp.linalg.tensordot(a, b, axes=1),
+         lambda a, b: np.linalg.tensordot(a, b, axes=1), (((2, 3), (3, 4)),)),
+    _row("linalg.matmul", fnp.linalg.matmul, np.linalg.matmul, (((2, 2, 3), (3, 4)),)),
     _row("linalg.norm[ord=2,axis=(2,0),keepdims]",
          lambda a: fnp.linalg.norm(a, 2, (2, 0), True),
          lambda a: np.linalg.norm(a, 2, (2, 0), True), (((3, 2, 4),),),
