@@ -83,6 +83,8 @@ def sort_permutation(keys, axis: int) -> np.ndarray:
 
 
 def _sort_impl(*xs, dimension, is_stable, num_keys):
+    _sort_shape(*[get_aval(x) for x in xs], dimension=dimension, is_stable=is_stable,
+                num_keys=num_keys)
     if len(xs) == 1:
         return [np.sort(xs[0], axis=dimension)]  # values alone: any algorithm (fastest)
     perm = sort_permutation(xs[:num_keys], dimension)
