@@ -217,12 +217,14 @@ def scatter_dnums_of(dn: GatherDimensionNumbers) -> ScatterDimensionNumbers:
                                    dn.operand_batching_dims, dn.start_indices_batching_dims)
 
 
-def _gather_transpose(ct, x, idx, *, dimension_numbers, mode, **_):
+def _gather_transpose(ct, x, idx, *, dimension_numbers, mode, unique_indices,
+                      indices_are_sorted, **_):
     if is_undefined(idx):
         raise NotImplementedError("transpose of gather with respect to its indices")
     zeros = zeros_of(x.aval.strip_weak_type())
     return [scatter_add_p.bind(zeros, idx, ct, dimension_numbers=scatter_dnums_of(
-        dimension_numbers), mode=mode, unique_indices=False, indices_are_sorted=False), None]
+        dimension_numbers), mode=mode, unique_indices=unique_indices,
+        indices_are_sorted=indices_are_sorted), None]
 
 
 def _shift(dims, by: int = 1) -> tuple:
@@ -293,8 +295,11 @@ def _scatter_shape(prim_name):
     return rule
 
 
-def _scatter_impl(apply):
-    def impl(x, idx, upd, *, dimension_numbers, mode, **params):
+def _scatter_impl(apply, apply_unique=None):
+    """``apply(out, index, updates)`` writes in place; ``apply_unique``, if given, is a
+    faster form for indices the caller promises distinct (``unique_indices=True``)."""
+
+    def impl(x, idx, upd, *, dimension_numbers, mode, unique_indices, **params):
         dn = dimension_numbers
         _scatter_shape("scatter")(get_aval(x), get_aval(idx), get_aval(upd),
                                   dimension_numbers=dn)
@@ -318,7 +323,7 @@ def _scatter_impl(apply):
         elif nb == 0:
             arrays = [a[None] for a in arrays]
             u = u[None]
-        apply(out, tuple(arrays), u)
+        (apply_unique if unique_indices and apply_unique else apply)(out, tuple(arrays), u)
         return out
 
     return impl
@@ -328,8 +333,12 @@ def _set(out, index, u):
     out[index] = u
 
 
-def _scatter_primitive(name, apply):
-    prim = new_primitive(name, _scatter_impl(apply), _scatter_shape(name))
+def _add_distinct(out, index, u):
+    out[index] += u
+
+
+def _scatter_primitive(name, apply, apply_unique=None):
+    prim = new_primitive(name, _scatter_impl(apply, apply_unique), _scatter_shape(name))
     batch_rules[prim] = _scatter_batch(prim)
     return prim
 
@@ -380,7 +389,7 @@ def scatter_add(operand, scatter_indices, updates, dimension_numbers, *,
                          indices_are_sorted, unique_indices, mode)
 
 
-scatter_add_p = _scatter_primitive("general_scatter_add", np.add.at)
+scatter_add_p = _scatter_primitive("general_scatter_add", np.add.at, _add_distinct)
 
 
 def _scatter_add_jvp(primals, tangents, **params):

@@ -18,26 +18,29 @@ from funcad.core.symbolic import Zero, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
 from funcad.ops import logical as lg
-from funcad.ops import slicing as sl
 from funcad.ops import structural as st
 from funcad.ops._base import bdim_at, defjvp_zero, moveaxis
 from funcad.ops._kernels import defkernel
 from funcad.ops._shapes import ANY, axis_size_of, check_kind, new_primitive, type_error
-from funcad.ops.indexing import gather
+from funcad.ops.gather_scatter import GatherDimensionNumbers
+from funcad.ops.gather_scatter import gather as general_gather
 
 ORDERED = "biufc"
 
 
-def take_along_axis(x, indices, axis: int):
+def take_along_axis(x, indices, axis: int, *, unique_indices: bool = False):
     """``out[..., i, ...] = x[..., indices[..., i, ...], ...]`` along ``axis`` (``indices``
-    of ``x``'s rank and shape except along ``axis``; in range). A gather, so its
-    transpose is a scatter-add."""
-    i_aval = get_aval(indices)
-    shape, ndim = i_aval.shape, i_aval.ndim
-    dt = i_aval.dtype
-    columns = [base.reshape(indices, shape + (1,)) if a == axis
-               else st.broadcasted_iota(dt, shape + (1,), a) for a in range(ndim)]
-    return gather(x, sl.concatenate(columns, ndim) if ndim > 1 else columns[0])
+    of ``x``'s rank and shape except along ``axis``; in range): a general gather whose
+    other axes are batching axes, so its transpose is a scatter-add (an assignment when
+    the caller promises ``unique_indices``, as for a permutation)."""
+    ndim = get_aval(indices).ndim
+    others = tuple(a for a in range(ndim) if a != axis)
+    dn = GatherDimensionNumbers(offset_dims=(), collapsed_slice_dims=(axis,),
+                                start_index_map=(axis,), operand_batching_dims=others,
+                                start_indices_batching_dims=others)
+    column = base.reshape(indices, get_aval(indices).shape + (1,))
+    return general_gather(x, column, dn, (1,) * ndim, mode="promise_in_bounds",
+                          unique_indices=unique_indices)
 
 
 # --- sort -----------------------------------------------------------------------------------
@@ -83,8 +86,14 @@ def sort_permutation(keys, axis: int) -> np.ndarray:
 
 
 def _sort_impl(*xs, dimension, is_stable, num_keys):
+    _sort_shape(*[get_aval(x) for x in xs], dimension=dimension, is_stable=is_stable,
+                num_keys=num_keys)
     if len(xs) == 1:
-        return [np.sort(xs[0], axis=dimension)]  # values alone: any algorithm (fastest)
+        x = xs[0]
+        # Values alone: any algorithm gives them (NumPy's fastest), except that equal
+        # values must keep their order where -0.0 and 0.0 meet (their sign shows).
+        signed_zeros = x.dtype.kind in "fc" and bool(np.any(x == 0))
+        return [np.sort(x, axis=dimension, kind="stable" if signed_zeros else None)]
     perm = sort_permutation(xs[:num_keys], dimension)
     return [np.take_along_axis(x, perm, dimension) for x in xs]
 
@@ -97,7 +106,8 @@ def _sort_jvp(primals, tangents, *, dimension, is_stable, num_keys):
     iota = st.broadcasted_iota(np.int64, shape, dimension)
     *outs, perm = sort_p.bind(*primals, iota, dimension=dimension, is_stable=is_stable,
                               num_keys=num_keys)
-    out_t = [Zero(get_aval(o)) if type(t) is Zero else take_along_axis(t, perm, dimension)
+    out_t = [Zero(get_aval(o)) if type(t) is Zero
+             else take_along_axis(t, perm, dimension, unique_indices=True)
              for o, t in zip(outs, tangents)]
     return outs, out_t
 
@@ -168,7 +178,8 @@ def _top_k_jvp(primals, tangents, *, k):
     if type(t) is Zero:
         return [values, idx], [Zero(get_aval(values)), Zero(get_aval(idx))]
     ndim = get_aval(x).ndim
-    return [values, idx], [take_along_axis(t, idx, ndim - 1), Zero(get_aval(idx))]
+    return [values, idx], [take_along_axis(t, idx, ndim - 1, unique_indices=True),
+                           Zero(get_aval(idx))]
 
 
 def _top_k_batch(vals, dims, *, k):

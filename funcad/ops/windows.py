@@ -23,7 +23,6 @@ from funcad.core.dtypes import is_bool, is_integer
 from funcad.core.rules import batch_rules
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
-from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 from funcad.ops import reductions as red
 from funcad.ops import slicing as sl
@@ -190,8 +189,9 @@ def _chooser_jvp(op: str):
         past = base.broadcast_in_dim(np.asarray(shape[0], np.int32), shape, ())
         first = red.reduce_min(base.select_n(hit, past, ids), (0,))
         chosen = lg.eq(ids, base.broadcast_in_dim(first, shape, tuple(range(1, len(shape)))))
-        mask = base.convert_element_type(chosen, get_aval(t).dtype)
-        return base.reduce_sum(ar.mul(window_patches(tp, *window), mask), (0,))
+        t_patches = window_patches(tp, *window)
+        zeros = base.zeros_of(get_aval(t_patches))
+        return base.reduce_sum(base.select_n(chosen, zeros, t_patches), (0,))
 
     return jvp
 
@@ -274,9 +274,20 @@ def _patches_transpose_shape(ct: ShapedArray, *, operand_shape, **params) -> Sha
 
 def _patches_transpose_impl(ct, *, operand_shape, window_dimensions, window_strides,
                             window_dilation):
-    out = np.zeros(operand_shape, ct.dtype)
+    positions = ct.shape[1:]
+    extents = [dilate_dim(k, d) for k, d in zip(window_dimensions, window_dilation)]
+    disjoint = all(e <= s for e, s in zip(extents, window_strides))
+    tiled = disjoint and all(k == s and d == 1 and p * s == n for k, s, d, p, n in zip(
+        window_dimensions, window_strides, window_dilation, positions, operand_shape))
+    # Windows that do not overlap write each element once: assign instead of accumulate
+    # (and, when they tile the operand, skip the zero fill).
+    out = np.empty(operand_shape, ct.dtype) if tiled else np.zeros(operand_shape, ct.dtype)
     for k, offset in enumerate(_offsets(window_dimensions)):
-        out[_offset_slices(offset, ct.shape[1:], window_strides, window_dilation)] += ct[k]
+        where = _offset_slices(offset, positions, window_strides, window_dilation)
+        if disjoint:
+            out[where] = ct[k]
+        else:
+            out[where] += ct[k]
     return out
 
 

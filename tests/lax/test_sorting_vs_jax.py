@@ -107,3 +107,11 @@ def test_max_pool_gradient_at_ties_matches_jax(backend):
     g = funcad.grad(ours) if backend is None else funcad.jit(funcad.grad(ours),
                                                              backend=backend)
     np.testing.assert_allclose(g(x), jax.grad(theirs)(x), rtol=1e-12, atol=1e-12)
+
+
+def test_sort_keeps_the_order_of_signed_zeros_and_puts_nans_last():
+    z = np.array([0.0, -0.0, 1.0, np.nan, -1.0, 0.0, -0.0])
+    for ours, theirs in ((lax.sort(z), jlax.sort(z)), (fnp.sort(z), jnp.sort(z)),
+                         (funcad.jit(lax.sort, backend="xla")(z), jlax.sort(z))):
+        np.testing.assert_array_equal(ours, theirs)
+        np.testing.assert_array_equal(np.signbit(ours), np.signbit(np.asarray(theirs)))
