@@ -12,7 +12,10 @@ from jax_reference import jax
 import funcad
 import funcad.numpy as fnp
 from funcad import lax
+from funcad.core.rules import taylor_rules
 from funcad.errors import FuncadTypeError, FuncadValueError
+from funcad.ops.linalg import cholesky_p
+from funcad.taylor.jet_trace import generic_rule
 
 jnp = jax.numpy
 jax_jet = pytest.importorskip("jax.experimental.jet").jet
@@ -202,3 +205,23 @@ def test_jet_errors():
         funcad.jet(lambda a, b: a * b, (X, X), ([V], [V, V]))
     with pytest.raises(FuncadValueError, match="shape"):
         funcad.jet(fnp.sin, (X,), ([np.ones(2)],))
+
+
+def test_cholesky_recurrence_equals_the_generic_rule():
+    """The specialised Cholesky rule (the JVP rule solving each coefficient) against the
+    generic one (nested JVPs), order 6, a batch of matrices, every input term random."""
+    rng = np.random.default_rng(3)
+    m = rng.normal(size=(2, 3, 3))
+    a = m @ np.swapaxes(m, -1, -2) + 3 * np.eye(3)
+    terms = [(lambda r: r + np.swapaxes(r, -1, -2))(rng.normal(size=(2, 3, 3)))
+             for _ in range(6)]
+    _, fast = funcad.jet(fnp.linalg.cholesky, (a,), (terms,))
+    saved = taylor_rules[cholesky_p]
+    taylor_rules[cholesky_p] = generic_rule(cholesky_p)
+    try:
+        _, slow = funcad.jet(fnp.linalg.cholesky, (a,), (terms,))
+    finally:
+        taylor_rules[cholesky_p] = saved
+    for k, (x, y) in enumerate(zip(fast, slow)):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9 * (1 + np.abs(y).max()),
+                                   err_msg=f"order {k + 1}")
