@@ -89,6 +89,14 @@ def cauchy(a: list, b: list, k: int, lo: int = 0, hi: int | None = None):
     return add_all([mul_z(a[j], b[k - j]) for j in range(lo, hi + 1)])
 
 
+def square_cauchy(a: list, k: int, lo: int = 0):
+    """``sum_{j=lo}^{k-lo} a_j a_{k-j}`` (a coefficient of ``a * a``) with half the
+    products: the pairs ``(j, k-j)`` and ``(k-j, j)`` are one product counted twice."""
+    pairs = add_all([mul_z(a[j], a[k - j]) for j in range(lo, (k + 1) // 2)])
+    middle = mul_z(a[k // 2], a[k // 2]) if k % 2 == 0 and k // 2 >= lo else None
+    return add_all([scale(pairs, 2.0), middle])
+
+
 def weighted_cauchy(a: list, b: list, k: int, weight, hi: int | None = None):
     """``sum_{j=1}^{hi} weight(j) a_j b_{k-j}`` (``hi`` defaults to ``k``): the sums of the
     first-order recurrences."""
@@ -104,11 +112,17 @@ def derivative_series(x: list) -> list:
 def ode_series(y0, x: list, coef_fn) -> list:
     """Coefficients of ``y`` with ``y' = u(y) x'``, ``y(0) = y0``: ``coef_fn(y, k)`` returns the
     coefficient ``k`` of ``u`` from ``y_0..y_k``; ``k y_k = sum_{j=1}^k j x_j u_{k-j}``."""
-    y, u = [y0], []
+    y, u, xt = [y0], [], index_weighted(x)
     for k in range(1, len(x)):
         u.append(coef_fn(y, k - 1))
-        y.append(weighted_cauchy(x, u, k, lambda j, k=k: j / k))
+        y.append(scale(cauchy(xt, u, k, lo=1), 1.0 / k))
     return y
+
+
+def index_weighted(x: list) -> list:
+    """``[0, 1 x_1, 2 x_2, ...]`` (index 0 unused): the weights of the first-order
+    recurrences applied once, so each coefficient costs one scaling, not one per term."""
+    return [None, *[scale(x[j], j) for j in range(1, len(x))]]
 
 
 def quotient_series(a: list, b: list) -> list:
@@ -120,6 +134,8 @@ def quotient_series(a: list, b: list) -> list:
 
 
 def product_series(a: list, b: list) -> list:
+    if a is b:
+        return [square_cauchy(a, k) for k in range(len(a))]
     return [cauchy(a, b, k) for k in range(len(a))]
 
 
@@ -149,7 +165,23 @@ def scale_value(x, c: float):
 
 
 __all__ = [
-    "add_all", "cauchy", "derivative_series", "div_z", "from_taylor", "full_series",
-    "instantiate_terms", "mul_z", "normalize", "ode_series", "product_series",
-    "quotient_series", "scale", "sub_z", "to_taylor", "weighted_cauchy", "zeros_series",
+    "add_all",
+    "cauchy",
+    "derivative_series",
+    "div_z",
+    "from_taylor",
+    "full_series",
+    "index_weighted",
+    "instantiate_terms",
+    "mul_z",
+    "normalize",
+    "ode_series",
+    "product_series",
+    "quotient_series",
+    "scale",
+    "square_cauchy",
+    "sub_z",
+    "to_taylor",
+    "weighted_cauchy",
+    "zeros_series",
 ]
