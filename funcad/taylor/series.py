@@ -53,20 +53,12 @@ def div_z(x, y):
     return None if x is None else div(x, y)
 
 
-def zeros_series(x, order: int) -> list:
-    """``order`` materialized zero coefficients of ``x``'s type."""
-    z = zeros_of(get_aval(x).strip_weak_type())
-    return [z] * order
-
-
 def instantiate_terms(primal, terms: list | None, order: int) -> list:
     """``order`` coefficients of ``primal``'s type, zeros materialized."""
-    if terms is None:
-        return zeros_series(primal, order)
-    if all(t is not None for t in terms):
+    if terms is not None and all(t is not None for t in terms):
         return list(terms)
     z = zeros_of(get_aval(primal).strip_weak_type())
-    return [z if t is None else t for t in terms]
+    return [z] * order if terms is None else [z if t is None else t for t in terms]
 
 
 def normalize(terms: list | None) -> list | None:
@@ -95,18 +87,6 @@ def square_cauchy(a: list, k: int, lo: int = 0):
     pairs = add_all([mul_z(a[j], a[k - j]) for j in range(lo, (k + 1) // 2)])
     middle = mul_z(a[k // 2], a[k // 2]) if k % 2 == 0 and k // 2 >= lo else None
     return add_all([scale(pairs, 2.0), middle])
-
-
-def weighted_cauchy(a: list, b: list, k: int, weight, hi: int | None = None):
-    """``sum_{j=1}^{hi} weight(j) a_j b_{k-j}`` (``hi`` defaults to ``k``): the sums of the
-    first-order recurrences."""
-    hi = k if hi is None else hi
-    return add_all([scale(mul_z(a[j], b[k - j]), weight(j)) for j in range(1, hi + 1)])
-
-
-def derivative_series(x: list) -> list:
-    """The coefficients of ``x'(t)``: ``(k+1) x_{k+1}``, one fewer than ``x``'s."""
-    return [scale(x[k + 1], k + 1) for k in range(len(x) - 1)]
 
 
 def ode_series(y0, x: list, coef_fn) -> list:
@@ -165,23 +145,7 @@ def scale_value(x, c: float):
 
 
 __all__ = [
-    "add_all",
-    "cauchy",
-    "derivative_series",
-    "div_z",
-    "from_taylor",
-    "full_series",
-    "index_weighted",
-    "instantiate_terms",
-    "mul_z",
-    "normalize",
-    "ode_series",
-    "product_series",
-    "quotient_series",
-    "scale",
-    "square_cauchy",
-    "sub_z",
-    "to_taylor",
-    "weighted_cauchy",
-    "zeros_series",
+    "add_all", "cauchy", "div_z", "from_taylor", "full_series", "index_weighted",
+    "instantiate_terms", "mul_z", "normalize", "ode_series", "product_series",
+    "quotient_series", "scale", "scale_value", "square_cauchy", "sub_z", "to_taylor",
 ]
