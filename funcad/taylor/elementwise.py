@@ -42,13 +42,14 @@ from funcad.taylor.series import (
     cauchy,
     div_z,
     full_series,
+    index_weighted,
     normalize,
     ode_series,
     product_series,
     quotient_series,
     scale,
+    square_cauchy,
     sub_z,
-    weighted_cauchy,
 )
 
 # Elementwise primitives whose family tag a specialised rule replaces in ``taylor_rules``
@@ -80,10 +81,11 @@ _unary(exp_p, exp, lambda x, y0: ode_series(y0, x, lambda y, k: y[k]))
 
 # log: y = log x, x y' = x' -> y_k = (x_k - (1/k) sum_{j=1}^{k-1} j y_j x_{k-j}) / x_0.
 def _log_series(x, y0):
-    y = [y0]
+    y, yt = [y0], [None]  # yt[j] = j y_j
     for k in range(1, len(x)):
-        acc = sub_z(x[k], weighted_cauchy(y, x, k, lambda j, k=k: j / k, hi=k - 1))
+        acc = sub_z(x[k], scale(cauchy(yt, x, k, lo=1, hi=k - 1), 1.0 / k))
         y.append(div_z(acc, x[0]))
+        yt.append(scale(y[k], k))
     return y
 
 
@@ -95,7 +97,7 @@ def _sqrt_series(x, y0):
     y = [y0]
     two_y0 = scale(y0, 2.0)
     for k in range(1, len(x)):
-        acc = sub_z(x[k], cauchy(y, y, k, lo=1, hi=k - 1))
+        acc = sub_z(x[k], square_cauchy(y, k, lo=1))
         y.append(div_z(acc, two_y0))
     return y
 
@@ -105,23 +107,18 @@ _unary(sqrt_p, sqrt, _sqrt_series)
 
 # sin and cos together: s' = c x', c' = -s x'.
 def _sin_cos_series(x, s0, c0):
-    s, c = [s0], [c0]
+    s, c, xt = [s0], [c0], index_weighted(x)
     for k in range(1, len(x)):
-        s.append(_first_order_sum(x, c, k, 1.0))
-        c.append(_first_order_sum(x, s, k, -1.0))
+        s.append(scale(cauchy(xt, c, k, lo=1), 1.0 / k))
+        c.append(scale(cauchy(xt, s, k, lo=1), -1.0 / k))
     return s, c
 
 
-def _first_order_sum(x, u, k, sign: float):
-    """sign/k sum_{j=1}^k j x_j u_{k-j}"""
-    return weighted_cauchy(x, u, k, lambda j: sign * j / k)
-
-
 def _sinh_cosh_series(x, s0, c0):
-    s, c = [s0], [c0]
+    s, c, xt = [s0], [c0], index_weighted(x)
     for k in range(1, len(x)):
-        s.append(_first_order_sum(x, c, k, 1.0))
-        c.append(_first_order_sum(x, s, k, 1.0))
+        s.append(scale(cauchy(xt, c, k, lo=1), 1.0 / k))
+        c.append(scale(cauchy(xt, s, k, lo=1), 1.0 / k))
     return s, c
 
 
@@ -133,7 +130,7 @@ _unary(cosh_p, cosh, lambda x, y0: _sinh_cosh_series(x, sinh(x[0]), y0)[1])
 
 # tanh: y' = (1 - y^2) x'; logistic: y' = (y - y^2) x'.
 def _one_minus_square(y, k):
-    sq = cauchy(y, y, k)
+    sq = square_cauchy(y, k)
     if k == 0:
         return sub(const_like(y[0], 1.0), sq)
     return None if sq is None else neg(sq)
@@ -141,7 +138,7 @@ def _one_minus_square(y, k):
 
 _unary(tanh_p, tanh, lambda x, y0: ode_series(y0, x, _one_minus_square))
 _unary(logistic_p, logistic,
-       lambda x, y0: ode_series(y0, x, lambda y, k: sub_z(y[k], cauchy(y, y, k))))
+       lambda x, y0: ode_series(y0, x, lambda y, k: sub_z(y[k], square_cauchy(y, k))))
 
 
 # Powers by repeated Cauchy products (exact at x = 0, where the x^p recurrence divides by 0).

@@ -1,10 +1,12 @@
 """The Taylor-mode interpreter: a ``JetTracer`` carries a primal value and the Taylor
-coefficients ``1..order`` of the curve through it (``None`` when the value does not move).
+coefficients ``1..order`` of the curve through it (``None`` when the value does not move;
+a single coefficient may be ``None``, a symbolic zero).
 
-Each primitive's rule comes from ``funcad.core.rules.taylor_rules``: a specialised rule, or
-a family name turned into a rule by ``funcad.taylor.families``; a primitive without an entry
-gets the generic rule, derived from its JVP rule (``funcad.taylor.generic``). Rules are
-written with funcad operations, so a jet can be traced, batched or differentiated.
+Each primitive's rule comes from ``funcad.core.rules.taylor_rules``: a specialised rule
+(``funcad.taylor.elementwise``, ``.linalg``, ``.control``), or a family name turned into a
+rule by ``funcad.taylor.families``; a primitive without an entry gets the generic rule
+below, derived from its JVP rule. Rules are written with funcad operations, so a jet can be
+traced, batched or differentiated.
 """
 from __future__ import annotations
 

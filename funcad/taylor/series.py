@@ -53,20 +53,12 @@ def div_z(x, y):
     return None if x is None else div(x, y)
 
 
-def zeros_series(x, order: int) -> list:
-    """``order`` materialized zero coefficients of ``x``'s type."""
-    z = zeros_of(get_aval(x).strip_weak_type())
-    return [z] * order
-
-
 def instantiate_terms(primal, terms: list | None, order: int) -> list:
     """``order`` coefficients of ``primal``'s type, zeros materialized."""
-    if terms is None:
-        return zeros_series(primal, order)
-    if all(t is not None for t in terms):
+    if terms is not None and all(t is not None for t in terms):
         return list(terms)
     z = zeros_of(get_aval(primal).strip_weak_type())
-    return [z if t is None else t for t in terms]
+    return [z] * order if terms is None else [z if t is None else t for t in terms]
 
 
 def normalize(terms: list | None) -> list | None:
@@ -89,26 +81,28 @@ def cauchy(a: list, b: list, k: int, lo: int = 0, hi: int | None = None):
     return add_all([mul_z(a[j], b[k - j]) for j in range(lo, hi + 1)])
 
 
-def weighted_cauchy(a: list, b: list, k: int, weight, hi: int | None = None):
-    """``sum_{j=1}^{hi} weight(j) a_j b_{k-j}`` (``hi`` defaults to ``k``): the sums of the
-    first-order recurrences."""
-    hi = k if hi is None else hi
-    return add_all([scale(mul_z(a[j], b[k - j]), weight(j)) for j in range(1, hi + 1)])
-
-
-def derivative_series(x: list) -> list:
-    """The coefficients of ``x'(t)``: ``(k+1) x_{k+1}``, one fewer than ``x``'s."""
-    return [scale(x[k + 1], k + 1) for k in range(len(x) - 1)]
+def square_cauchy(a: list, k: int, lo: int = 0):
+    """``sum_{j=lo}^{k-lo} a_j a_{k-j}`` (a coefficient of ``a * a``) with half the
+    products: the pairs ``(j, k-j)`` and ``(k-j, j)`` are one product counted twice."""
+    pairs = add_all([mul_z(a[j], a[k - j]) for j in range(lo, (k + 1) // 2)])
+    middle = mul_z(a[k // 2], a[k // 2]) if k % 2 == 0 and k // 2 >= lo else None
+    return add_all([scale(pairs, 2.0), middle])
 
 
 def ode_series(y0, x: list, coef_fn) -> list:
     """Coefficients of ``y`` with ``y' = u(y) x'``, ``y(0) = y0``: ``coef_fn(y, k)`` returns the
     coefficient ``k`` of ``u`` from ``y_0..y_k``; ``k y_k = sum_{j=1}^k j x_j u_{k-j}``."""
-    y, u = [y0], []
+    y, u, xt = [y0], [], index_weighted(x)
     for k in range(1, len(x)):
         u.append(coef_fn(y, k - 1))
-        y.append(weighted_cauchy(x, u, k, lambda j, k=k: j / k))
+        y.append(scale(cauchy(xt, u, k, lo=1), 1.0 / k))
     return y
+
+
+def index_weighted(x: list) -> list:
+    """``[0, 1 x_1, 2 x_2, ...]`` (index 0 unused): the weights of the first-order
+    recurrences applied once, so each coefficient costs one scaling, not one per term."""
+    return [None, *[scale(x[j], j) for j in range(1, len(x))]]
 
 
 def quotient_series(a: list, b: list) -> list:
@@ -120,6 +114,8 @@ def quotient_series(a: list, b: list) -> list:
 
 
 def product_series(a: list, b: list) -> list:
+    if a is b:
+        return [square_cauchy(a, k) for k in range(len(a))]
     return [cauchy(a, b, k) for k in range(len(a))]
 
 
@@ -149,7 +145,7 @@ def scale_value(x, c: float):
 
 
 __all__ = [
-    "add_all", "cauchy", "derivative_series", "div_z", "from_taylor", "full_series",
+    "add_all", "cauchy", "div_z", "from_taylor", "full_series", "index_weighted",
     "instantiate_terms", "mul_z", "normalize", "ode_series", "product_series",
-    "quotient_series", "scale", "sub_z", "to_taylor", "weighted_cauchy", "zeros_series",
+    "quotient_series", "scale", "scale_value", "square_cauchy", "sub_z", "to_taylor",
 ]

@@ -12,7 +12,11 @@ from jax_reference import jax
 import funcad
 import funcad.numpy as fnp
 from funcad import lax
+from funcad.core.rules import taylor_rules
 from funcad.errors import FuncadTypeError, FuncadValueError
+from funcad.ops import linalg as ops_linalg
+from funcad.ops.linalg import cholesky_p, lu_p, triangular_solve_p
+from funcad.taylor.jet_trace import generic_rule
 
 jnp = jax.numpy
 jax_jet = pytest.importorskip("jax.experimental.jet").jet
@@ -202,3 +206,57 @@ def test_jet_errors():
         funcad.jet(lambda a, b: a * b, (X, X), ([V], [V, V]))
     with pytest.raises(FuncadValueError, match="shape"):
         funcad.jet(fnp.sin, (X,), ([np.ones(2)],))
+
+
+def _spd(rng):
+    m = rng.normal(size=(2, 3, 3))
+    return m @ np.swapaxes(m, -1, -2) + 3 * np.eye(3)
+
+
+def _sym_terms(rng):
+    return [(lambda r: r + np.swapaxes(r, -1, -2))(rng.normal(size=(2, 3, 3)))
+            for _ in range(5)]
+
+
+def _triangular_case(left_side, lower, transpose_a, unit_diagonal):
+    def f(a, b):
+        return ops_linalg.triangular_solve(a, b, left_side=left_side, lower=lower,
+                                           transpose_a=transpose_a,
+                                           unit_diagonal=unit_diagonal)
+
+    def make(rng):
+        a = rng.normal(size=(2, 3, 3)) + 4 * np.eye(3)
+        b = rng.normal(size=(2, 3, 2) if left_side else (2, 2, 3))
+        return (a, b), ([rng.normal(size=a.shape) for _ in range(5)],
+                        [rng.normal(size=b.shape) for _ in range(5)])
+
+    return triangular_solve_p, f, make
+
+
+DECOMPOSITIONS = {
+    "cholesky": (cholesky_p, fnp.linalg.cholesky,
+                 lambda rng: ((_spd(rng),), (_sym_terms(rng),))),
+    "lu": (lu_p, lambda a: ops_linalg.lu(a)[0],
+           lambda rng: ((rng.normal(size=(2, 3, 3)),),
+                        ([rng.normal(size=(2, 3, 3)) for _ in range(5)],))),
+    **{f"triangular_solve{flags}": _triangular_case(*map(bool, flags))
+       for flags in [(1, 1, 0, 0), (1, 0, 1, 0), (0, 1, 0, 1), (0, 0, 1, 1)]},
+}
+
+
+@pytest.mark.parametrize("name", sorted(DECOMPOSITIONS))
+def test_decomposition_recurrences_equal_the_generic_rule(name):
+    """The specialised rules (each coefficient from the tangent equation) against the
+    generic one (nested JVPs), order 5, batches of matrices, every input term random."""
+    prim, fn, make = DECOMPOSITIONS[name]
+    primals, series = make(np.random.default_rng(3))
+    _, fast = funcad.jet(fn, primals, series)
+    saved = taylor_rules[prim]
+    taylor_rules[prim] = generic_rule(prim)
+    try:
+        _, slow = funcad.jet(fn, primals, series)
+    finally:
+        taylor_rules[prim] = saved
+    for k, (x, y) in enumerate(zip(fast, slow)):
+        np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9 * (1 + np.abs(y).max()),
+                                   err_msg=f"order {k + 1}")
