@@ -33,6 +33,16 @@ from funcad.ops.elementwise import exp, log, log1p
 from funcad.ops.logical import bitwise_and, eq, gt, lt
 
 
+def _check_operands(args) -> None:
+    """Eagerly too, the operands are floats of one shape and dtype (SciPy would broadcast,
+    promote or cast an integer result silently); ``apply_impl`` turns the error into the
+    shape rule's ``PrimitiveTypeError``."""
+    first = args[0]
+    if first.dtype.kind != "f" or any(
+            a.shape != first.shape or a.dtype != first.dtype for a in args[1:]):
+        raise TypeError("operand mismatch")
+
+
 def _scipy_impl(name: str):
     """The implementation calling ``scipy.special.<name>`` in the operands' dtype (an array,
     also for 0-d operands)."""
@@ -40,6 +50,7 @@ def _scipy_impl(name: str):
     def impl(*args):
         import scipy.special
 
+        _check_operands(args)
         return np.asarray(getattr(scipy.special, name)(*args), args[0].dtype)
 
     impl.__name__ = name
@@ -146,6 +157,7 @@ def igamma_grad_a(a, x):
 
 
 def _igamma_grad_a_impl(a, x):
+    _check_operands((a, x))
     return _igamma_kernels.igamma_grad_a(a, x)
 
 
@@ -228,6 +240,7 @@ def poisson_ppf(q, mu):
 def _poisson_ppf_impl(q, mu):
     import scipy.stats
 
+    _check_operands((q, mu))
     return np.asarray(scipy.stats.poisson.ppf(q, mu), q.dtype)
 
 

@@ -168,3 +168,16 @@ def test_poisson_ppf_is_piecewise_constant():
     np.testing.assert_array_equal(sp.poisson_ppf(q, mu), ss.poisson.ppf(q, mu))
     g = funcad.vmap(funcad.grad(sp.poisson_ppf, argnums=(0, 1)))(q, mu)
     assert all(np.all(gi == 0) for gi in g)
+
+
+def test_misuse_raises_a_type_error_naming_the_primitive():
+    from funcad.errors import PrimitiveTypeError
+
+    with pytest.raises(PrimitiveTypeError, match=r"betainc.*equal shapes"):
+        lax.betainc(np.ones(3), np.ones(1), np.full(3, 0.5))
+    with pytest.raises(PrimitiveTypeError, match=r"igamma.*equal dtypes"):
+        lax.igamma(np.ones(3, np.float32), np.ones(3))
+    with pytest.raises(PrimitiveTypeError, match=r"lgamma.*floating"):
+        lax.lgamma(np.arange(3))
+    with pytest.raises(PrimitiveTypeError, match="polygamma"):
+        funcad.jit(lax.polygamma)(np.ones(2), np.ones(3))
