@@ -108,6 +108,15 @@ SPECS: list[OpSpec] = [
     OpSpec("lax_betainc", lambda a, b, x: lax.betainc(_half(a, x), _half(b, x), x),
            lambda a, b, x: np.asarray(sc.betainc(a / 2, b / 2, x), x.dtype), _SHAPES3, FLOATS,
            make_args=_betainc_args),
+    OpSpec("betainc_grad_a", lambda a, b, x: sp.betainc_grad_a(_half(a, x), _half(b, x), x),
+           # central differences of SciPy's betainc in a: a reference to ~1e-9
+           lambda a, b, x: np.asarray((sc.betainc(a / 2 + 1e-5, b / 2, x)
+                                       - sc.betainc(a / 2 - 1e-5, b / 2, x)) / 2e-5, x.dtype),
+           _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9),
+    OpSpec("betainc_grad_b", lambda a, b, x: sp.betainc_grad_b(_half(a, x), _half(b, x), x),
+           lambda a, b, x: np.asarray((sc.betainc(a / 2, b / 2 + 1e-5, x)
+                                       - sc.betainc(a / 2, b / 2 - 1e-5, x)) / 2e-5, x.dtype),
+           _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9),
     OpSpec("gammaincinv", lambda a, p: sp.gammaincinv(_half(a, p), p),
            lambda a, p: np.asarray(sc.gammaincinv(a / 2, p), p.dtype), _SHAPES2, FLOATS,
            make_args=_positive_probabilities),

@@ -1,10 +1,9 @@
 """``funcad.scipy.stats.beta``: the beta distribution with shapes ``a``, ``b`` on
 ``[loc, loc + scale]``.
 
-``logpdf``/``pdf`` are differentiable in every argument to every order; ``cdf``, ``sf`` and
-``ppf`` in ``x``/``q``, ``loc`` and ``scale`` (in ``a`` and ``b`` they raise
-``FuncadNotImplementedError``: the incomplete beta function has no derivative rule in its
-shape parameters, as in JAX)."""
+Every function is differentiable in every argument; ``logpdf``/``pdf`` to every order,
+``cdf``, ``sf`` and ``ppf`` to every order in ``x``/``q``, ``loc`` and ``scale`` and to first
+order in ``a`` and ``b`` (JAX has no derivative there at all)."""
 from __future__ import annotations
 
 import funcad.numpy as fnp

@@ -1,9 +1,9 @@
 """``funcad.scipy.stats.t``: Student's t distribution with ``df`` degrees of freedom.
 
-``logpdf``/``pdf`` are differentiable in every argument to every order; ``cdf``, ``sf`` and
-``ppf`` in ``x``/``q``, ``loc`` and ``scale`` (in ``df`` they raise
-``FuncadNotImplementedError``: they are incomplete beta functions of ``df``, which have no
-derivative rule in their shape parameters, as in JAX)."""
+Every function is differentiable in every argument; ``logpdf``/``pdf`` to every order,
+``cdf``, ``sf`` and ``ppf`` to every order in ``x``/``q``, ``loc`` and ``scale`` and to first
+order in ``df`` (they are incomplete beta functions of ``df``, whose derivatives in the shape
+parameters have no rule of their own; JAX has no ``t.cdf`` at all)."""
 from __future__ import annotations
 
 import math
