@@ -100,6 +100,29 @@ def test_out_of_domain_is_nan_or_the_limit_as_scipy():
                         err_msg=f"{name}.{method} scale={scale}")
 
 
+def _check_center_derivatives(name, shapes):
+    mod = getattr(fst, name)
+    pdf = getattr(ss, name).pdf(LOC, *shapes, LOC, SCALE)
+    for method, expected in (("cdf", pdf), ("sf", -pdf), ("logcdf", 2 * pdf)):
+        fn = getattr(mod, method)
+        g = funcad.grad(lambda x: fn(x, *shapes, LOC, SCALE))(LOC)  # noqa: B023 - used at once
+        np.testing.assert_allclose(g, expected, rtol=1e-13, err_msg=f"{name}.{method}")
+    g = funcad.grad(lambda q: mod.ppf(q, *shapes, LOC, SCALE))(0.5)
+    np.testing.assert_allclose(g, 1 / pdf, rtol=1e-13, err_msg=f"{name}.ppf")
+
+
+def test_derivatives_where_the_formula_switches_branches():
+    """At the center of a symmetric distribution (where cdf/ppf switch between two forms)
+    the derivative is the density (or its reciprocal), not a 0 * inf or a tie split in
+    half; at the edge of a one-sided support it is the one-sided one from inside."""
+    for name, shapes in (("norm", ()), ("t", (3.5,)), ("laplace", ()), ("logistic", ()),
+                         ("cauchy", ())):
+        _check_center_derivatives(name, shapes)
+    # expon at loc: from inside the support
+    assert funcad.grad(lambda x: fst.expon.cdf(x, LOC, SCALE))(LOC) == 1 / SCALE
+    assert funcad.grad(lambda x: fst.expon.sf(x, LOC, SCALE))(LOC) == -1 / SCALE
+
+
 def _first_order_in_shapes(name, method) -> bool:
     """Whether the method's shape-parameter derivative has first order only."""
     cdf_like = method in ("cdf", "logcdf", "sf", "logsf", "ppf", "isf")
