@@ -118,9 +118,14 @@ def test_derivatives_where_the_formula_switches_branches():
     for name, shapes in (("norm", ()), ("t", (3.5,)), ("laplace", ()), ("logistic", ()),
                          ("cauchy", ())):
         _check_center_derivatives(name, shapes)
-    # expon at loc: from inside the support
+    # at the edges of a support: from inside
     assert funcad.grad(lambda x: fst.expon.cdf(x, LOC, SCALE))(LOC) == 1 / SCALE
     assert funcad.grad(lambda x: fst.expon.sf(x, LOC, SCALE))(LOC) == -1 / SCALE
+    for edge in (LOC, LOC + SCALE):
+        assert funcad.grad(lambda x: fst.uniform.cdf(x, LOC, SCALE))(edge) == 1 / SCALE
+        np.testing.assert_allclose(funcad.grad(lambda x: fst.beta.cdf(x, 1.0, 1.0, LOC, SCALE))(edge),
+                                   1 / SCALE, rtol=1e-14)
+    assert funcad.grad(lambda x: fst.gamma.cdf(x, 1.0, LOC, SCALE))(LOC) == 1 / SCALE
 
 
 def _first_order_in_shapes(name, method) -> bool:

@@ -10,6 +10,7 @@ import funcad.numpy as fnp
 from funcad.ops import special as sp
 from funcad.scipy import special
 from funcad.scipy.stats._common import (
+    clip_to_support,
     from_quantile,
     log_probability,
     log_scaled,
@@ -37,7 +38,7 @@ def pdf(x, a, b, loc=0.0, scale=1.0):
 
 def cdf(x, a, b, loc=0.0, scale=1.0):
     z, scale, a, b = standardize("beta.cdf", x, loc, scale, a, b)
-    return nan_unless(_valid(a, b, scale), sp.betainc(a, b, fnp.clip(z, 0.0, 1.0)))
+    return nan_unless(_valid(a, b, scale), sp.betainc(a, b, clip_to_support(z, 0.0, 1.0)))
 
 
 def logcdf(x, a, b, loc=0.0, scale=1.0):
@@ -47,7 +48,7 @@ def logcdf(x, a, b, loc=0.0, scale=1.0):
 def sf(x, a, b, loc=0.0, scale=1.0):
     # I_{1-z}(b, a): no rounding of 1 - cdf where the cdf is close to 1
     z, scale, a, b = standardize("beta.sf", x, loc, scale, a, b)
-    return nan_unless(_valid(a, b, scale), sp.betainc(b, a, fnp.clip(1 - z, 0.0, 1.0)))
+    return nan_unless(_valid(a, b, scale), sp.betainc(b, a, clip_to_support(1 - z, 0.0, 1.0)))
 
 
 def logsf(x, a, b, loc=0.0, scale=1.0):
