@@ -206,5 +206,7 @@ def test_misuse_raises_a_type_error_naming_the_primitive():
         lax.igamma(np.ones(3, np.float32), np.ones(3))
     with pytest.raises(PrimitiveTypeError, match=r"lgamma.*floating"):
         lax.lgamma(np.arange(3))
+    with pytest.raises(PrimitiveTypeError, match=r"erf.*floating"):
+        lax.erf(np.arange(3))
     with pytest.raises(PrimitiveTypeError, match="polygamma"):
         funcad.jit(lax.polygamma)(np.ones(2), np.ones(3))
