@@ -1,7 +1,8 @@
 """Lowerings of funcad's special-function primitives (``funcad.ops.special``) to
 ``jax.lax``; ``erfcx``, ``ndtri`` and ``log_ndtr`` (no ``lax`` operation) to
-``jax.scipy.special``; ``gammaincinv``, ``betaincinv`` and ``poisson_ppf``, which jax
-lacks, to a host callback of SciPy's kernel (``jax.pure_callback``)."""
+``jax.scipy.special``; ``gammaincinv``, ``betaincinv``, ``poisson_ppf`` and the derivatives
+of ``betainc`` in ``a`` and ``b``, which jax lacks, to a host callback of the NumPy kernel
+(``jax.pure_callback``)."""
 from __future__ import annotations
 
 import jax
@@ -10,6 +11,7 @@ import numpy as np
 from jax import lax
 
 from funcad.ops import special as sp
+from funcad.ops._betainc_kernels import betainc_grads
 from funcad_xla.rules import register_lowerings
 
 register_lowerings({
@@ -49,7 +51,23 @@ def _scipy_callback(name: str, module: str = "special"):
     return lowering
 
 
+def _betainc_grad_callback(which: int):
+    """The derivatives of ``betainc`` in its shape parameters (funcad's own kernel; jax has
+    none), on the host."""
+
+    def lowering(a, b, x):
+        def host(*xs):
+            return np.asarray(betainc_grads(*xs)[which], xs[0].dtype)
+
+        result = jax.ShapeDtypeStruct(a.shape, a.dtype)
+        return jax.pure_callback(host, result, a, b, x, vmap_method="broadcast_all")
+
+    return lowering
+
+
 register_lowerings({
+    sp.betainc_grad_a_p: _betainc_grad_callback(0),
+    sp.betainc_grad_b_p: _betainc_grad_callback(1),
     sp.gammaincinv_p: _scipy_callback("gammaincinv"),
     sp.betaincinv_p: _scipy_callback("betaincinv"),
     sp.poisson_ppf_p: _scipy_callback("poisson.ppf", "stats"),

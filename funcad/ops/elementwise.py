@@ -223,6 +223,8 @@ def _erf_impl(x):
     # NumPy has no erf: SciPy's (imported on first use), in the operand's dtype.
     import scipy.special
 
+    if x.dtype.kind != "f":
+        raise TypeError("erf")  # apply_impl re-raises it as the shape rule's error
     return np.asarray(scipy.special.erf(x), x.dtype)
 
 

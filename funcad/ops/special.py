@@ -5,10 +5,11 @@ functions.
 
 The NumPy implementations call ``scipy.special`` (imported on first use, so importing funcad
 does not load SciPy); the derivative of ``igamma`` with respect to ``a``, which SciPy lacks,
-is ``funcad.ops._igamma_kernels``. Every JVP is written in funcad operations, so the rules
-differentiate again. Derivatives JAX does not define either (``polygamma`` in its order,
-``betainc`` in ``a`` and ``b``, ``igamma_grad_a`` in ``a``) raise
-``FuncadNotImplementedError`` instead of returning a wrong zero.
+is ``funcad.ops._igamma_kernels``, and those of ``betainc`` in ``a`` and ``b`` (which
+neither SciPy nor JAX has) ``funcad.ops._betainc_kernels``. Every JVP is written in funcad
+operations, so the rules differentiate again. The derivatives without a rule
+(``polygamma`` in its order, the second derivatives of ``igamma`` and ``betainc`` in their
+shape parameters) raise ``FuncadNotImplementedError`` instead of returning a wrong zero.
 
 Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> JVP ->
 batching (the elementwise definers').
@@ -22,7 +23,7 @@ import numpy as np
 from funcad.core.rules import Call, explain_notation
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadNotImplementedError
-from funcad.ops import _igamma_kernels
+from funcad.ops import _betainc_kernels, _igamma_kernels
 from funcad.ops._base import defbroadcasting, defjvp, defjvp2, defjvp_zero, select_n
 from funcad.ops._definers import standard_binop, standard_unop
 from funcad.ops._operands import const_like, lax_args
@@ -33,6 +34,16 @@ from funcad.ops.elementwise import exp, log, log1p
 from funcad.ops.logical import bitwise_and, eq, gt, lt
 
 
+def _check_operands(args) -> None:
+    """Eagerly too, the operands are floats of one shape and dtype (SciPy would broadcast,
+    promote or cast an integer result silently); ``apply_impl`` turns the error into the
+    shape rule's ``PrimitiveTypeError``."""
+    first = args[0]
+    if first.dtype.kind != "f" or any(
+            a.shape != first.shape or a.dtype != first.dtype for a in args[1:]):
+        raise TypeError("operand mismatch")
+
+
 def _scipy_impl(name: str):
     """The implementation calling ``scipy.special.<name>`` in the operands' dtype (an array,
     also for 0-d operands)."""
@@ -40,6 +51,7 @@ def _scipy_impl(name: str):
     def impl(*args):
         import scipy.special
 
+        _check_operands(args)
         return np.asarray(getattr(scipy.special, name)(*args), args[0].dtype)
 
     impl.__name__ = name
@@ -146,6 +158,7 @@ def igamma_grad_a(a, x):
 
 
 def _igamma_grad_a_impl(a, x):
+    _check_operands((a, x))
     return _igamma_kernels.igamma_grad_a(a, x)
 
 
@@ -178,11 +191,55 @@ def _betainc_dx(t, a, b, x):
 betainc_p = elementwise_primitive("betainc", _scipy_impl("betainc"), FLOAT, nargs=3)
 defjvp(
     betainc_p,
-    _no_derivative("the derivative of betainc with respect to a"),
-    _no_derivative("the derivative of betainc with respect to b"),
+    lambda t, a, b, x: mul(t, betainc_grad_a(a, b, x)),
+    lambda t, a, b, x: mul(t, betainc_grad_b(a, b, x)),
     _betainc_dx,
 )
 defbroadcasting(betainc_p)
+
+
+def betainc_grad_a(a, b, x):
+    """``d/da betainc(a, b, x)``."""
+    return betainc_grad_a_p.bind(*lax_args(a, b, x))
+
+
+def _betainc_grad_impl(which: int):
+    def impl(a, b, x):
+        _check_operands((a, b, x))
+        return _betainc_kernels.betainc_grads(a, b, x)[which]
+
+    return impl
+
+
+def _betainc_grad_dx(t, a, b, x, log_factor):
+    # d/dx of dI/da = d/da of the density = density * (d/da of its log)
+    psi_ab = digamma(add(a, b))
+    return mul(t, mul(exp(_beta_log_density(a, b, x)), add(log_factor, psi_ab)))
+
+
+betainc_grad_a_p = elementwise_primitive("betainc_grad_a", _betainc_grad_impl(0), FLOAT, nargs=3)
+defjvp(
+    betainc_grad_a_p,
+    _no_derivative("the second derivative of betainc with respect to a"),
+    _no_derivative("the second derivative of betainc with respect to a and b"),
+    lambda t, a, b, x: _betainc_grad_dx(t, a, b, x, sub(log(x), digamma(a))),
+)
+defbroadcasting(betainc_grad_a_p)
+
+
+def betainc_grad_b(a, b, x):
+    """``d/db betainc(a, b, x)``."""
+    return betainc_grad_b_p.bind(*lax_args(a, b, x))
+
+
+betainc_grad_b_p = elementwise_primitive("betainc_grad_b", _betainc_grad_impl(1), FLOAT, nargs=3)
+defjvp(
+    betainc_grad_b_p,
+    _no_derivative("the second derivative of betainc with respect to a and b"),
+    _no_derivative("the second derivative of betainc with respect to b"),
+    lambda t, a, b, x: _betainc_grad_dx(t, a, b, x, sub(log1p(neg(x)), digamma(b))),
+)
+defbroadcasting(betainc_grad_b_p)
 
 
 def gammaincinv(a, p):
@@ -209,11 +266,19 @@ def betaincinv(a, b, p):
     return betaincinv_p.bind(*lax_args(a, b, p))
 
 
+def _betaincinv_dshape(grad_fn):
+    # implicit differentiation of betainc(a, b, x) = p: dx = -(dI/da) da / density(x)
+    def rule(t, ans, a, b, p):
+        return neg(div(mul(t, grad_fn(a, b, ans)), exp(_beta_log_density(a, b, ans))))
+
+    return rule
+
+
 betaincinv_p = elementwise_primitive("betaincinv", _scipy_impl("betaincinv"), FLOAT, nargs=3)
 defjvp2(
     betaincinv_p,
-    _no_derivative("the derivative of betaincinv with respect to a"),
-    _no_derivative("the derivative of betaincinv with respect to b"),
+    _betaincinv_dshape(betainc_grad_a),
+    _betaincinv_dshape(betainc_grad_b),
     lambda t, ans, a, b, p: div(t, exp(_beta_log_density(a, b, ans))),
 )
 defbroadcasting(betaincinv_p)
@@ -228,6 +293,7 @@ def poisson_ppf(q, mu):
 def _poisson_ppf_impl(q, mu):
     import scipy.stats
 
+    _check_operands((q, mu))
     return np.asarray(scipy.stats.poisson.ppf(q, mu), q.dtype)
 
 
@@ -314,6 +380,8 @@ __all__ = [
     "bessel_i0e",
     "bessel_i1e",
     "betainc",
+    "betainc_grad_a",
+    "betainc_grad_b",
     "betaincinv",
     "digamma",
     "erf_inv",

@@ -78,8 +78,8 @@ def gammaincc(a, x):
 
 
 def betainc(a, b, x):
-    """The regularized incomplete beta function ``I_x(a, b)``; differentiable in ``x``
-    (in ``a`` and ``b`` it raises ``FuncadNotImplementedError``, as JAX has no rule)."""
+    """The regularized incomplete beta function ``I_x(a, b)``; differentiable in ``x`` to
+    every order and in ``a`` and ``b`` to first order (JAX: not at all)."""
     a, b, x = promote_args_inexact("betainc", a, b, x)
     return sp.betainc(a, b, x)
 

@@ -90,16 +90,39 @@ def test_refused_derivatives_raise_instead_of_a_wrong_zero():
     with pytest.raises(FuncadNotImplementedError, match="igamma"):
         funcad.grad(funcad.grad(lambda a: lax.igamma(a, np.float64(2.0))))(1.5)
     with pytest.raises(FuncadNotImplementedError, match="betainc"):
-        funcad.grad(lambda a: lax.betainc(a, np.float64(2.0), np.float64(0.3)))(1.5)
+        funcad.grad(funcad.grad(lambda a: lax.betainc(a, np.float64(2.0), np.float64(0.3))))(1.5)
     with pytest.raises(FuncadNotImplementedError, match="betainc"):
-        funcad.grad(lambda b: lax.betainc(np.float64(2.0), b, np.float64(0.3)))(1.5)
-    with pytest.raises(FuncadNotImplementedError, match="betaincinv"):
-        funcad.grad(lambda a: sp.betaincinv(a, np.float64(2.0), np.float64(0.3)))(1.5)
+        funcad.grad(funcad.grad(lambda b: lax.betainc(np.float64(2.0), b, np.float64(0.3))))(1.5)
     # the x-derivative of igamma_grad_a exists: d/dx of the a-derivative of the density
     a, x = 2.5, 1.7
     d = funcad.grad(lambda v: lax.igamma_grad_a(np.float64(a), v))(x)
     np.testing.assert_allclose(d, _central(lambda s: lax.igamma_grad_a(np.float64(a), s), x),
                                rtol=1e-7)
+
+
+def test_betainc_derivatives_in_a_and_b():
+    """Against closed forms (I_x(a, 1) = x^a, I_x(1, b) = 1 - (1 - x)^b), the symmetry
+    I_x(a, b) = 1 - I_{1-x}(b, a) and central differences of SciPy's betainc, on both sides
+    of the switch between the continued fraction and its mirror (x = (a+1)/(a+b+2))."""
+    x = np.array([0.01, 0.3, 0.5, 0.9, 0.999])
+    one = np.ones_like(x)
+    a, b = 2.5 * one, 1.7 * one
+    np.testing.assert_allclose(sp.betainc_grad_a(a, one, x), x**2.5 * np.log(x), rtol=1e-13)
+    np.testing.assert_allclose(sp.betainc_grad_b(one, b, x), -((1 - x) ** 1.7) * np.log1p(-x),
+                               rtol=1e-13)
+    np.testing.assert_allclose(sp.betainc_grad_a(a, b, x), -sp.betainc_grad_b(b, a, 1 - x),
+                               rtol=1e-12, atol=1e-300)
+    for a_, b_ in ((0.5, 1.5), (3.0, 0.7), (30.0, 40.0), (300.0, 200.0)):
+        aa, bb = a_ * one, b_ * one
+        xx = np.clip(a_ / (a_ + b_) + np.array([-0.2, -0.01, 0.0, 0.01, 0.2]), 0.01, 0.99)
+        ga, gb = funcad.vmap(funcad.grad(lax.betainc, argnums=(0, 1)))(aa, bb, xx)
+        fd_a = _central(lambda s, bb=bb, xx=xx: sc.betainc(s, bb, xx), aa, 1e-6 * aa)
+        fd_b = _central(lambda s, aa=aa, xx=xx: sc.betainc(aa, s, xx), bb, 1e-6 * bb)
+        np.testing.assert_allclose(ga, fd_a, rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(gb, fd_b, rtol=1e-6, atol=1e-10)
+    edges = sp.betainc_grad_a(np.array([2.0, 2.0, -1.0]), np.array([3.0, 3.0, 1.0]),
+                              np.array([0.0, 1.0, 0.5]))
+    assert edges[0] == 0 and edges[1] == 0 and np.isnan(edges[2])
 
 
 def test_inverse_functions_differentiate_by_the_implicit_function_theorem():
@@ -110,8 +133,12 @@ def test_inverse_functions_differentiate_by_the_implicit_function_theorem():
     np.testing.assert_allclose(dp, _central(lambda s: sc.gammaincinv(a, s), p, 1e-7),
                                rtol=1e-6)
     b = np.array([1.5, 3.0, 0.7])
-    dp = funcad.vmap(funcad.grad(sp.betaincinv, argnums=2))(a, b, p)
+    da, db, dp = funcad.vmap(funcad.grad(sp.betaincinv, argnums=(0, 1, 2)))(a, b, p)
     np.testing.assert_allclose(dp, _central(lambda s: sc.betaincinv(a, b, s), p, 1e-7),
+                               rtol=1e-6)
+    np.testing.assert_allclose(da, _central(lambda s: sc.betaincinv(s, b, p), a, 1e-6 * a),
+                               rtol=1e-6)
+    np.testing.assert_allclose(db, _central(lambda s: sc.betaincinv(a, s, p), b, 1e-6 * b),
                                rtol=1e-6)
     # second order in p: d/dp of 1/density(x(p))
     d2 = funcad.vmap(funcad.grad(funcad.grad(sp.gammaincinv, argnums=1), argnums=1))(a, p)
@@ -168,3 +195,18 @@ def test_poisson_ppf_is_piecewise_constant():
     np.testing.assert_array_equal(sp.poisson_ppf(q, mu), ss.poisson.ppf(q, mu))
     g = funcad.vmap(funcad.grad(sp.poisson_ppf, argnums=(0, 1)))(q, mu)
     assert all(np.all(gi == 0) for gi in g)
+
+
+def test_misuse_raises_a_type_error_naming_the_primitive():
+    from funcad.errors import PrimitiveTypeError
+
+    with pytest.raises(PrimitiveTypeError, match=r"betainc.*equal shapes"):
+        lax.betainc(np.ones(3), np.ones(1), np.full(3, 0.5))
+    with pytest.raises(PrimitiveTypeError, match=r"igamma.*equal dtypes"):
+        lax.igamma(np.ones(3, np.float32), np.ones(3))
+    with pytest.raises(PrimitiveTypeError, match=r"lgamma.*floating"):
+        lax.lgamma(np.arange(3))
+    with pytest.raises(PrimitiveTypeError, match=r"erf.*floating"):
+        lax.erf(np.arange(3))
+    with pytest.raises(PrimitiveTypeError, match="polygamma"):
+        funcad.jit(lax.polygamma)(np.ones(2), np.ones(3))

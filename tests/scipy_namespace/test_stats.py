@@ -20,14 +20,14 @@ from funcad.testing import check_grads
 HAVE_JAX = importlib.util.find_spec("jax") is not None
 LOC, SCALE = 0.1, 1.7
 
-# name -> (shape parameters, standardized points inside the support, shape parameters whose
-# derivative in cdf/sf/ppf is first order only ("first") or refused ("none"))
+# name -> (shape parameters, standardized points inside the support, "first" where the
+# shape parameters' derivative in cdf/sf/ppf has first order only)
 CONTINUOUS = {
     "norm": ((), [-2.5, -0.7, 0.3, 1.9], None),
-    "t": ((3.5,), [-2.5, -0.7, 0.3, 1.9], "none"),
+    "t": ((3.5,), [-2.5, -0.7, 0.3, 1.9], "first"),
     "gamma": ((2.5,), [0.3, 1.1, 2.4, 5.0], "first"),
     "chi2": ((3.0,), [0.3, 1.1, 2.4, 5.0], "first"),
-    "beta": ((2.5, 1.7), [0.1, 0.35, 0.6, 0.9], "none"),
+    "beta": ((2.5, 1.7), [0.1, 0.35, 0.6, 0.9], "first"),
     "expon": ((), [0.2, 0.9, 1.8, 4.0], None),
     "laplace": ((), [-2.5, -0.7, 0.3, 1.9], None),
     "logistic": ((), [-2.5, -0.7, 0.3, 1.9], None),
@@ -100,38 +100,64 @@ def test_out_of_domain_is_nan_or_the_limit_as_scipy():
                         err_msg=f"{name}.{method} scale={scale}")
 
 
-def _params(name, method):
-    """The arguments to differentiate, and the order."""
-    _, _, limited = CONTINUOUS[name]
+def _check_center_derivatives(name, shapes):
+    mod = getattr(fst, name)
+    pdf = getattr(ss, name).pdf(LOC, *shapes, LOC, SCALE)
+    for method, expected in (("cdf", pdf), ("sf", -pdf), ("logcdf", 2 * pdf)):
+        fn = getattr(mod, method)
+        g = funcad.grad(lambda x: fn(x, *shapes, LOC, SCALE))(LOC)  # noqa: B023 - used at once
+        np.testing.assert_allclose(g, expected, rtol=1e-13, err_msg=f"{name}.{method}")
+    g = funcad.grad(lambda q: mod.ppf(q, *shapes, LOC, SCALE))(0.5)
+    np.testing.assert_allclose(g, 1 / pdf, rtol=1e-13, err_msg=f"{name}.ppf")
+
+
+def test_derivatives_where_the_formula_switches_branches():
+    """At the center of a symmetric distribution (where cdf/ppf switch between two forms)
+    the derivative is the density (or its reciprocal), not a 0 * inf or a tie split in
+    half; at the edge of a one-sided support it is the one-sided one from inside."""
+    for name, shapes in (("norm", ()), ("t", (3.5,)), ("laplace", ()), ("logistic", ()),
+                         ("cauchy", ())):
+        _check_center_derivatives(name, shapes)
+    # at the edges of a support: from inside
+    assert funcad.grad(lambda x: fst.expon.cdf(x, LOC, SCALE))(LOC) == 1 / SCALE
+    assert funcad.grad(lambda x: fst.expon.sf(x, LOC, SCALE))(LOC) == -1 / SCALE
+    for edge in (LOC, LOC + SCALE):
+        assert funcad.grad(lambda x: fst.uniform.cdf(x, LOC, SCALE))(edge) == 1 / SCALE
+        np.testing.assert_allclose(funcad.grad(lambda x: fst.beta.cdf(x, 1.0, 1.0, LOC, SCALE))(edge),
+                                   1 / SCALE, rtol=1e-14)
+    assert funcad.grad(lambda x: fst.gamma.cdf(x, 1.0, LOC, SCALE))(LOC) == 1 / SCALE
+
+
+def _first_order_in_shapes(name, method) -> bool:
+    """Whether the method's shape-parameter derivative has first order only."""
     cdf_like = method in ("cdf", "logcdf", "sf", "logsf", "ppf", "isf")
-    if cdf_like and limited == "none":
-        return "no shapes", 2
-    if cdf_like and limited == "first":
-        return "all", 1
-    return "all", 2
+    return cdf_like and CONTINUOUS[name][2] == "first"
 
 
 @pytest.mark.parametrize("name,method", list(_rows()))
 def test_derivatives_in_every_parameter(name, method):
     x, shapes = _point(name, method)
-    which, order = _params(name, method)
-    n_shapes = len(shapes)
     fixed_shapes = tuple(np.float64(s) for s in shapes)
 
-    if which == "all":
-        def fn(x, loc, scale, *sh):
-            return _call(fst, name, method, x, sh, loc, scale)
-        args = (x, np.float64(LOC), np.float64(SCALE), *fixed_shapes)
-    else:
-        def fn(x, loc, scale):
-            return _call(fst, name, method, x, fixed_shapes, loc, scale)
-        args = (x, np.float64(LOC), np.float64(SCALE))
-    check_grads(fn, args, order=order, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5)
-    if which == "no shapes" and n_shapes:
-        # the shape parameters' derivative is refused, never a silent zero
-        with pytest.raises(FuncadNotImplementedError):
-            funcad.grad(lambda s: _call(fst, name, method, x, (s,) + fixed_shapes[1:]).sum())(
-                fixed_shapes[0])
+    def in_all(x, loc, scale, *sh):
+        return _call(fst, name, method, x, sh, loc, scale)
+
+    def in_x_loc_scale(x, loc, scale):
+        return _call(fst, name, method, x, fixed_shapes, loc, scale)
+
+    all_args = (x, np.float64(LOC), np.float64(SCALE), *fixed_shapes)
+    if not _first_order_in_shapes(name, method):
+        check_grads(in_all, all_args, order=2, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5)
+        return
+    check_grads(in_x_loc_scale, all_args[:3], order=2, modes=("fwd", "rev"), atol=1e-5,
+                rtol=1e-5)
+    check_grads(in_all, all_args, order=1, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5)
+    # the second derivative in a shape parameter is refused, never a silent zero
+    def first_shape(s):
+        return _call(fst, name, method, x, (s,) + fixed_shapes[1:]).sum()
+
+    with pytest.raises(FuncadNotImplementedError):
+        funcad.grad(funcad.grad(first_shape))(fixed_shapes[0])
 
 
 @pytest.mark.skipif(not HAVE_JAX, reason="jax is not installed")
@@ -144,8 +170,9 @@ def test_matches_jax_values_and_gradients(name, method):
     if not hasattr(jmod, method):
         pytest.skip(f"jax.scipy.stats.{name} has no {method}")
     x, shapes = _point(name, method)
-    which, _ = _params(name, method)
-    nparams = 3 + (len(shapes) if which == "all" else 0)
+    # JAX has no derivative of the incomplete beta function in its shape parameters
+    jax_has_shapes = not (_first_order_in_shapes(name, method) and name in ("beta", "t"))
+    nparams = 3 + (len(shapes) if jax_has_shapes else 0)
     args = (x, np.float64(LOC), np.float64(SCALE), *(np.float64(s) for s in shapes))
 
     def ours(*a):

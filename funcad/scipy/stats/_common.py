@@ -44,3 +44,12 @@ def log_probability(p, complement):
     big = p > 0.5
     return fnp.where(big, fnp.log1p(-fnp.where(big, complement, 0.0)),
                      fnp.log(fnp.where(big, 0.5, p)))
+
+
+def clip_to_support(z, lo=0.0, hi=None):
+    """``z`` clipped to ``[lo, hi]``, with derivative 1 on the closed interval (at a bound,
+    the derivative from inside the support; ``clip`` would split it at the tie)."""
+    inside = z >= lo if hi is None else (z >= lo) & (z <= hi)
+    low = fnp.full_like(z, lo)
+    outside = low if hi is None else fnp.where(z < lo, low, fnp.full_like(z, hi))
+    return fnp.where(inside, z, outside)

@@ -1,16 +1,16 @@
 """``funcad.scipy.stats.beta``: the beta distribution with shapes ``a``, ``b`` on
 ``[loc, loc + scale]``.
 
-``logpdf``/``pdf`` are differentiable in every argument to every order; ``cdf``, ``sf`` and
-``ppf`` in ``x``/``q``, ``loc`` and ``scale`` (in ``a`` and ``b`` they raise
-``FuncadNotImplementedError``: the incomplete beta function has no derivative rule in its
-shape parameters, as in JAX)."""
+Every function is differentiable in every argument; ``logpdf``/``pdf`` to every order,
+``cdf``, ``sf`` and ``ppf`` to every order in ``x``/``q``, ``loc`` and ``scale`` and to first
+order in ``a`` and ``b`` (JAX has no derivative there at all)."""
 from __future__ import annotations
 
 import funcad.numpy as fnp
 from funcad.ops import special as sp
 from funcad.scipy import special
 from funcad.scipy.stats._common import (
+    clip_to_support,
     from_quantile,
     log_probability,
     log_scaled,
@@ -38,7 +38,7 @@ def pdf(x, a, b, loc=0.0, scale=1.0):
 
 def cdf(x, a, b, loc=0.0, scale=1.0):
     z, scale, a, b = standardize("beta.cdf", x, loc, scale, a, b)
-    return nan_unless(_valid(a, b, scale), sp.betainc(a, b, fnp.clip(z, 0.0, 1.0)))
+    return nan_unless(_valid(a, b, scale), sp.betainc(a, b, clip_to_support(z, 0.0, 1.0)))
 
 
 def logcdf(x, a, b, loc=0.0, scale=1.0):
@@ -48,7 +48,7 @@ def logcdf(x, a, b, loc=0.0, scale=1.0):
 def sf(x, a, b, loc=0.0, scale=1.0):
     # I_{1-z}(b, a): no rounding of 1 - cdf where the cdf is close to 1
     z, scale, a, b = standardize("beta.sf", x, loc, scale, a, b)
-    return nan_unless(_valid(a, b, scale), sp.betainc(b, a, fnp.clip(1 - z, 0.0, 1.0)))
+    return nan_unless(_valid(a, b, scale), sp.betainc(b, a, clip_to_support(1 - z, 0.0, 1.0)))
 
 
 def logsf(x, a, b, loc=0.0, scale=1.0):

@@ -25,6 +25,11 @@ def pdf(x, loc=0.0, scale=1.0):
     return fnp.exp(logpdf(x, loc, scale))
 
 
+def _inside_or_zero(z):
+    # z on the support, 0 left of it (the derivative at 0 is the one inside the support)
+    return fnp.where(z >= 0, z, 0.0)
+
+
 def _positive(z):
     # z where it is positive, else 1 (a safe point for the unselected branch)
     return fnp.where(z > 0, z, fnp.ones_like(z))
@@ -32,7 +37,7 @@ def _positive(z):
 
 def cdf(x, loc=0.0, scale=1.0):
     z, scale = standardize("expon.cdf", x, loc, scale)
-    return positive_scale(fnp.where(z > 0, -fnp.expm1(-_positive(z)), 0.0), scale)
+    return positive_scale(fnp.where(z >= 0, -fnp.expm1(-_inside_or_zero(z)), 0.0), scale)
 
 
 def logcdf(x, loc=0.0, scale=1.0):
@@ -47,12 +52,12 @@ def logcdf(x, loc=0.0, scale=1.0):
 
 def sf(x, loc=0.0, scale=1.0):
     z, scale = standardize("expon.sf", x, loc, scale)
-    return positive_scale(fnp.exp(-fnp.maximum(z, 0.0)), scale)
+    return positive_scale(fnp.exp(-_inside_or_zero(z)), scale)
 
 
 def logsf(x, loc=0.0, scale=1.0):
     z, scale = standardize("expon.logsf", x, loc, scale)
-    return positive_scale(-fnp.maximum(z, 0.0), scale)
+    return positive_scale(-_inside_or_zero(z), scale)
 
 
 def ppf(q, loc=0.0, scale=1.0):

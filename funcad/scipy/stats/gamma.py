@@ -10,6 +10,7 @@ import funcad.numpy as fnp
 from funcad.ops import special as sp
 from funcad.scipy import special
 from funcad.scipy.stats._common import (
+    clip_to_support,
     from_quantile,
     log_probability,
     log_scaled,
@@ -33,7 +34,7 @@ def pdf(x, a, loc=0.0, scale=1.0):
 
 def cdf(x, a, loc=0.0, scale=1.0):
     z, scale, a = standardize("gamma.cdf", x, loc, scale, a)
-    return nan_unless((a > 0) & (scale > 0), sp.igamma(a, fnp.maximum(z, 0.0)))
+    return nan_unless((a > 0) & (scale > 0), sp.igamma(a, clip_to_support(z)))
 
 
 def logcdf(x, a, loc=0.0, scale=1.0):
@@ -42,7 +43,7 @@ def logcdf(x, a, loc=0.0, scale=1.0):
 
 def sf(x, a, loc=0.0, scale=1.0):
     z, scale, a = standardize("gamma.sf", x, loc, scale, a)
-    return nan_unless((a > 0) & (scale > 0), sp.igammac(a, fnp.maximum(z, 0.0)))
+    return nan_unless((a > 0) & (scale > 0), sp.igammac(a, clip_to_support(z)))
 
 
 def logsf(x, a, loc=0.0, scale=1.0):

@@ -25,15 +25,22 @@ def pdf(x, loc=0.0, scale=1.0):
     return fnp.exp(logpdf(x, loc, scale))
 
 
+def _halves(z):
+    """``(left, z_left, z_right)``: each branch sees ``z`` where it is selected and 0
+    elsewhere, so exp only meets non-positive arguments and the derivative at 0 is the
+    density's (a minimum or maximum would split it at the tie)."""
+    left = z < 0
+    return left, fnp.where(left, z, 0.0), fnp.where(left, 0.0, z)
+
+
 def _cdf(z):
-    # Each branch evaluates exp only at a non-positive argument.
-    return fnp.where(z < 0, 0.5 * fnp.exp(fnp.minimum(z, 0.0)),
-                     1 - 0.5 * fnp.exp(-fnp.maximum(z, 0.0)))
+    left, zl, zr = _halves(z)
+    return fnp.where(left, 0.5 * fnp.exp(zl), 1 - 0.5 * fnp.exp(-zr))
 
 
 def _logcdf(z):
-    return fnp.where(z < 0, fnp.minimum(z, 0.0) - _LOG2,
-                     fnp.log1p(-0.5 * fnp.exp(-fnp.maximum(z, 0.0))))
+    left, zl, zr = _halves(z)
+    return fnp.where(left, zl - _LOG2, fnp.log1p(-0.5 * fnp.exp(-zr)))
 
 
 def cdf(x, loc=0.0, scale=1.0):

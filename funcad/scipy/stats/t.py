@@ -1,9 +1,9 @@
 """``funcad.scipy.stats.t``: Student's t distribution with ``df`` degrees of freedom.
 
-``logpdf``/``pdf`` are differentiable in every argument to every order; ``cdf``, ``sf`` and
-``ppf`` in ``x``/``q``, ``loc`` and ``scale`` (in ``df`` they raise
-``FuncadNotImplementedError``: they are incomplete beta functions of ``df``, which have no
-derivative rule in their shape parameters, as in JAX)."""
+Every function is differentiable in every argument; ``logpdf``/``pdf`` to every order,
+``cdf``, ``sf`` and ``ppf`` to every order in ``x``/``q``, ``loc`` and ``scale`` and to first
+order in ``df`` (they are incomplete beta functions of ``df``, whose derivatives in the shape
+parameters have no rule of their own; JAX has no ``t.cdf`` at all)."""
 from __future__ import annotations
 
 import math
@@ -89,9 +89,18 @@ def _standard_ppf(q, df):
     return sign * fnp.where(far, z_far, z_near)
 
 
+def _standard_ppf_all(q, df):
+    # At q == 1/2 the form above is sqrt(0) (an infinite rule times a zero one): use the
+    # first-order Taylor form there (value 0, slope 1 / pdf(0)).
+    at_half = q == 0.5
+    safe_q = fnp.where(at_half, 0.25, q)
+    taylor = (q - 0.5) / fnp.exp(_standard_logpdf(fnp.zeros_like(q), df))
+    return fnp.where(at_half, taylor, _standard_ppf(safe_q, df))
+
+
 def ppf(q, df, loc=0.0, scale=1.0):
     q, df, loc, scale = promote("t.ppf", q, df, loc, scale)
-    return nan_unless(df > 0, from_quantile(q, loc, scale, _standard_ppf(q, df)))
+    return nan_unless(df > 0, from_quantile(q, loc, scale, _standard_ppf_all(q, df)))
 
 
 __all__ = ["cdf", "logcdf", "logpdf", "logsf", "pdf", "ppf", "sf"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import funcad.numpy as fnp
 from funcad.scipy.stats._common import (
+    clip_to_support,
     from_quantile,
     log_probability,
     log_scaled,
@@ -24,7 +25,7 @@ def pdf(x, loc=0.0, scale=1.0):
 
 def cdf(x, loc=0.0, scale=1.0):
     z, scale = standardize("uniform.cdf", x, loc, scale)
-    return positive_scale(fnp.clip(z, 0.0, 1.0), scale)
+    return positive_scale(clip_to_support(z, 0.0, 1.0), scale)
 
 
 def logcdf(x, loc=0.0, scale=1.0):
@@ -33,7 +34,7 @@ def logcdf(x, loc=0.0, scale=1.0):
 
 def sf(x, loc=0.0, scale=1.0):
     z, scale = standardize("uniform.sf", x, loc, scale)
-    return positive_scale(fnp.clip(1 - z, 0.0, 1.0), scale)
+    return positive_scale(clip_to_support(1 - z, 0.0, 1.0), scale)
 
 
 def logsf(x, loc=0.0, scale=1.0):
