@@ -12,12 +12,14 @@ from collections.abc import Callable
 
 import numpy as np
 
-import funcad.numpy as fnp
+import funcad.numpy as _fnp
 from funcad.ad import _check_argnums, _check_grad_input, _pullback, grad, jvp, linearize
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadValueError, with_user_line
 from funcad.tree_util import tree_flatten, tree_unflatten
 from funcad.vmap import vmap
+
+fnp = _fnp._unwrapped  # plain ndarray results: transform outputs are not EagerArrays
 
 
 def _basis(avals, dtype_of) -> tuple[int, list]:

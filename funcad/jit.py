@@ -64,6 +64,8 @@ def _plain_key(args) -> tuple | None:
             key.append((a.shape, a.dtype))
         elif t in PYTHON_SCALARS:
             key.append(t)
+        elif t in _TO_NUMPY:  # a registered ndarray subclass, read as a plain view
+            key.append((a.shape, a.dtype))
         else:
             return None
     return tuple(key)

@@ -6,7 +6,7 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
-from specs import elementwise, indexing, linalg, reductions, shape
+from specs import elementwise, indexing, linalg, numpy_breadth, reductions, shape
 from specs.spec import OpSpec
 
 OP_SPECS: list[OpSpec] = [
@@ -15,6 +15,7 @@ OP_SPECS: list[OpSpec] = [
     *indexing.SPECS,
     *reductions.SPECS,
     *linalg.SPECS,
+    *numpy_breadth.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

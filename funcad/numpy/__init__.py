@@ -33,9 +33,13 @@ from numpy import (  # dtypes and constants, as in NumPy
 )
 
 from funcad.errors import NumpyNameNotImplementedError as _NumpyNameNotImplementedError
+from funcad.jit import _TO_NUMPY as _JIT_READERS  # noqa: E402
 from funcad.numpy import _dispatch, _tracer_methods, linalg  # noqa: F401 - linalg: a namespace
+from funcad.numpy._at import EagerArray as _EagerArray  # noqa: E402
 from funcad.numpy._complex import *  # noqa: F403
 from funcad.numpy._creation import *  # noqa: F403
+from funcad.numpy._eager import Unwrapped as _Unwrapped  # noqa: E402
+from funcad.numpy._eager import wrap_module as _wrap_module  # noqa: E402
 from funcad.numpy._indexing import *  # noqa: F403
 from funcad.numpy._products import *  # noqa: F403
 from funcad.numpy._reductions import *  # noqa: F403
@@ -43,8 +47,12 @@ from funcad.numpy._shape import *  # noqa: F403
 from funcad.numpy._ufuncs import *  # noqa: F403
 from funcad.numpy._ufuncs import abs, divmod, round  # noqa: A004 - NumPy names
 
-_tracer_methods.install(_sys.modules[__name__])
-_dispatch.install(_sys.modules[__name__])
+# Eager results get ``.at`` (a thin ndarray subclass); traced calls skip the wrapper.
+_unwrapped = _Unwrapped(_sys.modules[__name__], _wrap_module(_sys.modules[__name__]))
+_unwrapped.linalg = _Unwrapped(linalg, _wrap_module(linalg))
+_JIT_READERS[_EagerArray] = _EagerArray.view_plain  # jit reads them as plain arrays
+_tracer_methods.install(_unwrapped)
+_dispatch.install(_unwrapped)
 
 
 def __getattr__(name: str):
