@@ -33,19 +33,29 @@ from numpy import (  # dtypes and constants, as in NumPy
 )
 
 from funcad.errors import NumpyNameNotImplementedError as _NumpyNameNotImplementedError
-from funcad.jit import _TO_NUMPY as _JIT_READERS  # noqa: E402
+from funcad.jit import _TO_NUMPY as _JIT_READERS
 from funcad.numpy import _dispatch, _tracer_methods, linalg  # noqa: F401 - linalg: a namespace
-from funcad.numpy._at import EagerArray as _EagerArray  # noqa: E402
+from funcad.numpy._at import EagerArray as _EagerArray
 from funcad.numpy._complex import *  # noqa: F403
 from funcad.numpy._creation import *  # noqa: F403
-from funcad.numpy._eager import Unwrapped as _Unwrapped  # noqa: E402
-from funcad.numpy._eager import wrap_module as _wrap_module  # noqa: E402
+from funcad.numpy._dtypes import *  # noqa: F403
+from funcad.numpy._eager import Unwrapped as _Unwrapped
+from funcad.numpy._eager import wrap_module as _wrap_module
+from funcad.numpy._index_tricks import *  # noqa: F403
 from funcad.numpy._indexing import *  # noqa: F403
+from funcad.numpy._manipulation import *  # noqa: F403
+from funcad.numpy._mathfuncs import *  # noqa: F403
+from funcad.numpy._pad import *  # noqa: F403
 from funcad.numpy._products import *  # noqa: F403
 from funcad.numpy._reductions import *  # noqa: F403
+from funcad.numpy._setops import *  # noqa: F403
+from funcad.numpy._setops import where as _where_or_nonzero
 from funcad.numpy._shape import *  # noqa: F403
+from funcad.numpy._statistics import *  # noqa: F403
 from funcad.numpy._ufuncs import *  # noqa: F403
 from funcad.numpy._ufuncs import abs, divmod, round  # noqa: A004 - NumPy names
+
+where = _where_or_nonzero  # also where(condition); after the star import of _ufuncs
 
 # Eager results get ``.at`` (a thin ndarray subclass); traced calls skip the wrapper.
 _unwrapped = _Unwrapped(_sys.modules[__name__], _wrap_module(_sys.modules[__name__]))
