@@ -141,6 +141,7 @@ def vander(x, N: int | None = None, increasing: bool = False):
     if aval(x).ndim != 1:
         raise FuncadValueError(with_user_line("vander: x must be a one-dimensional array"))
     n = aval(x).shape[0] if N is None else int(N)
+    x = cast(x, np.promote_types(aval(x).dtype, np.int64))  # NumPy's result dtype
     powers = np.arange(n) if increasing else np.arange(n)[::-1]
     cols = [uf.power(x, int(p)) if p else uf.multiply(x, 0) + 1 for p in powers]
     return sh.stack(cols, axis=1) if cols else cr.zeros((aval(x).shape[0], 0), aval(x).dtype)

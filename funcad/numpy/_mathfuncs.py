@@ -65,7 +65,7 @@ def hypot(x1, x2, /):
 def logaddexp2(x1, x2, /):
     """``log2(2**x1 + 2**x2)``, through ``logaddexp`` in natural units."""
     x1, x2 = _float_args("logaddexp2", x1, x2)
-    ln2 = np.log(2.0)
+    ln2 = float(np.log(2.0))
     return uf.logaddexp(x1 * ln2, x2 * ln2) / ln2
 
 

@@ -35,6 +35,11 @@ def _array(a, name):
     return np.asarray(x) if dtypes.is_python_scalar(x) else x
 
 
+def _at_least_f64(x):
+    """``x`` in NumPy's working dtype of cov/interp/polyfit: float64 or complex128."""
+    return cast(x, np.result_type(aval(x).dtype, np.float64))
+
+
 def _float(x):
     return x if dtypes.is_inexact(aval(x).dtype) else uf.true_divide(x, 1)
 
@@ -105,10 +110,11 @@ def nanvar(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
     """The variance of the non-NaN elements."""
     a = _float(_array(a, "nanvar"))
     keep = uf.logical_not(uf.isnan(a))
-    mean = rd.sum(uf.where(keep, a, 0), axis=axis, keepdims=True) / rd.sum(
-        keep, axis=axis, keepdims=True)
+    a = uf.where(keep, a, 0)  # no NaN reaches a derivative (0 * NaN in reverse mode)
+    mean = rd.sum(a, axis=axis, keepdims=True) / cast(rd.sum(
+        keep, axis=axis, keepdims=True), aval(a).dtype)
     dev = uf.where(keep, uf.square(uf.absolute(a - mean)), 0)
-    count = rd.sum(keep, axis=axis, keepdims=keepdims)
+    count = cast(rd.sum(keep, axis=axis, keepdims=keepdims), aval(a).dtype)
     out = rd.sum(dev, axis=axis, keepdims=keepdims) / (count - ddof)
     return out if dtype is None else cast(out, dtype)
 
@@ -152,11 +158,11 @@ def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=
         aweights=None, *, dtype=None):
     """The covariance matrix of the variables (rows, or columns when not ``rowvar``),
     with NumPy's frequency and analytic weights."""
-    x = _float(sh.atleast_2d(_array(m, "cov")))
+    x = _at_least_f64(sh.atleast_2d(_array(m, "cov")))
     if not rowvar and aval(x).shape[0] != 1:
         x = sh.transpose(x)
     if y is not None:
-        yy = _float(sh.atleast_2d(_array(y, "cov")))
+        yy = _at_least_f64(sh.atleast_2d(_array(y, "cov")))
         if not rowvar and aval(yy).shape[0] != 1:
             yy = sh.transpose(yy)
         x = sh.concatenate([x, cast(yy, np.result_type(aval(x).dtype, aval(yy).dtype))], 0)
@@ -219,7 +225,7 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
     axis = normalize_axis(axis, aval(y).ndim, "trapezoid")
     mid = (_along(y, axis, 1, None) + _along(y, axis, None, -1)) / 2.0
     if x is None:
-        return rd.sum(mid, axis=axis) * dx
+        return uf.multiply(rd.sum(mid, axis=axis), dx)
     x = _array(x, "trapezoid")
     if aval(x).ndim == 1:
         d = _along(x, 0, 1, None) - _along(x, 0, None, -1)
@@ -287,8 +293,8 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
                 "The output's length depends on the values: pass length=.")
         length = max(int(np.max(value, initial=-1)) + 1, int(minlength))
     w = cr.ones(aval(x).shape, np.intp) if weights is None else _array(weights, "bincount")
-    if weights is not None and not dtypes.is_inexact(aval(w).dtype):
-        w = cast(w, np.float64)
+    if weights is not None:
+        w = cast(w, np.float64)  # NumPy sums the weights in double precision
     idx = uf.maximum(x, 0)
     return at_update(cr.zeros((int(length),), aval(w).dtype), idx, w, "add", "drop")
 
@@ -340,9 +346,9 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     if aval(xp).ndim != 1 or aval(fp).ndim != 1 or aval(xp).shape != aval(fp).shape:
         raise FuncadValueError(with_user_line(
             "interp: xp and fp must be one-dimensional arrays of the same length"))
-    dt = np.result_type(aval(x).dtype, aval(xp).dtype, aval(fp).dtype, np.float64
-                        if not dtypes.is_inexact(aval(fp).dtype) else aval(fp).dtype)
-    x, xp, fp = cast(x, dt), cast(xp, dt), cast(fp, dt)
+    dt = np.result_type(aval(fp).dtype, np.float64)  # NumPy interpolates in double
+    x, xp = cast(x, np.float64), cast(xp, np.float64)
+    fp = cast(fp, dt)
     n = aval(xp).shape[0]
     i = rd.sum(uf.less_equal(xp, x[..., None]), axis=-1, dtype=np.intp)
     i = uf.clip(i, 1, n - 1)
@@ -372,8 +378,8 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov: bool = 
     equations of the column-scaled Vandermonde matrix (as NumPy scales it)."""
     if full or cov:
         raise FuncadNotImplementedError("polyfit with full=True or cov=True")
-    x = _float(_array(x, "polyfit"))
-    y = _float(_array(y, "polyfit"))
+    x = _at_least_f64(_array(x, "polyfit"))
+    y = _at_least_f64(_array(y, "polyfit"))
     deg = int(deg)
     cols = [uf.power(x, k) for k in range(deg, -1, -1)]
     lhs = sh.stack(cols, axis=1)
