@@ -282,7 +282,7 @@ def _others_product(x_shape, indices, updates):
     if rows is None:
         raise FuncadNotImplementedError(
             "differentiation of `scatter_mul` with respect to its updates at traced indices "
-            "(repeated indices must be found from concrete ones; under jit or vmap pass the "
+            "(repeats can only be found from concrete indices; under jit or vmap pass the "
             "indices as constants)"
         )
     n = len(rows)
