@@ -12,10 +12,11 @@ import numpy as np
 
 from funcad.core import dtypes
 from funcad.core.trace import Tracer
-from funcad.errors import ConcretizationError
+from funcad.errors import ConcretizationError, FuncadValueError, with_user_line
 from funcad.numpy import _reductions as rd
+from funcad.numpy import _shape as sh
 from funcad.numpy import _ufuncs as uf
-from funcad.numpy._complex import imag, real
+from funcad.numpy._complex import conjugate, imag, real
 from funcad.numpy._core import aval, cast, operand, promote_args
 from funcad.numpy._index_plan import concrete_index
 
@@ -24,6 +25,33 @@ acos, asin, atan, atan2 = uf.arccos, uf.arcsin, uf.arctan, uf.arctan2
 acosh, asinh, atanh = uf.arccosh, uf.arcsinh, uf.arctanh
 pow = uf.power  # noqa: A001 - the array API's name
 bitwise_invert = uf.invert
+
+
+def concat(arrays, /, *, axis: int | None = 0):
+    """The array API's ``concatenate`` (``axis=None`` joins the flattened arrays)."""
+    if axis is None:
+        return sh.concatenate([sh.ravel(operand(a, "concat")) for a in arrays], 0)
+    return sh.concatenate(arrays, axis)
+
+
+def astype(x, dtype, /, *, copy: bool = True, device=None):
+    """``x`` as ``dtype`` (the array API's function form of ``x.astype``)."""
+    return cast(operand(x, "astype"), dtype)
+
+
+def matrix_transpose(x, /):
+    """The last two axes swapped."""
+    x = operand(x, "matrix_transpose")
+    if aval(x).ndim < 2:
+        raise FuncadValueError(with_user_line(
+            f"matrix_transpose: needs at least 2 dimensions, got {aval(x).str_short()}"))
+    return sh.swapaxes(x, -1, -2)
+
+
+def vecdot(x1, x2, /, *, axis: int = -1):
+    """``sum(conj(x1) * x2, axis)`` with broadcasting."""
+    x1, x2 = operand(x1, "vecdot"), operand(x2, "vecdot")
+    return rd.sum(uf.multiply(conjugate(x1), x2), axis=axis)
 
 
 def _float_args(name, *xs):
@@ -223,8 +251,37 @@ def real_if_close(a, tol=100):
 
 
 __all__ = [
-    "acos", "acosh", "allclose", "array_equal", "array_equiv", "asin", "asinh", "atan",
-    "atan2", "atanh", "bitwise_invert", "copysign", "deg2rad", "degrees", "fix", "fmax",
-    "fmin", "frexp", "heaviside", "hypot", "isclose", "ldexp", "logaddexp2", "nan_to_num",
-    "pow", "rad2deg", "radians", "real_if_close", "rint",
+    "acos",
+    "acosh",
+    "allclose",
+    "array_equal",
+    "array_equiv",
+    "asin",
+    "asinh",
+    "astype",
+    "atan",
+    "atan2",
+    "atanh",
+    "bitwise_invert",
+    "concat",
+    "copysign",
+    "deg2rad",
+    "degrees",
+    "fix",
+    "fmax",
+    "fmin",
+    "frexp",
+    "heaviside",
+    "hypot",
+    "isclose",
+    "ldexp",
+    "logaddexp2",
+    "matrix_transpose",
+    "nan_to_num",
+    "pow",
+    "rad2deg",
+    "radians",
+    "real_if_close",
+    "rint",
+    "vecdot",
 ]

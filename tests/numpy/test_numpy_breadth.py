@@ -120,6 +120,16 @@ def test_dtype_utilities_and_aliases():
     parts = fnp.unstack(np.arange(6.0).reshape(2, 3), axis=1)
     assert len(parts) == 3 and np.array_equal(parts[1], [1.0, 4.0])
     _close(fnp.cumulative_sum(x, include_initial=True), [0.0, 0.25, 0.75])
+    m = np.arange(6.0).reshape(1, 2, 3)
+    _close(fnp.concat([m, m], axis=None), np.concatenate([m.ravel(), m.ravel()]))
+    _close(fnp.concat([m, m], axis=1), np.concatenate([m, m], axis=1))
+    assert fnp.astype(m, np.float32).dtype == np.float32
+    _close(fnp.matrix_transpose(m), np.swapaxes(m, -1, -2))
+    z = np.array([1 + 2j, 3 - 1j])
+    _close(fnp.vecdot(z, z[::-1]), np.vecdot(z, z[::-1]))
+    _close(fnp.vecdot(m, m[0, 0]), np.vecdot(m, m[0, 0]))
+    _close(funcad.grad(lambda a: fnp.vecdot(a, 2 * a))(x), jax.grad(
+        lambda a: jnp.vecdot(a, 2 * a))(x))
 
 
 def test_index_tricks():
