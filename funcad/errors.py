@@ -94,8 +94,10 @@ class TracerArrayConversionError(FuncadTypeError):
     def __init__(self, tracer):
         super().__init__(_with_line(
             f"A traced value {tracer.aval.str_short()} cannot be converted to a NumPy "
-            "array. Use funcad.numpy functions (or NumPy functions that funcad "
-            "implements) on traced values instead of numpy.asarray / numpy.array."
+            "array. numpy.asarray / numpy.array (and NumPy helpers built on them, such as "
+            "numpy.r_ / numpy.c_) read the value directly, which funcad cannot intercept: "
+            "use funcad.numpy.asarray / funcad.numpy.array / funcad.numpy.r_ / "
+            "funcad.numpy.c_ (or other funcad.numpy functions) on traced values."
         ))
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-import funcad.numpy as fnp
+import funcad.numpy as _fnp
 from funcad.ad import (
     _check_argnums,
     _check_grad_input,
@@ -27,6 +27,8 @@ from funcad.core.trace import get_aval
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.tree_util import tree_flatten, tree_unflatten
 from funcad.vmap import vmap
+
+fnp = _fnp._unwrapped  # plain ndarray results: transform outputs are not EagerArrays
 
 
 def _basis(avals, dtype_of) -> tuple[int, list]:

@@ -111,7 +111,7 @@ class JitFunction:
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_statics:
-            plain = plain_signature(args, self._device_arrays)
+            plain = plain_signature(args, self._device_arrays, _TO_NUMPY)
             if plain is not None:
                 entry = self._plain.get(plain[0])
                 if entry is not None and entry.exe is not None and type(
@@ -147,7 +147,7 @@ class JitFunction:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
         if not traced and type(find_top_trace(leaves)) is EvalTrace:
             if not kwargs and not self._has_statics:
-                plain = plain_signature(args, self._device_arrays)
+                plain = plain_signature(args, self._device_arrays, _TO_NUMPY)
                 if plain is not None:
                     self._plain[plain[0]] = entry  # the next such call skips the signature
             return entry.unflatten(self._run(entry, leaves))

@@ -16,10 +16,12 @@ from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.tree_util import PyTreeDef, tree_unflatten
 
 
-def plain_signature(args: tuple, device_arrays: bool) -> tuple[tuple, list] | None:
+def plain_signature(args: tuple, device_arrays: bool, array_readers: dict
+                    ) -> tuple[tuple, list] | None:
     """``(key, leaves)`` of ``args`` when they are tuples, lists, dicts and ``None`` around
-    NumPy arrays and scalars, Python scalars or (with ``device_arrays``) ``jax.Array``s;
-    ``None`` for anything else. Leaves come in ``tree_flatten``'s order; the key holds the
+    NumPy arrays and scalars, Python scalars, arrays of the types ``array_readers`` converts
+    (ndarray subclasses) or (with ``device_arrays``) ``jax.Array``s; ``None`` for anything
+    else. Leaves come in ``tree_flatten``'s order; the key holds the
     structure, the shapes and dtypes, and the type of each (weakly typed) Python scalar."""
     key: list = []
     leaves: list = []
@@ -45,7 +47,7 @@ def plain_signature(args: tuple, device_arrays: bool) -> tuple[tuple, list] | No
         elif t in PYTHON_SCALARS:
             key.append(t)
             leaves.append(x)
-        elif isinstance(x, np.generic):
+        elif isinstance(x, np.generic) or t in array_readers:
             key.append((x.shape, x.dtype))
             leaves.append(x)
         else:

@@ -126,6 +126,10 @@ _scatter_mul = _scatter_lowering(lax.scatter_mul,
                                  lambda x, r: lax.mul(x, lax.reduce_prod(r, (0,))))
 _scatter = _scatter_lowering(
     lax.scatter, lambda x, r: lax.index_in_dim(r, r.shape[0] - 1, 0, keepdims=False))
+_scatter_min = _scatter_lowering(lax.scatter_min,
+                                 lambda x, r: lax.min(x, lax.reduce_min(r, (0,))))
+_scatter_max = _scatter_lowering(lax.scatter_max,
+                                 lambda x, r: lax.max(x, lax.reduce_max(r, (0,))))
 
 
 # --- reductions ------------------------------------------------------------------------------
@@ -224,6 +228,8 @@ register_lowerings({
     ix.scatter_add_p: _scatter_add,
     ix.scatter_mul_p: _scatter_mul,
     ix.scatter_p: _scatter,
+    ix.scatter_min_p: _scatter_min,
+    ix.scatter_max_p: _scatter_max,
     base.reduce_sum_p: _reduce_sum,
     red.reduce_prod_p: _reduce_prod,
     red.reduce_max_p: _reduce_max,

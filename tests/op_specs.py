@@ -14,6 +14,7 @@ from specs import (
     indexing,
     lax_breadth,
     linalg,
+    numpy_breadth,
     reductions,
     shape,
     sorting,
@@ -33,6 +34,7 @@ OP_SPECS: list[OpSpec] = [
     *special_specs.SPECS,
     *lax_breadth.SPECS,
     *sorting.SPECS,
+    *numpy_breadth.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

@@ -6,6 +6,8 @@ literals; array constants are hoisted as constvars.
 """
 from __future__ import annotations
 
+import numpy as np
+
 from funcad.core.avals import ShapedArray, aval_of_value
 from funcad.core.rules import partial_eval_rules
 from funcad.core.symbolic import UNKNOWN
@@ -67,7 +69,10 @@ class JaxprBuilder:
         tracer = self.const_tracers.get(id(val))
         if tracer is None:
             v = Var(aval)
-            self.consts[v] = val
+            # An ndarray subclass (funcad.numpy's eager results) is staged as a plain view.
+            plain = val if type(val) is np.ndarray or not isinstance(val, np.ndarray) \
+                else val.view(np.ndarray)
+            self.consts[v] = plain
             tracer = self.const_tracers[id(val)] = StagingTracer(trace, aval, v)
             self._keepalive.append(val)
         return tracer

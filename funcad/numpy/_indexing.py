@@ -322,35 +322,9 @@ def _scatter(yt, indices, updates, op: str):
         return ix.scatter_add(yt, indices, updates)
     if op == "multiply":
         return ix.scatter_mul(yt, indices, updates)
-    if not _static(indices):
-        raise NotImplementedError(
-            f"at[].{op} with traced integer-array indices is not supported; use concrete "
-            "indices, or basic indices (ints, slices)"
-        )
-    return _scatter_extremal(yt, indices, updates, op)
-
-
-def _scatter_extremal(yt, indices: np.ndarray, updates, op: str):
-    """``min``/``max`` at concrete indices: one gather/combine/scatter round per level of
-    repetition, so every round writes each position at most once."""
-    k = indices.shape[-1]
-    rows = indices.reshape(-1, k)
-    nb = rows.shape[0]
-    if nb == 0:
-        return yt
-    flat_updates = base.reshape(updates, (nb,) + aval(updates).shape[len(indices.shape) - 1:])
-    keys = np.ravel_multi_index(tuple(rows.T), aval(yt).shape[:k]) if k else np.zeros(nb, int)
-    order = np.argsort(keys, kind="stable")
-    first = np.r_[True, keys[order][1:] != keys[order][:-1]]
-    group_start = np.maximum.accumulate(np.where(first, np.arange(nb), 0))
-    rank = np.empty(nb, np.intp)
-    rank[order] = np.arange(nb) - group_start
-    for r in range(int(rank.max()) + 1):
-        sel = np.nonzero(rank == r)[0]
-        upd = flat_updates if sel.size == nb else ix.gather(flat_updates, sel[:, None])
-        cur = ix.gather(yt, rows[sel])
-        yt = ix.scatter(yt, rows[sel], _combine(op, cur, upd))
-    return yt
+    if op == "min":
+        return ix.scatter_min(yt, indices, updates)
+    return ix.scatter_max(yt, indices, updates)
 
 
 def _write_back(x, plan: IndexPlan, y):

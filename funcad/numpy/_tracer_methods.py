@@ -4,7 +4,8 @@ same name in the namespace given to ``install``, looked up at call time."""
 from __future__ import annotations
 
 from funcad.core.trace import Tracer
-from funcad.numpy._indexing import IndexUpdateHelper, getitem
+from funcad.numpy._at import IndexUpdateHelper
+from funcad.numpy._indexing import getitem
 
 _OPERATORS = {
     "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide",

@@ -25,6 +25,7 @@ from funcad.core.dtypes import is_integer
 from funcad.core.rules import Moves, batch_rules, jvp_rules, sparsity_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval, to_concrete
+from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
@@ -280,10 +281,10 @@ def _others_product(x_shape, indices, updates):
     again: the repeats are found in NumPy, so this needs concrete indices."""
     rows = _concrete_rows(x_shape, indices)
     if rows is None:
-        raise NotImplementedError(
-            "differentiation of `scatter_mul` with respect to its updates needs concrete "
-            "indices (to find repeated indices): under jit or vmap with traced indices it is "
-            "not supported"
+        raise FuncadNotImplementedError(
+            "differentiation of `scatter_mul` with respect to its updates at traced indices "
+            "(repeats can only be found from concrete indices; under jit or vmap pass the "
+            "indices as constants)"
         )
     n = len(rows)
     if n == 0:
@@ -404,3 +405,59 @@ def _scatter_transpose(ct, x, indices, updates):
 jvp_rules[scatter_p] = _scatter_jvp
 transpose_rules[scatter_p] = _scatter_transpose
 batch_rules[scatter_p] = _scatter_batch(scatter_p)
+
+
+# --- scatter_min / scatter_max ------------------------------------------------------------
+
+def scatter_min(operand, indices, updates):
+    """``operand`` with ``minimum(operand, updates[b])`` at ``indices[b]``; duplicates
+    combine too."""
+    return scatter_min_p.bind(operand, indices, updates)
+
+
+def scatter_max(operand, indices, updates):
+    """``operand`` with ``maximum(operand, updates[b])`` at ``indices[b]``; duplicates
+    combine too."""
+    return scatter_max_p.bind(operand, indices, updates)
+
+
+scatter_min_p = new_primitive(
+    "scatter_min", _scatter_impl(np.minimum.at), _scatter_abstract_eval("scatter_min")
+)
+scatter_max_p = new_primitive(
+    "scatter_max", _scatter_impl(np.maximum.at), _scatter_abstract_eval("scatter_max")
+)
+
+
+def _scatter_extremal_jvp(prim):
+    """As JAX's: the tangent at a position is the mean of the tangents of every candidate
+    (the operand's element and each update written there) equal to the result. The
+    tangent is linear in ``tx``/``tu`` (selects, a ``scatter_add`` and a division by the
+    constant count), so reverse mode transposes it."""
+
+    def rule(primals, tangents):
+        x, indices, updates = primals
+        tx, _, tu = tangents
+        ans = prim.bind(x, indices, updates)
+        if type(tx) is Zero and type(tu) is Zero:
+            return ans, Zero.like(ans)
+        x_aval, u_aval = get_aval(x), get_aval(updates)
+        dt = x_aval.dtype
+        won_x = lg.eq(x, ans)
+        won_u = lg.eq(updates, gather(ans, indices))
+        one_x, one_u = (base.broadcast_in_dim(np.ones((), dt), a.shape, ())
+                        for a in (x_aval, u_aval))
+        zero_x, zero_u = zeros_of(x_aval.strip_weak_type()), zeros_of(u_aval.strip_weak_type())
+        count = scatter_add(base.select_n(won_x, zero_x, one_x), indices,
+                            base.select_n(won_u, zero_u, one_u))
+        total = scatter_add(base.select_n(won_x, zero_x, instantiate_zeros(tx)), indices,
+                            base.select_n(won_u, zero_u, instantiate_zeros(tu)))
+        return ans, ar.div(total, count)
+
+    return rule
+
+
+jvp_rules[scatter_min_p] = _scatter_extremal_jvp(scatter_min_p)
+batch_rules[scatter_min_p] = _scatter_batch(scatter_min_p)
+jvp_rules[scatter_max_p] = _scatter_extremal_jvp(scatter_max_p)
+batch_rules[scatter_max_p] = _scatter_batch(scatter_max_p)

@@ -59,7 +59,7 @@ def test_threads_staging_at_once_get_their_own_ir():
         t.join(timeout=60)
     assert not errors, errors
 
-    assert type(results["eager"]) is np.ndarray
+    assert isinstance(results["eager"], np.ndarray)
     np.testing.assert_allclose(results["eager"], np.sin(x) * 2.0)
     for k in range(N_THREADS):
         closed = results[k]

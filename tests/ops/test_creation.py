@@ -38,7 +38,7 @@ CASES = [
 @pytest.mark.parametrize("name,make", CASES, ids=[c[0] for c in CASES])
 def test_creation_matches_numpy(name, make):
     ours, ref = make(fnp), make(np)
-    assert type(ours) is np.ndarray and ours.flags.writeable
+    assert isinstance(ours, np.ndarray) and ours.flags.writeable
     assert ours.dtype == ref.dtype and ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=1e-15, atol=1e-15)
 

@@ -26,7 +26,7 @@ def staged(fn, *args):
 
 def assert_same(actual, expected, rtol=1e-10, atol=1e-10):
     expected = np.asarray(expected)
-    assert type(actual) is np.ndarray
+    assert isinstance(actual, np.ndarray)  # an ndarray (eager: funcad.numpy.EagerArray)
     assert (actual.shape, actual.dtype) == (expected.shape, expected.dtype)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
 

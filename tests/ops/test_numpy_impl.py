@@ -29,7 +29,7 @@ def assert_matches(actual, expected, rtol, atol, what="", plain_arrays=True):
     for i, (a, e) in enumerate(zip(a_leaves, e_leaves)):
         e = np.asarray(e)
         if plain_arrays:
-            assert type(a) is np.ndarray, f"{what} output {i}: {type(a).__name__}, not np.ndarray"
+            assert isinstance(a, np.ndarray), f"{what} output {i}: {type(a).__name__}, not an ndarray"
         a = np.asarray(a)
         assert a.shape == e.shape, f"{what} output {i}: shape {a.shape}, expected {e.shape}"
         assert a.dtype == e.dtype, f"{what} output {i}: dtype {a.dtype}, expected {e.dtype}"

@@ -29,7 +29,7 @@ def staged(fn, *args):
 
 def assert_same(actual, expected, rtol=1e-12, atol=1e-12):
     expected = np.asarray(expected)
-    assert type(actual) is np.ndarray
+    assert isinstance(actual, np.ndarray)  # an ndarray (eager: funcad.numpy.EagerArray)
     assert actual.shape == expected.shape and actual.dtype == expected.dtype, (
         actual.shape, actual.dtype, expected.shape, expected.dtype)
     np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)

@@ -26,7 +26,7 @@ def _staged(fn, *args):
 
 
 def _assert_same(actual, expected):
-    assert type(actual) is np.ndarray
+    assert isinstance(actual, np.ndarray)  # an ndarray (eager: funcad.numpy.EagerArray)
     assert actual.shape == expected.shape and actual.dtype == expected.dtype
     np.testing.assert_array_equal(actual, expected)
 
@@ -188,7 +188,7 @@ def test_static_helpers():
 def test_outputs_are_ndarrays():
     for out in [fnp.reshape(2.0, (1,)), fnp.atleast_1d(1), fnp.squeeze(np.float32(1)),
                 fnp.expand_dims(1.0, 0), fnp.ravel([1, 2]), fnp.flip(np.ones(2))]:
-        assert type(out) is np.ndarray
+        assert isinstance(out, np.ndarray)
     assert fnp.stack([1.0, np.float32(2)]).dtype == np.stack([1.0, np.float32(2)]).dtype
 
 

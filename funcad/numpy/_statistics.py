@@ -1,0 +1,403 @@
+"""Statistics and numerical helpers composed from primitives: the NaN-ignoring reductions
+(``nanmax nanmin nanargmax nanargmin nanprod nancumsum nancumprod nanvar nanstd``),
+``count_nonzero cov corrcoef trapezoid gradient histogram histogram_bin_edges bincount
+interp polyval polyfit`` and ``cumulative_sum``.
+
+Derivatives follow from the compositions; where the value is piecewise they match JAX's
+(``interp`` takes the interval to the right of a knot, as ``searchsorted(side="right")``).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.core import dtypes
+from funcad.errors import (
+    ConcretizationError,
+    FuncadNotImplementedError,
+    FuncadValueError,
+    with_user_line,
+)
+from funcad.numpy import _creation as cr
+from funcad.numpy import _products as pr
+from funcad.numpy import _reductions as rd
+from funcad.numpy import _shape as sh
+from funcad.numpy import _ufuncs as uf
+from funcad.numpy import linalg
+from funcad.numpy._at import at_update
+from funcad.numpy._complex import conjugate
+from funcad.numpy._core import aval, cast, normalize_axis, operand
+from funcad.numpy._index_plan import concrete_index
+from funcad.numpy._indexing import getitem
+
+
+def _array(a, name):
+    x = operand(a, name)
+    return np.asarray(x) if dtypes.is_python_scalar(x) else x
+
+
+def _at_least_f64(x):
+    """``x`` in NumPy's working dtype of cov/interp/polyfit: float64 or complex128."""
+    return cast(x, np.result_type(aval(x).dtype, np.float64))
+
+
+def _float(x):
+    return x if dtypes.is_inexact(aval(x).dtype) else uf.true_divide(x, 1)
+
+
+# --- NaN-ignoring reductions --------------------------------------------------------------
+
+def _nan_replaced(a, value, name):
+    a = _array(a, name)
+    if not dtypes.is_inexact(aval(a).dtype):
+        return a, None
+    nan = uf.isnan(a)
+    return uf.where(nan, value, a), nan
+
+
+def nanmax(a, axis=None, keepdims: bool = False):
+    """The maximum ignoring NaNs (NaN where a slice is all NaN)."""
+    x, nan = _nan_replaced(a, -np.inf, "nanmax")
+    out = rd.max(x, axis=axis, keepdims=keepdims)
+    if nan is None:
+        return out
+    return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), np.nan, out)
+
+
+def nanmin(a, axis=None, keepdims: bool = False):
+    """The minimum ignoring NaNs (NaN where a slice is all NaN)."""
+    x, nan = _nan_replaced(a, np.inf, "nanmin")
+    out = rd.min(x, axis=axis, keepdims=keepdims)
+    if nan is None:
+        return out
+    return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), np.nan, out)
+
+
+def nanargmax(a, axis=None, keepdims: bool = False):
+    """The index of the maximum ignoring NaNs (-1 for an all-NaN slice, as JAX)."""
+    x, nan = _nan_replaced(a, -np.inf, "nanargmax")
+    out = rd.argmax(x, axis=axis, keepdims=keepdims)
+    if nan is None:
+        return out
+    return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), -1, out)
+
+
+def nanargmin(a, axis=None, keepdims: bool = False):
+    """The index of the minimum ignoring NaNs (-1 for an all-NaN slice, as JAX)."""
+    x, nan = _nan_replaced(a, np.inf, "nanargmin")
+    out = rd.argmin(x, axis=axis, keepdims=keepdims)
+    if nan is None:
+        return out
+    return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), -1, out)
+
+
+def nanprod(a, axis=None, dtype=None, keepdims: bool = False):
+    """The product treating NaNs as one."""
+    return rd.prod(_nan_replaced(a, 1, "nanprod")[0], axis=axis, dtype=dtype,
+                   keepdims=keepdims)
+
+
+def nancumsum(a, axis=None, dtype=None):
+    """The cumulative sum treating NaNs as zero."""
+    return rd.cumsum(_nan_replaced(a, 0, "nancumsum")[0], axis=axis, dtype=dtype)
+
+
+def nancumprod(a, axis=None, dtype=None):
+    """The cumulative product treating NaNs as one."""
+    return rd.cumprod(_nan_replaced(a, 1, "nancumprod")[0], axis=axis, dtype=dtype)
+
+
+def nanvar(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
+    """The variance of the non-NaN elements."""
+    a = _float(_array(a, "nanvar"))
+    keep = uf.logical_not(uf.isnan(a))
+    a = uf.where(keep, a, 0)  # no NaN reaches a derivative (0 * NaN in reverse mode)
+    mean = rd.sum(a, axis=axis, keepdims=True) / cast(rd.sum(
+        keep, axis=axis, keepdims=True), aval(a).dtype)
+    dev = uf.where(keep, uf.square(uf.absolute(a - mean)), 0)
+    count = cast(rd.sum(keep, axis=axis, keepdims=keepdims), aval(a).dtype)
+    out = rd.sum(dev, axis=axis, keepdims=keepdims) / (count - ddof)
+    return out if dtype is None else cast(out, dtype)
+
+
+def nanstd(a, axis=None, dtype=None, ddof=0, keepdims: bool = False):
+    """The standard deviation of the non-NaN elements."""
+    return uf.sqrt(nanvar(a, axis, dtype, ddof, keepdims))
+
+
+def _axes(axis, nd) -> tuple[int, ...]:
+    axes = (axis,) if isinstance(axis, int) else tuple(axis)
+    return tuple(normalize_axis(a, nd, "nan reduction") for a in axes)
+
+
+def count_nonzero(a, axis=None, keepdims: bool = False):
+    """The number of non-zero elements (an integer array)."""
+    a = _array(a, "count_nonzero")
+    return rd.sum(uf.not_equal(a, 0), axis=axis, keepdims=keepdims, dtype=np.intp)
+
+
+def cumulative_sum(x, /, *, axis=None, dtype=None, include_initial: bool = False):
+    """The array API's cumulative sum (optionally starting with a zero)."""
+    x = _array(x, "cumulative_sum")
+    if axis is None:
+        if aval(x).ndim > 1:
+            raise FuncadValueError(with_user_line(
+                "cumulative_sum: axis must be given for arrays of more than one dimension"))
+        axis = 0
+    out = rd.cumsum(x, axis=axis, dtype=dtype)
+    if include_initial:
+        axis = normalize_axis(axis, aval(out).ndim, "cumulative_sum")
+        shape = list(aval(out).shape)
+        shape[axis] = 1
+        out = sh.concatenate([cr.zeros(tuple(shape), aval(out).dtype), out], axis)
+    return out
+
+
+# --- covariance ---------------------------------------------------------------------------
+
+def cov(m, y=None, rowvar: bool = True, bias: bool = False, ddof=None, fweights=None,
+        aweights=None, *, dtype=None):
+    """The covariance matrix of the variables (rows, or columns when not ``rowvar``),
+    with NumPy's frequency and analytic weights."""
+    x = _at_least_f64(sh.atleast_2d(_array(m, "cov")))
+    if not rowvar and aval(x).shape[0] != 1:
+        x = sh.transpose(x)
+    if y is not None:
+        yy = _at_least_f64(sh.atleast_2d(_array(y, "cov")))
+        if not rowvar and aval(yy).shape[0] != 1:
+            yy = sh.transpose(yy)
+        x = sh.concatenate([x, cast(yy, np.result_type(aval(x).dtype, aval(yy).dtype))], 0)
+    if dtype is not None:
+        x = cast(x, dtype)
+    if ddof is None:
+        ddof = 0 if bias else 1
+    n = aval(x).shape[1]
+    w = None
+    if fweights is not None:
+        w = cast(_array(fweights, "cov"), aval(x).dtype)
+    if aweights is not None:
+        aw = cast(_array(aweights, "cov"), aval(x).dtype)
+        w = aw if w is None else w * aw
+    if w is None:
+        avg = rd.mean(x, axis=1, keepdims=True)
+        fact = n - ddof
+        xc = x - avg
+        out = pr.matmul(xc, sh.transpose(conjugate(xc))) / fact
+    else:
+        w_sum = rd.sum(w)
+        avg = rd.sum(x * w, axis=1, keepdims=True) / w_sum
+        if ddof == 0:
+            fact = w_sum
+        elif aweights is None:
+            fact = w_sum - ddof
+        else:
+            fact = w_sum - ddof * rd.sum(w * aw) / w_sum
+        xc = x - avg
+        out = pr.matmul(xc * w, sh.transpose(conjugate(xc))) / fact
+    return sh.squeeze(out) if aval(out).shape == (1, 1) else out
+
+
+def corrcoef(x, y=None, rowvar: bool = True, *, dtype=None):
+    """Pearson correlation coefficients, clipped to [-1, 1] as NumPy's."""
+    c = cov(x, y, rowvar, dtype=dtype)
+    if aval(c).ndim == 0:
+        return c / c
+    d = uf.sqrt(linalg_diag(c))
+    c = c / d[:, None] / d[None, :]
+    return uf.clip(c, -1, 1)
+
+
+def linalg_diag(c):
+    n = aval(c).shape[0]
+    return getitem(c, (np.arange(n), np.arange(n)))
+
+
+# --- integration and differences ----------------------------------------------------------
+
+def _along(x, axis, start, stop):
+    idx = [slice(None)] * aval(x).ndim
+    idx[axis] = slice(start, stop)
+    return getitem(x, tuple(idx))
+
+
+def trapezoid(y, x=None, dx=1.0, axis: int = -1):
+    """The trapezoidal rule along ``axis`` (sample points ``x`` or spacing ``dx``)."""
+    y = _array(y, "trapezoid")
+    axis = normalize_axis(axis, aval(y).ndim, "trapezoid")
+    mid = (_along(y, axis, 1, None) + _along(y, axis, None, -1)) / 2.0
+    if x is None:
+        return uf.multiply(rd.sum(mid, axis=axis), dx)
+    x = _array(x, "trapezoid")
+    if aval(x).ndim == 1:
+        d = _along(x, 0, 1, None) - _along(x, 0, None, -1)
+        shape = [1] * aval(y).ndim
+        shape[axis] = aval(d).shape[0]
+        d = sh.reshape(d, tuple(shape))
+    else:
+        d = _along(x, axis, 1, None) - _along(x, axis, None, -1)
+    return rd.sum(d * mid, axis=axis)
+
+
+def gradient(f, *varargs, axis=None, edge_order: int = 1):
+    """Second-order central differences inside, one-sided (order ``edge_order``) at the
+    ends, for uniform spacings (scalars); coordinate arrays are not supported."""
+    f = _float(_array(f, "gradient"))
+    nd = aval(f).ndim
+    axes = list(range(nd)) if axis is None else list(_axes(axis, nd))
+    if len(varargs) == 0:
+        spacing = [1.0] * len(axes)
+    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
+        spacing = [varargs[0]] * len(axes)
+    elif len(varargs) == len(axes) and all(np.ndim(v) == 0 for v in varargs):
+        spacing = list(varargs)
+    else:
+        raise FuncadNotImplementedError("gradient with coordinate arrays as spacing")
+    if edge_order not in (1, 2):
+        raise FuncadValueError(with_user_line("gradient: edge_order must be 1 or 2"))
+    outs = []
+    for ax, h in zip(axes, spacing):
+        n = aval(f).shape[ax]
+        if n < edge_order + 1:
+            raise FuncadValueError(with_user_line(
+                "gradient: shape of the array too small to calculate a numerical gradient, "
+                f"at least (edge_order + 1) = {edge_order + 1} elements are required"))
+        inner = (_along(f, ax, 2, None) - _along(f, ax, None, -2)) / (2.0 * h)
+        if edge_order == 1:
+            first = (_along(f, ax, 1, 2) - _along(f, ax, 0, 1)) / h
+            last = (_along(f, ax, n - 1, n) - _along(f, ax, n - 2, n - 1)) / h
+        else:
+            first = (-1.5 * _along(f, ax, 0, 1) + 2.0 * _along(f, ax, 1, 2)
+                     - 0.5 * _along(f, ax, 2, 3)) / h
+            last = (0.5 * _along(f, ax, n - 3, n - 2) - 2.0 * _along(f, ax, n - 2, n - 1)
+                    + 1.5 * _along(f, ax, n - 1, n)) / h
+        outs.append(sh.concatenate([first, inner, last], ax))
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+# --- counting -----------------------------------------------------------------------------
+
+def bincount(x, weights=None, minlength: int = 0, *, length=None):
+    """Counts (or summed ``weights``) of each non-negative integer in ``x``; under a
+    transform the output ``length`` must be given (values beyond it are dropped, negative
+    values clipped to zero, as JAX)."""
+    x = _array(x, "bincount")
+    if not dtypes.is_integer(aval(x).dtype) and aval(x).dtype != np.bool_:
+        raise FuncadValueError(with_user_line(
+            f"bincount: x must be integers, got {aval(x).dtype}"))
+    if aval(x).ndim != 1:
+        raise FuncadValueError(with_user_line("bincount: x must be one-dimensional"))
+    if length is None:
+        value = concrete_index(x)
+        if value is None:
+            raise ConcretizationError(
+                "bincount without length", x,
+                "The output's length depends on the values: pass length=.")
+        length = max(int(np.max(value, initial=-1)) + 1, int(minlength))
+    w = cr.ones(aval(x).shape, np.intp) if weights is None else _array(weights, "bincount")
+    if weights is not None:
+        w = cast(w, np.float64)  # NumPy sums the weights in double precision
+    idx = uf.maximum(x, 0)
+    return at_update(cr.zeros((int(length),), aval(w).dtype), idx, w, "add", "drop")
+
+
+def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002 - NumPy name
+    """The edges of ``bins`` equal bins over ``range`` (default: the data's range, widened
+    by 0.5 each way when it is a single value); given edges are returned as they are."""
+    a = _float(_array(a, "histogram"))
+    if np.ndim(bins) == 1 or (hasattr(bins, "shape") and aval(operand(bins)).ndim == 1):
+        return _array(bins, "histogram")
+    nbins = int(bins)
+    if range is not None:
+        lo, hi = range
+    else:
+        lo, hi = rd.min(a), rd.max(a)
+        same = lo == hi
+        lo, hi = uf.where(same, lo - 0.5, lo), uf.where(same, hi + 0.5, hi)
+    return cr.linspace(lo, hi, nbins + 1, dtype=aval(a).dtype)
+
+
+def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
+    """Counts (or summed ``weights``) per bin; the last bin includes its right edge;
+    values outside the edges are not counted."""
+    a = _float(sh.ravel(_array(a, "histogram")))
+    edges = histogram_bin_edges(a, bins, range)
+    nb = aval(edges).shape[0] - 1
+    inner = getitem(edges, slice(1, -1))
+    idx = rd.sum(uf.greater_equal(a[:, None], inner[None, :]), axis=1, dtype=np.intp)
+    inside = uf.logical_and(a >= getitem(edges, 0), a <= getitem(edges, -1))
+    w = cr.ones(aval(a).shape, np.intp) if weights is None else sh.ravel(
+        _array(weights, "histogram"))
+    zero = cr.zeros((), aval(w).dtype)
+    counts = at_update(cr.zeros((nb,), aval(w).dtype), idx, uf.where(inside, w, zero), "add")
+    if density:
+        widths = getitem(edges, slice(1, None)) - getitem(edges, slice(None, -1))
+        counts = counts / widths / rd.sum(counts)
+    return counts, edges
+
+
+# --- interpolation and polynomials --------------------------------------------------------
+
+def interp(x, xp, fp, left=None, right=None, period=None):
+    """Piecewise-linear interpolation of ``(xp, fp)`` at ``x`` (``xp`` increasing);
+    differentiable in ``x``, ``xp`` and ``fp``. At a knot the interval to its right is
+    used (JAX's ``searchsorted(side="right")``)."""
+    if period is not None:
+        raise FuncadNotImplementedError("interp with period=")
+    x, xp, fp = (_array(v, "interp") for v in (x, xp, fp))
+    if aval(xp).ndim != 1 or aval(fp).ndim != 1 or aval(xp).shape != aval(fp).shape:
+        raise FuncadValueError(with_user_line(
+            "interp: xp and fp must be one-dimensional arrays of the same length"))
+    dt = np.result_type(aval(fp).dtype, np.float64)  # NumPy interpolates in double
+    x, xp = cast(x, np.float64), cast(xp, np.float64)
+    fp = cast(fp, dt)
+    n = aval(xp).shape[0]
+    i = rd.sum(uf.less_equal(xp, x[..., None]), axis=-1, dtype=np.intp)
+    i = uf.clip(i, 1, n - 1)
+    x0, x1 = getitem(xp, i - 1), getitem(xp, i)
+    f0, f1 = getitem(fp, i - 1), getitem(fp, i)
+    dx = x1 - x0
+    safe = uf.where(dx == 0, 1, dx)
+    f = f0 + (x - x0) * uf.where(dx == 0, 0, (f1 - f0) / safe)
+    lo = getitem(fp, 0) if left is None else left
+    hi = getitem(fp, -1) if right is None else right
+    f = uf.where(x < getitem(xp, 0), lo, f)
+    return uf.where(x > getitem(xp, -1), hi, f)
+
+
+def polyval(p, x):
+    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule."""
+    p = _array(p, "polyval")
+    x = _array(x, "polyval")
+    y = uf.multiply(x, 0)
+    for k in range(aval(p).shape[0]):
+        y = y * x + getitem(p, k)
+    return y
+
+
+def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov: bool = False):
+    """Least-squares polynomial coefficients (highest power first), from the normal
+    equations of the column-scaled Vandermonde matrix (as NumPy scales it)."""
+    if full or cov:
+        raise FuncadNotImplementedError("polyfit with full=True or cov=True")
+    x = _at_least_f64(_array(x, "polyfit"))
+    y = _at_least_f64(_array(y, "polyfit"))
+    deg = int(deg)
+    cols = [uf.power(x, k) for k in range(deg, -1, -1)]
+    lhs = sh.stack(cols, axis=1)
+    rhs = y
+    if w is not None:
+        w = _array(w, "polyfit")
+        lhs = lhs * w[:, None]
+        rhs = rhs * (w if aval(rhs).ndim == 1 else w[:, None])
+    scale = uf.sqrt(rd.sum(uf.square(lhs), axis=0))
+    lhs = lhs / scale
+    gram = pr.matmul(sh.transpose(lhs), lhs)
+    coef = linalg.solve(gram, pr.matmul(sh.transpose(lhs), rhs))
+    return (coef.T / scale).T if aval(coef).ndim == 2 else coef / scale
+
+
+__all__ = [
+    "bincount", "corrcoef", "count_nonzero", "cov", "cumulative_sum", "gradient",
+    "histogram", "histogram_bin_edges", "interp", "nanargmax", "nanargmin", "nancumprod",
+    "nancumsum", "nanmax", "nanmin", "nanprod", "nanstd", "nanvar", "polyfit", "polyval",
+    "trapezoid",
+]
