@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+import funcad_xla.lower_bits  # noqa: F401 - rows
 from funcad.core.dtypes import is_complex
 from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
 from funcad_xla import lower_arrays, lower_control_flow, lower_elementwise  # noqa: F401 - rows

@@ -6,6 +6,7 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
+from specs import bits as bit_ops
 from specs import elementwise, indexing, linalg, reductions, shape
 from specs.spec import OpSpec
 
@@ -15,6 +16,7 @@ OP_SPECS: list[OpSpec] = [
     *indexing.SPECS,
     *reductions.SPECS,
     *linalg.SPECS,
+    *bit_ops.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

@@ -67,6 +67,12 @@ from funcad.ops.arithmetic import (
     stop_gradient,
     sub,
 )
+from funcad.ops.bits import (
+    bitcast_convert_type,
+    shift_left,
+    shift_right_arithmetic,
+    shift_right_logical,
+)
 from funcad.ops.complex_parts import complex, conj, imag, real
 from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.elementwise import (
@@ -135,6 +141,7 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "bitcast_convert_type",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
@@ -211,6 +218,9 @@ __all__ = [
     "scatter_mul",
     "select",
     "select_n",
+    "shift_left",
+    "shift_right_arithmetic",
+    "shift_right_logical",
     "sign",
     "sin",
     "sinh",
