@@ -13,13 +13,13 @@ import numpy as np
 from funcad.core.avals import ShapedArray
 from funcad.core.rules import batch_rules
 from funcad.core.symbolic import not_mapped
-from funcad.ops._base import bdim_at, defjvp_zero, defvectorized
+from funcad.core.trace import get_aval
+from funcad.ops._base import bdim_at, broadcast_in_dim, defjvp_zero, defvectorized
 from funcad.ops._definers import standard_binop
 from funcad.ops._operands import lax_args
 from funcad.ops._shapes import (
     INT,
     axis_size_of,
-    check_same_dtypes,
     check_same_shapes,
     new_primitive,
     type_error,
@@ -40,13 +40,28 @@ def _shift_amounts(x, y):
     return np.where(too_far, 0, y).astype(x.dtype), too_far
 
 
+def _uniform_shift(y):
+    """The one shift amount of ``y`` when every element has it (a broadcast scalar: the
+    common case, which then costs one NumPy pass), else None."""
+    y = np.asarray(y)
+    if y.ndim == 0 or all(s == 0 for s in y.strides):
+        return int(y.reshape(-1)[0]) if y.size else None
+    return None
+
+
 def _shift_left_impl(x, y):
+    s = _uniform_shift(y)
+    if s is not None and 0 <= s:
+        return np.left_shift(x, x.dtype.type(s)) if s < x.dtype.itemsize * 8 else np.zeros_like(x)
     y, too_far = _shift_amounts(x, y)
     return np.where(too_far, np.zeros((), x.dtype), np.left_shift(x, y))
 
 
 def _shift_right_logical_impl(x, y):
     u = _unsigned(x.dtype)
+    s = _uniform_shift(y)
+    if s is not None and 0 <= s and x.dtype == u:
+        return np.right_shift(x, u.type(s)) if s < x.dtype.itemsize * 8 else np.zeros_like(x)
     y, too_far = _shift_amounts(x, y)
     out = np.right_shift(np.asarray(x).astype(u), y.astype(u))
     return np.where(too_far, np.zeros((), u), out).astype(x.dtype)
@@ -130,7 +145,9 @@ _CHUNK = 1 << 16  # elements per block: keeps the working set in the cache
 
 def threefry2x32(k0, k1, x0, x1):
     """The threefry2x32 hash of the counter words ``(x0, x1)`` under the key ``(k0, k1)``:
-    uint32 operands of equal shape, two uint32 results."""
+    uint32 operands, the counters of equal shape, the key words of that shape or scalars
+    (one key for every counter: the common case, which keeps compiled loops small); two
+    uint32 results of the counters' shape."""
     return threefry2x32_p.bind(k0, k1, x0, x1)
 
 
@@ -168,8 +185,11 @@ def _threefry2x32_impl(k0, k1, x0, x1):
                     np.bitwise_or(b, t, out=b)
                     np.bitwise_xor(b, a, out=b)
                 np.add(a, ks[(i + 1) % 3], out=a)
-                np.add(b, ks[(i + 2) % 3], out=b)
-                np.add(b, np.uint32(i + 1), out=b)
+                if scalar_keys:  # the injection counter folded into the key word
+                    np.add(b, ks[(i + 2) % 3] + np.uint32(i + 1), out=b)
+                else:
+                    np.add(b, ks[(i + 2) % 3], out=b)
+                    np.add(b, np.uint32(i + 1), out=b)
     return [y0.reshape(shape), y1.reshape(shape)]
 
 
@@ -178,9 +198,12 @@ def _threefry2x32_abstract_eval(*avals):
         raise type_error(threefry2x32_p, avals, "takes 4 operands (k0, k1, x0, x1)")
     if any(a.dtype != np.uint32 for a in avals):
         raise type_error(threefry2x32_p, avals, "expects uint32 operands")
-    check_same_shapes(threefry2x32_p, avals)
-    check_same_dtypes(threefry2x32_p, avals)
-    out = ShapedArray(avals[0].shape, np.dtype(np.uint32))
+    k0, k1, x0, x1 = avals
+    check_same_shapes(threefry2x32_p, [x0, x1])
+    if any(k.shape not in ((), x0.shape) for k in (k0, k1)):
+        raise type_error(threefry2x32_p, avals,
+                         "the key words must be scalars or have the counters' shape")
+    out = ShapedArray(x0.shape, np.dtype(np.uint32))
     return [out, out]
 
 
@@ -190,11 +213,23 @@ defjvp_zero(threefry2x32_p)
 
 
 def _threefry2x32_batch(vals, dims):
-    batched = [d for d in dims if d is not not_mapped]
-    dst = batched[0] if all(d == batched[0] for d in batched) else 0
+    """Every operand to the batched counters' shape, batch axis first; unbatched scalar
+    key words stay scalars."""
     size = axis_size_of(vals, dims)
-    args = [bdim_at(v, d, dst, size) if d != dst else v for v, d in zip(vals, dims)]
-    return threefry2x32_p.bind(*args), [dst, dst]
+    counts = list(get_aval(vals[2]).shape)
+    if dims[2] is not not_mapped:
+        del counts[dims[2]]
+    shape = (size, *counts)
+    x_ndim = len(shape) - 1
+    args = []
+    for i, (v, d) in enumerate(zip(vals, dims)):
+        ndim = get_aval(v).ndim - (d is not not_mapped)
+        if i < 2 and ndim == 0 and x_ndim > 0:
+            # A scalar key word: unbatched it stays one; batched it spreads over the counters.
+            args.append(v if d is not_mapped else broadcast_in_dim(v, shape, (0,)))
+        else:
+            args.append(bdim_at(v, d, 0, size))
+    return threefry2x32_p.bind(*args), [0, 0]
 
 
 batch_rules[threefry2x32_p] = _threefry2x32_batch

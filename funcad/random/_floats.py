@@ -85,6 +85,8 @@ def _fused_multiply_add(a, b, c):
         exact = (lax.convert_element_type(a, wide) * lax.convert_element_type(b, wide)
                  + lax.convert_element_type(c, wide))
         return lax.convert_element_type(exact, dtype)
+    shape = get_aval(a).shape
+    b, c = fnp.broadcast_to(b, shape), fnp.broadcast_to(c, shape)
     p, e = _two_product(a, b)
     s = p + c
     bv = s - p
@@ -97,14 +99,16 @@ def _uniform(k, shape, dtype, minval, maxval):
     check_shape("uniform", shape, get_aval(minval).shape, get_aval(maxval).shape)
     floats = uniform_unit(k, shape, dtype)
     span = maxval - minval
-    plain = floats * span + minval
     lo, hi = to_concrete(minval), to_concrete(maxval)
-    if (lo is None or hi is None or np.any(lo != 0) or np.any(hi != 1)) and dtype.itemsize >= 4:
-        # The rounding of an FMA for the value; the plain expression for the derivative.
-        span_b, min_b = fnp.broadcast_to(span, shape), fnp.broadcast_to(minval, shape)
-        exact = _fused_multiply_add(floats, lax.stop_gradient(span_b), lax.stop_gradient(min_b))
-        plain = plain + lax.stop_gradient(exact - plain)
-    return fnp.maximum(minval, plain)
+    if lo is not None and hi is not None and np.all(lo == 0) and np.all(hi == 1):
+        return fnp.maximum(minval, floats * span + minval)  # exact: no rounding to match
+    # The value rounds once, as XLA's fused multiply-add on CPUs.
+    exact = _fused_multiply_add(floats, lax.stop_gradient(span), lax.stop_gradient(minval))
+    if not (isinstance(minval, Tracer) or isinstance(maxval, Tracer)):
+        return fnp.maximum(minval, exact)
+    # Traced bounds: the plain expression carries the derivative.
+    plain = floats * span + minval
+    return fnp.maximum(minval, plain + lax.stop_gradient(exact - plain))
 
 
 def uniform(key, shape=(), dtype=None, minval=0.0, maxval=1.0):

@@ -102,7 +102,7 @@ def _hash_indices(k, shape: tuple[int, ...]):
     if size >= 2 ** 32:
         raise FuncadNotImplementedError(
             f"funcad.random: draws of 2**32 or more elements (shape {shape})")
-    k0, k1 = (lax.broadcast_in_dim(w, shape, ()) for w in _key_words(k))
+    k0, k1 = _key_words(k)
     lo = lax.reshape(lax.iota(UINT32, size), shape)
     hi = lax.full(shape, 0, UINT32)
     return threefry2x32(k0, k1, hi, lo)

@@ -44,6 +44,7 @@ def _ref_shift(op):
 
 
 def _ref_threefry(k0, k1, x0, x1):
+    k0, k1 = np.broadcast_to(k0, x0.shape), np.broadcast_to(k1, x0.shape)
     mask = 0xFFFFFFFF
     out0, out1 = np.empty(x0.shape, np.uint32), np.empty(x0.shape, np.uint32)
     for i in np.ndindex(x0.shape):
@@ -62,8 +63,7 @@ def _ref_threefry(k0, k1, x0, x1):
 
 
 def _words(rng, shapes, dtype):
-    return [rng.integers(0, 2 ** 32, size=shapes[0], dtype=np.uint64).astype(np.uint32)
-            for _ in range(4)]
+    return [rng.integers(0, 2 ** 32, size=s, dtype=np.uint64).astype(np.uint32) for s in shapes]
 
 
 _EQUAL = tuple(s for s in BINARY_SHAPES if s[0] == s[1])
@@ -85,4 +85,7 @@ SPECS = [
     OpSpec("threefry2x32", bits.threefry2x32, _ref_threefry, (((),) * 4, ((5,),) * 4,
                                                              ((2, 3),) * 4), (U32,),
            make_args=_words, differentiable=False),
+    OpSpec("threefry2x32_scalar_key", bits.threefry2x32, _ref_threefry,
+           (((), (), (5,), (5,)), ((), (), (2, 3), (2, 3))), (U32,), make_args=_words,
+           differentiable=False),
 ]
