@@ -62,11 +62,11 @@ def key(seed) -> np.ndarray:
 
 def check_key(name: str, k):
     """``k`` as a key ``uint32[2]``, or a funcad error naming the call and what it got."""
-    if isinstance(k, (list, tuple)):
-        k = np.asarray(k)
     try:
+        if not isinstance(k, Tracer):
+            k = np.asarray(k)  # also reads jax.Arrays
         aval = get_aval(k)
-    except TypeError:
+    except (TypeError, ValueError):
         raise FuncadTypeError(
             f"funcad.random.{name}: expected a key (uint32[2] from funcad.random.PRNGKey), "
             f"got {type(k).__name__}") from None
@@ -76,7 +76,7 @@ def check_key(name: str, k):
         raise FuncadTypeError(
             f"funcad.random.{name}: expected a key of type uint32[2] (from "
             f"funcad.random.PRNGKey), got {aval.dtype.name}{list(aval.shape)}{hint}")
-    return k if isinstance(k, Tracer) else np.asarray(k)
+    return k
 
 
 def canonical_shape(name: str, shape) -> tuple[int, ...]:

@@ -215,3 +215,9 @@ def test_large_draws_match_jax():
     np.testing.assert_array_equal(fr.uniform(k, (1000, 300), np.float32, -1.0, 4.0),
                                   jr.uniform(jr.PRNGKey(11), (1000, 300), np.float32, -1.0, 4.0))
     np.testing.assert_array_equal(fr.permutation(k, 2000), jr.permutation(jr.PRNGKey(11), 2000))
+
+
+def test_jax_array_keys_are_accepted():
+    jk = jr.split(jr.PRNGKey(9))[1]
+    np.testing.assert_array_equal(fr.uniform(jk, (4,)), jr.uniform(jk, (4,)))
+    np.testing.assert_array_equal(fr.split(jk, 3), jr.split(jk, 3))
