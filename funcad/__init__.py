@@ -2,6 +2,7 @@
 NumPy programs, in the style of JAX."""
 from funcad import errors, lax, nn, scipy, tree_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
+from funcad import random as random
 from funcad.ad import (
     grad,
     jvp,
@@ -51,6 +52,7 @@ __all__ = [
     "linearize",
     "make_jaxpr",
     "nn",
+    "random",
     "remat",
     "scipy",
     "sparse_hessian",

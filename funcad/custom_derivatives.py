@@ -22,15 +22,16 @@ import inspect
 from collections.abc import Callable, Sequence
 
 from funcad.api_util import check_pair, fun_label, fun_name, leaf_aval, leaf_avals
-from funcad.control.custom import custom_jvp_call_p, custom_vjp_call_p
+from funcad.control.custom import custom_jvp_call_p, custom_lin_p, custom_vjp_call_p
 from funcad.core.avals import ShapedArray
 from funcad.core.symbolic import (
     Zero,
     is_differentiable_dtype,
     tangent_aval,
 )
-from funcad.core.trace import get_aval, trace_stack
+from funcad.core.trace import Tracer, find_top_trace, get_aval, to_concrete, trace_stack
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.interpreters.jvp import JVPTracer
 from funcad.interpreters.subjaxpr import (
     closure_convert,
     trace_flat,
@@ -60,6 +61,34 @@ def _no_transforms() -> bool:
     return len(trace_stack()) == 1
 
 
+def _eager_trace(leaves) -> tuple[bool, object]:
+    """Whether a call can apply its rule eagerly, and the JVP trace that differentiates
+    it: nothing is being staged (no ``jit``, ``make_jaxpr``) and every argument is a
+    concrete value or a JVP tracer whose primal is concrete (eager ``grad``, ``jvp``,
+    ``vjp``, also nested). Under ``vmap`` or staging the call is staged instead."""
+    if find_top_trace(()).main.level != 0:
+        return False, None
+    top = None
+    for x in leaves:
+        if isinstance(x, Tracer):
+            if not isinstance(x, JVPTracer) or to_concrete(x) is None:
+                return False, None
+            if top is None or x._trace.main.level > top.main.level:
+                top = x._trace
+    return True, top
+
+
+def _check_no_closed_over_tangent(construct: str, fun: Callable, out) -> None:
+    """A function called on concrete arguments whose output still carries a tangent closed
+    over a value being differentiated, which its rule cannot cover."""
+    for leaf in tree_flatten(out)[0]:
+        if isinstance(leaf, JVPTracer) and type(leaf.tangent) is not Zero:
+            raise FuncadTypeError(with_user_line(
+                f"{construct} function {fun_label(fun)} closes over a value that is being "
+                "differentiated; its rule only covers the explicit arguments: pass the value "
+                "as an argument"))
+
+
 def _resolve_args(fun: Callable, args, kwargs, construct: str) -> tuple:
     if not kwargs:
         return tuple(args)
@@ -75,9 +104,9 @@ def _resolve_args(fun: Callable, args, kwargs, construct: str) -> tuple:
     return tuple(bound.args)
 
 
-class _Staged:
-    """A decorated function staged for one call: its IR (constants as leading inputs) and
-    the structure of its differentiable arguments and outputs."""
+class _Args:
+    """The arguments of one call of a decorated function: the differentiable ones as
+    leaves (``in_tree``, ``in_avals``) and the static ones (``nondiff_argnums``)."""
 
     def __init__(self, fun, args, nondiff_argnums, construct: str):
         self.nondiff = tuple(sorted(set(a % len(args) if args else a
@@ -94,17 +123,6 @@ class _Staged:
         self.in_avals = leaf_avals(leaves, f"{construct} {fun_label(fun)}", "argument",
                                    "; list the argument in nondiff_argnums if it is a static "
                                    "value")
-        store: list = []
-
-        def flat(*leaves):
-            out_leaves, out_tree = tree_flatten(fun(*self.full_args(leaves)))
-            store[:] = [out_tree]
-            return out_leaves
-
-        closed = trace_flat(flat, self.in_avals, f"{construct}({fun_name(fun)})")
-        self.closed, self.consts = closure_convert(closed)
-        self.out_tree: PyTreeDef = store[0]
-        self.out_avals = list(closed.out_avals)
 
     def full_args(self, leaves) -> list:
         full = list(self.args)
@@ -117,6 +135,25 @@ class _Staged:
 
     def diff_args(self, leaves) -> tuple:
         return tuple(tree_unflatten(self.in_tree, leaves))
+
+
+class _Staged(_Args):
+    """A decorated function staged for one call: its IR (constants as leading inputs) and
+    the structure of its differentiable arguments and outputs."""
+
+    def __init__(self, fun, args, nondiff_argnums, construct: str):
+        super().__init__(fun, args, nondiff_argnums, construct)
+        store: list = []
+
+        def flat(*leaves):
+            out_leaves, out_tree = tree_flatten(fun(*self.full_args(leaves)))
+            store[:] = [out_tree]
+            return out_leaves
+
+        closed = trace_flat(flat, self.in_avals, f"{construct}({fun_name(fun)})")
+        self.closed, self.consts = closure_convert(closed)
+        self.out_tree: PyTreeDef = store[0]
+        self.out_avals = list(closed.out_avals)
 
 
 def _rule_leaves(construct: str, rule: Callable, what: str, tree: PyTreeDef, value,
@@ -206,8 +243,32 @@ class _CustomFunction:
                 f"{self.construct} function {fun_label(self.fun)} {self.rule_missing}"))
         if _no_transforms():
             return self.fun(*args)
+        call = _Args(self.fun, args, self.nondiff_argnums, self.construct)
+        eager, trace = _eager_trace(call.leaves)
+        if eager:
+            return self._call_eagerly(call, trace)
         staged = _Staged(self.fun, args, self.nondiff_argnums, self.construct)
         return tree_unflatten(staged.out_tree, self._bind(staged))
+
+    def _call_eagerly(self, call: _Args, trace):
+        """Differentiation without staging (as JAX's eager custom rules): the function
+        and its rules see concrete primal values, so Python control flow on them works."""
+        if trace is None:  # no argument is being differentiated
+            out = self.fun(*call.args)
+            _check_no_closed_over_tangent(self.construct, self.fun, out)
+            return out
+        mine = [isinstance(x, JVPTracer) and x._trace.main is trace.main for x in call.leaves]
+        primals = [x.primal if m else x for x, m in zip(call.leaves, mine)]
+        tangents = [x.tangent if m else Zero(tangent_aval(get_aval(x)))
+                    for x, m in zip(call.leaves, mine)]
+        if all(type(t) is Zero for t in tangents):
+            return self(*call.full_args(primals))
+        out_leaves, t_out, out_tree = self._eager_jvp(call, primals, tangents)
+        return tree_unflatten(out_tree, [JVPTracer(trace, p, t)
+                                         for p, t in zip(out_leaves, t_out, strict=True)])
+
+    def _eager_jvp(self, call: _Args, primals: list, tangents: list):
+        raise NotImplementedError
 
 
 # === custom_jvp ===============================================================================
@@ -261,6 +322,20 @@ class custom_jvp(_CustomFunction):
     def _has_rule(self) -> bool:
         return self.jvp is not None
 
+    def _eager_jvp(self, call: _Args, primals: list, tangents: list):
+        rule = self.jvp
+        t_in = [t if type(t) is not Zero else
+                SymbolicZero(t.aval) if self.symbolic_zeros else instantiate_zeros(t)
+                for t in tangents]
+        out = rule(*call.nondiff_args(), call.diff_args(primals),
+                   tuple(tree_unflatten(call.in_tree, t_in)))
+        check_pair(out, f"custom_jvp: the rule {fun_label(rule)}", "(primal_out, tangent_out)")
+        p_out, out_tree = tree_flatten(out[0])
+        out_avals = leaf_avals(p_out, "custom_jvp", f"the primal output of {fun_label(rule)}:")
+        t_out = _tangent_leaves("custom_jvp", rule, "the tangent output", out_tree, out_avals,
+                                out[1])
+        return p_out, t_out, out_tree
+
     def _bind(self, staged: _Staged) -> list:
         return custom_jvp_call_p.bind(
             *staged.consts, *staged.leaves, call_jaxpr=staged.closed,
@@ -313,6 +388,22 @@ class custom_vjp(_CustomFunction):
     def _has_rule(self) -> bool:
         return self.fwd is not None
 
+    def _eager_jvp(self, call: _Args, primals: list, tangents: list):
+        out = self.fwd(*call.full_args(primals))
+        check_pair(out, f"custom_vjp: fwd {fun_label(self.fwd)}", "(output, residuals)")
+        p_out, out_tree = tree_flatten(out[0])
+        out_avals = leaf_avals(p_out, "custom_vjp", f"the output of fwd {fun_label(self.fwd)}:")
+        res, res_tree = tree_flatten(out[1])
+        leaf_avals(res, f"custom_vjp: fwd {fun_label(self.fwd)}", "residual")
+        bwd = _bwd_rule(self, call, out_tree, res_tree)
+        t_in = [instantiate_zeros(t) for t in tangents]
+        t_out = custom_lin_p.bind(
+            *res, *t_in, num_res=len(res), bwd=bwd,
+            out_avals=tuple(tangent_aval(a) for a in out_avals),
+            in_avals=tuple(tangent_aval(get_aval(p)) for p in primals),
+            fun_name=fun_label(self.fun))
+        return p_out, t_out, out_tree
+
     def _bind(self, staged: _Staged) -> list:
         return custom_vjp_call_p.bind(
             *staged.consts, *staged.leaves, call_jaxpr=staged.closed,
@@ -322,7 +413,7 @@ class custom_vjp(_CustomFunction):
 def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
     """``fwd(arg leaves) -> (out leaves, residual leaves, bwd)`` for one staged call, where
     ``bwd(residual leaves, cotangent leaves) -> argument cotangent leaves (or Zero)``."""
-    user_fwd, user_bwd = cv.fwd, cv.bwd
+    user_fwd = cv.fwd
     fun_name = fun_label(cv.fun)
 
     def fwd(leaves):
@@ -332,30 +423,37 @@ def _custom_vjp_fwd(cv: custom_vjp, staged: _Staged) -> Callable:
                                staged.out_avals, out[0])
         res_leaves, res_tree = tree_flatten(out[1])
         leaf_avals(res_leaves, f"custom_vjp: fwd {fun_label(user_fwd)}", "residual")
-
-        def bwd(res, cts):
-            cts = [SymbolicZero(c.aval) if type(c) is Zero and cv.symbolic_zeros
-                   else instantiate_zeros(c) for c in cts]
-            ct = tree_unflatten(staged.out_tree, cts)
-            got = user_bwd(*staged.nondiff_args(), tree_unflatten(res_tree, res), ct)
-            n = len(staged.diff_idx)
-            if not isinstance(got, (tuple, list)) or len(got) != n:
-                what = (f"a {type(got).__name__} of length {len(got)}"
-                        if isinstance(got, (tuple, list)) else f"a {type(got).__name__}")
-                raise FuncadTypeError(with_user_line(
-                    f"custom_vjp: bwd {fun_label(user_bwd)} of {fun_name} must return a tuple "
-                    f"with one cotangent per differentiable argument ({n}, structured as "
-                    f"{staged.in_tree}), but it returned {what}"))
-            return _tangent_leaves("custom_vjp", user_bwd, "the cotangents returned by bwd",
-                                   staged.in_tree, staged.in_avals, tuple(got))
-
-        bwd.__name__ = getattr(user_bwd, "__name__", "bwd")
-        bwd.user_fun = user_bwd
-        return p_out, res_leaves, bwd
+        return p_out, res_leaves, _bwd_rule(cv, staged, staged.out_tree, res_tree)
 
     fwd.__name__ = getattr(user_fwd, "__name__", "fwd")
     fwd.fun_name = fun_name
     return fwd
+
+
+def _bwd_rule(cv: custom_vjp, call: _Args, out_tree: PyTreeDef, res_tree: PyTreeDef) -> Callable:
+    """``bwd(residual leaves, cotangent leaves) -> argument cotangent leaves (or Zero)``."""
+    user_bwd = cv.bwd
+    fun_name = fun_label(cv.fun)
+
+    def bwd(res, cts):
+        cts = [SymbolicZero(c.aval) if type(c) is Zero and cv.symbolic_zeros
+               else instantiate_zeros(c) for c in cts]
+        ct = tree_unflatten(out_tree, cts)
+        got = user_bwd(*call.nondiff_args(), tree_unflatten(res_tree, res), ct)
+        n = len(call.diff_idx)
+        if not isinstance(got, (tuple, list)) or len(got) != n:
+            what = (f"a {type(got).__name__} of length {len(got)}"
+                    if isinstance(got, (tuple, list)) else f"a {type(got).__name__}")
+            raise FuncadTypeError(with_user_line(
+                f"custom_vjp: bwd {fun_label(user_bwd)} of {fun_name} must return a tuple "
+                f"with one cotangent per differentiable argument ({n}, structured as "
+                f"{call.in_tree}), but it returned {what}"))
+        return _tangent_leaves("custom_vjp", user_bwd, "the cotangents returned by bwd",
+                               call.in_tree, call.in_avals, tuple(got))
+
+    bwd.__name__ = getattr(user_bwd, "__name__", "bwd")
+    bwd.user_fun = user_bwd
+    return bwd
 
 
 __all__ = ["SymbolicZero", "custom_jvp", "custom_vjp"]

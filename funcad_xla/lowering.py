@@ -21,6 +21,7 @@ from funcad.core.dtypes import is_complex
 from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
 from funcad_xla import (  # noqa: F401 - rows
     lower_arrays,
+    lower_bits,
     lower_bitwise_reductions,
     lower_control_flow,
     lower_elementwise,

@@ -6,6 +6,7 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
+from specs import bits as bit_ops
 from specs import (
     complex_numbers,
     decompositions,
@@ -35,6 +36,7 @@ OP_SPECS: list[OpSpec] = [
     *lax_breadth.SPECS,
     *sorting.SPECS,
     *numpy_breadth.SPECS,
+    *bit_ops.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

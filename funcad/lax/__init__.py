@@ -78,6 +78,12 @@ from funcad.ops.arithmetic import (
     stop_gradient,
     sub,
 )
+from funcad.ops.bits import (
+    bitcast_convert_type,
+    shift_left,
+    shift_right_arithmetic,
+    shift_right_logical,
+)
 from funcad.ops.bitwise_reductions import reduce_and, reduce_or, reduce_xor
 from funcad.ops.complex_parts import complex, conj, imag, real
 from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
@@ -172,6 +178,7 @@ __all__ = [
     "bessel_i0e",
     "bessel_i1e",
     "betainc",
+    "bitcast_convert_type",
     "bitwise_and",
     "bitwise_not",
     "bitwise_or",
@@ -272,6 +279,9 @@ __all__ = [
     "scatter_mul",
     "select",
     "select_n",
+    "shift_left",
+    "shift_right_arithmetic",
+    "shift_right_logical",
     "sign",
     "sin",
     "sinh",
