@@ -22,6 +22,7 @@ from funcad.ir.core import ClosedJaxpr, Literal, sub_jaxprs
 from funcad_xla import (  # noqa: F401 - rows
     lower_arrays,
     lower_bitwise_reductions,
+    lower_collectives,
     lower_control_flow,
     lower_elementwise,
     lower_fft,
