@@ -93,7 +93,12 @@ class JitFunction:
     def _statics(self, nargs: int) -> tuple[int, ...]:
         statics = self._statics_for.get(nargs)
         if statics is None:
-            nums = set(normalize_argnums(self._static_argnums, nargs, "jit"))
+            given = self._static_argnums
+            given = (given,) if isinstance(given, int) else tuple(given)
+            # A static parameter beyond the positional arguments was passed by name.
+            nums = set(normalize_argnums(
+                [i for i in given if not (isinstance(i, int) and nargs <= i
+                                          < len(self._param_names))], nargs, "jit"))
             # A static_argnames parameter passed positionally is static too (as in JAX).
             nums.update(i for i, n in enumerate(self._param_names[:nargs])
                         if n in self._static_argnames)
