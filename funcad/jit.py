@@ -96,9 +96,10 @@ class JitFunction:
             given = self._static_argnums
             given = (given,) if isinstance(given, int) else tuple(given)
             # A static parameter beyond the positional arguments was passed by name.
+            kept = [i for i in given
+                    if not (isinstance(i, int) and nargs <= i < len(self._param_names))]
             nums = set(normalize_argnums(
-                [i for i in given if not (isinstance(i, int) and nargs <= i
-                                          < len(self._param_names))], nargs, "jit"))
+                self._static_argnums if len(kept) == len(given) else kept, nargs, "jit"))
             # A static_argnames parameter passed positionally is static too (as in JAX).
             nums.update(i for i, n in enumerate(self._param_names[:nargs])
                         if n in self._static_argnames)
