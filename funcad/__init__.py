@@ -18,6 +18,7 @@ from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
+from funcad.shape_eval import Array, ShapeDtypeStruct, eval_shape
 from funcad.sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from funcad.taylor import hessian_diag, jet, laplacian
 from funcad.vmap import vmap
@@ -25,6 +26,8 @@ from funcad.vmap import vmap
 __version__ = "0.1.0"
 
 __all__ = [
+    "Array",
+    "ShapeDtypeStruct",
     "block_until_ready",
     "checkpoint",
     "custom_jvp",
@@ -32,6 +35,7 @@ __all__ = [
     "device_get",
     "device_put",
     "errors",
+    "eval_shape",
     "explain",
     "grad",
     "hessian",
