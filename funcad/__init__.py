@@ -1,6 +1,6 @@
 """funcad: composable function transforms (differentiation, vectorization, staging) for
 NumPy programs, in the style of JAX."""
-from funcad import errors, lax, nn, scipy, tree_util
+from funcad import debug, errors, lax, nn, scipy, tree_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
 from funcad.ad import (
     grad,
@@ -32,6 +32,7 @@ __all__ = [
     "checkpoint",
     "custom_jvp",
     "custom_vjp",
+    "debug",
     "device_get",
     "device_put",
     "errors",

@@ -24,6 +24,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_bitwise_reductions,
     lower_collectives,
     lower_control_flow,
+    lower_debugging,
     lower_elementwise,
     lower_fft,
     lower_gather_scatter,
