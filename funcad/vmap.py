@@ -101,6 +101,7 @@ def vmap(fun: Callable, in_axes=0, out_axes=0, axis_name=None, axis_size: int | 
 def _vmap_once(fun, in_tree, leaves, axes, size, out_axes, axis_name, name):
     with named_axis(axis_name, size), new_main(BatchTrace, size, name=name) as main:
         trace = main.trace
+        trace.axis_name = axis_name
         tracers = [x if a is not_mapped else BatchTracer(trace, x, a)
                    for x, a in zip(leaves, axes, strict=True)]
         call_args, call_kwargs = tree_unflatten(in_tree, tracers)

@@ -65,10 +65,11 @@ def axis_env_key() -> tuple:
 
 @contextmanager
 def named_axis(name, size: int):
-    """Make the batch traces created in this block carry ``name`` (``None``: unnamed), and
-    put a named axis in scope."""
+    """The dynamic extent of one ``vmap`` call: its axis (when named) is in scope, and batch
+    traces created by code in the block are unnamed unless a named trace's rule makes them
+    (so a ``vmap`` in a rule of another axis never takes this one's name)."""
     prev = _axes.rule_axis
-    _axes.rule_axis = name
+    _axes.rule_axis = None
     if name is not None:
         _axes.named.append((name, size))
     try:

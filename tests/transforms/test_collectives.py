@@ -163,3 +163,23 @@ def test_chunk_size_with_axis_name_is_refused():
     # A chunk at least as large as the batch is one chunk: allowed.
     f = funcad.vmap(lambda x: lax.psum(x, "i"), axis_name="i", chunk_size=5)
     _check(f(DEFAULT), jax.vmap(lambda x: jax.lax.psum(x, "i"), axis_name="i")(DEFAULT))
+
+
+def test_inner_transforms_that_batch_other_axes_pass_collectives_through():
+    """jacfwd / hessian / laplacian inside the named vmap batch over directions, not
+    examples: the collective still reduces over the examples."""
+    def f(lax_, xp):
+        return lambda y: xp.sin(y).sum() * lax_.psum(y ** 2, "i").sum()
+
+    x = DEFAULT
+    ours = funcad.vmap(funcad.jacfwd(f(lax, fnp)), axis_name="i")(x)
+    theirs = jax.vmap(jax.jacfwd(f(jax.lax, jnp)), axis_name="i")(x)
+    _check(ours, theirs)
+    ours = funcad.vmap(funcad.hessian(f(lax, fnp)), axis_name="i")(x)
+    theirs = jax.vmap(jax.hessian(f(jax.lax, jnp)), axis_name="i")(x)
+    _check(ours, theirs)
+    # The Laplacian is forward over forward: the trace of jacfwd(jacfwd) (psum's transpose
+    # convention makes forward-over-reverse Hessians differ here, in JAX as in funcad).
+    fwd2 = jax.vmap(jax.jacfwd(jax.jacfwd(f(jax.lax, jnp))), axis_name="i")(x)
+    lap = funcad.vmap(funcad.laplacian(f(lax, fnp)), axis_name="i")(x)
+    _check(lap, jnp.trace(fwd2, axis1=1, axis2=2))
