@@ -196,3 +196,13 @@ def test_chunk_size_and_out_axes_none_and_errors():
     for bad in (0, -1, 1.5, True):
         with pytest.raises(FuncadError, match="chunk_size"):
             funcad.vmap(lambda x: x, chunk_size=bad)
+
+
+def test_options_accept_jax_arrays():
+    xj = jnp.asarray(X)
+    np.testing.assert_allclose(
+        funcad.vmap(lambda a, b: a * b.sum(), chunk_size=4)(xj, b=xj),
+        np.asarray(jax.vmap(lambda a, b: a * b.sum())(xj, b=xj)), rtol=1e-14)
+    f = funcad.jit(lambda a, n: a ** n, static_argnames="n", donate_argnums=0)
+    np.testing.assert_allclose(np.asarray(f(xj, n=3)), X ** 3, rtol=1e-14)
+    np.testing.assert_array_equal(np.asarray(xj), X)  # still readable: not consumed
