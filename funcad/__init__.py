@@ -1,6 +1,6 @@
 """funcad: composable function transforms (differentiation, vectorization, staging) for
 NumPy programs, in the style of JAX."""
-from funcad import errors, lax, nn, scipy, tree_util
+from funcad import debug, errors, lax, nn, scipy, tree_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
 from funcad import random as random
 from funcad.ad import (
@@ -19,6 +19,7 @@ from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
+from funcad.shape_eval import Array, ShapeDtypeStruct, eval_shape
 from funcad.sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from funcad.taylor import hessian_diag, jet, laplacian
 from funcad.vmap import vmap
@@ -26,13 +27,17 @@ from funcad.vmap import vmap
 __version__ = "0.1.0"
 
 __all__ = [
+    "Array",
+    "ShapeDtypeStruct",
     "block_until_ready",
     "checkpoint",
     "custom_jvp",
     "custom_vjp",
+    "debug",
     "device_get",
     "device_put",
     "errors",
+    "eval_shape",
     "explain",
     "grad",
     "hessian",

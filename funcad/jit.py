@@ -21,7 +21,8 @@ from funcad.control.call import hoist_traced_consts, jit_call
 from funcad.core.avals import as_numpy
 from funcad.core.dtypes import PYTHON_SCALARS
 from funcad.core.trace import EvalTrace, Tracer, find_top_trace, get_aval
-from funcad.errors import FuncadTypeError
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.interpreters.batching import axis_env_key
 from funcad.interpreters.staging import trace_to_jaxpr
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.passes import optimize
@@ -55,11 +56,15 @@ class JitFunction:
     """
 
     def __init__(self, fun: Callable, static_argnums, backend: str, device: Any = None,
-                 in_shardings: Any = None, out_shardings: Any = None):
+                 in_shardings: Any = None, out_shardings: Any = None,
+                 static_argnames: tuple[str, ...] = (), donate_argnums: tuple[int, ...] = ()):
         functools.update_wrapper(self, fun)
         self._fun = fun
         self._static_argnums = static_argnums
-        self._has_statics = isinstance(static_argnums, int) or bool(tuple(static_argnums))
+        self._static_argnames = frozenset(static_argnames)
+        self._donate_argnums = donate_argnums  # a hint: checked, results never depend on it
+        self._has_statics = (isinstance(static_argnums, int) or bool(tuple(static_argnums))
+                             or bool(static_argnames))
         self.backend = backend
         self.device = device
         self.trace_count = 0
@@ -68,6 +73,10 @@ class JitFunction:
         self._plain: dict = {}  # entries by plain_signature key, for calls on plain values
         self._statics_for: dict[int, tuple[int, ...]] = {}
         self._param_names = _positional_names(fun)
+        # ... and a static_argnums parameter passed by name.
+        nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
+        self._static_argnames |= {self._param_names[i] for i in nums
+                                  if isinstance(i, int) and 0 <= i < len(self._param_names)}
         # Whether the backend's executables take jax.Arrays as they are (XLA: no host copy)
         # and return them; the NumPy backend reads them with np.asarray.
         self._device_arrays = takes_device_arrays(backend)
@@ -84,15 +93,27 @@ class JitFunction:
     def _statics(self, nargs: int) -> tuple[int, ...]:
         statics = self._statics_for.get(nargs)
         if statics is None:
-            statics = self._statics_for[nargs] = tuple(sorted(set(
-                normalize_argnums(self._static_argnums, nargs, "jit"))))
+            given = self._static_argnums
+            given = (given,) if isinstance(given, int) else tuple(given)
+            # A static parameter beyond the positional arguments was passed by name.
+            kept = [i for i in given
+                    if not (isinstance(i, int) and nargs <= i < len(self._param_names))]
+            nums = set(normalize_argnums(
+                self._static_argnums if len(kept) == len(given) else kept, nargs, "jit"))
+            # A static_argnames parameter passed positionally is static too (as in JAX).
+            nums.update(i for i, n in enumerate(self._param_names[:nargs])
+                        if n in self._static_argnames)
+            statics = self._statics_for[nargs] = tuple(sorted(nums))
         return statics
 
     def _signature(self, args, kwargs):
         """``(cache key, leaves, input structure, dynamic argument indices)`` of one call
         (indices ``None`` when every argument is dynamic)."""
         statics = self._statics(len(args)) if self._has_statics else ()
-        static_vals = ()
+        static_vals: tuple = ()
+        static_kw: tuple = ()
+        if self._static_argnames and kwargs:
+            kwargs, static_kw = self._split_static_kwargs(kwargs)
         if statics:
             static_vals = tuple(static_key(args[i], self._name, i) for i in statics)
             dyn_idx = tuple(i for i in range(len(args)) if i not in statics)
@@ -107,7 +128,27 @@ class JitFunction:
             avals = tuple(get_aval(x) for x in leaves)
         except TypeError:
             raise self._bad_argument(leaves, in_tree, dyn_idx) from None
-        return (in_tree, avals, static_vals), leaves, in_tree, dyn_idx
+        # Named vmap axes in scope change what collectives stage (their sizes): keyed too.
+        return (in_tree, avals, static_vals, static_kw, axis_env_key()), leaves, in_tree, dyn_idx
+
+    def _split_static_kwargs(self, kwargs: dict) -> tuple[dict, tuple]:
+        """The traced keyword arguments and the ``(name, value)`` pairs of the static ones
+        (sorted by name; each value hashable, as it is part of the cache key)."""
+        dynamic, static = {}, []
+        for name, value in kwargs.items():
+            if name not in self._static_argnames:
+                dynamic[name] = value
+                continue
+            try:
+                hash(value)
+            except TypeError:
+                raise FuncadValueError(with_user_line(
+                    f"{self._name}: static argument {name!r} (static_argnames) must be "
+                    f"hashable (it is part of the cache key), got a value of type "
+                    f"{type(value).__name__}; pass a tuple instead of a list, or make it an "
+                    "ordinary (traced) argument")) from None
+            static.append((name, value))
+        return dynamic, tuple(sorted(static, key=lambda nv: nv[0]))
 
     def __call__(self, *args, **kwargs):
         if not kwargs and not self._has_statics:
@@ -161,8 +202,11 @@ class JitFunction:
         self.trace_count += 1
         fun, store = self._fun, []
 
+        static_kw = dict(key[3])
+
         def flat_fun(*flat):
             dyn, kw = tree_unflatten(in_tree, flat)
+            kw = {**kw, **static_kw} if static_kw else kw
             full = list(args)
             for i, v in zip(dyn_idx if dyn_idx is not None else range(len(dyn)), dyn):
                 full[i] = v
@@ -223,28 +267,47 @@ def _positional_names(fun: Callable) -> list[str]:
     return [p.name for p in params if p.kind in kinds]
 
 
-def jit(fun: Callable, static_argnums: int | Sequence[int] = (), backend: str | None = None,
-        *, device: Any = None, in_shardings: Any = None, out_shardings: Any = None
-        ) -> JitFunction:
+def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
+        static_argnames: str | Sequence[str] = (), donate_argnums: int | Sequence[int] = (),
+        backend: str | None = None, in_shardings: Any = None, out_shardings: Any = None,
+        *, device: Any = None):
     """Compile ``fun``: trace it once per input signature, optimize the IR, run it on a
-    backend.
+    backend. Without ``fun`` (``@jit(static_argnames=...)``), a decorator.
 
     Args:
       fun: a function of arrays (pytrees of arrays) returning arrays.
       static_argnums: positional arguments that are Python values, not arrays: they must be
         hashable, are part of the cache key, and may drive Python control flow.
+      static_argnames: the same for arguments by name (whether passed by name or by
+        position).
+      donate_argnums: arguments whose buffers the computation may reuse (a hint, as in JAX:
+        results never depend on it and a donated NumPy input is never written to).
       backend: ``"numpy"`` (funcad's executor), ``"xla"`` (funcad_xla), or ``None``: xla
         when funcad_xla and jax are installed, else numpy.
-      device: for the xla backend, ``"cpu"``, ``"gpu"`` or ``None`` (jax's default).
       in_shardings: for the xla backend, ``jax.sharding.Sharding`` objects for the
         positional arguments: one for all, or a tuple with one pytree prefix per argument
         (``None``: let XLA choose). XLA's SPMD partitioner splits the program accordingly.
       out_shardings: the same for the results (a pytree prefix of the output).
+      device: for the xla backend, ``"cpu"``, ``"gpu"`` or ``None`` (jax's default).
     """
+    names = (static_argnames,) if isinstance(static_argnames, str) else tuple(static_argnames)
+    for n in names:
+        if not isinstance(n, str):
+            raise FuncadTypeError(f"jit: static_argnames must be strings, got {n!r}")
+    donate = (donate_argnums,) if isinstance(donate_argnums, int) else tuple(donate_argnums)
+    for d in donate:
+        if not isinstance(d, int) or isinstance(d, bool) or d < 0:
+            raise FuncadTypeError(
+                f"jit: donate_argnums must be non-negative ints, got {donate_argnums!r}")
+    if fun is None:
+        return functools.partial(
+            jit, static_argnums=static_argnums, static_argnames=names, donate_argnums=donate,
+            backend=backend, in_shardings=in_shardings, out_shardings=out_shardings,
+            device=device)
     if not callable(fun):
         raise FuncadTypeError(f"jit: expected a function, got {type(fun).__name__}")
     return JitFunction(fun, static_argnums, resolve_backend(backend), device, in_shardings,
-                       out_shardings)
+                       out_shardings, names, donate)
 
 
 __all__ = ["JitFunction", "jit"]

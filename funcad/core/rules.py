@@ -113,6 +113,10 @@ typecheck_rules: dict[Primitive, Callable] = {}
 # callee's ClosedJaxpr.
 inline_params: dict[Primitive, str] = {}
 
+# Primitives with an effect at run time (``debug.print``): the passes keep their equations
+# though nothing reads their (absent) results, and never merge or fold them.
+effectful: set[Primitive] = set()
+
 # Primitives whose two operands commute: CSE sees ``mul(a, b)`` and ``mul(b, a)`` as one.
 commutative: set[Primitive] = set()
 

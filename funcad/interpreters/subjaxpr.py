@@ -24,7 +24,7 @@ from funcad.core.symbolic import (
     tangent_aval,
 )
 from funcad.core.trace import Tracer, new_main
-from funcad.interpreters.batching import BatchTrace, BatchTracer
+from funcad.interpreters.batching import BatchTrace, BatchTracer, current_rule_axis
 from funcad.interpreters.jvp import jvp_flat
 from funcad.interpreters.staging import JaxprBuilder, StagingTrace, StagingTracer, trace_to_jaxpr
 from funcad.interpreters.transpose import backward_pass
@@ -302,7 +302,8 @@ def batch_jaxpr(closed: ClosedJaxpr, size: int, in_dims: Sequence[int | None],
     in_dims = tuple(in_dims)
     nout = len(closed.jaxpr.outvars)
     force = (force_out,) * nout if isinstance(force_out, bool) else tuple(force_out)
-    return derived.get((closed,), ("vmap", size, in_dims, force),
+    # A sub-IR batched for a named vmap reduces its collectives: the name is part of the key.
+    return derived.get((closed,), ("vmap", size, in_dims, force, current_rule_axis()),
                        lambda: _make_batch_jaxpr(closed, size, in_dims, force))
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from funcad.core.rules import commutative, inline_params
+from funcad.core.rules import commutative, effectful, inline_params
 from funcad.ir.core import ClosedJaxpr, Eqn, Jaxpr, Literal, Var
 from funcad.ir.simplify import fold_add_chains, fold_and_forward, simplify_algebra
 
@@ -11,7 +11,8 @@ from funcad.ir.simplify import fold_add_chains, fold_and_forward, simplify_algeb
 def dce(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
     """Dead-code elimination: drop equations none of whose outputs are needed.
 
-    Every primitive is pure, so an equation is live exactly when one of its outputs is.
+    Every primitive but the ``effectful`` ones is pure, so an equation is live exactly when
+    one of its outputs is (or its primitive has an effect).
     Unused constvars are dropped as well (see ``dce_closed`` for the matching consts).
     """
     outvars = jaxpr.outvars
@@ -20,7 +21,7 @@ def dce(jaxpr: Jaxpr, used_outputs: list[bool] | None = None) -> Jaxpr:
     live = {v for v in outvars if isinstance(v, Var)}
     kept = []
     for eqn in reversed(jaxpr.eqns):
-        if any(v in live for v in eqn.outvars):
+        if any(v in live for v in eqn.outvars) or eqn.primitive in effectful:
             kept.append(eqn)
             live.update(x for x in eqn.invars if isinstance(x, Var))
     kept.reverse()
@@ -60,6 +61,9 @@ def cse(jaxpr: Jaxpr) -> Jaxpr:
 
     for eqn in jaxpr.eqns:
         invars = [sub(x) for x in eqn.invars]
+        if eqn.primitive in effectful:  # each one happens
+            eqns.append(eqn if invars == list(eqn.invars) else eqn.replace(invars=invars))
+            continue
         in_keys = tuple(atom_key(x) for x in invars)
         if eqn.primitive in commutative:
             in_keys = tuple(sorted(in_keys))  # ('lit', ...) < ('var', id)

@@ -18,7 +18,13 @@ from collections.abc import Callable
 import numpy as np
 
 from funcad.core.primitive import Primitive
-from funcad.core.rules import algebra_rules, fills_with_operand, identity_tests, sum_rebuilders
+from funcad.core.rules import (
+    algebra_rules,
+    effectful,
+    fills_with_operand,
+    identity_tests,
+    sum_rebuilders,
+)
 from funcad.ir.core import Eqn, Jaxpr, Literal, Var
 
 
@@ -40,7 +46,8 @@ def _fold(eqn: Eqn) -> list[Literal] | None:
     """Evaluate an equation whose operands are all literals and whose results are scalars."""
     if not eqn.invars or any(type(x) is not Literal for x in eqn.invars):
         return None
-    if any(v.aval.shape != () for v in eqn.outvars) or eqn.primitive.impl is None:
+    if (any(v.aval.shape != () for v in eqn.outvars) or eqn.primitive.impl is None
+            or eqn.primitive in effectful):
         return None
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -12,6 +12,7 @@ broadcasting made explicit with ``broadcast_in_dim``.
 # ruff: noqa: A004 - the names of jax.lax (abs, complex, max, min, pow, round, slice) are the API
 from __future__ import annotations
 
+from funcad.control.collectives import all_gather, axis_index, pmax, pmean, pmin, psum
 from funcad.lax import linalg  # noqa: F401 - a namespace, as jax.lax.linalg
 from funcad.lax.arithmetic import reciprocal
 from funcad.lax.control_flow import cond, fori_loop, map, scan, switch, while_loop
@@ -167,6 +168,7 @@ __all__ = [
     "acos",
     "acosh",
     "add",
+    "all_gather",
     "argmax",
     "argmin",
     "asin",
@@ -175,6 +177,7 @@ __all__ = [
     "atan",
     "atan2",
     "atanh",
+    "axis_index",
     "bessel_i0e",
     "bessel_i1e",
     "betainc",
@@ -253,8 +256,12 @@ __all__ = [
     "neg",
     "pad",
     "padtype_to_pads",
+    "pmax",
+    "pmean",
+    "pmin",
     "polygamma",
     "pow",
+    "psum",
     "real",
     "reciprocal",
     "reduce_and",

@@ -1,0 +1,22 @@
+"""Lowerings of the collectives (``psum``, ``pmax``, ``pmin``, ``all_gather``,
+``axis_index``): none reaches XLA. ``vmap(axis_name=)`` reduces every collective while
+batching, so one left in an IR being compiled was staged inside a named vmap and is being
+run outside it (or on values that do not vary along the axis); compiling it is an error."""
+from __future__ import annotations
+
+from funcad.control.collectives import COLLECTIVES
+from funcad.errors import FuncadNotImplementedError
+from funcad_xla.rules import register_lowerings
+
+
+def _unbatched(prim):
+    def lower(*args, axis_name, **params):
+        raise FuncadNotImplementedError(
+            f"funcad.lax.{prim.name} over axis {axis_name!r} reached the XLA backend outside "
+            "the vmap that names it (a jitted function traced inside vmap(axis_name=...) and "
+            "run on values that do not vary along that axis, or outside the vmap); pass a "
+            "mapped argument to the jitted function or call the collective outside jit")
+    return lower
+
+
+register_lowerings({prim: _unbatched(prim) for prim in COLLECTIVES})
