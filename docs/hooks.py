@@ -32,6 +32,8 @@ _CATEGORIES = {
     "_shape": "Shape, joining and splitting",
     "_indexing": "Indexing",
     "linalg": "numpy.linalg",
+    "_complex": "Complex numbers",
+    "fft": "numpy.fft",
 }
 
 
@@ -84,9 +86,11 @@ def _numpy_coverage(_: str) -> str:
         by_category.setdefault(_CATEGORIES.get(module, "Other"), []).append(name)
     linalg = _public_functions(fnp.linalg)
     by_category.setdefault("numpy.linalg", []).extend(f"linalg.{n}" for n in linalg)
+    fft = _public_functions(fnp.fft)
+    by_category.setdefault("numpy.fft", []).extend(f"fft.{n}" for n in fft)
 
     lines = [
-        f"`funcad.numpy` implements **{len(ours) + len(linalg)}** functions; names in "
+        f"`funcad.numpy` implements **{len(ours) + len(linalg) + len(fft)}** functions; names in "
         "*italics* are not in NumPy's namespace (funcad extras). Every one works eagerly "
         "on arrays and under every transform; the same names called through NumPy "
         "(`numpy.sin(tracer)`) dispatch here.",
@@ -98,7 +102,8 @@ def _numpy_coverage(_: str) -> str:
         names = sorted(set(by_category[category]))
         shown = []
         for n in names:
-            in_numpy = hasattr(np.linalg, n[7:]) if n.startswith("linalg.") else hasattr(np, n)
+            sub, _, short = n.rpartition(".")
+            in_numpy = hasattr(getattr(np, sub) if sub else np, short)
             shown.append(f"`{n}`" if in_numpy else f"*`{n}`*")
         lines.append(f"| {category} ({len(names)}) | {', '.join(shown)} |")
 

@@ -162,6 +162,7 @@ def fftn(a, s=None, axes=None, norm=None):
 
 
 def ifftn(a, s=None, axes=None, norm=None):
+    """The inverse of ``fftn``."""
     return _transform(a, s, axes, norm, fft_ops.FftType.IFFT, "ifftn")
 
 
@@ -171,22 +172,27 @@ def rfftn(a, s=None, axes=None, norm=None):
 
 
 def irfftn(a, s=None, axes=None, norm=None):
+    """The inverse of ``rfftn``: a real array of shape ``s`` over ``axes``."""
     return _transform(a, s, axes, norm, fft_ops.FftType.IRFFT, "irfftn")
 
 
 def fft2(a, s=None, axes=(-2, -1), norm=None):
+    """``fftn`` over the last two axes."""
     return _transform(a, s, axes, norm, fft_ops.FftType.FFT, "fft2")
 
 
 def ifft2(a, s=None, axes=(-2, -1), norm=None):
+    """``ifftn`` over the last two axes."""
     return _transform(a, s, axes, norm, fft_ops.FftType.IFFT, "ifft2")
 
 
 def rfft2(a, s=None, axes=(-2, -1), norm=None):
+    """``rfftn`` over the last two axes."""
     return _transform(a, s, axes, norm, fft_ops.FftType.RFFT, "rfft2")
 
 
 def irfft2(a, s=None, axes=(-2, -1), norm=None):
+    """``irfftn`` over the last two axes."""
     return _transform(a, s, axes, norm, fft_ops.FftType.IRFFT, "irfft2")
 
 

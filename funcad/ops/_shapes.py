@@ -86,9 +86,10 @@ def _strict_binary(impl, complex_ok: bool = True):
         return impl(x, y)
 
     def checked_real(x, y):
-        if x.dtype.kind == "c":
-            raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
-        return checked(x, y)
+        if (x.shape != y.shape or (x.dtype is not y.dtype and x.dtype != y.dtype)
+                or x.dtype.kind == "c"):
+            raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
+        return impl(x, y)
 
     return checked if complex_ok else checked_real
 

@@ -60,8 +60,8 @@ from funcad.ops._shapes import (
     new_primitive,
     type_error,
 )
-from funcad.ops.complex_parts import conj
-from funcad.ops.logical import eq, ge, gt, lt
+from funcad.ops.complex_parts import conj, imag
+from funcad.ops.logical import bitwise_and, bitwise_or, eq, ge, gt, lt
 
 # --- unary math -------------------------------------------------------------------------
 
@@ -359,8 +359,22 @@ sparsity_curvature[max_p] = "linear"  # piecewise linear
 commutative.add(max_p)
 
 
+def _lexicographic(compare):
+    """``compare`` on complex operands in NumPy's order, (real, imag) lexicographically."""
+
+    def ordered(x, y):
+        if not is_complex(get_aval(x).dtype):
+            return compare(x, y)
+        rx, ry, ix, iy = real(x), real(y), imag(x), imag(y)
+        return bitwise_or(compare(rx, ry), bitwise_and(eq(rx, ry), compare(ix, iy)))
+
+    return ordered
+
+
 def _minmax_jvp(pick):
     # Ties split the derivative evenly between the operands (as JAX's max/min).
+    pick = _lexicographic(pick)
+
     def jvp(t, x, y):
         dtype = get_aval(x).dtype
         wins, ties = pick(x, y), eq(x, y)

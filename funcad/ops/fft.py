@@ -40,10 +40,15 @@ class FftType(enum.IntEnum):
     RFFT = 2
     IRFFT = 3
 
+    # Printed by name in the IR and in explain's notation.
     def __str__(self) -> str:
         return self.name
 
-    __format__ = lambda self, spec: format(self.name, spec)  # noqa: E731 - IR printing
+    def __repr__(self) -> str:
+        return self.name
+
+    def __format__(self, spec: str) -> str:
+        return format(self.name, spec)
 
 
 def _fft_type(fft_type) -> FftType:

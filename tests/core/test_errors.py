@@ -207,12 +207,12 @@ def test_numpy_asarray_of_tracer_raises_tracer_array_conversion_error():
 @pytest.mark.parametrize(
     ("call", "name"),
     [
-        (lambda t: np.fft.fft(t), "numpy.fft.fft"),
+        (lambda t: np.trim_zeros(t), "numpy.trim_zeros"),
         (lambda t: np.histogram2d(t, t), "numpy.histogram2d"),
         (lambda t: np.spacing(t), "numpy.spacing"),
         (lambda t: np.add.outer(t, t), "numpy.add.outer"),
     ],
-    ids=["fft", "histogram2d", "spacing-ufunc", "ufunc-method"],
+    ids=["trim_zeros", "histogram2d", "spacing-ufunc", "ufunc-method"],
 )
 def test_unsupported_numpy_function_names_itself(call, name):
     with pytest.raises(TypeError) as info:
@@ -225,7 +225,7 @@ def test_unsupported_numpy_function_names_itself(call, name):
 def test_no_internal_error_types_escape():
     bad_calls = [
         lambda: funcad.make_jaxpr(uses_if)(1.0),
-        lambda: funcad.make_jaxpr(lambda x: np.fft.fft(x))(np.ones(2)),
+        lambda: funcad.make_jaxpr(lambda x: np.trim_zeros(x))(np.ones(2)),
         lambda: funcad.make_jaxpr(lambda x: ar.add(x, x[:1] if False else np.ones(5)))(np.ones(2)),
         lambda: funcad.make_jaxpr(lambda x: len(x))(1.0),
     ]
