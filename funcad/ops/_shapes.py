@@ -94,14 +94,14 @@ def _strict_binary(impl, complex_ok: bool = True):
     return checked if complex_ok else checked_real
 
 
-def _real_unary(impl):
+def _real_operands_only(impl):
     """The eager implementation of a primitive whose shape rule refuses complex operands:
     refuses them too, rather than let NumPy compute (or cast away) something."""
 
-    def checked(x):
-        if x.dtype.kind == "c":
+    def checked(*xs):
+        if any(x.dtype.kind == "c" for x in xs):
             raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
-        return impl(x)
+        return impl(*xs)
 
     return checked
 
@@ -128,7 +128,7 @@ def elementwise_primitive(
     if nargs == 2:
         impl = _strict_binary(impl, complex_ok)
     elif not complex_ok:
-        impl = _real_unary(impl)
+        impl = _real_operands_only(impl)
     prim = new_primitive(name, impl, abstract_eval)
     sparsity_rules[prim] = Elementwise()
     return prim
