@@ -161,8 +161,10 @@ def geomspace(start, stop, num: int = 50, endpoint: bool = True, dtype=None, axi
     if axis != 0:
         return sh.moveaxis(geomspace(start, stop, num, endpoint, dtype), 0, axis)
     start, stop = _array(start, "geomspace"), _array(stop, "geomspace")
-    if dtypes.is_complex(np.result_type(aval(start).dtype, aval(stop).dtype)):
+    work = np.result_type(aval(start).dtype, aval(stop).dtype, np.float64)  # as NumPy
+    if dtypes.is_complex(work):
         raise FuncadTypeError(with_user_line("geomspace: complex bounds are not supported"))
+    start, stop = cast(start, work), cast(stop, work)
     sign = uf.sign(start)
     lo, hi = uf.log10(uf.absolute(start)), uf.log10(uf.absolute(stop))
     out = sign * uf.power(10.0, cr.linspace(lo, hi, num, endpoint=endpoint))

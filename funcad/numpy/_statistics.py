@@ -303,6 +303,8 @@ def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002 - N
     """The edges of ``bins`` equal bins over ``range`` (default: the data's range, widened
     by 0.5 each way when it is a single value); given edges are returned as they are."""
     a = _float(_array(a, "histogram"))
+    if isinstance(bins, str):
+        raise FuncadNotImplementedError(f"histogram with bins={bins!r} (a string estimator)")
     if np.ndim(bins) == 1 or (hasattr(bins, "shape") and aval(operand(bins)).ndim == 1):
         return _array(bins, "histogram")
     nbins = int(bins)
