@@ -93,7 +93,7 @@ def _strict_binary(impl, complex_ok: bool = True):
     return checked if complex_ok else checked_real
 
 
-def _real_unary(impl):
+def _real_operands(impl, nargs: int):
     """The eager implementation of a primitive whose shape rule refuses complex operands:
     refuses them too, rather than let NumPy compute (or cast away) something."""
 
@@ -102,7 +102,12 @@ def _real_unary(impl):
             raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
         return impl(x)
 
-    return checked
+    def checked_n(*xs):
+        if any(x.dtype.kind == "c" for x in xs):
+            raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
+        return impl(*xs)
+
+    return checked if nargs == 1 else checked_n
 
 
 def elementwise_primitive(
@@ -127,7 +132,7 @@ def elementwise_primitive(
     if nargs == 2:
         impl = _strict_binary(impl, complex_ok)
     elif not complex_ok:
-        impl = _real_unary(impl)
+        impl = _real_operands(impl, nargs)
     prim = new_primitive(name, impl, abstract_eval)
     return prim
 
