@@ -1,0 +1,109 @@
+"""Sparsity rules of XLA's general gather and scatters (``funcad.ops.gather_scatter``).
+
+With known (constant) indices the rules are exact: a gather moves the elements its
+implementation picks from element numbers (fills pick none); ``scatter`` moves the operand
+elements it keeps and the updates that survive; the combining scatters add each update
+element into the result element a gather with the same indices reads (dropped updates land
+nowhere). With indices known only at run time, any update may land anywhere and a gather
+may read any element. ``scatter_mul`` is nonlinear (all pairs of a result's elements
+interact); the others are (piecewise) linear.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from funcad.core.rules import sparsity_rules
+from funcad.ops.gather_scatter import (
+    gather_dnums_of,
+    gather_p,
+    scatter_add_p,
+    scatter_max_p,
+    scatter_min_p,
+    scatter_mul_p,
+    scatter_p,
+    slice_sizes_of,
+)
+from funcad.sparse.families import vstack
+from funcad.sparse.interpreter import Context, Pattern, size_of
+
+
+def _ids(aval, offset: int = 0) -> np.ndarray:
+    return np.arange(offset, offset + size_of(aval), dtype=np.int64).reshape(aval.shape)
+
+
+def _anywhere(ctx: Context, p: Pattern, size: int):
+    """Every element may be any element of ``p`` (linear)."""
+    jac = p.jac.compose(np.zeros(p.jac.rows, np.int64), np.arange(p.jac.rows), 1)
+    hess = (p.hess.compose(np.zeros(p.jac.rows, np.int64), np.arange(p.jac.rows), 1)
+            if ctx.hessian else None)
+    rows = np.zeros(size, np.int64)
+    return jac.take(rows), hess.take(rows) if ctx.hessian else None
+
+
+def _gather_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
+    x, idx = ins
+    size = size_of(eqn.outvars[0].aval)
+    if idx.known is None:
+        return [ctx.pattern(*_anywhere(ctx, x, size))]
+    params = dict(eqn.params, fill_value=-1)  # a filled element is no element
+    ids = np.asarray(gather_p.impl(_ids(eqn.invars[0].aval), idx.known, **params)).ravel()
+    return [ctx.pattern(x.jac.take(ids), x.hess.take(ids) if ctx.hessian else None)]
+
+
+def _scatter_set_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
+    x, idx, upd = ins
+    x_aval, u_aval = eqn.invars[0].aval, eqn.invars[2].aval
+    if idx.known is None:
+        return _combine(ctx, eqn, ins, nonlinear=False)
+    ids = np.asarray(scatter_p.impl(_ids(x_aval), idx.known, _ids(u_aval, size_of(x_aval)),
+                                    **eqn.params)).ravel()
+    jac = vstack([x.jac, upd.jac], ctx.n).take(ids)
+    hess = vstack([x.hess, upd.hess], ctx.n * ctx.n).take(ids) if ctx.hessian else None
+    return [ctx.pattern(jac, hess)]
+
+
+def _targets(eqn, indices) -> np.ndarray:
+    """The result element each update element is combined into (-1: dropped)."""
+    x_aval, u_aval = eqn.invars[0].aval, eqn.invars[2].aval
+    dn = eqn.params["dimension_numbers"]
+    mode = "clip" if eqn.params["mode"] == "clip" else "fill"  # the others drop
+    return np.asarray(gather_p.impl(
+        _ids(x_aval), indices, dimension_numbers=gather_dnums_of(dn),
+        slice_sizes=slice_sizes_of(x_aval.shape, u_aval.shape, dn), mode=mode,
+        fill_value=-1, unique_indices=False, indices_are_sorted=False)).ravel()
+
+
+def _combine(ctx: Context, eqn, ins: list[Pattern], nonlinear: bool) -> list[Pattern]:
+    x, idx, upd = ins
+    size = size_of(eqn.outvars[0].aval)
+    if idx.known is not None:
+        target = _targets(eqn, idx.known)
+        keep = target >= 0
+        jac_u = upd.jac.compose(target[keep], np.flatnonzero(keep), size)
+        hess_u = (upd.hess.compose(target[keep], np.flatnonzero(keep), size)
+                  if ctx.hessian else None)
+    else:
+        jac_u, hess_u = _anywhere(ctx, upd, size)
+    jac = x.jac.union(jac_u)
+    hess = None
+    if ctx.hessian:
+        hess = x.hess.union(hess_u)
+        if nonlinear:
+            rows = np.arange(size)
+            hess = hess.union(ctx.cross(jac, jac, rows, rows, rows, size))
+    return [ctx.pattern(jac, hess)]
+
+
+def _combining(nonlinear: bool):
+    def rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
+        return _combine(ctx, eqn, ins, nonlinear)
+
+    return rule
+
+
+sparsity_rules[gather_p] = _gather_rule
+sparsity_rules[scatter_p] = _scatter_set_rule
+sparsity_rules[scatter_add_p] = _combining(nonlinear=False)
+sparsity_rules[scatter_min_p] = _combining(nonlinear=False)  # piecewise linear
+sparsity_rules[scatter_max_p] = _combining(nonlinear=False)
+sparsity_rules[scatter_mul_p] = _combining(nonlinear=True)
