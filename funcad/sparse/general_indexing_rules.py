@@ -5,8 +5,9 @@ implementation picks from element numbers (fills pick none); ``scatter`` moves t
 elements it keeps and the updates that survive; the combining scatters add each update
 element into the result element a gather with the same indices reads (dropped updates land
 nowhere). With indices known only at run time, any update may land anywhere and a gather
-may read any element. ``scatter_mul`` is nonlinear (all pairs of a result's elements
-interact); the others are (piecewise) linear.
+may read any element. ``scatter_mul`` is nonlinear (the operand element interacts with
+the updates landing on it, and those with each other where several land); the others are
+(piecewise) linear.
 """
 from __future__ import annotations
 
@@ -82,15 +83,19 @@ def _combine(ctx: Context, eqn, ins: list[Pattern], nonlinear: bool) -> list[Pat
         jac_u = upd.jac.compose(target[keep], np.flatnonzero(keep), size)
         hess_u = (upd.hess.compose(target[keep], np.flatnonzero(keep), size)
                   if ctx.hessian else None)
+        landed = np.bincount(target[keep], minlength=size)
     else:
         jac_u, hess_u = _anywhere(ctx, upd, size)
+        landed = np.full(size, upd.jac.rows)
     jac = x.jac.union(jac_u)
     hess = None
     if ctx.hessian:
         hess = x.hess.union(hess_u)
-        if nonlinear:
+        if nonlinear:  # x * u1 * u2 ...: x with the updates, updates with each other
             rows = np.arange(size)
-            hess = hess.union(ctx.cross(jac, jac, rows, rows, rows, size))
+            hess = hess.union(ctx.cross(x.jac, jac_u, rows, rows, rows, size))
+            several = np.flatnonzero(landed > 1)
+            hess = hess.union(ctx.cross(jac_u, jac_u, several, several, several, size))
     return [ctx.pattern(jac, hess)]
 
 
