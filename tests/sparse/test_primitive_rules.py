@@ -120,6 +120,14 @@ def test_matrix_functions_are_dense_per_batch_matrix():
                     blocks=_blocks(2, 9, 9))
 
 
+def test_eig_is_dense_per_batch_matrix():
+    def f(x):  # symmetric functions of the eigenvalues of each matrix of the batch
+        w = fnp.linalg.eigvals(x.reshape(2, 3, 3))
+        return fnp.real(fnp.stack([fnp.sum(w * w, axis=-1), fnp.prod(w, axis=-1)])).ravel()
+
+    _check_jacobian(f, 18, blocks=np.tile(_blocks(2, 1, 9), (2, 1)))
+
+
 def test_expm_frechet_is_linear_in_its_direction():
     def f(x):
         a, e = x[:4].reshape(2, 2), x[4:].reshape(2, 2)
