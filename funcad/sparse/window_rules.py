@@ -22,10 +22,12 @@ from funcad.ops.windows import (
     window_patches_p,
     window_patches_transpose_p,
 )
-from funcad.sparse.families import MAX_PRODUCTS, _group_rule
+from funcad.sparse.families import _group_rule
 from funcad.sparse.interpreter import Context, Pattern, dense_rule, size_of
 
 _WINDOW = ("window_dimensions", "window_strides", "window_dilation")
+# The most products a convolution lists (three int64 arrays each) before it is taken as dense.
+MAX_CONV_PRODUCTS = 20_000_000
 
 
 def _ids(shape) -> np.ndarray:
@@ -97,7 +99,7 @@ def _conv_rule(ctx: Context, eqn, ins: list[Pattern]) -> list[Pattern]:
     x, y = ins
     out_aval, rhs_aval = eqn.outvars[0].aval, eqn.invars[1].aval
     features = out_aval.shape[eqn.params["dimension_numbers"][2][1]]
-    if size_of(out_aval) * (size_of(rhs_aval) // max(features, 1)) > MAX_PRODUCTS:
+    if size_of(out_aval) * (size_of(rhs_aval) // max(features, 1)) > MAX_CONV_PRODUCTS:
         return dense_rule(ctx, eqn, ins)  # more products than are worth listing
     out, lhs, rhs = conv_triples(eqn)
     for known, ids in ((x.known, lhs), (y.known, rhs)):  # products with a known zero
