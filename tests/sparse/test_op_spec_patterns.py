@@ -1,6 +1,6 @@
-"""Every differentiable row of the op-spec table through the sparsity interpreter: the
-detected Jacobian pattern contains every nonzero of the dense Jacobian (``jacfwd``) at random
-points, the Hessian pattern of a random weighting of the outputs contains every nonzero of
+"""Every differentiable row of the op-spec table through the sparsity interpreter (complex
+results through their real and imaginary parts): the detected Jacobian pattern contains
+every nonzero of the dense Jacobian (``jacfwd``) at random points, the Hessian pattern of a random weighting of the outputs contains every nonzero of
 its dense Hessian (so each primitive's second-order facts are checked), and
 ``sparse_jacobian`` equals the dense Jacobian."""
 from __future__ import annotations
@@ -31,9 +31,14 @@ def _flat_function(fn, args):
         full = list(args)
         for i, a in zip(pos, floats):
             full[i] = a
-        outs = [x for x in tree_leaves(fn(*full))
-                if funcad.core.get_aval(x).dtype.kind == "f"]
-        return fnp.concatenate([fnp.ravel(o) for o in outs]) if outs else fnp.zeros(0)
+        outs = []
+        for x in tree_leaves(fn(*full)):
+            kind = funcad.core.get_aval(x).dtype.kind
+            if kind == "f":
+                outs.append(fnp.ravel(x))
+            elif kind == "c":  # complex results through their real and imaginary parts
+                outs += [fnp.ravel(fnp.real(x)), fnp.ravel(fnp.imag(x))]
+        return fnp.concatenate(outs) if outs else fnp.zeros(0)
 
     return flat, tuple(args[i] for i in pos)
 
