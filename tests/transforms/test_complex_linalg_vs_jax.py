@@ -41,6 +41,36 @@ def _pd(ns, a):
     return a @ ns.conj(a.T) + 3 * ns.eye(a.shape[0])
 
 
+def _from_triangle(ns, a, lower=True):
+    """The Hermitian matrix LAPACK reads from one triangle of ``a`` (the real part of the
+    diagonal): what funcad's cholesky and eigh stand for, spelled out for JAX's."""
+    if ns is fnp:
+        return a
+    t = ns.tril(a, -1) if lower else ns.triu(a, 1)
+    return t + ns.conj(t.T) + ns.diag(ns.real(ns.diag(a)))
+
+
+def _raw_triangle_rows():
+    def chol(ns):
+        return lambda a: ns.linalg.cholesky(_from_triangle(ns, 0.3 * a + 3 * ns.eye(3)))
+
+    def eigh(uplo):
+        def make(ns):
+            def f(a):
+                if ns is fnp:
+                    w, v = ns.linalg.eigh(a, UPLO=uplo, symmetrize_input=False)
+                else:
+                    w, v = ns.linalg.eigh(_from_triangle(ns, a, uplo == "L"))
+                return (v * w ** 2) @ ns.conj(v.T), w
+            return f
+        return make
+    return {
+        "cholesky of one triangle": (chol, [(3, 3)]),
+        "eigh of the lower triangle": (eigh("L"), [(3, 3)]),
+        "eigh of the upper triangle": (eigh("U"), [(3, 3)]),
+    }
+
+
 def _eigh_rows():
     def proj(ns):
         def f(a):
@@ -110,6 +140,7 @@ ROWS = {
        for tr in (0, 1, 2) for lo in (True, False)},
     "lu_factor": (lambda ns: lambda a: _scipy(ns).lu_factor(a)[0], [(4, 4)]),
     "lu": (lambda ns: lambda a: tuple(_scipy(ns).lu(a)[1:]), [(3, 3)]),
+    **_raw_triangle_rows(),
     **_eigh_rows(),
     **_svd_rows(),
     **_qr_rows(),
