@@ -1,4 +1,5 @@
-"""Matrix decompositions: ``eigh``, ``svd``, ``qr`` and ``eig``, as ``jax.lax.linalg``.
+"""Matrix decompositions: ``eigh``, ``svd``, ``qr``, ``geqrf`` and ``eig``, as
+``jax.lax.linalg``.
 
 Each primitive is one block: wrapper -> primitive (impl on ``numpy.linalg``, batched over
 the leading axes; shape/dtype rule) -> JVP written in funcad ops (so it differentiates
@@ -307,6 +308,61 @@ def _qr_batch(vals, dims, *, full_matrices):
 
 jvp_rules[qr_p] = _qr_jvp
 batch_rules[qr_p] = _qr_batch
+
+
+# --- geqrf -------------------------------------------------------------------------------------
+
+def geqrf(x):
+    """The Householder form of the QR decomposition of each ``[m, n]`` matrix in ``x``, as
+    LAPACK's geqrf (JAX's internal ``geqrf``, behind ``jax.numpy.linalg.qr(mode="raw")``):
+    ``(a, taus)``, ``r`` on and above the diagonal of ``a``, the Householder vectors below
+    it, and their ``min(m, n)`` scalings.
+
+    Not differentiable (JAX has no rule for it either): use ``qr`` for derivatives.
+    """
+    a, taus = geqrf_p.bind(x)
+    return a, taus
+
+
+def _geqrf_impl(x):
+    if x.ndim < 2 or x.dtype.kind not in INEXACT:
+        raise TypeError("geqrf")
+    if 0 in x.shape[-2:]:
+        return [x.copy(), np.zeros((*x.shape[:-2], 0), x.dtype)]
+    h, taus = np.linalg.qr(x, mode="raw")  # h is a^T, as LAPACK's column-major array
+    return [np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(x.dtype, copy=False),
+            taus.astype(x.dtype, copy=False)]
+
+
+def _geqrf_abstract_eval(x):
+    check_kind(geqrf_p, [x], INEXACT)
+    if x.ndim < 2:
+        raise type_error(geqrf_p, [x], "expects matrices in the last two axes")
+    *batch, m, n = x.shape
+    x = x.strip_weak_type()
+    return [x, ShapedArray((*batch, min(m, n)), x.dtype)]
+
+
+geqrf_p = new_primitive("geqrf", _geqrf_impl, _geqrf_abstract_eval, multiple_results=True)
+
+
+def _geqrf_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    outs = geqrf_p.bind(x)
+    if type(t) is not Zero:
+        raise FuncadNotImplementedError(
+            "differentiation of `geqrf` (qr with mode='raw'; JAX has no rule for it either); "
+            "use qr's other modes")
+    return outs, [Zero.like(o) for o in outs]
+
+
+def _geqrf_batch(vals, dims):
+    x, d = la._batch_leading(vals, dims)
+    return geqrf_p.bind(x), [d, d]
+
+
+jvp_rules[geqrf_p] = _geqrf_jvp
+batch_rules[geqrf_p] = _geqrf_batch
 
 
 # --- eig ---------------------------------------------------------------------------------------

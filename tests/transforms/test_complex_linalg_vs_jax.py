@@ -6,7 +6,8 @@ complex arguments, whose outputs do not depend on the phases a decomposition is 
 choose (eigenvalues, projectors, reconstructions, singular values, |det|), or are unique
 (solve, inv, det, cholesky, lu, qr as LAPACK normalizes it). For each row: the values,
 ``jvp`` with complex tangents, ``vjp`` with complex cotangents (JAX's convention: the plain
-transpose of the complex-linear map), ``grad`` of a real loss, and central differences
+transpose of the complex-linear map), ``grad`` of a real loss (also under ``jit`` with both
+backends and ``vmap``), and central differences
 along a complex, a real and an imaginary direction.
 """
 from __future__ import annotations
@@ -193,8 +194,13 @@ def test_complex_linalg_matches_jax_and_finite_differences(name):
         real_loss = not isinstance(value, tuple) and np.ndim(value) == 0
         if real_loss and not np.iscomplexobj(value):  # grad
             argnums = tuple(range(len(args)))
-            _close(funcad.grad(ours, argnums)(*args), jax.grad(theirs, argnums)(*args),
-                   what="grad")
+            grad = funcad.grad(ours, argnums)
+            _close(grad(*args), jax.grad(theirs, argnums)(*args), what="grad")
+            for backend in ("numpy", "xla"):
+                _close(funcad.jit(grad, backend=backend)(*args), grad(*args), what=backend)
+            stacked = [np.stack([a, 2 * a]) for a in args]
+            _close(funcad.vmap(grad)(*stacked)[0][1], grad(*[2 * a for a in args])[0],
+                   what="vmap")
     # central differences along a complex, a real and an imaginary direction
     eps = 1e-6
     for direction in (tangents, [t.real + 0j for t in tangents], [1j * t.imag for t in tangents]):
