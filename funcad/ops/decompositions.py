@@ -62,7 +62,8 @@ def _inverse_gaps(w, shape):
 
 def _as_dtype_of(x, like):
     """``x`` converted to the dtype of ``like`` (a real factor of a complex product)."""
-    return base.convert_element_type(x, get_aval(like).dtype)
+    dtype = get_aval(like).dtype
+    return x if get_aval(x).dtype == dtype else base.convert_element_type(x, dtype)
 
 
 def _imaginary_diagonal(c):
