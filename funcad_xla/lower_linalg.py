@@ -51,6 +51,12 @@ def _expm_frechet(a, e):
     return jsl.expm(big)[..., :n, n:] * scale
 
 
+def _geqrf(x):
+    # jax.lax.linalg has no public geqrf; jnp's qr(mode="raw") is it, transposed as NumPy's.
+    h, taus = jnp.linalg.qr(x, mode="raw")
+    return [jnp.swapaxes(h, -1, -2), taus]
+
+
 def _lu_pivots_to_permutation(pivots, *, permutation_size):
     return lax_linalg.lu_pivots_to_permutation(pivots, permutation_size)
 
@@ -60,6 +66,7 @@ register_lowerings({
     dc.eigh_p: _eigh,
     dc.svd_p: _svd,
     dc.qr_p: _qr,
+    dc.geqrf_p: _geqrf,
     dc.eig_p: _eig,
     mf.expm_p: _expm,
     mf.expm_frechet_p: _expm_frechet,

@@ -116,11 +116,13 @@ class QRResult(NamedTuple):
 
 
 def qr(a, mode="reduced"):
-    """QR decomposition in NumPy's modes ``'reduced'``, ``'complete'`` and ``'r'``."""
+    """QR decomposition in NumPy's modes ``'reduced'``, ``'complete'``, ``'r'`` and
+    ``'raw'`` (Householder form ``(h, tau)``, not differentiable, as in JAX)."""
     x = inexact(a, "qr")
     _matrices(x, "qr")
-    if mode == "raw":
-        raise FuncadNotImplementedError("funcad.numpy.linalg.qr(mode='raw') (Householder form)")
+    if mode == "raw":  # NumPy's (h, tau): h is geqrf's array transposed (column-major)
+        h, tau = dc.geqrf(x)
+        return matrix_transpose(h), tau
     if mode not in ("reduced", "complete", "r"):
         raise FuncadValueError(with_user_line(
             f"funcad.numpy.linalg.qr: unrecognized mode {mode!r}"))

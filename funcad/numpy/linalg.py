@@ -170,6 +170,7 @@ def _slogdet_from_lu(lu, pivots):
     d, odd = _diagonal(lu), _odd_permutation(pivots)
     last = (aval(d).ndim - 1,)
     sign = ar.mul(_parity_sign(odd, aval(d).dtype), red.reduce_prod(ar.sign(d), last))
+    # (sign of a complex d is d / |d|, its phase; its derivative is the rule's, below)
     with np.errstate(divide="ignore"):  # log(0) = -inf is the answer for a singular matrix
         logabs = base.reduce_sum(ew.log(ar.abs(d)), last)
     return sign, logabs
@@ -180,19 +181,24 @@ def _slogdet_by_lu(a):
     return _slogdet_from_lu(lu, pivots)
 
 
-_slogdet_real = custom_jvp(_slogdet_by_lu)
+_slogdet_rule = custom_jvp(_slogdet_by_lu)
 
 
-@_slogdet_real.defjvp
+@_slogdet_rule.defjvp
 def _slogdet_jvp(primals, tangents):
-    # d log|det A| = tr(A^-1 dA): one LU gives the value and the inverse, and the tangent
-    # map is an elementwise product (cheap to transpose), not a derivative of the LU.
+    # d log|det A| = real(tr(A^-1 dA)) and, for complex A, d sign = i imag(tr(A^-1 dA)) sign
+    # (as JAX): one LU gives the value and the inverse, and the tangent map is an
+    # elementwise product (cheap to transpose), not a derivative of the LU.
     (a,), (a_dot,) = primals, tangents
     lu, pivots, perm = la.lu(a)
     ainv = _solve_triangles(lu, _permutation_matrix(perm, aval(a).dtype))
     nd = aval(a).ndim
     t = base.reduce_sum(ar.mul(matrix_transpose(ainv), a_dot), (nd - 2, nd - 1))
-    return _slogdet_from_lu(lu, pivots), (None, t)
+    sign, logabs = _slogdet_from_lu(lu, pivots)
+    if not dtypes.is_complex(aval(a).dtype):
+        return (sign, logabs), (None, t)
+    phase = ar.sub(t, cast(base.real(t), aval(t).dtype))  # i imag(t)
+    return (sign, logabs), (ar.mul(phase, sign), base.real(t))
 
 
 def slogdet(a):
@@ -200,9 +206,7 @@ def slogdet(a):
     matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX)."""
     a = _inexact(a, "slogdet")
     _square(a, "slogdet")
-    if dtypes.is_complex(aval(a).dtype):
-        return SlogdetResult(*_slogdet_by_lu(a))
-    return SlogdetResult(*_slogdet_real(a))
+    return SlogdetResult(*_slogdet_rule(a))
 
 
 def cholesky(a, /, *, upper=False):

@@ -1,4 +1,5 @@
-"""Matrix decompositions: ``eigh``, ``svd``, ``qr`` and ``eig``, as ``jax.lax.linalg``.
+"""Matrix decompositions: ``eigh``, ``svd``, ``qr``, ``geqrf`` and ``eig``, as
+``jax.lax.linalg``.
 
 Each primitive is one block: wrapper -> primitive (impl on ``numpy.linalg``, batched over
 the leading axes; shape/dtype rule) -> JVP written in funcad ops (so it differentiates
@@ -19,8 +20,10 @@ from funcad.core.symbolic import Zero
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
+from funcad.ops import _matrix_helpers as mh
 from funcad.ops import arithmetic as ar
 from funcad.ops import linalg as la
+from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
 from funcad.ops._operands import const_like
 from funcad.ops._shapes import INEXACT, check_kind, new_primitive, type_error
@@ -57,6 +60,18 @@ def _inverse_gaps(w, shape):
     return ar.sub(ar.div(const_like(gaps, 1), ar.add(eye, gaps)), eye)
 
 
+def _as_dtype_of(x, like):
+    """``x`` converted to the dtype of ``like`` (a real factor of a complex product)."""
+    dtype = get_aval(like).dtype
+    return x if get_aval(x).dtype == dtype else base.convert_element_type(x, dtype)
+
+
+def _imaginary_diagonal(c):
+    """``i Im(diag(c))`` as a diagonal matrix: the gauge part of the complex rules."""
+    on = la._diagonal_mask(get_aval(c).shape)
+    return base.select_n(on, const_like(c, 0), ar.sub(c, mh.real_part_as(c, c)))
+
+
 def _slice_last2(x, rows: int, cols: int):
     """``x[..., :rows, :cols]``."""
     shape = get_aval(x).shape
@@ -90,24 +105,24 @@ eigh_p = new_primitive("eigh", _eigh_impl, _eigh_abstract_eval, multiple_results
 
 
 def symmetric_from_triangle(t, lower: bool):
-    """The symmetric matrix that the ``lower`` (or upper) triangle of ``t`` stands for."""
-    shape = get_aval(t).shape
-    mirrored = la._triangle_mask(shape, lower=not lower, strict=True)
-    return base.select_n(mirrored, t, la._swap_last(t))
+    """The symmetric (Hermitian) matrix that the ``lower`` (or upper) triangle of ``t``
+    stands for."""
+    return mh.hermitian_from_triangle(t, lower)
 
 
 def _eigh_jvp(primals, tangents, *, lower):
-    # With M = V^T dA V: dw = diag(M), dV = V (F o M), F[i, j] = 1 / (w_j - w_i) off the
-    # diagonal (inf at repeated eigenvalues, as in JAX).
+    # With M = V^H dA V: dw = real(diag(M)), dV = V (F o M), F[i, j] = 1 / (w_j - w_i) off
+    # the diagonal (inf at repeated eigenvalues, as in JAX); V^H dV has a zero diagonal,
+    # JAX's choice of the phases of complex eigenvectors.
     (x,), (t,) = primals, tangents
     v, w = eigh_p.bind(x, lower=lower)
     if type(t) is Zero:
         return [v, w], [Zero.like(v), Zero.like(w)]
-    la._no_complex(eigh_p, x)
     shape = get_aval(x).shape
-    m = la._matmul(la._matmul(la._swap_last(v), symmetric_from_triangle(t, lower)), v)
-    dv = la._matmul(v, ar.mul(_inverse_gaps(w, shape), m))
-    return [v, w], [dv, _diag(m)]
+    m = la._matmul(la._matmul(mh.adjoint(v), symmetric_from_triangle(t, lower)), v)
+    dv = la._matmul(v, ar.mul(_as_dtype_of(_inverse_gaps(w, shape), m), m))
+    dw = _diag(m)
+    return [v, w], [dv, base.real(dw) if is_complex(get_aval(dw).dtype) else dw]
 
 
 def _eigh_batch(vals, dims, *, lower):
@@ -160,9 +175,11 @@ svd_p = new_primitive("svd", _svd_impl, _svd_abstract_eval, multiple_results=Tru
 
 
 def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
-    # With dP = U^T dA V: ds = diag(dP); dU = U (F o (dP S + S dP^T)) and
-    # dV = V (F o (S dP + dP^T S)), F[i, j] = 1 / (s_j^2 - s_i^2) off the diagonal; a
-    # rectangular matrix adds the part of dA outside the span of U (or V), divided by s.
+    # With dP = U^H dA V: ds = real(diag(dP)); dU = U (F o (dP S + S dP^H) + G) and
+    # dV = V (F o (S dP + dP^H S)), F[i, j] = 1 / (s_j^2 - s_i^2) off the diagonal, G the
+    # diagonal i Im(dP_ii) / s_i (zero for real matrices; where s_i = 0 it is 0, as in
+    # JAX, which also puts this phase term in dU alone); a rectangular matrix adds the part
+    # of dA outside the span of U (or V), divided by s.
     (x,), (t,) = primals, tangents
     *_, m, n = get_aval(x).shape
     if compute_uv and full_matrices and m != n:
@@ -173,27 +190,40 @@ def _svd_jvp(primals, tangents, *, full_matrices, compute_uv):
     outs = [s, u, vh] if compute_uv else [s]
     if type(t) is Zero:
         return outs, [Zero.like(o) for o in outs]
-    la._no_complex(svd_p, x)
-    v = la._swap_last(vh)
-    dp = la._matmul(la._matmul(la._swap_last(u), t), v)
-    ds = _diag(dp)
+    cplx = is_complex(get_aval(x).dtype)
+    v = mh.adjoint(vh)
+    dp = la._matmul(la._matmul(mh.adjoint(u), t), v)
+    ds = base.real(_diag(dp)) if cplx else _diag(dp)
     if not compute_uv:
         return outs, [ds]
     kk = get_aval(dp).shape
-    s_row, s_col = _as_rows(s, kk), _as_cols(s, kk)
-    f = _inverse_gaps(ar.mul(s, s), kk)
+    sc = _as_dtype_of(s, dp)
+    s_row, s_col = _as_rows(sc, kk), _as_cols(sc, kk)
+    f = _as_dtype_of(_inverse_gaps(ar.mul(s, s), kk), dp)
     dp_s, s_dp = ar.mul(dp, s_row), ar.mul(s_col, dp)
-    du = la._matmul(u, ar.mul(f, ar.add(dp_s, la._swap_last(dp_s))))
-    dv = la._matmul(v, ar.mul(f, ar.add(s_dp, la._swap_last(s_dp))))
-    if m > n:  # (I - U U^T) dA V / s
+    inner_u = ar.mul(f, ar.add(dp_s, mh.adjoint(dp_s)))
+    if cplx:
+        inner_u = ar.add(inner_u, ar.mul(_imaginary_diagonal(dp), _safe_inverse_rows(s, dp)))
+    du = la._matmul(u, inner_u)
+    dv = la._matmul(v, ar.mul(f, ar.add(s_dp, mh.adjoint(s_dp))))
+    if m > n:  # (I - U U^H) dA V / s
         dav = la._matmul(t, v)
-        rest = ar.sub(dav, la._matmul(u, la._matmul(la._swap_last(u), dav)))
-        du = ar.add(du, ar.div(rest, _as_rows(s, get_aval(rest).shape)))
-    if n > m:  # (I - V V^T) dA^T U / s
-        dau = la._matmul(la._swap_last(t), u)
+        rest = ar.sub(dav, la._matmul(u, la._matmul(mh.adjoint(u), dav)))
+        du = ar.add(du, ar.div(rest, _as_rows(sc, get_aval(rest).shape)))
+    if n > m:  # (I - V V^H) dA^H U / s
+        dau = la._matmul(mh.adjoint(t), u)
         rest = ar.sub(dau, la._matmul(v, la._matmul(vh, dau)))
-        dv = ar.add(dv, ar.div(rest, _as_rows(s, get_aval(rest).shape)))
-    return outs, [ds, du, la._swap_last(dv)]
+        dv = ar.add(dv, ar.div(rest, _as_rows(sc, get_aval(rest).shape)))
+    return outs, [ds, du, mh.adjoint(dv)]
+
+
+def _safe_inverse_rows(s, like):
+    """``1 / s_j`` in row ``i``, column ``j`` of a matrix shaped like ``like``, with 0
+    where ``s_j = 0`` (JAX's convention for the phase term of a zero singular value)."""
+    zero = lg.eq(s, const_like(s, 0))
+    safe = base.select_n(zero, s, const_like(s, 1))
+    inv = base.select_n(zero, ar.div(const_like(s, 1), safe), const_like(s, 0))
+    return _as_rows(_as_dtype_of(inv, like), get_aval(like).shape)
 
 
 def _svd_batch(vals, dims, **params):
@@ -238,12 +268,15 @@ qr_p = new_primitive("qr", _qr_impl, _qr_abstract_eval, multiple_results=True)
 
 def _qr_square_jvp(q, r, dx):
     """Tangents of ``x = q r`` for ``x`` with at least as many rows as columns, ``r``
-    square: with C = Q^T dX R^-1 and Omega = tril(C, -1) - tril(C, -1)^T,
-    dQ = dX R^-1 - Q (C - Omega) and dR = (C - Omega) R (JAX's rule, real case)."""
+    square: with C = Q^H dX R^-1 and Omega = tril(C, -1) - tril(C, -1)^H + i Im(diag(C))
+    (skew-Hermitian; the last term is zero for real matrices), dQ = dX R^-1 - Q (C - Omega)
+    and dR = (C - Omega) R (JAX's rule)."""
     dx_rinv = la.triangular_solve(r, dx, left_side=False, lower=False)
-    c = la._matmul(la._swap_last(q), dx_rinv)
+    c = la._matmul(mh.adjoint(q), dx_rinv)
     low = la._band(c, lower=True, strict=True)
-    omega = ar.sub(low, la._swap_last(low))
+    omega = ar.sub(low, mh.adjoint(low))
+    if is_complex(get_aval(c).dtype):
+        omega = ar.add(omega, _imaginary_diagonal(c))
     c_minus = ar.sub(c, omega)
     return ar.sub(dx_rinv, la._matmul(q, c_minus)), la._matmul(c_minus, r)
 
@@ -253,7 +286,6 @@ def _qr_jvp(primals, tangents, *, full_matrices):
     q, r = qr_p.bind(x, full_matrices=full_matrices)
     if type(t) is Zero:
         return [q, r], [Zero.like(q), Zero.like(r)]
-    la._no_complex(qr_p, x)
     *_, m, n = get_aval(x).shape
     if full_matrices and m > n:
         raise FuncadNotImplementedError(
@@ -261,12 +293,12 @@ def _qr_jvp(primals, tangents, *, full_matrices):
             "columns (as in JAX); use full_matrices=False")
     if m >= n:
         return [q, r], list(_qr_square_jvp(q, r, t))
-    # Wide: X = [A | B] with A = Q R_A square, R = [R_A | Q^T B], so dR_B = dQ^T B + Q^T dB.
+    # Wide: X = [A | B] with A = Q R_A square, R = [R_A | Q^H B], so dR_B = dQ^H B + Q^H dB.
     nd = get_aval(x).ndim
     a_dot, b_dot = _slice_last2(t, m, m), sl.slice(t, (0,) * (nd - 1) + (m,), get_aval(t).shape)
     b = sl.slice(x, (0,) * (nd - 1) + (m,), get_aval(x).shape)
     dq, dra = _qr_square_jvp(q, _slice_last2(r, m, m), a_dot)
-    drb = ar.add(la._matmul(la._swap_last(dq), b), la._matmul(la._swap_last(q), b_dot))
+    drb = ar.add(la._matmul(mh.adjoint(dq), b), la._matmul(mh.adjoint(q), b_dot))
     return [q, r], [dq, sl.concatenate([dra, drb], nd - 1)]
 
 
@@ -279,14 +311,70 @@ jvp_rules[qr_p] = _qr_jvp
 batch_rules[qr_p] = _qr_batch
 
 
+# --- geqrf -------------------------------------------------------------------------------------
+
+def geqrf(x):
+    """The Householder form of the QR decomposition of each ``[m, n]`` matrix in ``x``, as
+    LAPACK's geqrf (JAX's internal ``geqrf``, behind ``jax.numpy.linalg.qr(mode="raw")``):
+    ``(a, taus)``, ``r`` on and above the diagonal of ``a``, the Householder vectors below
+    it, and their ``min(m, n)`` scalings.
+
+    Not differentiable (JAX has no rule for it either): use ``qr`` for derivatives.
+    """
+    a, taus = geqrf_p.bind(x)
+    return a, taus
+
+
+def _geqrf_impl(x):
+    if x.ndim < 2 or x.dtype.kind not in INEXACT:
+        raise TypeError("geqrf")
+    if 0 in x.shape[-2:]:
+        return [x.copy(), np.zeros((*x.shape[:-2], 0), x.dtype)]
+    h, taus = np.linalg.qr(x, mode="raw")  # h is a^T, as LAPACK's column-major array
+    return [np.ascontiguousarray(np.swapaxes(h, -1, -2)).astype(x.dtype, copy=False),
+            taus.astype(x.dtype, copy=False)]
+
+
+def _geqrf_abstract_eval(x):
+    check_kind(geqrf_p, [x], INEXACT)
+    if x.ndim < 2:
+        raise type_error(geqrf_p, [x], "expects matrices in the last two axes")
+    *batch, m, n = x.shape
+    x = x.strip_weak_type()
+    return [x, ShapedArray((*batch, min(m, n)), x.dtype)]
+
+
+geqrf_p = new_primitive("geqrf", _geqrf_impl, _geqrf_abstract_eval, multiple_results=True)
+
+
+def _geqrf_jvp(primals, tangents):
+    (x,), (t,) = primals, tangents
+    outs = geqrf_p.bind(x)
+    if type(t) is not Zero:
+        raise FuncadNotImplementedError(
+            "differentiation of `geqrf` (qr with mode='raw'; JAX has no rule for it either); "
+            "use qr's other modes")
+    return outs, [Zero.like(o) for o in outs]
+
+
+def _geqrf_batch(vals, dims):
+    x, d = la._batch_leading(vals, dims)
+    return geqrf_p.bind(x), [d, d]
+
+
+jvp_rules[geqrf_p] = _geqrf_jvp
+batch_rules[geqrf_p] = _geqrf_batch
+
+
 # --- eig ---------------------------------------------------------------------------------------
 
 def eig(x, *, compute_right_eigenvectors=True):
     """Eigenvalues ``w`` (and right eigenvectors ``v``, unit columns) of each square matrix
     in ``x``, always complex as ``jax.lax.linalg.eig``: ``x @ v == v * w[..., None, :]``.
 
-    As in JAX, the eigenvalues of real matrices differentiate and the eigenvectors do not
-    (so neither do the eigenvalues a second time: their rule uses the eigenvectors).
+    As in JAX, the eigenvalues (of real or complex matrices) differentiate and the
+    eigenvectors do not (so neither do the eigenvalues a second time: their rule uses the
+    eigenvectors; JAX 0.10 refuses that too, unless ``enable_eigvec_derivs``).
     """
     outs = eig_p.bind(x, compute_right_eigenvectors=bool(compute_right_eigenvectors))
     return tuple(outs) if compute_right_eigenvectors else outs[0]
@@ -328,7 +416,6 @@ def _eig_jvp(primals, tangents, *, compute_right_eigenvectors):
         raise FuncadNotImplementedError(
             "differentiation of the eigenvectors of `eig` (as in JAX; the eigenvalues alone, "
             "eigvals, have first derivatives)")
-    la._no_complex(eig_p, x)
     w, v = eig_p.bind(x, compute_right_eigenvectors=True)
     lu_, _, perm = la.lu(v)
     t_c = base.convert_element_type(t, get_aval(v).dtype)

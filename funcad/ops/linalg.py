@@ -14,12 +14,11 @@ import warnings
 import numpy as np
 
 from funcad.core.avals import ShapedArray
-from funcad.core.dtypes import is_complex
 from funcad.core.rules import Contraction, batch_rules, explain_notation, jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
-from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
+from funcad.ops import _matrix_helpers as mh
 from funcad.ops import arithmetic as ar
 from funcad.ops import logical as lg
 from funcad.ops import slicing as sl
@@ -222,41 +221,10 @@ def _check_square(prim, x: ShapedArray, avals) -> int:
     return x.shape[-1]
 
 
-# --- shared helpers of the matrix rules (written with funcad ops) -------------------------------
+# --- shared helpers of the matrix rules (funcad.ops._matrix_helpers) ---------------------------
 
-def _triangle_mask(shape, lower: bool, strict: bool = False):
-    """Booleans of ``shape``: True on and below (``lower``) or on and above the diagonal
-    of each matrix (``strict`` excludes the diagonal). Built from iotas, so no matrix
-    constant is embedded in the IR."""
-    nd = len(shape)
-    rows = st.broadcasted_iota(np.int32, shape, nd - 2)
-    cols = st.broadcasted_iota(np.int32, shape, nd - 1)
-    if lower:
-        return (lg.gt if strict else lg.ge)(rows, cols)
-    return (lg.lt if strict else lg.le)(rows, cols)
-
-
-def _diagonal_mask(shape, start: int = 0):
-    """Booleans of ``shape``: True on the diagonal of each matrix, from row ``start`` on."""
-    nd = len(shape)
-    rows = st.broadcasted_iota(np.int32, shape, nd - 2)
-    on = lg.eq(rows, st.broadcasted_iota(np.int32, shape, nd - 1))
-    if not start:
-        return on
-    late = lg.ge(rows, base.broadcast_in_dim(np.asarray(start, np.int32), shape, ()))
-    return lg.bitwise_and(on, late)
-
-
-def _band(x, lower: bool, strict: bool = False):
-    """The lower (or upper) triangle of each matrix in ``x``, zeros elsewhere (a select, so
-    whatever lies outside the triangle cannot leak into it)."""
-    return base.select_n(_triangle_mask(get_aval(x).shape, lower, strict), const_like(x, 0), x)
-
-
-def _eye(like, start: int = 0):
-    """Identity matrices shaped and typed like ``like`` (zero rows before ``start``)."""
-    mask = _diagonal_mask(get_aval(like).shape, start)
-    return base.convert_element_type(mask, get_aval(like).dtype)
+_triangle_mask, _diagonal_mask, _band, _eye = mh.triangle_mask, mh.diagonal_mask, mh.band, mh.eye
+_swap_last, _no_complex, _batch_leading = mh.swap_last, mh.no_complex, mh.batch_leading
 
 
 def _matmul(a, b):
@@ -264,25 +232,6 @@ def _matmul(a, b):
     nd = get_aval(a).ndim
     batch = tuple(range(nd - 2))
     return dot_general(a, b, (((nd - 1,), (nd - 2,)), (batch, batch)))
-
-
-def _swap_last(x):
-    nd = get_aval(x).ndim
-    return base.transpose(x, (*range(nd - 2), nd - 1, nd - 2))
-
-
-def _no_complex(prim, x) -> None:
-    if is_complex(get_aval(x).dtype):
-        raise FuncadNotImplementedError(f"differentiation of `{prim}` for complex matrices")
-
-
-def _batch_leading(vals, dims):
-    """One matrix operand with its batch axis among the leading (batch) axes: left where it
-    is if it already is one, else moved to the front."""
-    (x,), (d,) = vals, dims
-    if d >= get_aval(x).ndim - 2:
-        x, d = moveaxis(x, d, 0), 0
-    return x, d
 
 
 # --- cholesky --------------------------------------------------------------------------------
@@ -323,16 +272,17 @@ cholesky_p = new_primitive("cholesky", _cholesky_impl, _cholesky_abstract_eval)
 
 
 def _cholesky_jvp(t, L, x):
-    # Only the lower triangle is read, so the tangent is the symmetric matrix it stands
-    # for. With X = L^-1 dA L^-T, dL = L Phi(X), Phi = lower triangle with halved diagonal.
-    _no_complex(cholesky_p, x)
-    shape = get_aval(x).shape
-    sym = base.select_n(_triangle_mask(shape, lower=False, strict=True), t, _swap_last(t))
-    tmp = triangular_solve(L, sym, left_side=True, lower=True)
-    inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True)
-    halves = base.select_n(_diagonal_mask(shape), const_like(x, 1), const_like(x, 0.5))
-    phi = ar.mul(_band(inner, lower=True), halves)
-    return _matmul(L, phi)
+    # Only the lower triangle (and the real part of the diagonal) is read, so the tangent
+    # is the Hermitian matrix it stands for. With X = L^-1 dA L^-H, dL = L Phi(X), Phi =
+    # lower triangle with halved diagonal (the diagonal of X is real).
+    del x
+    herm = mh.hermitian_from_triangle(t, lower=True)
+    tmp = triangular_solve(L, herm, left_side=True, lower=True)
+    inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True,
+                             conjugate_a=True)
+    halves = base.select_n(_diagonal_mask(get_aval(t).shape), const_like(t, 1),
+                           const_like(t, 0.5))
+    return _matmul(L, ar.mul(_band(inner, lower=True), halves))
 
 
 defjvp2(cholesky_p, _cholesky_jvp)
@@ -430,8 +380,9 @@ def _triangular_solve_jvp_a(t, x, a, b, *, left_side, lower, transpose_a, conjug
                             unit_diagonal):
     # d(op(A)^-1 B) = -op(A)^-1 op(dA) X (left side; X op(dA) op(A)^-1 on the right), where
     # dA is the tangent's triangle that is read.
-    _no_complex(triangular_solve_p, a)
     dt = _band(t, lower, strict=unit_diagonal)
+    if conjugate_a:  # op conjugates dA as it does A
+        dt = mh.conj_if_complex(dt)
     nd = get_aval(a).ndim
     batch = tuple(range(nd - 2))
     if left_side:  # op(dA) @ X, contracting dA's column axis (its row axis if transposed)
@@ -446,7 +397,8 @@ def _triangular_solve_jvp_a(t, x, a, b, *, left_side, lower, transpose_a, conjug
 
 
 def _triangular_solve_transpose(ct, a, b, **params):
-    # Linear in b: B -> op(A)^-1 B transposes to C -> op(A)^-T C.
+    # Linear in b: B -> op(A)^-1 B transposes to C -> op(A)^-T C (the plain transpose, as
+    # JAX's convention for complex-linear maps: conjugate_a is kept as it is).
     if is_undefined(a):
         raise NotImplementedError("transpose of triangular_solve in its matrix (not linear)")
     return [None, triangular_solve(a, ct, **dict(params, transpose_a=not params["transpose_a"]))]
@@ -570,14 +522,14 @@ def _square_factors(lu_, m: int, n: int):
 
 def _lu_jvp(primals, tangents):
     # P A = L U, so with X = L^-1 P dA U^-1 (factors completed to square ones):
-    # dL = L tril(X, -1) and dU = triu(X) U; the pivots do not vary.
+    # dL = L tril(X, -1) and dU = triu(X) U; the pivots do not vary. No transpose appears,
+    # so the rule holds for complex matrices as it stands (it is complex-linear).
     (x,), (t,) = primals, tangents
     outs = lu_p.bind(x)
     lu_, _, perm = outs
     zeros = [Zero.like(o) for o in outs]
     if type(t) is Zero:
         return outs, zeros
-    _no_complex(lu_p, x)
     m, n = get_aval(x).shape[-2:]
     lower, upper = _square_factors(lu_, m, n)
     pt = _matmul(_permutation_matrix(perm, t), t)

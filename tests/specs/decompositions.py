@@ -173,6 +173,8 @@ _NUMPY_ROWS: list[OpSpec] = [
          make_args=_spread_singular),
     _row("linalg.qr[r]", lambda a: fnp.abs(fnp.linalg.qr(a, "r")),
          lambda a: np.abs(np.linalg.qr(a, "r")), (((4, 3),),), make_args=_spread_singular),
+    _row("linalg.qr[raw]", lambda a: fnp.linalg.qr(a, "raw"),
+         lambda a: np.linalg.qr(a, "raw"), _RECT, differentiable=False),
     _row("linalg.eigvals[symmetric functions]", _eigvals_symmetric(fnp, fnp.linalg.eigvals),
          _eigvals_symmetric(np, lambda a: np.linalg.eigvals(a).astype(complex)), (((3, 3),), ((2, 4, 4),)),
          differentiable=False),
