@@ -2,6 +2,7 @@
 and ``funcad.nn.initializers``."""
 from __future__ import annotations
 
+from funcad.nn import initializers
 from funcad.nn.activations import (
     celu,
     elu,
@@ -28,7 +29,27 @@ from funcad.nn.activations import (
 )
 
 __all__ = [
-    "celu", "elu", "gelu", "glu", "hard_sigmoid", "hard_silu", "hard_swish", "hard_tanh",
-    "leaky_relu", "log_sigmoid", "log_softmax", "logsumexp", "one_hot", "relu", "relu6",
-    "selu", "sigmoid", "silu", "softmax", "softplus", "standardize", "swish",
+    "celu",
+    "elu",
+    "gelu",
+    "glu",
+    "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
+    "initializers",
+    "leaky_relu",
+    "log_sigmoid",
+    "log_softmax",
+    "logsumexp",
+    "one_hot",
+    "relu",
+    "relu6",
+    "selu",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "standardize",
+    "swish",
 ]
