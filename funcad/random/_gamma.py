@@ -20,7 +20,7 @@ from funcad.ad import jvp
 from funcad.core.trace import get_aval
 from funcad.custom_derivatives import custom_jvp
 from funcad.errors import FuncadValueError
-from funcad.nn import softmax
+from funcad.nn.activations import softmax
 from funcad.random._floats import (
     _normal_real,
     _uniform,
