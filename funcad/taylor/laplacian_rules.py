@@ -86,7 +86,7 @@ def _or_zeros(x, like):
 
 
 def elementwise_rule(primitive) -> Callable:
-    def rule(ops, *, mode, n, **params):
+    def rule(ops, mode, n, params):  # params: the equation's own (they may hold a "mode")
         values = [op[0] for op in ops]
         y = primitive.bind(*values, **params)
         if not is_differentiable_dtype(get_aval(y).dtype):
@@ -134,7 +134,7 @@ def _batched(fun, n, args):
 
 
 def linear_rule(primitive) -> Callable:
-    def rule(ops, *, mode, n, **params):
+    def rule(ops, mode, n, params):  # params: the equation's own (they may hold a "mode")
         ops = [densify(op, mode, n) for op in ops]
         y = primitive.bind(*[op[0] for op in ops], **params)
 
@@ -183,7 +183,7 @@ def _rows_times(d, other, axis: int):
 
 
 def bilinear_rule(primitive) -> Callable:
-    def rule(ops, *, mode, n, **params):
+    def rule(ops, mode, n, params):  # params: the equation's own (they may hold a "mode")
         side = _diag_vector_contraction(primitive, ops, params)
         if side is not None:
             (lc, rc), _ = params["dimension_numbers"]
@@ -223,7 +223,7 @@ def bilinear_rule(primitive) -> Callable:
 
 
 def zero_rule(primitive) -> Callable:
-    def rule(ops, *, mode, n, **params):
+    def rule(ops, mode, n, params):  # params: the equation's own (they may hold a "mode")
         y = primitive.bind(*[op[0] for op in ops], **params)
         if primitive.multiple_results:
             return [(o, None, None, False) for o in y]
@@ -240,7 +240,7 @@ def generic_rule(primitive) -> Callable:
     part; ``f'(x) L`` (a jet of order 1 along the Laplacians) is added once."""
     multiple = primitive.multiple_results
 
-    def rule(ops, *, mode, n, **params):
+    def rule(ops, mode, n, params):  # params: the equation's own (they may hold a "mode")
         ops = [densify(op, mode, n) for op in ops]
         values = [op[0] for op in ops]
         moving = [op[1] is not None for op in ops]

@@ -56,7 +56,7 @@ class LapTrace(Trace):
             return LapTracer(self, out, None, None, False)
         mode, n, rule_for = self.main.global_data
         ops = [(t.value, t.jac, t.second, t.diag) for t in tracers]
-        outs = rule_for(primitive)(ops, mode=mode, n=n, **params)
+        outs = rule_for(primitive)(ops, mode, n, params)
         if primitive.multiple_results:
             return [LapTracer(self, *o) for o in outs]
         return LapTracer(self, *outs)
