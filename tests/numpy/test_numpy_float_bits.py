@@ -109,3 +109,19 @@ def test_shifts_of_floats_are_type_errors_naming_the_function():
         fnp.left_shift(np.ones(2), 1)
     with pytest.raises(FuncadTypeError, match="right_shift"):
         fnp.right_shift(np.ones(2, np.float32), np.ones(2, np.float32))
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered in nextafter")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_truncated_normal_bounds_step_exactly_from_subnormals(dtype):
+    """funcad.random's step to the next float inside a bound is the nextafter primitive,
+    so a subnormal bound steps exactly under XLA too (float comparisons flush it there)."""
+    from funcad.random._floats import nextafter_toward
+
+    x = np.concatenate([grid_points(dtype), [np.nan]]).astype(dtype)
+    for direction in (1.0, -1.0):
+        with np.errstate(all="ignore"):
+            want = np.nextafter(x, np.array(direction * np.inf, dtype))
+        for backend in BACKENDS:
+            got = funcad.jit(lambda v, d=direction: nextafter_toward(v, d), backend=backend)(x)
+            _same_bits(got, want, f"{backend} toward {direction}")
