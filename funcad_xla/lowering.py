@@ -28,6 +28,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_debugging,
     lower_elementwise,
     lower_fft,
+    lower_float_bits,
     lower_gather_scatter,
     lower_linalg,
     lower_sharding,

@@ -12,6 +12,7 @@ from specs import (
     decompositions,
     elementwise,
     fft,
+    float_bits,
     indexing,
     lax_breadth,
     linalg,
@@ -37,6 +38,7 @@ OP_SPECS: list[OpSpec] = [
     *sorting.SPECS,
     *numpy_breadth.SPECS,
     *bit_ops.SPECS,
+    *float_bits.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

@@ -115,6 +115,7 @@ from funcad.ops.elementwise import (
     tanh,
 )
 from funcad.ops.fft import FftType, fft
+from funcad.ops.float_bits import nextafter
 from funcad.ops.linalg import dot_general
 from funcad.ops.logical import (
     bitwise_and,
@@ -254,6 +255,7 @@ __all__ = [
     "mul",
     "ne",
     "neg",
+    "nextafter",
     "pad",
     "padtype_to_pads",
     "pmax",

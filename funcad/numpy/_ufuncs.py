@@ -22,6 +22,7 @@ from funcad.numpy._core import (
 )
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
+from funcad.ops import bits, float_bits
 from funcad.ops import complex_parts as cp
 from funcad.ops import elementwise as ew
 from funcad.ops import logical as lg
@@ -263,6 +264,21 @@ bitwise_or = _binary(np.bitwise_or, lg.bitwise_or)
 bitwise_xor = _binary(np.bitwise_xor, lg.bitwise_xor)
 invert = _unary(np.invert, lg.bitwise_not)
 bitwise_not = invert
+
+
+def _right_shift_lax(x, y):
+    # NumPy shifts a signed integer arithmetically (filling with the sign), an unsigned one
+    # logically; shifts by the bit width or more give 0 or -1 in both (as the primitives).
+    if _dtypes.is_unsigned(aval(x).dtype):
+        return bits.shift_right_logical(x, y)
+    return bits.shift_right_arithmetic(x, y)
+
+
+left_shift = _binary(np.left_shift, bits.shift_left, fast=False)
+right_shift = _binary(np.right_shift, _right_shift_lax, fast=False)
+bitwise_left_shift = left_shift
+bitwise_right_shift = right_shift
+nextafter = _binary(np.nextafter, float_bits.nextafter)
 
 
 def _to_bool(x):

@@ -140,19 +140,10 @@ def _normal_real(k, shape, dtype):
 
 
 def nextafter_toward(x, direction: float):
-    """The float next to ``x`` toward ``+inf`` (direction > 0) or ``-inf``, by stepping
-    its bit pattern (infinities and NaN stay)."""
+    """The float next to ``x`` toward ``+inf`` (direction > 0) or ``-inf`` (infinities and
+    NaN stay); the ``nextafter`` primitive, exact for subnormal ``x`` on every backend."""
     x = fnp.asarray(x)
-    dtype = get_aval(x).dtype
-    u = UINT_DTYPES[dtype.itemsize * 8]
-    b = bitcast_convert_type(x, u)
-    one = np.asarray(1, u)
-    step_up = (x > 0) if direction > 0 else (x < 0)
-    away = fnp.where(step_up, b + one, b - one)
-    smallest = np.array(1 if direction > 0 else (1 << (dtype.itemsize * 8 - 1)) | 1, u)
-    moved = bitcast_convert_type(fnp.where(x == 0, smallest, away), dtype)
-    stays = fnp.isnan(x) | (x == (np.inf if direction > 0 else -np.inf))
-    return fnp.where(stays, x, moved)
+    return lax.nextafter(x, lax.full_like(x, np.inf if direction > 0 else -np.inf))
 
 
 def _erf(x):
