@@ -27,6 +27,13 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
+# The op-spec table now has ~950 rows per generic test; late in a run over the whole table,
+# hypothesis's own settings lookups overflow CPython's default recursion limit of 1000
+# (RecursionError inside hypothesis/_settings.py, on whichever rows come last). The cause is
+# in the test machinery, not in funcad (funcad never recurses over graphs:
+# tests/core/test_deep_graphs.py runs with a limit of 400); give it headroom.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 4000))
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
