@@ -2,7 +2,24 @@
 getting its best round of the mean over n calls."""
 from __future__ import annotations
 
+import argparse
+import os
 import time
+
+
+def parse_args(doc: str, quick_help: str) -> argparse.Namespace:
+    """``--quick`` and ``--blas-threads N``; the thread count is exported before the caller
+    imports NumPy (which reads it when it loads its BLAS)."""
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("--quick", action="store_true", help=quick_help)
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="threads of NumPy's BLAS for every contender (default: the "
+                         "library's own choice; 1 gives steadier numbers on a busy machine)")
+    args = ap.parse_args()
+    if args.blas_threads is not None:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.blas_threads)
+    return args
 
 
 def best_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15) -> list[float]:

@@ -16,30 +16,20 @@ Anchors that are not installed are skipped.
 """
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import os
 import sys
 
+if __name__ == "__main__":  # before NumPy loads its BLAS
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _timing import parse_args
 
-def _parse():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="a 2^12 signal (a smoke run)")
-    ap.add_argument("--blas-threads", type=int, default=None,
-                    help="threads of NumPy's BLAS for every contender")
-    return ap.parse_args()
+    ARGS = parse_args(__doc__, "a 2^12 signal (a smoke run)")
 
-
-if __name__ == "__main__":
-    ARGS = _parse()
-    if ARGS.blas_threads is not None:  # must be set before NumPy loads its BLAS
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(ARGS.blas_threads)
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_times_interleaved, fmt  # noqa: E402
+from _timing import best_times_interleaved, fmt
 
 ROWS = 64
 

@@ -14,34 +14,23 @@
 """
 from __future__ import annotations
 
-import argparse
 import itertools
 import os
 import statistics
 import sys
 import time
 
+if __name__ == "__main__":  # before NumPy loads its BLAS
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from _timing import parse_args
 
-def _parse():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
-    ap.add_argument("--blas-threads", type=int, default=None,
-                    help="threads of NumPy's BLAS for every contender (default: the "
-                         "library's own choice; 1 gives steadier numbers on a busy machine)")
-    return ap.parse_args()
+    ARGS = parse_args(__doc__, "small sizes (a smoke run)")
 
-
-if __name__ == "__main__":
-    ARGS = _parse()
-    if ARGS.blas_threads is not None:  # must be set before NumPy loads its BLAS
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ[var] = str(ARGS.blas_threads)
-
-import numpy as np  # noqa: E402
+import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_times_interleaved, fmt  # noqa: E402
-from bench_grad_eager import mlp_loss, scalar36  # noqa: E402
+from _timing import best_times_interleaved, fmt
+from bench_grad_eager import mlp_loss, scalar36
 
 
 def hessian_fn(ns, a):
