@@ -105,7 +105,8 @@ def main(quick: bool):
         assert all(np.allclose(a, np.asarray(b), rtol=1e-9, atol=1e-9)
                    for a, b in zip(x_grads, j_grads))
         t_x, t_jx = best_times_interleaved(
-            [lambda: jit_x(z, m), lambda: jax.block_until_ready(jx(z, m))], min_time=min_time)
+            [lambda: jax.block_until_ready(jit_x(z, m)), lambda: jax.block_until_ready(jx(z, m))],
+            min_time=min_time)
         row("complex vg: jit(xla) vs jax.jit", t_x, t_jx, 1.05)
     else:
         print("jax is not installed: the XLA row is skipped")

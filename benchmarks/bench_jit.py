@@ -125,9 +125,9 @@ def main(quick: bool):
     jx = jax.jit(jax.value_and_grad(jloss))
     a, b = fx(params32, x32, labels32)[0], jx(jparams, x32, labels32)[0]
     assert a.dtype == np.float32 and np.allclose(a, b, rtol=1e-4), (a, b)
-    t_fx, t_jx = paired(lambda: fx(params32, x32, labels32),
+    t_fx, t_jx = paired(lambda: _block(fx(params32, x32, labels32)),
                         lambda: _block(jx(params32, x32, labels32)), min_time=min_time)
-    t_fx2, t_jd = paired(lambda: fx(params32, x32, labels32),
+    t_fx2, t_jd = paired(lambda: _block(fx(params32, x32, labels32)),
                          lambda: _block(jx(jparams, x32, labels32)), min_time=min_time)
     t_fx = min(t_fx, t_fx2)
     row("MLP f32 vg: xla vs jax.jit (steady)", t_fx, t_jx, 1.05)
@@ -147,7 +147,7 @@ def main(quick: bool):
     for ours in (g_np(0.3, 0.7), g_xla(0.3, 0.7)):
         assert np.allclose(ours, g_ag(0.3, 0.7), rtol=1e-12), ours
     t_np, t_ag36 = paired(lambda: g_np(0.3, 0.7), lambda: g_ag(0.3, 0.7), min_time=min_time)
-    t_x, t_j = paired(lambda: g_xla(0.3, 0.7), lambda: _block(g_jx(0.3, 0.7)),
+    t_x, t_j = paired(lambda: _block(g_xla(0.3, 0.7)), lambda: _block(g_jx(0.3, 0.7)),
                       min_time=min_time)
     row("36-op grad: numpy vs autograd", t_np, t_ag36, 0.15)
     row("36-op grad: xla vs jax.jit", t_x, t_j, 1.5)
@@ -163,7 +163,7 @@ def main(quick: bool):
     assert np.allclose(h_np(x0), h_ag(x0), rtol=1e-10, atol=1e-12)
     assert np.allclose(h_xla(x0), h_ag(x0), rtol=1e-10, atol=1e-12)
     t_hn, t_ha = paired(lambda: h_np(x0), lambda: h_ag(x0), min_time=min_time)
-    t_hx, t_hj = paired(lambda: h_xla(x0), lambda: _block(h_jx(x0)), min_time=min_time)
+    t_hx, t_hj = paired(lambda: _block(h_xla(x0)), lambda: _block(h_jx(x0)), min_time=min_time)
     row(f"Hessian n={n}: numpy speed-up vs autograd", t_hn, t_ha, 20, better="higher")
     row(f"Hessian n={n}: xla vs jax.jit", t_hx, t_hj, None)
 
