@@ -23,6 +23,7 @@ FLOAT = "f"
 INEXACT = "fc"
 INT = "iu"
 NUMERIC = "iufc"
+SIGNED_NUMERIC = "ifc"
 REAL_NUMERIC = "iuf"
 BOOL_OR_INT = "biu"
 ANY = "biufc"
@@ -32,6 +33,7 @@ _KIND_WORDS = {
     INEXACT: "floating or complex",
     INT: "integer",
     NUMERIC: "numeric",
+    SIGNED_NUMERIC: "signed numeric",
     REAL_NUMERIC: "real numeric",
     BOOL_OR_INT: "boolean or integer",
     ANY: "any",
@@ -76,31 +78,29 @@ def new_primitive(
     return prim
 
 
-def _strict_binary(impl, complex_ok: bool = True):
+def _strict_binary(impl, kinds: str):
     """NumPy broadcasts and promotes silently; primitives do neither, in eager mode too (nor
-    take complex operands their shape rule refuses: NumPy orders complex values)."""
+    take operands of a kind their shape rule refuses: NumPy orders complex values and
+    computes ``exp`` of integers)."""
 
     def checked(x, y):
-        if x.shape != y.shape or (x.dtype is not y.dtype and x.dtype != y.dtype):
-            raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
-        return impl(x, y)
-
-    def checked_real(x, y):
         if (x.shape != y.shape or (x.dtype is not y.dtype and x.dtype != y.dtype)
-                or x.dtype.kind == "c"):
+                or x.dtype.kind not in kinds):
             raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
         return impl(x, y)
 
-    return checked if complex_ok else checked_real
+    return checked
 
 
-def _real_operands_only(impl):
-    """The eager implementation of a primitive whose shape rule refuses complex operands:
-    refuses them too, rather than let NumPy compute (or cast away) something."""
+def _operands_of_kinds(impl, kinds: str):
+    """The eager implementation of a primitive whose shape rule accepts only ``kinds`` of
+    dtype: refuses the others too, rather than let NumPy compute (or cast away)
+    something."""
 
     def checked(*xs):
-        if any(x.dtype.kind == "c" for x in xs):
-            raise TypeError("complex operand")  # turned into PrimitiveTypeError by apply_impl
+        for x in xs:
+            if x.dtype.kind not in kinds:
+                raise TypeError("operand kind")  # turned into PrimitiveTypeError by apply_impl
         return impl(*xs)
 
     return checked
@@ -124,11 +124,10 @@ def elementwise_primitive(
             return ShapedArray(avals[0].shape, avals[0].dtype, all(a.weak_type for a in avals))
         return ShapedArray(avals[0].shape, result_dtype)
 
-    complex_ok = "c" in kinds
     if nargs == 2:
-        impl = _strict_binary(impl, complex_ok)
-    elif not complex_ok:
-        impl = _real_operands_only(impl)
+        impl = _strict_binary(impl, kinds)
+    elif kinds != ANY:
+        impl = _operands_of_kinds(impl, kinds)
     prim = new_primitive(name, impl, abstract_eval)
     sparsity_rules[prim] = Elementwise()
     return prim

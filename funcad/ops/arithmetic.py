@@ -56,6 +56,7 @@ from funcad.ops._shapes import (
     FLOAT,
     NUMERIC,
     REAL_NUMERIC,
+    SIGNED_NUMERIC,
     check_kind,
     new_primitive,
     type_error,
@@ -113,6 +114,8 @@ def round(x, rounding_method: int = ROUND_AWAY_FROM_ZERO):  # noqa: A001 - lax n
 
 
 def _round_impl(x, *, rounding_method):
+    if x.dtype.kind != "f":
+        raise TypeError("round")  # apply_impl re-raises it as the shape rule's error
     if rounding_method == ROUND_TO_NEAREST_EVEN:
         return np.round(x)
     t = np.trunc(x)
@@ -134,13 +137,20 @@ def abs(x):  # noqa: A001 - lax name
 
 
 def _abs_abstract_eval(x):
-    check_kind(abs_p, [x], NUMERIC)
+    # Signed kinds only, as jax.lax.abs (funcad.numpy.abs passes bool and unsigned through).
+    check_kind(abs_p, [x], SIGNED_NUMERIC)
     if is_complex(x.dtype):
         return ShapedArray(x.shape, np.finfo(x.dtype).dtype, x.weak_type)
     return x
 
 
-abs_p = new_primitive("abs", np.abs, _abs_abstract_eval)
+def _abs_impl(x):
+    if x.dtype.kind not in SIGNED_NUMERIC:
+        raise TypeError("abs")  # apply_impl re-raises it as the shape rule's error
+    return np.abs(x)
+
+
+abs_p = new_primitive("abs", _abs_impl, _abs_abstract_eval)
 sparsity_rules[abs_p] = Elementwise()
 sparsity_curvature[abs_p] = "linear if real"  # piecewise linear; |z| of complex z is not
 defvectorized(abs_p)
