@@ -40,6 +40,9 @@ def reduce_window(operand, init_value, computation, window_dimensions, window_st
     ``lax.min``) starting from ``init_value``: each window's result is
     ``computation(init_value, reduction of the window)``, as in JAX. ``padding`` is
     ``(lo, hi)`` pairs or ``"SAME"``/``"VALID"``."""
+    # The public lax.add is its eager wrapper (results with .at); the pools key the original.
+    if getattr(computation, "__funcad_eager__", False):
+        computation = computation.__wrapped__
     if computation not in _POOLS:
         raise FuncadNotImplementedError(
             "reduce_window with a computation other than lax.add, lax.max or lax.min")

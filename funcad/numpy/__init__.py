@@ -62,6 +62,7 @@ where = _where_or_nonzero  # also where(condition); after the star import of _uf
 # Eager results get ``.at`` (a thin ndarray subclass); traced calls skip the wrapper.
 _unwrapped = _Unwrapped(_sys.modules[__name__], _wrap_module(_sys.modules[__name__]))
 _unwrapped.linalg = _Unwrapped(linalg, _wrap_module(linalg))
+_unwrapped.fft = _Unwrapped(fft, _wrap_module(fft))
 _JIT_READERS[_EagerArray] = _EagerArray.view_plain  # jit reads them as plain arrays
 _tracer_methods.install(_unwrapped)
 _dispatch.install(_unwrapped)

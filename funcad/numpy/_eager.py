@@ -1,5 +1,6 @@
-"""Eager results with ``.at``: the public functions of ``funcad.numpy`` return an
-``EagerArray`` (a thin ``numpy.ndarray`` subclass) where they computed a plain ndarray.
+"""Eager results with ``.at``: the public functions of ``funcad.numpy`` (and of ``lax``,
+``random``, ``numpy.fft``, ``scipy.special`` and ``scipy.linalg``) return an ``EagerArray``
+(a thin ``numpy.ndarray`` subclass) where they computed a plain ndarray.
 
 The wrapper sits only on the package's public names. Tracer operators and NumPy dispatch
 call the functions as defined (their results are traced), through ``unwrapped``.
@@ -17,13 +18,18 @@ _NDARRAY = np.ndarray
 
 
 def _convert(out):
+    """``out`` with its plain ndarrays (nested in tuples, lists, dicts and named tuples, as
+    control flow returns them) viewed as ``EagerArray``s; tracers and other values as they
+    are."""
     t = type(out)
     if t is _NDARRAY:
         return out.view(EagerArray)
     if t is tuple or t is list:
-        return t(o.view(EagerArray) if type(o) is _NDARRAY else o for o in out)
+        return t(_convert(o) for o in out)
+    if t is dict:
+        return {k: _convert(v) for k, v in out.items()}
     if isinstance(out, tuple) and hasattr(out, "_fields"):  # a named tuple of results
-        return t(*(o.view(EagerArray) if type(o) is _NDARRAY else o for o in out))
+        return t(*(_convert(o) for o in out))
     return out
 
 
@@ -50,7 +56,8 @@ def _wrappable(name: str, value, package: str) -> bool:
 
 
 def wrap_module(module, package: str = "funcad.numpy") -> dict:
-    """Wrap the public functions of ``module`` in place; returns the originals by name."""
+    """Wrap the public functions of ``module`` (those defined under ``package``) in place;
+    returns the originals by name."""
     originals = {}
     for name, value in list(vars(module).items()):
         if _wrappable(name, value, package):
