@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Sequence
-from typing import Any
 
 from funcad.errors import FuncadTypeError, FuncadValueError
 from funcad.tree_util.keys import GetAttrKey
