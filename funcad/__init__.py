@@ -1,8 +1,10 @@
 """funcad: composable function transforms (differentiation, vectorization, staging) for
 NumPy programs, in the style of JAX."""
 from funcad import debug, errors, lax, nn, scipy, tree_util
+from funcad import flatten_util as flatten_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
 from funcad import random as random
+from funcad import tree as tree
 from funcad.ad import (
     grad,
     jvp,
@@ -46,6 +48,7 @@ __all__ = [
     "errors",
     "eval_shape",
     "explain",
+    "flatten_util",
     "grad",
     "hessian",
     "hessian_diag",
@@ -70,6 +73,7 @@ __all__ = [
     "sparse_hessian",
     "sparse_jacobian",
     "stop_gradient",
+    "tree",
     "tree_util",
     "value_and_grad",
     "vjp",
