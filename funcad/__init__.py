@@ -13,6 +13,7 @@ from funcad.ad import (
     vjp,
 )
 from funcad.api import make_jaxpr
+from funcad.callbacks import pure_callback
 from funcad.checkpoint import checkpoint, remat
 from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.devices import block_until_ready, device_get, device_put
@@ -57,6 +58,7 @@ __all__ = [
     "linearize",
     "make_jaxpr",
     "nn",
+    "pure_callback",
     "random",
     "remat",
     "scipy",
