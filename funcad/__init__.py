@@ -1,5 +1,7 @@
 """funcad: composable function transforms (differentiation, vectorization, staging) for
 NumPy programs, in the style of JAX."""
+from funcad import ad_checkpoint as ad_checkpoint
+from funcad import checkpoint_policies as checkpoint_policies
 from funcad import debug, errors, lax, nn, scipy, tree_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
 from funcad import random as random
@@ -30,8 +32,10 @@ __version__ = "0.1.0"
 __all__ = [
     "Array",
     "ShapeDtypeStruct",
+    "ad_checkpoint",
     "block_until_ready",
     "checkpoint",
+    "checkpoint_policies",
     "custom_jvp",
     "custom_vjp",
     "debug",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from specs import bits as bit_ops
 from specs import (
     callbacks,
+    checkpointing,
     complex_numbers,
     decompositions,
     elementwise,
@@ -41,6 +42,7 @@ OP_SPECS: list[OpSpec] = [
     *bit_ops.SPECS,
     *float_bits.SPECS,
     *callbacks.SPECS,
+    *checkpointing.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]
