@@ -17,6 +17,7 @@ from funcad.ad import (
 from funcad.api import make_jaxpr
 from funcad.callbacks import pure_callback
 from funcad.checkpoint import checkpoint, remat
+from funcad.closures import closure_convert
 from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
@@ -36,6 +37,7 @@ __all__ = [
     "block_until_ready",
     "checkpoint",
     "checkpoint_policies",
+    "closure_convert",
     "custom_jvp",
     "custom_vjp",
     "debug",
