@@ -34,10 +34,10 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
     bool`` (see ``funcad.checkpoint_policies``) says which intermediate values may be
     stored for the backward pass; the rest are recomputed there from the stored ones and
     the inputs. ``None`` stores nothing but the inputs."""
-    if policy is not None and not callable(policy):
+    if policy is not None and (not callable(policy) or not _hashable(policy)):
         raise FuncadTypeError(
-            f"checkpoint: policy must be None or a callable (primitive, *avals, **params) -> "
-            f"bool such as funcad.checkpoint_policies.dots_saveable, got "
+            f"checkpoint: policy must be None or a hashable callable (primitive, *avals, "
+            f"**params) -> bool such as funcad.checkpoint_policies.dots_saveable, got "
             f"{type(policy).__name__}")
     statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
@@ -66,6 +66,14 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
         return tree_unflatten(store[0], outs)
 
     return remat_fun
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
 
 
 remat = checkpoint

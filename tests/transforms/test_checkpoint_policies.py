@@ -206,8 +206,16 @@ def test_checkpoint_name_is_an_identity_that_transforms():
 
 
 def test_policy_errors():
-    with pytest.raises(FuncadTypeError, match="policy must be None or a callable"):
+    with pytest.raises(FuncadTypeError, match="policy must be None or a hashable callable"):
         checkpoint(OURS, policy="dots")
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self, *args, **params):
+            return True
+    with pytest.raises(FuncadTypeError, match="got Unhashable"):
+        checkpoint(OURS, policy=Unhashable())
     off = checkpoint(OURS, policy=checkpoint_policies.offload_dot_with_no_batch_dims)
     with pytest.raises(FuncadError, match="offload_dot_with_no_batch_dims"):
         grad(off)(*ARGS)

@@ -221,3 +221,15 @@ def test_mismatched_results_are_funcad_errors(backend):
         _run(g, backend)(np.stack([X, X]))
     with pytest.raises(FuncadError, match="result_shape_dtypes is a str"):
         funcad.pure_callback(np.sin, "f64", X)
+
+
+def test_the_docs_page_examples_run(capsys):
+    import pathlib
+    import re
+    page = pathlib.Path(__file__).resolve().parents[2] / "docs" / "callbacks-and-checkpointing.md"
+    code = "\n".join(re.findall(r"```python\n(.*?)```", page.read_text(), re.S))
+    exec(compile(code, str(page), "exec"), {})
+    printed = capsys.readouterr().out
+    import scipy.special
+    x = np.array([0.5, 1.0, 2.0])
+    assert printed.count(str(scipy.special.kv(1.0, x))) == 3  # eager, numpy, xla
