@@ -219,3 +219,20 @@ def test_policy_errors():
     off = checkpoint(OURS, policy=checkpoint_policies.offload_dot_with_no_batch_dims)
     with pytest.raises(FuncadError, match="offload_dot_with_no_batch_dims"):
         grad(off)(*ARGS)
+
+
+@pytest.mark.parametrize(("name", "policy", "jax_policy", "recomputed"), POLICIES, ids=IDS)
+def test_print_saved_residuals_lists_what_jax_lists(name, policy, jax_policy, recomputed,
+                                                    capsys):
+    """Line for line (JAX's source locations aside), where the policy decides; with
+    ``everything`` the residuals of tanh's and sin's derivatives are each library's own."""
+    funcad.ad_checkpoint.print_saved_residuals(checkpoint(OURS, policy=policy), *ARGS)
+    ours = capsys.readouterr().out.splitlines()
+    jad.print_saved_residuals(jax.checkpoint(THEIRS, policy=jax_policy), *ARGS)
+    theirs = [re.sub(r" from /.*$", "", ln) for ln in capsys.readouterr().out.splitlines()]
+    if "everything" in name or "except" in name:
+        assert ours[:3] == theirs[:3] and len(ours) > 3
+    else:
+        assert sorted(ours) == sorted(theirs)
+    stored = funcad.ad_checkpoint.saved_residuals(checkpoint(OURS, policy=policy), *ARGS)
+    assert [f"{a.str_short()} {where}" for a, where in stored] == ours
