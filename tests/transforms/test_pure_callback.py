@@ -56,8 +56,9 @@ def test_pytrees_in_and_out_match_jax(backend):
                backend)(x32)
     assert np.asarray(out["y"]).dtype == np.float32
     np.testing.assert_allclose(np.asarray(out["y"]), np.sinh(x32) * 2, rtol=1e-6)
-    arr_spec = _run(lambda v: funcad.pure_callback(np.cos, np.zeros(3), v), backend)(X)
-    np.testing.assert_allclose(np.asarray(arr_spec), np.cos(X), rtol=1e-15)
+    for spec in (np.zeros(3), jax.ShapeDtypeStruct((3,), np.float64)):  # arrays, jax's
+        out = _run(lambda v, spec=spec: funcad.pure_callback(np.cos, spec, v), backend)(X)
+        np.testing.assert_allclose(np.asarray(out), np.cos(X), rtol=1e-15)
 
 
 def _recording(calls):
