@@ -1,5 +1,7 @@
 """funcad: composable function transforms (differentiation, vectorization, staging) for
 NumPy programs, in the style of JAX."""
+from funcad import ad_checkpoint as ad_checkpoint
+from funcad import checkpoint_policies as checkpoint_policies
 from funcad import debug, errors, lax, nn, scipy, tree_util
 from funcad import flatten_util as flatten_util
 from funcad import numpy as numpy  # noqa: F401 - installs tracer operators
@@ -15,7 +17,9 @@ from funcad.ad import (
     vjp,
 )
 from funcad.api import make_jaxpr
+from funcad.callbacks import pure_callback
 from funcad.checkpoint import checkpoint, remat
+from funcad.closures import closure_convert
 from funcad.custom_derivatives import custom_jvp, custom_vjp
 from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
@@ -38,8 +42,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Array",
     "ShapeDtypeStruct",
+    "ad_checkpoint",
     "block_until_ready",
     "checkpoint",
+    "checkpoint_policies",
+    "closure_convert",
     "custom_jvp",
     "custom_vjp",
     "debug",
@@ -67,6 +74,7 @@ __all__ = [
     "linearize",
     "make_jaxpr",
     "nn",
+    "pure_callback",
     "random",
     "remat",
     "scipy",

@@ -30,10 +30,15 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
                static_argnums: int | Sequence[int] = ()) -> Callable:
     """``fun`` whose internal values are recomputed in the backward pass instead of being
     stored (as ``jax.checkpoint``). ``static_argnums`` name arguments that are Python
-    values (hashable or not) rather than arrays; ``policy`` must be ``None`` (everything is
-    recomputed)."""
-    if policy is not None:
-        raise FuncadTypeError("checkpoint: only policy=None (recompute everything) is supported")
+    values (hashable or not) rather than arrays. ``policy(primitive, *avals, **params) ->
+    bool`` (see ``funcad.checkpoint_policies``) says which intermediate values may be
+    stored for the backward pass; the rest are recomputed there from the stored ones and
+    the inputs. ``None`` stores nothing but the inputs."""
+    if policy is not None and (not callable(policy) or not _hashable(policy)):
+        raise FuncadTypeError(
+            f"checkpoint: policy must be None or a hashable callable (primitive, *avals, "
+            f"**params) -> bool such as funcad.checkpoint_policies.dots_saveable, got "
+            f"{type(policy).__name__}")
     statics = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
 
     @functools.wraps(fun)
@@ -56,10 +61,19 @@ def checkpoint(fun: Callable, *, prevent_cse: bool = True, policy: Callable | No
 
         closed = trace_flat(flat, in_avals, f"checkpoint({fun_name(fun)})")
         closed, consts = closure_convert(closed)
-        outs = remat_p.bind(*consts, *leaves, jaxpr=closed, prevent_cse=bool(prevent_cse))
+        outs = remat_p.bind(*consts, *leaves, jaxpr=closed, prevent_cse=bool(prevent_cse),
+                            policy=policy)
         return tree_unflatten(store[0], outs)
 
     return remat_fun
+
+
+def _hashable(x) -> bool:
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
 
 
 remat = checkpoint

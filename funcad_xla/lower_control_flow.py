@@ -26,6 +26,7 @@ from funcad.control.custom import (
 )
 from funcad.control.loops import scan_p, while_p
 from funcad.core.avals import ShapedArray
+from funcad.ops.checkpointing import name_p
 from funcad_xla.rules import lower_jaxpr, register_lowerings
 
 
@@ -82,7 +83,7 @@ def _custom_vjp_call(*args, call_jaxpr, fwd, num_consts):
     return _call(call_jaxpr, *args)
 
 
-def _remat(*args, jaxpr, prevent_cse):
+def _remat(*args, jaxpr, prevent_cse, policy):
     return _call(jaxpr, *args)
 
 
@@ -105,5 +106,6 @@ register_lowerings({
     custom_vjp_call_p: _custom_vjp_call,
     custom_lin_p: _custom_lin,
     remat_p: _remat,
+    name_p: lambda x, *, name: x,  # a tag for checkpoint policies, gone once compiled
     jit_p: _jit,
 })

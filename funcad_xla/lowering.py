@@ -23,6 +23,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_arrays,
     lower_bits,
     lower_bitwise_reductions,
+    lower_callbacks,
     lower_collectives,
     lower_control_flow,
     lower_debugging,
@@ -37,6 +38,7 @@ from funcad_xla import (  # noqa: F401 - rows
     lower_windows,
 )
 from funcad_xla._jax import device_of, jax, single_device_sharding, x64_context
+from funcad_xla.host_errors import raise_remembered
 from funcad_xla.rules import dot_precision, lower_jaxpr, lowering_rules
 
 
@@ -104,10 +106,14 @@ class XlaExecutable:
 
     def __call__(self, *args) -> list:
         # Callers pass arrays of the IR's dtypes (bind and jit have checked them).
-        if self.x64 and not self._config.jax_enable_x64:  # (already on: nothing to enter)
-            with self._enable_x64(True):
-                return self.fn(self.consts, *args)
-        return self.fn(self.consts, *args)
+        try:
+            if self.x64 and not self._config.jax_enable_x64:  # (already on: nothing to enter)
+                with self._enable_x64(True):
+                    return self.fn(self.consts, *args)
+            return self.fn(self.consts, *args)
+        except Exception as err:  # an exception of a host callback is raised as itself
+            raise_remembered(err)
+            raise
 
     def lower(self, *args):
         """jax's ``Lowered`` object for these arguments (under the IR's x64 setting)."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from specs import bits as bit_ops
 from specs import (
+    callbacks,
+    checkpointing,
     complex_numbers,
     decompositions,
     elementwise,
@@ -39,6 +41,8 @@ OP_SPECS: list[OpSpec] = [
     *numpy_breadth.SPECS,
     *bit_ops.SPECS,
     *float_bits.SPECS,
+    *callbacks.SPECS,
+    *checkpointing.SPECS,
 ]
 
 _names = [s.name for s in OP_SPECS]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.backends import executable
+from funcad.control.remat_policy import split_with_policy
 from funcad.core.avals import as_numpy
 from funcad.core.primitive import Primitive
 from funcad.core.rules import (
@@ -197,11 +198,11 @@ def hoist_traced_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list]:
 remat_p = Primitive("remat", multiple_results=True)
 
 
-def _remat_impl(*args, jaxpr, prevent_cse):
+def _remat_impl(*args, jaxpr, prevent_cse, policy):
     return run_closed(jaxpr, *args)
 
 
-def _remat_abstract_eval(*avals, jaxpr, prevent_cse):
+def _remat_abstract_eval(*avals, jaxpr, prevent_cse, policy):
     return list(jaxpr.out_avals)
 
 
@@ -210,11 +211,11 @@ remat_p.def_abstract_eval(_remat_abstract_eval)
 typecheck_rules[remat_p] = lambda eqn, in_avals: typecheck_jaxpr(eqn.params["jaxpr"])
 
 
-def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse):
+def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse, policy):
     nz = [type(t) is not Zero for t in tangents]
     jvp_closed, out_nz = jvp_jaxpr(jaxpr, nz, False)
     outs = remat_p.bind(*primals, *[t for t in tangents if type(t) is not Zero],
-                        jaxpr=jvp_closed, prevent_cse=prevent_cse)
+                        jaxpr=jvp_closed, prevent_cse=prevent_cse, policy=policy)
     n = len(out_nz)
     rest = iter(outs[n:])
     return outs[:n], [next(rest) if z else Zero(tangent_aval(a))
@@ -224,9 +225,13 @@ def _remat_jvp(primals, tangents, *, jaxpr, prevent_cse):
 jvp_rules[remat_p] = _remat_jvp
 
 
-def _remat_partial_eval(trace, tracers, known, *, jaxpr, prevent_cse):
+def _remat_partial_eval(trace, tracers, known, *, jaxpr, prevent_cse, policy):
     """Known outputs are computed now, without residuals; the unknown ones are staged as the
-    whole (dead-code-eliminated) computation, whose only residuals are known inputs."""
+    whole (dead-code-eliminated) computation, whose only residuals are known inputs (or,
+    with a ``policy``, the values it lets store: ``funcad.control.remat_policy``)."""
+    if policy is not None:
+        return _remat_partial_eval_policy(trace, tracers, known, jaxpr=jaxpr,
+                                          prevent_cse=prevent_cse, policy=policy)
     uk = [k is UNKNOWN for k in known]
     pe = partial_eval_jaxpr(jaxpr, uk)
     out_uk = list(pe.out_unknowns)
@@ -235,16 +240,41 @@ def _remat_partial_eval(trace, tracers, known, *, jaxpr, prevent_cse):
     if n_known:
         known_j = dce_closed(pe.known, [True] * n_known + [False] * pe.num_res)
         known_outs = remat_p.bind(*[k for k in known if k is not UNKNOWN], jaxpr=known_j,
-                                  prevent_cse=prevent_cse)
+                                  prevent_cse=prevent_cse, policy=None)
     staged = []
     if any(out_uk):
         unknown_j, keep = derived.get((jaxpr,), ("remat_unknown", tuple(out_uk)),
                                       lambda: _unknown_part(jaxpr, out_uk))
         ins = [t if k is UNKNOWN else trace.full_raise(k)
                for t, k, kp in zip(tracers, known, keep) if kp]
-        staged = trace.stage(remat_p, ins, {"jaxpr": unknown_j, "prevent_cse": prevent_cse})
+        staged = trace.stage(remat_p, ins, {"jaxpr": unknown_j, "prevent_cse": prevent_cse,
+                                            "policy": None})
     staged, known_outs = iter(staged), iter(known_outs)
     return [next(staged) if u else next(known_outs) for u in out_uk]
+
+
+def _remat_partial_eval_policy(trace, tracers, known, *, jaxpr, prevent_cse, policy):
+    """Known outputs and the values ``policy`` stores are computed now; the unknown outputs
+    are staged with those values as residuals, recomputing the other residuals first."""
+    uk = tuple(k is UNKNOWN for k in known)
+    split = derived.get((jaxpr,), ("remat_policy", uk, policy),
+                        lambda: split_with_policy(jaxpr, uk, policy))
+    known_in = [k for k in known if k is not UNKNOWN]
+    n_known = list(split.out_unknowns).count(False)
+    known_outs = []
+    if split.known.jaxpr.outvars:
+        known_outs = remat_p.bind(*known_in, jaxpr=split.known, prevent_cse=prevent_cse,
+                                  policy=policy)
+    stored = [known_in[k] if where == "input" else known_outs[n_known + k]
+              for where, k in split.stored_from]
+    staged = iter(())
+    if any(split.out_unknowns):
+        ins = [*[trace.full_raise(v) for v in stored],
+               *[t for t, u in zip(tracers, uk) if u]]
+        staged = iter(trace.stage(remat_p, ins, {"jaxpr": split.unknown,
+                                                 "prevent_cse": prevent_cse, "policy": policy}))
+    known_iter = iter(known_outs[:n_known])
+    return [next(staged) if u else next(known_iter) for u in split.out_unknowns]
 
 
 def _unknown_part(jaxpr: ClosedJaxpr, out_uk) -> tuple[ClosedJaxpr, list[bool]]:
@@ -256,7 +286,7 @@ def _unknown_part(jaxpr: ClosedJaxpr, out_uk) -> tuple[ClosedJaxpr, list[bool]]:
 partial_eval_rules[remat_p] = _remat_partial_eval
 
 
-def _remat_transpose(cts, *args, jaxpr, prevent_cse):
+def _remat_transpose(cts, *args, jaxpr, prevent_cse, policy):
     """Recompute what the linear inputs do not determine (the residuals), then transpose the
     rest; staged as one ``remat`` call so that the recomputation stays a unit."""
     linear = tuple(is_undefined(a) for a in args)
@@ -265,7 +295,7 @@ def _remat_transpose(cts, *args, jaxpr, prevent_cse):
                            lambda: _transposed(jaxpr, linear, ct_nz))
     outs = iter(remat_p.bind(*[a for a, lin in zip(args, linear) if not lin],
                              *[c for c in cts if type(c) is not Zero], jaxpr=t_closed,
-                             prevent_cse=prevent_cse))
+                             prevent_cse=prevent_cse, policy=policy))
     return [next(outs) if lin else None for lin in linear]
 
 
@@ -294,10 +324,10 @@ def _transposed(jaxpr: ClosedJaxpr, linear, ct_nz) -> ClosedJaxpr:
 transpose_rules[remat_p] = _remat_transpose
 
 
-def _remat_batch(vals, dims, *, jaxpr, prevent_cse):
+def _remat_batch(vals, dims, *, jaxpr, prevent_cse, policy):
     size = axis_size_of(vals, dims)
     batched, _ = batch_jaxpr(jaxpr, size, dims, True)
-    outs = remat_p.bind(*vals, jaxpr=batched, prevent_cse=prevent_cse)
+    outs = remat_p.bind(*vals, jaxpr=batched, prevent_cse=prevent_cse, policy=policy)
     return outs, [0] * len(outs)
 
 

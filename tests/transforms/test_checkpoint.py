@@ -95,4 +95,6 @@ def test_checkpoint_static_argnums_and_policy():
     f = checkpoint(power, static_argnums=(1,))
     close(grad(f)(0.5, 3), grad(lambda x: power(x, 3))(0.5))
     with pytest.raises(FuncadTypeError, match="policy"):
-        checkpoint(power, policy=lambda *a: True)
+        checkpoint(power, policy="everything")  # (policies: test_checkpoint_policies.py)
+    g = checkpoint(power, static_argnums=(1,), policy=lambda *a, **p: True)
+    close(grad(g)(0.5, 3), grad(lambda x: power(x, 3))(0.5))
