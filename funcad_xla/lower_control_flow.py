@@ -4,8 +4,9 @@
 ``max_steps`` is set), ``scan`` ``lax.scan``; the sub-IRs are lowered by the same walk as
 the enclosing IR. Calls that only carry derivative information (``custom_jvp_call``,
 ``custom_vjp_call``, ``remat``) are inlined: by the time a program is compiled, its
-derivatives have been taken. ``custom_lin`` (forward mode of a ``custom_vjp`` function) is
-staged from its forward definition and lowered.
+derivatives have been taken (a ``remat`` behind an optimization barrier, so that XLA keeps
+the recomputation the checkpoint asked for). ``custom_lin`` (forward mode of a
+``custom_vjp`` function) is staged from its forward definition and lowered.
 
 A nested ``jit`` call is inlined too: XLA compiles the whole program as one module.
 """
@@ -84,6 +85,11 @@ def _custom_vjp_call(*args, call_jaxpr, fwd, num_consts):
 
 
 def _remat(*args, jaxpr, prevent_cse, policy):
+    # The backward pass's recomputation must stay one: without a barrier on its inputs,
+    # XLA would merge it with the forward pass's equal computation, storing what the
+    # checkpoint (and its policy) chose to recompute.
+    if prevent_cse and args:
+        args = lax.optimization_barrier(list(args))
     return _call(jaxpr, *args)
 
 

@@ -236,3 +236,17 @@ def test_print_saved_residuals_lists_what_jax_lists(name, policy, jax_policy, re
         assert sorted(ours) == sorted(theirs)
     stored = funcad.ad_checkpoint.saved_residuals(checkpoint(OURS, policy=policy), *ARGS)
     assert [f"{a.str_short()} {where}" for a, where in stored] == ours
+
+
+def test_xla_gets_the_recomputation_behind_a_barrier():
+    """The module handed to XLA keeps the backward pass's recomputation (the products a
+    policy does not store) apart from the forward pass: an optimization barrier on the
+    inputs of each ``remat``, as JAX lowers ``prevent_cse``."""
+    funcad_xla = pytest.importorskip("funcad_xla")
+    for policy, n_dots in [(None, 2 + 2 + 4), (checkpoint_policies.dots_saveable, 2 + 4)]:
+        g = jit(funcad.value_and_grad(checkpoint(OURS, policy=policy), (0, 1, 2)),
+                backend="xla")
+        text = funcad_xla.lower(g, *ARGS).stablehlo_text
+        assert text.count("optimization_barrier") >= 1
+        assert text.count("dot_general") == n_dots
+        close(g(*ARGS), funcad.value_and_grad(OURS, (0, 1, 2))(*ARGS))
