@@ -15,6 +15,7 @@ subject of the other pages). A reference that is not installed is reported as su
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
 import inspect
 from dataclasses import dataclass, field
 
@@ -180,7 +181,15 @@ def namespace_markdown(namespace: str) -> str:
 
 def summary_markdown() -> str:
     """One row per namespace: what funcad has of JAX's and of autograd's names."""
-    lines = ["| namespace | of JAX's functions and classes | of autograd's |",
+    versions = []
+    for name in ("jax", "autograd"):
+        try:
+            versions.append(f"{name} {importlib.metadata.version(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    lines = [f"Compared with {' and '.join(versions)}, as installed where these docs were "
+             "built.", "",
+             "| namespace | of JAX's functions and classes | of autograd's |",
              "| --- | ---: | ---: |"]
     for namespace in NAMESPACES:
         cells = []
