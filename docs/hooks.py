@@ -7,7 +7,9 @@ cannot go stale. A page asks for one with an HTML comment on a line of its own:
 - ``<!-- funcad:primitive-rules -->``: each primitive and the rules it has;
 - ``<!-- funcad:swell -->``: IR sizes of the logistic map's derivative (and sympy's, if
   installed);
-- ``<!-- funcad:cli-help -->``: the help text of ``python -m funcad explain``.
+- ``<!-- funcad:cli-help -->``: the help text of ``python -m funcad explain``;
+- ``<!-- funcad:port-coverage NAMESPACE -->`` / ``<!-- funcad:port-summary -->``: which
+  names of JAX's and autograd's namespaces funcad has (``docs/port_coverage.py``).
 """
 from __future__ import annotations
 
@@ -18,10 +20,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for _path in (ROOT, ROOT / "docs"):  # funcad, and this folder's port_coverage
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
-_MARKER = re.compile(r"^<!-- funcad:([a-z-]+)\s*(.*?)\s*-->\s*$", re.M)
+# Imported while this folder is on the path (MkDocs puts it there only while loading this).
+import port_coverage  # noqa: E402
+
+_MARKER = re.compile(r"^<!-- funcad:([a-z-]+)[ \t]*(.*?)[ \t]*-->[ \t]*$", re.M)
 
 _CATEGORIES = {
     "_creation": "Array creation",
@@ -214,7 +220,17 @@ def _cli_help(_: str) -> str:
         + "```"
 
 
+def _port_coverage(arg: str) -> str:
+    return port_coverage.namespace_markdown(arg.strip())
+
+
+def _port_summary(_: str) -> str:
+    return port_coverage.summary_markdown()
+
+
 _MAKERS = {
+    "port-coverage": _port_coverage,
+    "port-summary": _port_summary,
     "explain": _explain,
     "numpy-coverage": _numpy_coverage,
     "primitive-rules": _primitive_rules,

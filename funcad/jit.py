@@ -38,14 +38,17 @@ _LEAF_TYPES = frozenset((np.ndarray, *PYTHON_SCALARS))
 class _Entry:
     """One traced signature: the optimized IR, the output structure, the executable."""
 
-    __slots__ = ("closed", "in_tree", "out_tree", "exe", "unflatten")
+    __slots__ = ("closed", "in_tree", "out_tree", "exe", "unflatten", "dyn_idx", "donate")
 
-    def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef):
+    def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef,
+                 dyn_idx: tuple[int, ...] | None = None, donate: tuple[int, ...] = ()):
         self.closed = closed
         self.in_tree = in_tree
         self.out_tree = out_tree
         self.exe = None
         self.unflatten = unflattener(out_tree)
+        self.dyn_idx = dyn_idx  # positions of the traced positional arguments (None: all)
+        self.donate = donate  # flat indices of the donated leaves
 
 
 class JitFunction:
@@ -62,7 +65,9 @@ class JitFunction:
         self._fun = fun
         self._static_argnums = static_argnums
         self._static_argnames = frozenset(static_argnames)
-        self._donate_argnums = donate_argnums  # a hint: checked, results never depend on it
+        # Donated arguments: the XLA backend reuses their buffers (a donated jax.Array is
+        # deleted by the call, as under jax.jit); the NumPy backend ignores the hint.
+        self._donate_argnums = frozenset(donate_argnums)
         self._has_statics = (isinstance(static_argnums, int) or bool(tuple(static_argnums))
                              or bool(static_argnames))
         self.backend = backend
@@ -82,6 +87,16 @@ class JitFunction:
         self._device_arrays = takes_device_arrays(backend)
         self._shardings = (in_shardings, out_shardings) if check_sharding_options(
             backend, device, in_shardings, out_shardings) else None
+        self._donate_names = frozenset(self._param_names[i] for i in self._donate_argnums
+                                       if i < len(self._param_names))
+        both = sorted(self._donate_names & self._static_argnames) + sorted(
+            i for i in self._donate_argnums & set(nums) if i >= len(self._param_names))
+        if both:
+            raise FuncadValueError(
+                f"{self._name}: static and donated arguments cannot overlap, but "
+                f"{', '.join(map(repr, both))} is in both (donate_argnums="
+                f"{tuple(sorted(self._donate_argnums))}): a static argument is a Python value "
+                "of the cache key, with no buffer to donate")
 
     def __repr__(self):
         return f"<{self._name} backend={self.backend!r}>"
@@ -157,18 +172,61 @@ class JitFunction:
                 entry = self._plain.get(plain[0])
                 if entry is not None and entry.exe is not None and type(
                         find_top_trace(())) is EvalTrace:
-                    return entry.unflatten(entry.exe(*[
-                        _TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in plain[1]]))
+                    try:
+                        return entry.unflatten(entry.exe(*[
+                            _TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x
+                            for x in plain[1]]))
+                    except (ValueError, RuntimeError):
+                        self._raise_if_deleted(entry, plain[1])
+                        raise
         return self._call(args, kwargs)
 
     def _run(self, entry: _Entry, leaves) -> list:
         """Run the compiled executable on plain values (outputs are NumPy arrays, or
         ``jax.Array``s for a device backend)."""
         exe = self._executable(entry, leaves)
-        if self._device_arrays:
-            return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x for x in leaves])
-        return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else as_numpy(x)
-                     for x in leaves])
+        try:
+            if self._device_arrays:
+                return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else x
+                             for x in leaves])
+            return exe(*[_TO_NUMPY[type(x)](x) if type(x) in _TO_NUMPY else as_numpy(x)
+                         for x in leaves])
+        except (ValueError, RuntimeError):
+            self._raise_if_deleted(entry, leaves)
+            raise
+
+    def _raise_if_deleted(self, entry: _Entry, leaves) -> None:
+        """After a failed call: a clear error if an argument is a ``jax.Array`` deleted by an
+        earlier donation (else the caller re-raises the original error)."""
+        dead = [i for i, x in enumerate(leaves)
+                if callable(getattr(x, "is_deleted", None)) and x.is_deleted()]
+        if not dead:
+            return
+        names = arg_paths(*entry.in_tree.children, entry.dyn_idx, self._param_names)
+        x = leaves[dead[0]]
+        raise FuncadValueError(with_user_line(
+            f"{self._name}: argument {names[dead[0]]} ({x.dtype}{list(x.shape)}) is a "
+            "jax.Array whose buffer was deleted, e.g. donated to an earlier call "
+            "(donate_argnums): a donated array must not be used again; pass a fresh one")
+        ) from None
+
+    def _donated_leaves(self, in_tree: PyTreeDef, dyn_idx) -> tuple[int, ...]:
+        """Flat indices of the leaves of the donated arguments (``donate_argnums`` counts
+        positional parameters; one passed by name is donated too, as in JAX)."""
+        if not self._donate_argnums:
+            return ()
+        pos_tree, kw_tree = in_tree.children
+        positions = dyn_idx if dyn_idx is not None else range(len(pos_tree.children))
+        roots = [(sub, i in self._donate_argnums)
+                 for i, sub in zip(positions, pos_tree.children)]
+        roots += [(sub, name in self._donate_names)
+                  for name, sub in zip(kw_tree.aux or (), kw_tree.children)]
+        out, start = [], 0
+        for sub, donated in roots:
+            if donated:
+                out.extend(range(start, start + sub.num_leaves))
+            start += sub.num_leaves
+        return tuple(out)
 
     def _executable(self, entry: _Entry, leaves):
         exe = entry.exe
@@ -177,7 +235,7 @@ class JitFunction:
             if self._shardings is not None:  # compiled for these shardings (XLA partitions)
                 device = placement(*self._shardings, entry.in_tree, leaves, entry.out_tree,
                                    self._name)
-            exe = entry.exe = compile_ir(entry.closed, self.backend, device)
+            exe = entry.exe = compile_ir(entry.closed, self.backend, device, entry.donate)
         return exe
 
     def _call(self, args, kwargs):
@@ -221,7 +279,8 @@ class JitFunction:
         names = arg_paths(*in_tree.children, dyn_idx, self._param_names)
         closed = trace_to_jaxpr(flat_fun, list(key[1]), name=self._name, arg_names=names)
         closed, traced = hoist_traced_consts(closed)
-        entry = _Entry(optimize(closed), in_tree, store[0])
+        entry = _Entry(optimize(closed), in_tree, store[0], dyn_idx,
+                       self._donated_leaves(in_tree, dyn_idx))
         if not traced:
             self._cache[key] = entry
         return entry, traced
@@ -280,8 +339,10 @@ def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),
         hashable, are part of the cache key, and may drive Python control flow.
       static_argnames: the same for arguments by name (whether passed by name or by
         position).
-      donate_argnums: arguments whose buffers the computation may reuse (a hint, as in JAX:
-        results never depend on it and a donated NumPy input is never written to).
+      donate_argnums: positional arguments whose buffers the computation may reuse, as in
+        JAX: with the xla backend a donated ``jax.Array`` is deleted by the call (using it
+        again raises); a NumPy argument is copied to the device, never written to; the numpy
+        backend ignores the hint. Results never depend on it.
       backend: ``"numpy"`` (funcad's executor), ``"xla"`` (funcad_xla), or ``None``: xla
         when funcad_xla and jax are installed, else numpy.
       in_shardings: for the xla backend, ``jax.sharding.Sharding`` objects for the

@@ -39,8 +39,8 @@ def _jax_module(role: str):
         np.random.set_state(state)
 
 
-def _compile(closed: ClosedJaxpr, device: Any = None):
-    return _jax_module("compiler").compile_xla(closed, device)
+def _compile(closed: ClosedJaxpr, device: Any = None, donate: tuple[int, ...] = ()):
+    return _jax_module("compiler").compile_xla(closed, device, donate)
 
 
 register_backend("xla", _compile)

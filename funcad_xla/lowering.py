@@ -65,11 +65,14 @@ def needs_x64(closed: ClosedJaxpr) -> bool:
 class XlaExecutable:
     """``exe(*arrays) -> list of jax.Arrays``: one cached ``jax.jit`` of the IR. Arguments may
     be NumPy arrays or ``jax.Array``s (passed straight to the executable: no host copy);
-    results stay on the device."""
+    results stay on the device. ``donate`` lists the flat arguments whose buffers XLA may
+    reuse for results (``jit(donate_argnums=)``): a donated ``jax.Array`` is deleted by the
+    call, as under ``jax.jit``; a NumPy argument is copied to the device first, so donating
+    it never writes to it."""
 
     takes_device_arrays = True
 
-    def __init__(self, closed: ClosedJaxpr, device: Any = None):
+    def __init__(self, closed: ClosedJaxpr, device: Any = None, donate: tuple[int, ...] = ()):
         j = jax()
         self.closed = closed
         self.in_dtypes = tuple(a.dtype for a in closed.in_avals)
@@ -93,6 +96,9 @@ class XlaExecutable:
         elif self.device is not None:
             sharding = single_device_sharding(self.device)
             options = {"in_shardings": sharding, "out_shardings": sharding}
+        if donate:  # the constants come first
+            options["donate_argnums"] = tuple(1 + i for i in donate)
+        self.donate = tuple(donate)
         self.fn: Callable = j.jit(run, **options)
         self._enable_x64, self._config = j.enable_x64, j.config
         with x64_context(self.x64):
@@ -121,8 +127,9 @@ class XlaExecutable:
             return self.fn.lower(self.consts, *self._args(args))
 
 
-def compile_xla(closed: ClosedJaxpr, device: Any = None) -> XlaExecutable:
-    return XlaExecutable(closed, device)
+def compile_xla(closed: ClosedJaxpr, device: Any = None,
+                donate: tuple[int, ...] = ()) -> XlaExecutable:
+    return XlaExecutable(closed, device, donate)
 
 
 __all__ = ["XlaExecutable", "compile_xla", "lowerings", "needs_x64"]

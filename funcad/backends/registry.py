@@ -99,6 +99,9 @@ class Placement:
 
 # Backends whose executables take and return device-resident ``jax.Array``s.
 DEVICE_ARRAY_BACKENDS = frozenset({"xla"})
+# Backends that reuse the buffers of donated arguments (their compilers take ``donate``);
+# the others ignore donation, which is a hint.
+DONATING_BACKENDS = frozenset({"xla"})
 
 
 def takes_device_arrays(backend: str) -> bool:
@@ -106,8 +109,13 @@ def takes_device_arrays(backend: str) -> bool:
     return backend in DEVICE_ARRAY_BACKENDS
 
 
-def compile_ir(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., list]:
-    """Compile ``closed`` for ``backend`` now (uncached: the caller keeps the result)."""
+def compile_ir(closed: ClosedJaxpr, backend: str, device=None,
+               donate: tuple[int, ...] = ()) -> Callable[..., list]:
+    """Compile ``closed`` for ``backend`` now (uncached: the caller keeps the result).
+    ``donate``: indices of the flat arguments whose buffers the program may reuse, for the
+    backends that can (``DONATING_BACKENDS``); the others ignore it."""
+    if donate and backend in DONATING_BACKENDS:
+        return compiler(backend)(closed, device, donate=tuple(donate))
     return compiler(backend)(closed, device)
 
 
@@ -130,6 +138,7 @@ def executable(closed: ClosedJaxpr, backend: str, device=None) -> Callable[..., 
 
 __all__ = [
     "BACKEND_MODULES",
+    "DONATING_BACKENDS",
     "Placement",
     "compile_ir",
     "compiler",

@@ -17,6 +17,7 @@ from funcad.core.trace import get_aval
 from funcad.ops._base import bdim_at, broadcast_in_dim, defjvp_zero, defvectorized
 from funcad.ops._definers import standard_binop
 from funcad.ops._operands import lax_args
+from funcad.ops._parallel import in_ranges
 from funcad.ops._shapes import (
     INT,
     axis_size_of,
@@ -164,12 +165,21 @@ def _threefry2x32_impl(k0, k1, x0, x1):
     shape = np.shape(x0)
     n = int(np.prod(shape))
     k0, k1, x0, x1 = (_flat_operand(a, n) for a in (k0, k1, x0, x1))
-    scalar_keys = np.ndim(k0) == 0 and np.ndim(k1) == 0
     y0, y1 = np.empty(n, np.uint32), np.empty(n, np.uint32)
-    tmp = np.empty(min(n, _CHUNK), np.uint32)
+    # Large draws: contiguous ranges hashed by several threads at once (NumPy's loops
+    # release the GIL), each through cache-sized blocks.
+    in_ranges(n, lambda lo, hi: _threefry2x32_range(k0, k1, x0, x1, y0, y1, lo, hi))
+    return [y0.reshape(shape), y1.reshape(shape)]
+
+
+def _threefry2x32_range(k0, k1, x0, x1, y0, y1, lo: int, hi: int) -> None:
+    """Hash elements ``lo:hi`` into ``y0``/``y1`` (flat operands; key words and counters
+    may be uint32 scalars)."""
+    scalar_keys = np.ndim(k0) == 0 and np.ndim(k1) == 0
+    tmp = np.empty(min(hi - lo, _CHUNK), np.uint32)
     with np.errstate(over="ignore"):
-        for start in range(0, n, _CHUNK):
-            stop = min(n, start + _CHUNK)
+        for start in range(lo, hi, _CHUNK):
+            stop = min(hi, start + _CHUNK)
             part = slice(start, stop)
             a, b, t = y0[part], y1[part], tmp[: stop - start]
             ks = ((k0, k1) if scalar_keys else
@@ -190,7 +200,6 @@ def _threefry2x32_impl(k0, k1, x0, x1):
                 else:
                     np.add(b, ks[(i + 2) % 3], out=b)
                     np.add(b, np.uint32(i + 1), out=b)
-    return [y0.reshape(shape), y1.reshape(shape)]
 
 
 def _threefry2x32_abstract_eval(*avals):

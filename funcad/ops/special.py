@@ -27,6 +27,7 @@ from funcad.ops import _betainc_kernels, _igamma_kernels
 from funcad.ops._base import defbroadcasting, defjvp, defjvp2, defjvp_zero, select_n
 from funcad.ops._definers import standard_binop, standard_unop
 from funcad.ops._operands import const_like, lax_args
+from funcad.ops._parallel import PARALLEL_MIN, in_ranges
 from funcad.ops._shapes import FLOAT, elementwise_primitive
 from funcad.ops.arithmetic import abs as abs_
 from funcad.ops.arithmetic import add, div, mul, neg, sign, square, sub
@@ -46,13 +47,20 @@ def _check_operands(args) -> None:
 
 def _scipy_impl(name: str):
     """The implementation calling ``scipy.special.<name>`` in the operands' dtype (an array,
-    also for 0-d operands)."""
+    also for 0-d operands); large operands in ranges on several threads (``_parallel``)."""
 
     def impl(*args):
         import scipy.special
 
         _check_operands(args)
-        return np.asarray(getattr(scipy.special, name)(*args), args[0].dtype)
+        fn = getattr(scipy.special, name)
+        n = args[0].size
+        if n < PARALLEL_MIN or not isinstance(fn, np.ufunc):
+            return np.asarray(fn(*args), args[0].dtype)
+        flat = [np.ascontiguousarray(a).reshape(-1) for a in args]
+        out = np.empty(n, args[0].dtype)
+        in_ranges(n, lambda lo, hi: fn(*(a[lo:hi] for a in flat), out=out[lo:hi]))
+        return out.reshape(args[0].shape)
 
     impl.__name__ = name
     return impl

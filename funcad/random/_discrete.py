@@ -1,9 +1,9 @@
 """Discrete samplers (integers, booleans, categories, shuffles, Poisson counts) with
 ``jax.random``'s algorithms, so the same key gives the same draws.
 
-Shuffles sort by random 32-bit keys, stably, as JAX's do. While funcad has no sort
-primitive, the stable order comes from ranks computed by comparing all pairs (quadratic
-memory), so shuffles are limited to ``MAX_PAIRWISE`` elements per sorted axis.
+Shuffles sort by random 32-bit keys with a stable ``lax.sort`` (the keys carry the values
+along), and draws without replacement take ``lax.top_k`` of Gumbel-perturbed log
+probabilities, as JAX's do: any size, bit for bit.
 """
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ import numpy as np
 import funcad.numpy as fnp
 from funcad import lax
 from funcad.core.trace import Tracer, get_aval, to_concrete
-from funcad.errors import FuncadNotImplementedError, FuncadTypeError, FuncadValueError
+from funcad.errors import FuncadTypeError, FuncadValueError
 from funcad.random._floats import _uniform, as_param, check_shape, gumbel, special, uniform
 from funcad.random._keys import UINT_DTYPES, canonical_shape, check_key, random_bits, split
-
-MAX_PAIRWISE = 4096
 
 
 def _int_dtype(name: str, dtype) -> np.dtype:
@@ -106,52 +104,14 @@ def bernoulli(key, p=0.5, shape=None, mode="low"):
     return _uniform(k, shape, dtype, 0.0, 1.0) < p
 
 
-def _moveaxis_last(x, axis: int):
-    return fnp.moveaxis(x, axis, -1) if axis not in (-1, get_aval(x).ndim - 1) else x
-
-
-def _stable_order(keys, descending: bool = False):
-    """For each row of ``keys`` (last axis), the indices that sort it stably: ranks from
-    all pairwise comparisons, then the index holding each rank."""
-    n = get_aval(keys).shape[-1]
-    if n > MAX_PAIRWISE:
-        raise FuncadNotImplementedError(
-            f"funcad.random: shuffling or top-k over {n} > {MAX_PAIRWISE} elements (needs "
-            "a sort primitive, funcad.lax.sort)")
-    ki, kj = keys[..., :, None], keys[..., None, :]
-    before = (kj > ki) if descending else (kj < ki)
-    idx = np.arange(n)
-    tie_before = (kj == ki) & (idx[None, :] < idx[:, None])
-    rank = fnp.sum(before | tie_before, axis=-1)
-    hit = rank[..., None, :] == idx[:, None]  # hit[..., r, i]: element i has rank r
-    return fnp.sum(fnp.where(hit, idx, 0), axis=-1)
-
-
-def _take_rows(x, order):
-    """``x[..., order[..., j]]`` row by row (both with the same leading shape)."""
-    shape = get_aval(x).shape
-    rows = math.prod(shape[:-1])
-    n = shape[-1]
-    flat = fnp.reshape(order, (rows, n)) + (np.arange(rows) * n)[:, None]
-    return fnp.reshape(fnp.take(fnp.reshape(x, (-1,)), fnp.reshape(flat, (-1,))), shape)
-
-
 def _sort_by(keys, x, axis: int):
     """``x`` reordered along ``axis`` by a stable sort of ``keys`` (same shape)."""
-    sort = getattr(lax, "sort", None)
-    if sort is not None:
-        return sort((keys, x), dimension=axis, is_stable=True, num_keys=1)[1]
-    kl, xl = _moveaxis_last(keys, axis), _moveaxis_last(x, axis)
-    out = _take_rows(xl, _stable_order(kl))
-    return fnp.moveaxis(out, -1, axis) if axis not in (-1, get_aval(x).ndim - 1) else out
+    return lax.sort((keys, x), dimension=axis, is_stable=True, num_keys=1)[1]
 
 
 def _top_k_indices(x, k: int):
     """The indices of the ``k`` largest entries of each row (last axis), ties by index."""
-    top_k = getattr(lax, "top_k", None)
-    if top_k is not None:
-        return top_k(x, k)[1]
-    return _stable_order(x, descending=True)[..., :k].astype(np.int32)
+    return lax.top_k(x, k)[1]
 
 
 def _shuffle(k, x, axis: int):

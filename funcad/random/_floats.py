@@ -94,14 +94,30 @@ def _fused_multiply_add(a, b, c):
     return s + (t + e)
 
 
+def _power_of_two_at_least_one(x) -> bool:
+    """Whether ``x`` is concrete and every element a finite power of two >= 1 (multiplying a
+    float of [0, 1) by it is exact: it only shifts the exponent)."""
+    if x is None:
+        return False
+    x = np.asarray(x)
+    return bool(np.all(np.isfinite(x)) and np.all(x >= 1) and np.all(np.frexp(x)[0] == 0.5))
+
+
 def _uniform(k, shape, dtype, minval, maxval):
     minval, maxval = as_param(minval, dtype), as_param(maxval, dtype)
     check_shape("uniform", shape, get_aval(minval).shape, get_aval(maxval).shape)
     floats = uniform_unit(k, shape, dtype)
     span = maxval - minval
     lo, hi = to_concrete(minval), to_concrete(maxval)
-    if lo is not None and hi is not None and np.all(lo == 0) and np.all(hi == 1):
-        return fnp.maximum(minval, floats * span + minval)  # exact: no rounding to match
+    unit = lo is not None and hi is not None and np.all(lo == 0) and np.all(hi == 1)
+    if unit or _power_of_two_at_least_one(to_concrete(span)):
+        # The product is exact, so the sum rounds once, as the fused multiply-add: the same
+        # numbers without the wider (or double-double) arithmetic. normal, laplace, gumbel
+        # and logistic draw on such spans (2 or 1).
+        out = floats * span + minval
+        if lo is not None and np.all(np.isfinite(lo)) and not np.any(np.signbit(lo) & (lo == 0)):
+            return out  # floats * span >= 0, so out >= minval already (rounding is monotonic)
+        return fnp.maximum(minval, out)
     # The value rounds once, as XLA's fused multiply-add on CPUs.
     exact = _fused_multiply_add(floats, lax.stop_gradient(span), lax.stop_gradient(minval))
     if not (isinstance(minval, Tracer) or isinstance(maxval, Tracer)):
