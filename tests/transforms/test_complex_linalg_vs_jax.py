@@ -270,3 +270,27 @@ def test_refusals_name_the_feature(name):
     transform = funcad.hessian if "second" in name else funcad.grad
     with pytest.raises(FuncadNotImplementedError, match=what):
         transform(f)(a)
+
+
+SECOND_ORDER = {
+    # name: (function of the namespace, argument shape); each output's second directional
+    # derivative (jvp of jvp, complex tangents) against JAX's
+    "slogdet": (lambda ns: lambda a: tuple(ns.linalg.slogdet(a)), (3, 3)),
+    "det": (lambda ns: lambda a: ns.linalg.det(a), (3, 3)),
+    "pinv": (lambda ns: lambda a: ns.linalg.pinv(a), (4, 3)),
+    "expm": (lambda ns: lambda a: _scipy(ns).expm(0.5 * a), (3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_derivatives_match_jax(name):
+    make, shape = SECOND_ORDER[name]
+    r = np.random.default_rng(3)
+    a, t1, t2 = (_cplx(r, shape) for _ in range(3))
+
+    def second(lib, f):
+        return lib.jvp(lambda x: lib.jvp(f, (x,), (t1,))[1], (a,), (t2,))[1]
+
+    with jax.disable_jit():
+        want = second(jax, make(jnp))
+    _close(second(funcad, make(fnp)), want, rtol=1e-8, atol=1e-9, what="second jvp")
