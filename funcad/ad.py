@@ -71,6 +71,19 @@ def _tangent_in(p, t):
     return np.asarray(t, dtype=pa.dtype)
 
 
+def _float0_zeros(aval):
+    """JAX's (co)tangent of an integer or boolean value: ``float0`` zeros of its shape."""
+    return np.zeros(aval.shape, float0)
+
+
+def _tangent_out(t):
+    """An output tangent as the user sees it: ``float0`` zeros for an integer or boolean
+    output (which has no tangent space), as JAX's ``jvp``/``linearize``."""
+    if type(t) is Zero and not is_differentiable_dtype(t.aval.dtype):
+        return _float0_zeros(t.aval)
+    return _output(instantiate_zeros(t))
+
+
 def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     """Forward mode: ``(fun(*primals), d fun(*primals)[tangents])`` (+ aux)."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
@@ -89,7 +102,7 @@ def jvp(fun: Callable, primals, tangents, has_aux: bool = False):
     res = jvp_flat(flat, p_leaves, t_in, name=f"jvp({fun_name(fun)})", has_aux=has_aux)
     out_tree = store[0]
     primals_out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
-    tangents_out = tree_unflatten(out_tree, [_output(instantiate_zeros(t)) for t in res[1]])
+    tangents_out = tree_unflatten(out_tree, [_tangent_out(t) for t in res[1]])
     if has_aux:
         return primals_out, tangents_out, tree_unflatten(store[1], [_output(a) for a in res[2]])
     return primals_out, tangents_out
@@ -117,7 +130,9 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
         ins = [instantiate_zeros(_tangent_in(p, t))
                for p, t in zip(p_leaves, t_leaves, strict=True)]
         outs = eval_jaxpr(linear.jaxpr, linear.consts, *ins)
-        return tree_unflatten(out_tree, [_output(o) for o in outs])
+        return tree_unflatten(out_tree, [
+            _output(o) if is_differentiable_dtype(v.aval.dtype) else _float0_zeros(v.aval)
+            for v, o in zip(linear.jaxpr.outvars, outs, strict=True)])
 
     jvp_fun.linear_jaxpr = linear
     out = tree_unflatten(out_tree, [_output(p) for p in out_primals])
@@ -126,7 +141,10 @@ def linearize(fun: Callable, *primals, has_aux: bool = False):
     return out, jvp_fun
 
 
-def _cotangents_in(out_tree, out_avals, ct, transform: str) -> list:
+def _cotangents_in(out_tree, out_avals, ct, transform: str, int_cts: bool) -> list:
+    """The output cotangents as arrays of the outputs' dtypes. An integer or boolean
+    output takes a ``float0`` cotangent (or any of its shape: JAX accepts its own dtype too)
+    and, unless ``int_cts`` (``linear_transpose`` of an integer map), carries none back."""
     ct_leaves = flatten_up_to(out_tree, ct, f"{transform}: cotangent vs output")
     result = []
     for i, (aval, c) in enumerate(zip(out_avals, ct_leaves, strict=True)):
@@ -136,27 +154,48 @@ def _cotangents_in(out_tree, out_avals, ct, transform: str) -> list:
                 f"{transform}: output {i} has shape {aval.shape} but its cotangent has shape "
                 f"{ca.shape}"
             ))
-        result.append(c if isinstance(c, Tracer) else np.asarray(c, dtype=aval.dtype))
+        differentiable = is_differentiable_dtype(aval.dtype)
+        if ca.dtype == float0 and (differentiable or int_cts):
+            raise FuncadTypeError(with_user_line(
+                f"{transform}: output {i} has dtype {aval.dtype} ({aval.str_short()}) but its "
+                "cotangent has dtype float0 (the cotangent type of integer outputs only)"
+            ))
+        if not differentiable and not int_cts:
+            result.append(Zero(aval.strip_weak_type()))
+        else:
+            result.append(c if isinstance(c, Tracer) else np.asarray(c, dtype=aval.dtype))
     return result
 
 
-def _pullback(linear, out_tree, in_tree, transform: str):
+def _pullback(linear, out_tree, in_tree, transform: str, in_avals=None):
+    """The transpose of ``linear`` on pytrees. With ``in_avals`` (reverse mode), integer and
+    boolean inputs get ``float0`` zero cotangents and integer outputs take none, as JAX's
+    ``vjp``; without, every cotangent is of its value's dtype (``linear_transpose``)."""
     jaxpr = linear.jaxpr
+    out_avals = [v.aval for v in jaxpr.outvars]
+
+    def input_ct(aval, c):
+        if in_avals is not None and not is_differentiable_dtype(aval.dtype):
+            return _float0_zeros(aval)
+        return _output(instantiate_zeros(c))
 
     def pullback(ct):
-        cts = _cotangents_in(out_tree, [v.aval for v in jaxpr.outvars], ct, transform)
+        cts = _cotangents_in(out_tree, out_avals, ct, transform, in_avals is None)
         undefined = [UndefPrimal(v.aval) for v in jaxpr.invars]
         cts_in = backward_pass(jaxpr, linear.consts, undefined, cts)
-        return tree_unflatten(in_tree, [_output(instantiate_zeros(c)) for c in cts_in])
+        avals = in_avals if in_avals is not None else [v.aval for v in jaxpr.invars]
+        return tree_unflatten(in_tree, [input_ct(a, c)
+                                        for a, c in zip(avals, cts_in, strict=True)])
 
     return pullback
 
 
 def vjp(fun: Callable, *primals, has_aux: bool = False):
     """Reverse mode: ``(fun(*primals), vjp_fun)`` where ``vjp_fun(ct)`` returns one
-    cotangent per primal, as a tuple (+ aux)."""
+    cotangent per primal, as a tuple (+ aux). As JAX: an integer or boolean primal gets a
+    ``float0`` zero cotangent, and an integer or boolean output takes a ``float0`` one."""
     for i, p in enumerate(primals):
-        _check_grad_input(p, i, "vjp")
+        _check_grad_input(p, i, "vjp", allow_int=True)
     return _vjp(fun, primals, has_aux, "vjp", fun_name(fun))
 
 
@@ -168,7 +207,8 @@ def _vjp(fun: Callable, primals, has_aux: bool, transform: str, name: str):
     res = linearize_flat(flat, p_leaves, name=f"{transform}({name})", has_aux=has_aux)
     out_tree = store[0]
     out = tree_unflatten(out_tree, [_output(p) for p in res[0]])
-    vjp_fun = _pullback(res[1], out_tree, in_tree, transform)
+    in_avals = [get_aval(p) for p in p_leaves]
+    vjp_fun = _pullback(res[1], out_tree, in_tree, transform, in_avals)
     if has_aux:
         return out, vjp_fun, tree_unflatten(store[1], [_output(a) for a in res[2]])
     return out, vjp_fun
@@ -306,6 +346,20 @@ def grad(fun: Callable, argnums=0, has_aux: bool = False, holomorphic: bool = Fa
     return grad_fun
 
 
+def _check_transpose_dtypes(fun, in_avals, out_avals) -> None:
+    """As JAX: a map from inexact to inexact values, or from integers to integers (a
+    cotangent cast between the two kinds would round or lose its meaning)."""
+    kinds = [np.dtype(a.dtype).kind for a in (*in_avals, *out_avals)]
+    if all(k in "fc" for k in kinds) or all(k in "iu" for k in kinds):
+        return
+    ins = ", ".join(str(a.dtype) for a in in_avals)
+    outs = ", ".join(str(a.dtype) for a in out_avals)
+    raise FuncadTypeError(with_user_line(
+        f"linear_transpose of {fun_name(fun)}: the map must take and return inexact (float or "
+        f"complex) values only, or integers only, but it maps [{ins}] -> [{outs}]"
+    ))
+
+
 def linear_transpose(fun: Callable, *primals) -> Callable:
     """The transpose of the linear function ``fun`` (``primals`` give shapes and dtypes)."""
     p_leaves, in_tree = tree_flatten(primals)
@@ -314,6 +368,7 @@ def linear_transpose(fun: Callable, *primals) -> Callable:
     store: list = []
     flat = _flat_fun(lambda *a: fun(*a), in_tree, "linear_transpose", False, store)
     linear = stage_linear_flat(flat, in_avals, name=f"linear_transpose({fun_name(fun)})")
+    _check_transpose_dtypes(fun, in_avals, [v.aval for v in linear.jaxpr.outvars])
     for eqn in linear.jaxpr.eqns:
         if eqn.primitive not in transpose_rules:
             raise FuncadTypeError(with_user_line(

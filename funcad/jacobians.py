@@ -180,7 +180,11 @@ def jacobian(fun: Callable, argnums=0, mode: str = "auto", chunk_size: int | Non
             n, basis = _basis(in_avals, lambda a: a.dtype)
 
             def push(*t_leaves):
-                return lin(*tree_unflatten(in_tree_all, t_leaves))
+                # integer outputs: zero blocks of their own dtype (linearize's float0
+                # tangents hold no numbers), as JAX's jacfwd
+                outs = tree_flatten(lin(*tree_unflatten(in_tree_all, t_leaves)))[0]
+                return [np.zeros(a.shape, a.dtype) if get_aval(o).dtype.kind == "V" else o
+                        for o, a in zip(outs, out_avals, strict=True)]
 
             jac = _fwd_layout(_chunked_vmap(push, basis, n, chunk_size), out_tree, in_avals,
                               assemble)

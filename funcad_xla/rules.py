@@ -56,6 +56,8 @@ def lower_jaxpr(jaxpr: Jaxpr, consts: list, args: list) -> list:
 
     def read(x):
         if type(x) is Literal:
+            if np.dtype(x.aval.dtype).kind == "V":  # float0 (integer inputs' gradients):
+                return np.zeros(x.aval.shape, x.aval.dtype)  # jax takes it as an array
             return np.dtype(x.aval.dtype).type(x.val)
         return env[x]
 

@@ -169,18 +169,23 @@ _pinv = custom_jvp(lambda a, rcond: _pinv_values(a, rcond), nondiff_argnums=(1,)
 
 @_pinv.defjvp
 def _pinv_jvp(rcond, primals, tangents):
-    # d(A+) = -A+ dA A+ + (I - A+ A) dA^T A+^T A+ + A+ A+^T dA^T (I - A A+), the derivative
-    # wherever the rank does not change (Golub & Pereyra 1973).
+    # d(A+) = -A+ dA A+ + (I - A+ A) dA^H A+^H A+ + A+ A+^H dA^H (I - A A+), the derivative
+    # wherever the rank does not change (Golub & Pereyra 1973). For complex matrices the
+    # adjoints are conjugate transposes, so the tangent is real-linear (not complex-linear)
+    # in dA, as the pseudo-inverse is not holomorphic.
     (a,), (a_dot,) = primals, tangents
-    if dtypes.is_complex(aval(a).dtype):
-        raise FuncadNotImplementedError("differentiation of `pinv` for complex matrices")
     p = _pinv(a, rcond)
-    pt, at_dot = matrix_transpose(p), matrix_transpose(a_dot)
+    ph, ah_dot = _adjoint(p), _adjoint(a_dot)
     m, n = aval(a).shape[-2:]
     eye_m, eye_n = cr.eye(m, dtype=aval(a).dtype), cr.eye(n, dtype=aval(a).dtype)
-    p_dot = (-(p @ a_dot @ p) + (eye_n - p @ a) @ at_dot @ pt @ p
-             + p @ pt @ at_dot @ (eye_m - a @ p))
+    p_dot = (-(p @ a_dot @ p) + (eye_n - p @ a) @ ah_dot @ ph @ p
+             + p @ ph @ ah_dot @ (eye_m - a @ p))
     return p, p_dot
+
+
+def _adjoint(x):
+    """The conjugate transpose of each matrix (the transpose of a real one)."""
+    return cx.conjugate(matrix_transpose(x))
 
 
 def _static_rcond(rcond, fname: str):

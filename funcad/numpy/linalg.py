@@ -198,7 +198,9 @@ def _slogdet_jvp(primals, tangents):
     if not dtypes.is_complex(aval(a).dtype):
         return (sign, logabs), (None, t)
     phase = ar.sub(t, cast(base.real(t), aval(t).dtype))  # i imag(t)
-    return (sign, logabs), (ar.mul(phase, sign), base.real(t))
+    # The tangent's sign factor goes through this rule again (its derivative is not the
+    # zero one of the elementwise sign in _slogdet_from_lu): second derivatives need it.
+    return (sign, logabs), (ar.mul(phase, _slogdet_rule(a)[0]), base.real(t))
 
 
 def slogdet(a):

@@ -130,7 +130,9 @@ def lu(a, permute_l=False, overwrite_a=False, check_finite=True, p_indices=False
         rows = fnp.arange(m, dtype=np.int32)[:, None]
         p = fnp.sum(_permutation_matrix(perm, np.int32) * rows, axis=-2, dtype=np.int32)
         return p, lower, upper
-    return matrix_transpose(_permutation_matrix(perm, aval(x).dtype)), lower, upper
+    # p is real for complex matrices too, as SciPy's and JAX's
+    p_dtype = np.finfo(aval(x).dtype).dtype
+    return matrix_transpose(_permutation_matrix(perm, p_dtype)), lower, upper
 
 
 def lu_factor(a, overwrite_a=False, check_finite=True):

@@ -44,6 +44,8 @@ def _random_like(rng: np.random.Generator, tree):
 
 def _wide(x) -> np.ndarray:
     x = np.asarray(x)
+    if x.dtype.kind == "V":  # float0: the (co)tangent of an integer value, zero
+        return np.zeros(x.shape)
     return x.astype(np.complex128 if x.dtype.kind == "c" else np.float64)
 
 

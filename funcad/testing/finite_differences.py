@@ -29,7 +29,16 @@ def numerical_jvp(fun: Callable, primals, tangents, eps: float | None = None):
         eps = min((default_eps(np.result_type(x)) for x in leaves), default=1e-4)
     f_pos = fun(*_axpy(eps, primals, tangents))
     f_neg = fun(*_axpy(-eps, primals, tangents))
-    return tree_map(lambda a, b: (np.asarray(a) - np.asarray(b)) / (2 * eps), f_pos, f_neg)
+    return tree_map(_difference(eps), f_pos, f_neg)
+
+
+def _difference(eps: float):
+    def diff(a, b):
+        a, b = np.asarray(a), np.asarray(b)
+        if a.dtype.kind == "V":  # float0 values (tangents of integers) hold no numbers
+            return np.zeros(a.shape, a.dtype)
+        return (a - b) / (2 * eps)
+    return diff
 
 
 def numerical_grad(fun: Callable, x, eps: float | None = None):

@@ -113,6 +113,20 @@ def test_matrix_rank_of_rank_deficient_batches():
     assert int(fnp.linalg.matrix_rank(a[0], tol=1e9)) == 0
 
 
+def test_complex_pinv_and_lstsq_second_derivatives_at_constant_rank():
+    # finite differences along random complex, real and imaginary directions (check_grads)
+    u = RNG.standard_normal((5, 2)) + 1j * RNG.standard_normal((5, 2))
+    v = RNG.standard_normal((2, 4)) + 1j * RNG.standard_normal((2, 4))
+    b = RNG.standard_normal(5) + 1j * RNG.standard_normal(5)
+    check_grads(lambda u, v: fnp.linalg.pinv(u @ v), [u, v], order=2, modes=("fwd", "rev"),
+                eps=1e-5)
+    check_grads(lambda u, v, b: fnp.linalg.lstsq(u @ v, b)[:2], [u, v, b], order=2,
+                modes=("fwd", "rev"), eps=1e-5)
+    for shape in ((3, 3), (4, 3), (3, 4)):
+        z = RNG.standard_normal(shape) + 1j * RNG.standard_normal(shape)
+        check_grads(fnp.linalg.pinv, [z], order=2, modes=("fwd", "rev"), eps=1e-5)
+
+
 # --- expm ----------------------------------------------------------------------------------
 
 def test_expm_closed_forms():
@@ -137,6 +151,39 @@ def test_expm_derivatives_of_order_three():
         d2 = lambda s: funcad.jvp(d1, (s,), (1.0,))[1]  # noqa: E731
         return funcad.jvp(d2, (t,), (1.0,))[1]
     np.testing.assert_allclose(third(0.3), a @ a @ a @ sl.expm(0.3 * a), rtol=1e-9, atol=1e-10)
+
+
+def test_complex_expm_derivatives_of_order_three():
+    a = 0.5 * (RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3)))
+    e = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
+    check_grads(fsl.expm, [a], order=3, modes=("fwd", "rev"), eps=1e-3, atol=1e-4, rtol=1e-4)
+    check_grads(mf.expm_frechet, [a, e], order=2, modes=("fwd", "rev"), eps=1e-4, atol=1e-5,
+                rtol=1e-5)
+    # d^3/dt^3 expm(t a) = a^3 expm(t a) along a real t, for a complex a
+    def third(t):
+        d1 = lambda s: funcad.jvp(lambda r: fsl.expm(r * a), (s,), (1.0,))[1]  # noqa: E731
+        d2 = lambda s: funcad.jvp(d1, (s,), (1.0,))[1]  # noqa: E731
+        return funcad.jvp(d2, (t,), (1.0,))[1]
+    np.testing.assert_allclose(third(0.3), a @ a @ a @ sl.expm(0.3 * a), rtol=1e-9, atol=1e-10)
+
+
+def test_complex_expm_frechet_transpose_is_the_plain_transpose():
+    # <c, L(a, e)> = <L(a^T, c), e> under the bilinear pairing sum(x * y), no conjugation
+    a, e, c = (RNG.standard_normal((2, 3, 3)) + 1j * RNG.standard_normal((2, 3, 3))
+               for _ in range(3))
+    want = np.stack([sl.expm_frechet(ai, ei)[1] for ai, ei in zip(a, e)])
+    np.testing.assert_allclose(mf.expm_frechet(a, e), want, rtol=1e-11)
+    _, pullback = funcad.vjp(lambda e: mf.expm_frechet(a, e), e)
+    (ct_e,) = pullback(c)
+    np.testing.assert_allclose(np.sum(c * want), np.sum(ct_e * e), rtol=1e-11)
+    np.testing.assert_allclose(ct_e, mf.expm_frechet(_t(a), c), rtol=1e-12)
+    for backend in ("numpy", "xla"):
+        got = funcad.jit(lambda a, e: mf.expm_frechet(a, e), backend=backend)(a, e)
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+        got = funcad.jit(pullback, backend=backend)(c)[0]
+        np.testing.assert_allclose(got, ct_e, rtol=1e-10)
+    batched = funcad.vmap(mf.expm_frechet, in_axes=(0, None))(a, e[0])
+    np.testing.assert_allclose(batched[1], sl.expm_frechet(a[1], e[0])[1], rtol=1e-11)
 
 
 def test_expm_frechet_transpose_identity_and_scipy():
@@ -227,9 +274,6 @@ def test_unsupported_derivatives_raise_clearly():
                 modes=("fwd", "rev"))
     with pytest.raises(FuncadNotImplementedError, match="eigenvectors of `eig`"):
         funcad.hessian(lambda a: fnp.sum(fnp.real(fnp.linalg.eigvals(a))))(x[:3])
-    z = x[:3] + 1j * x[1:]
-    with pytest.raises(FuncadNotImplementedError, match="pinv"):  # (eigh, svd, qr: complex ok)
-        funcad.jvp(lambda a: fnp.linalg.pinv(a), (z,), (z,))
     # Square matrices with full_matrices=True differentiate (U and Vh are the reduced ones).
     sq = x[:3]
     check_grads(lambda a: fnp.linalg.svd(a)[0] @ fnp.linalg.svd(a)[2], [sq], order=1)
@@ -290,5 +334,3 @@ def test_complex_values_match_numpy_and_scipy():
                       sl.lu_solve(sl.lu_factor(sq), b[:3], trans)))
     for i, (ours, theirs) in enumerate(pairs):
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12, err_msg=str(i))
-    with pytest.raises(FuncadNotImplementedError, match="pinv"):
-        funcad.jvp(fnp.linalg.pinv, (z,), (z,))

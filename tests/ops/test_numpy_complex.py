@@ -90,7 +90,12 @@ def test_vdot_conjugates_its_first_operand_and_differentiates_as_jax():
 
 
 def test_complex_matrix_derivatives_without_a_rule_are_refused_by_name():
-    # cholesky and the other decompositions differentiate complex matrices now
-    # (tests/transforms/test_complex_linalg_vs_jax.py); pinv's rule is real only.
-    with pytest.raises(FuncadNotImplementedError, match="`pinv` for complex matrices"):
-        funcad.grad(lambda x: fnp.sum(fnp.abs(fnp.linalg.pinv(x))))(np.eye(2) + 0j)
+    # The decompositions, pinv and expm differentiate complex matrices
+    # (tests/transforms/test_complex_linalg_vs_jax.py); eig's eigenvectors do not, as in JAX.
+    x = np.array([[1.0, 2.0], [0.5, -1.0]]) + 0.5j
+    with pytest.raises(FuncadNotImplementedError, match="eigenvectors of `eig`"):
+        funcad.grad(lambda a: fnp.sum(fnp.abs(fnp.linalg.eig(a)[1])))(x)
+    with jax.enable_x64(True):
+        want = jax.grad(lambda a: jnp.sum(jnp.abs(jnp.linalg.pinv(a))))(x)
+    np.testing.assert_allclose(funcad.grad(lambda a: fnp.sum(fnp.abs(fnp.linalg.pinv(a))))(x),
+                               want, rtol=1e-12, atol=1e-13)

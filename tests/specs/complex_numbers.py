@@ -6,8 +6,19 @@ A row is derived only where NumPy accepts the complex operands; where NumPy reje
 (floor, remainder, arctan2, ...) or funcad refuses them by design (``_REFUSED``), the row
 goes to ``REJECTED`` instead, and
 tests/ops/test_complex_rejects.py checks that funcad rejects them too, with a funcad error.
-Linear-algebra decompositions keep their values only: their complex derivatives raise
-``FuncadNotImplementedError`` (tests/ops/test_linalg.py).
+
+The linear-algebra families (products, solves, decompositions, funcad.scipy.linalg) draw
+their structured inputs complex at a complex dtype (unitary factors, Hermitian positive-
+definite matrices, complex spectra: see their ``make_args``) and compute gauge-invariant
+functions of the factors with conjugate transposes, so their complex rows are checked like
+the real ones, derivatives included. Each of their rows maps float64 to complex128 and
+float32 to complex64 (no row runs twice at complex128); a decomposition row's twin runs
+its largest shape case only. Where JAX does not differentiate a
+function, neither does funcad, and its row (complex or real) is marked not differentiable
+in its family: the eigenvectors of ``eig``, ``svd``'s full rectangular factors,
+``qr(mode='raw')``, the rank-deficient ``pinv`` row (its rank changes under finite
+differences), and ``matrix_rank``; ``tests/transforms/test_complex_linalg_vs_jax.py``
+checks their errors.
 """
 from __future__ import annotations
 
@@ -18,7 +29,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 
-from specs import elementwise, indexing, linalg, reductions, shape
+from specs import decompositions, elementwise, indexing, linalg, reductions, shape
 from specs.spec import (
     BINARY_SHAPES,
     C64,
@@ -31,10 +42,13 @@ from specs.spec import (
     uniform_args,
 )
 
-# Complex matrices are differentiated by no linalg decomposition yet (products and norms
-# are).
-_NO_COMPLEX_DERIVATIVE = ("linalg.solve", "linalg.inv", "linalg.det", "linalg.slogdet",
-                          "linalg.cholesky")
+# Families whose rows map each real dtype to its complex one (see the module docstring).
+_ONE_TO_ONE = ("specs.linalg", "specs.decompositions")
+_ONE_CASE = {spec.name for spec in decompositions.SPECS}
+# Real rows without a complex twin: each XLA compile of expm takes seconds, and the complex
+# rows of expm and expm_frechet already run its complex path (these two vary the precision
+# and the scaling-and-squaring depth, the same code at either kind).
+_NO_TWIN = {"scipy.linalg.expm[f32]", "scipy.linalg.expm[large norm]"}
 # Rows NumPy runs at complex dtypes but funcad refuses with an error by design (none now:
 # a complex value cast to a real dtype takes its real part, as NumPy and jax.lax).
 _REFUSED: set[str] = set()
@@ -50,18 +64,27 @@ def _numpy_accepts(spec: OpSpec, args) -> bool:
     return True
 
 
-def _variant(spec: OpSpec) -> tuple[str, OpSpec] | None:
+def _complex_dtypes(spec: OpSpec, one_to_one: bool) -> tuple:
+    if one_to_one:
+        return tuple(d for f, d in ((F64, C128), (F32, C64)) if f in spec.dtypes)
+    return (C128, C64) if F32 in spec.dtypes else (C128,)
+
+
+def _variant(spec: OpSpec, one_to_one: bool = False) -> tuple[str, OpSpec] | None:
     """``("ok" | "rejected", row)``: the row at complex dtypes, or None if it has no
     floating case or its arguments do not come out complex."""
-    if not any(np.dtype(d).kind == "f" for d in spec.dtypes):
+    if not any(np.dtype(d).kind == "f" for d in spec.dtypes) or spec.name in _NO_TWIN:
         return None
-    dtypes = (C128, C64) if F32 in spec.dtypes else (C128,)
-    args = spec_args(spec, np.random.default_rng(0), spec.cases[0], C128)
+    dtypes = _complex_dtypes(spec, one_to_one)
+    args = spec_args(spec, np.random.default_rng(0), spec.cases[0], dtypes[0])
     if not any(np.iscomplexobj(a) for a in args):
         return None
-    differentiable = spec.differentiable and not spec.name.startswith(_NO_COMPLEX_DERIVATIVE)
-    row = dataclasses.replace(spec, name=f"{spec.name}[complex]", dtypes=dtypes,
-                              differentiable=differentiable)
+    # the decompositions' twins run one case, the row's largest (batched where it has one),
+    # to keep the table's run time: the real rows cover the shapes
+    cases = spec.cases
+    if spec.name in _ONE_CASE:
+        cases = (max(spec.cases, key=lambda c: sum(len(s) for s in c)),)
+    row = dataclasses.replace(spec, name=f"{spec.name}[complex]", dtypes=dtypes, cases=cases)
     accepted = _numpy_accepts(spec, args) and spec.name not in _REFUSED
     return ("ok" if accepted else "rejected"), row
 
@@ -70,7 +93,7 @@ def _derive(families) -> tuple[list[OpSpec], list[OpSpec]]:
     ok, rejected = [], []
     for family in families:
         for spec in family.SPECS:
-            found = _variant(spec)
+            found = _variant(spec, family.__name__ in _ONE_TO_ONE)
             if found is not None:
                 (ok if found[0] == "ok" else rejected).append(found[1])
     return ok, rejected
@@ -85,7 +108,8 @@ def _mixed(*kinds):
     return make
 
 
-_DERIVED, REJECTED = _derive((elementwise, shape, indexing, reductions, linalg))
+_DERIVED, REJECTED = _derive((elementwise, shape, indexing, reductions, linalg,
+                              decompositions))
 
 # Promotion between real and complex operands and weak Python complex scalars (NEP 50).
 _PROMOTION = [

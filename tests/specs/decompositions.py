@@ -16,7 +16,7 @@ import scipy.linalg as sl
 import funcad.numpy as fnp
 import funcad.scipy.linalg as fsl
 
-from specs.spec import F32, F64, OpSpec, uniform_args
+from specs.spec import F32, F64, OpSpec, conj_t, normal, uniform_args
 
 _TOL = {"rtol": 1e-9, "atol": 1e-9}
 _TOL_F32 = {"rtol": 1e-4, "atol": 1e-4}
@@ -29,29 +29,30 @@ def _row(name, fn, ref, cases, dtypes=(F64,), **kw) -> OpSpec:
 
 # --- make_args -----------------------------------------------------------------------------
 
-def _orthogonal(rng, batch, n):
-    q, _ = np.linalg.qr(rng.standard_normal((*batch, n, n)))
+def _orthogonal(rng, batch, n, dtype=F64):
+    """Random orthogonal (complex ``dtype``: unitary) matrices."""
+    q, _ = np.linalg.qr(normal(rng, (*batch, n, n), dtype))
     return q
 
 
 def _separated(rng, shapes, dtype):
-    """Matrices ``Q diag(1, 2, ...) Q^T`` plus small nonsymmetric noise (the functions
+    """Matrices ``Q diag(1, 2, ...) Q^H`` plus small non-Hermitian noise (the functions
     symmetrize), so eigenvalues stay about 1 apart."""
     *batch, n, _ = shapes[0]
-    q = _orthogonal(rng, batch, n)
+    q = _orthogonal(rng, batch, n, dtype)
     lam = np.arange(1.0, n + 1) * np.where(rng.random(n) < 0.5, -1, 1)
-    a = (q * lam[..., None, :]) @ np.swapaxes(q, -1, -2)
-    return [np.asarray(a + 0.05 * rng.standard_normal(a.shape), dtype)]
+    a = (q * lam[..., None, :]) @ conj_t(q)
+    return [np.asarray(a + 0.05 * normal(rng, a.shape, dtype), dtype)]
 
 
 def _spread_singular(rng, shapes, dtype):
-    """``U diag(k, ..., 2, 1) V^T`` with random orthonormal factors; then plain draws."""
+    """``U diag(k, ..., 2, 1) V^H`` with random orthonormal factors; then plain draws."""
     *batch, m, n = shapes[0]
     k = min(m, n)
-    u = _orthogonal(rng, batch, m)[..., :k]
-    v = _orthogonal(rng, batch, n)[..., :k]
+    u = _orthogonal(rng, batch, m, dtype)[..., :k]
+    v = _orthogonal(rng, batch, n, dtype)[..., :k]
     s = np.arange(k, 0, -1.0) + 0.3 * rng.random(k)
-    a = (u * s[..., None, :]) @ np.swapaxes(v, -1, -2)
+    a = (u * s[..., None, :]) @ conj_t(v)
     rest = uniform_args(rng, shapes[1:], dtype, (-1.0, 1.0))
     return [np.asarray(a, dtype), *rest]
 
@@ -59,7 +60,7 @@ def _spread_singular(rng, shapes, dtype):
 def _rank_deficient(rng, shapes, dtype):
     *batch, m, n = shapes[0]
     r = max(1, min(m, n) - 1)
-    a = rng.standard_normal((*batch, m, r)) @ rng.standard_normal((*batch, r, n))
+    a = normal(rng, (*batch, m, r), dtype) @ normal(rng, (*batch, r, n), dtype)
     return [np.asarray(a, dtype)]
 
 
@@ -67,13 +68,15 @@ def _triangular_system(rng, shapes, dtype):
     """A matrix with a strong diagonal (either triangle is well-conditioned), then ``b``."""
     n = shapes[0][-1]
     a = rng.uniform(-1, 1, shapes[0]) + 2.0 * n * np.eye(n)
+    if np.dtype(dtype).kind == "c":
+        a = a + 1j * rng.uniform(-1, 1, shapes[0])
     return [np.asarray(a, dtype), *uniform_args(rng, shapes[1:], dtype)]
 
 
 def _spd_system(rng, shapes, dtype):
-    m = rng.standard_normal(shapes[0])
+    m = normal(rng, shapes[0], dtype)
     n = shapes[0][-1]
-    spd = m @ np.swapaxes(m, -1, -2) + n * np.eye(n)
+    spd = m @ conj_t(m) + n * np.eye(n)  # Hermitian positive definite
     return [np.asarray(spd, dtype), *uniform_args(rng, shapes[1:], dtype)]
 
 
@@ -83,20 +86,16 @@ def _small_matrices(rng, shapes, dtype):
 
 # --- gauge-invariant functions of the factors, for funcad and NumPy alike ----------------------
 
-def _t(x):
-    return x.swapaxes(-1, -2)
-
-
 def _eigh_gauge(xp, eigh):
     def f(a):
         w, v = eigh(a)
-        recon = (v * xp.sin(w)[..., None, :]) @ _t(v)
-        return w, recon, v[..., :, :1] @ _t(v[..., :, :1])
+        recon = (v * xp.sin(w)[..., None, :]) @ conj_t(v)
+        return w, recon, v[..., :, :1] @ conj_t(v[..., :, :1])
     return f
 
 
 def _np_eigh(a):
-    return np.linalg.eigh((a + _t(a)) / 2)
+    return np.linalg.eigh((a + conj_t(a)) / 2)
 
 
 def _svd_gauge(xp, svd):
@@ -109,12 +108,13 @@ def _svd_gauge(xp, svd):
 
 
 def _qr_fixed(xp, qr):
-    """QR with R's diagonal made positive: unique, whatever the library's sign choice."""
+    """QR with R's diagonal made positive: unique, whatever the library's sign (complex:
+    phase) choice."""
     def f(a):
         q, r = qr(a)
         k = min(q.shape[-1], r.shape[-2])
         d = xp.sign(xp.sum(r[..., :k, :k] * xp.eye(k), axis=-1))
-        return q[..., :, :k] * d[..., None, :], r[..., :k, :] * d[..., :, None]
+        return q[..., :, :k] * d[..., None, :], r[..., :k, :] * xp.conj(d)[..., :, None]
     return f
 
 
@@ -130,13 +130,14 @@ def _eig_exp(xp):
     """``V diag(exp(w)) V^-1 = expm(a)``: independent of the eigenvectors' scaling."""
     def f(a):
         w, v = xp.linalg.eig(a)
-        return xp.real((v * xp.exp(w)[..., None, :]) @ xp.linalg.inv(v))
+        e = (v * xp.exp(w)[..., None, :]) @ xp.linalg.inv(v)
+        return e if a.dtype.kind == "c" else xp.real(e)
     return f
 
 
 def _np_lstsq(a, b):
     x, _, rank, s = np.linalg.lstsq(a, b)
-    return x, np.sum((b - a @ x) ** 2, axis=0), rank, s
+    return x, np.sum(np.abs(b - a @ x) ** 2, axis=0), rank, s
 
 
 _SQUARE = (((3, 3),), ((2, 4, 4),))
@@ -150,7 +151,8 @@ _NUMPY_ROWS: list[OpSpec] = [
     _row("linalg.eigh[UPLO=U,no symmetrize]",
          _eigh_gauge(fnp, lambda a: fnp.linalg.eigh(a, "U", symmetrize_input=False)),
          _eigh_gauge(np, lambda a: np.linalg.eigh(a, "U")), (((3, 3),),), make_args=_separated),
-    _row("linalg.eigvalsh", fnp.linalg.eigvalsh, lambda a: np.linalg.eigvalsh((a + _t(a)) / 2),
+    _row("linalg.eigvalsh", fnp.linalg.eigvalsh,
+         lambda a: np.linalg.eigvalsh((a + conj_t(a)) / 2),
          _SQUARE, make_args=_separated),
     _row("linalg.svd[gauge]",
          _svd_gauge(fnp, lambda a: fnp.linalg.svd(a, full_matrices=False)),
@@ -270,7 +272,8 @@ _SCIPY_ROWS: list[OpSpec] = [
     _row("scipy.linalg.expm[f32]", fsl.expm, sl.expm, (((3, 3),),), (F32,),
          make_args=_small_matrices),
     _row("scipy.linalg.expm[large norm]", fsl.expm, sl.expm, (((3, 3),),),
-         make_args=lambda rng, shapes, dtype: [3.0 * rng.standard_normal(shapes[0])],
+         make_args=lambda rng, shapes, dtype: [np.asarray(3.0 * normal(rng, shapes[0], dtype),
+                                                          dtype)],
          rtol=1e-11, atol=1e-11),
     _row("scipy.linalg.expm_frechet", fsl.expm_frechet, sl.expm_frechet,
          (((3, 3), (3, 3)),), make_args=_small_matrices, rtol=1e-11, atol=1e-11),
@@ -280,11 +283,12 @@ _SCIPY_ROWS: list[OpSpec] = [
            lambda a, b, k=k: sl.solve(a, b, assume_a=k), (((3, 3), (3,)), ((4, 4), (4, 2))),
            make_args=_spd_system) for k in ("gen", "pos")],
     _row("scipy.linalg.eigh[gauge]", _eigh_gauge(fnp, fsl.eigh),
-         _eigh_gauge(np, lambda a: sl.eigh((a + _t(a)) / 2)), (((3, 3),),),
+         _eigh_gauge(np, lambda a: sl.eigh((a + conj_t(a)) / 2)), (((3, 3),),),
          make_args=_separated),
     _row("scipy.linalg.eigh[generalized]",
          lambda a, b: _eigh_gauge(fnp, lambda x: fsl.eigh(x, b))(a),
-         lambda a, b: _eigh_gauge(np, lambda x: sl.eigh((x + _t(x)) / 2, (b + _t(b)) / 2))(a),
+         lambda a, b: _eigh_gauge(np, lambda x: sl.eigh((x + conj_t(x)) / 2,
+                                                        (b + conj_t(b)) / 2))(a),
          (((3, 3), (3, 3)),),
          make_args=lambda rng, shapes, dtype: [*_separated(rng, shapes[:1], dtype),
                                                *_spd_system(rng, shapes[1:], dtype)]),

@@ -6,7 +6,7 @@ import numpy as np
 
 import funcad.numpy as fnp
 
-from specs.spec import BOOL, F32, F64, I32, OpSpec, uniform_args
+from specs.spec import BOOL, F32, F64, I32, OpSpec, conj_t, normal, uniform_args
 
 _PRODUCT_DTYPES = (F64, F32, I32)
 
@@ -27,16 +27,16 @@ def _well_conditioned(rng, shapes, dtype):
 
 def _general_square(rng, shapes, dtype):
     """Square matrices with random signs and pivoting (det/slogdet of either sign)."""
-    a = np.asarray(rng.standard_normal(shapes[0]), dtype)
+    a = np.asarray(normal(rng, shapes[0], dtype), dtype)
     n = shapes[0][-1]
     return [np.asarray(a + 0.5 * n * np.eye(n)[rng.permutation(n)], dtype)]
 
 
 def _spd(rng, shapes, dtype):
-    """Symmetric positive-definite matrices ``m @ m.T + n I``."""
-    m = rng.standard_normal(shapes[0])
+    """Symmetric (Hermitian) positive-definite matrices ``m @ m^H + n I``."""
+    m = normal(rng, shapes[0], dtype)
     n = shapes[0][-1]
-    return [np.asarray(m @ np.swapaxes(m, -1, -2) + n * np.eye(n), dtype)]
+    return [np.asarray(m @ conj_t(m) + n * np.eye(n), dtype)]
 
 
 def _away_from_zero(rng, shapes, dtype):

@@ -90,6 +90,21 @@ def uniform_args(rng: np.random.Generator, shapes, dtype, domain=(-2.0, 2.0)) ->
     return out
 
 
+def normal(rng: np.random.Generator, shape, dtype) -> np.ndarray:
+    """Standard normal draws of ``shape``: real ones for a real ``dtype`` (one draw, as
+    ``rng.standard_normal``), and for a complex one independent real and imaginary parts."""
+    x = rng.standard_normal(shape)
+    if np.dtype(dtype).kind == "c":
+        x = x + 1j * rng.standard_normal(shape)
+    return x
+
+
+def conj_t(x):
+    """The conjugate transpose of each matrix (the transpose of a real one), for NumPy and
+    funcad.numpy arrays alike."""
+    return x.swapaxes(-1, -2).conj()
+
+
 def spec_args(spec: OpSpec, rng: np.random.Generator, shapes, dtype) -> list:
     if spec.make_args is not None:
         return list(spec.make_args(rng, shapes, dtype))

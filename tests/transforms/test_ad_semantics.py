@@ -159,7 +159,10 @@ def test_grad_of_int_input_names_argument_and_dtype():
     with pytest.raises(TypeError, match=r"argument 1 .*int"):
         funcad.grad(lambda x, n: x * n, argnums=1)(1.0, 3)
     with pytest.raises(TypeError, match=r"argument 0 .*bool"):
-        funcad.vjp(lambda b: fnp.where(b, 1.0, 0.0), np.array([True]))
+        funcad.grad(lambda b: fnp.sum(fnp.where(b, 1.0, 0.0)))(np.array([True]))
+    # vjp takes them, as jax.vjp: float0 cotangents (tests/transforms/test_int_inputs_vs_jax.py)
+    (ct,) = funcad.vjp(lambda b: fnp.where(b, 1.0, 0.0), np.array([True]))[1](np.ones(1))
+    assert ct.dtype == funcad.ad.float0 and ct.shape == (1,)
 
 
 def test_grad_of_nonscalar_output():

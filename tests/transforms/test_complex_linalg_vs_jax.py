@@ -125,6 +125,44 @@ def _triangular(trans, lower):
     return make
 
 
+def _pinv_rows():
+    def pinv(ns):
+        return lambda a: ns.linalg.pinv(a)
+
+    def rank_deficient(ns):
+        # rank 2 by construction: the derivative at constant rank (both cut the zero
+        # singular values, far below the tolerance)
+        return lambda u, v: ns.linalg.pinv(u @ v, rtol=1e-10)
+
+    def lstsq(ns):
+        return lambda a, b: tuple(ns.linalg.lstsq(a, b)[:2])
+    return {
+        "pinv square": (pinv, [(3, 3)]),
+        "pinv tall": (pinv, [(5, 3)]),
+        "pinv wide": (pinv, [(3, 5)]),
+        "pinv rank deficient": (rank_deficient, [(4, 2), (2, 5)]),
+        "pinv sum|P|^2": (lambda ns: lambda a: ns.sum(ns.abs(ns.linalg.pinv(a)) ** 2), [(4, 3)]),
+        "lstsq tall": (lstsq, [(5, 3), (5, 2)]),
+        "lstsq wide": (lstsq, [(3, 4), (3, 2)]),
+        "lstsq vector": (lambda ns: lambda a, b: ns.linalg.lstsq(a, b)[0], [(3, 4), (3,)]),
+        "lstsq |x|^2": (lambda ns: lambda a, b: ns.sum(ns.abs(ns.linalg.lstsq(a, b)[0]) ** 2),
+                        [(5, 3), (5,)]),
+    }
+
+
+def _expm_rows():
+    def frechet(ns):
+        return lambda a, e: _scipy(ns).expm_frechet(0.5 * a, e, compute_expm=False)
+    return {
+        "expm": (lambda ns: lambda a: _scipy(ns).expm(0.5 * a), [(3, 3)]),
+        "expm sum|sin expm|^2": (lambda ns: lambda a: ns.sum(ns.abs(ns.sin(
+            _scipy(ns).expm(0.5 * a))) ** 2), [(3, 3)]),
+        "expm_frechet": (frechet, [(3, 3), (3, 3)]),
+        "expm_frechet |L|^2": (lambda ns: lambda a, e: ns.sum(ns.abs(frechet(ns)(a, e)) ** 2),
+                               [(3, 3), (3, 3)]),
+    }
+
+
 ROWS = {
     # name: (function of the namespace, shapes of its complex arguments)
     "solve": (lambda ns: lambda a, b: ns.linalg.solve(a, b), [(4, 4), (4, 2)]),
@@ -145,6 +183,8 @@ ROWS = {
     **_eigh_rows(),
     **_svd_rows(),
     **_qr_rows(),
+    **_pinv_rows(),
+    **_expm_rows(),
     "eigvals sum w^2": (lambda ns: lambda a: ns.sum(ns.linalg.eigvals(a) ** 2), [(3, 3)]),
     "eigvals sum |w|^2": (lambda ns: lambda a: ns.sum(ns.abs(ns.linalg.eigvals(a)) ** 2),
                           [(4, 4)]),
@@ -230,3 +270,27 @@ def test_refusals_name_the_feature(name):
     transform = funcad.hessian if "second" in name else funcad.grad
     with pytest.raises(FuncadNotImplementedError, match=what):
         transform(f)(a)
+
+
+SECOND_ORDER = {
+    # name: (function of the namespace, argument shape); each output's second directional
+    # derivative (jvp of jvp, complex tangents) against JAX's
+    "slogdet": (lambda ns: lambda a: tuple(ns.linalg.slogdet(a)), (3, 3)),
+    "det": (lambda ns: lambda a: ns.linalg.det(a), (3, 3)),
+    "pinv": (lambda ns: lambda a: ns.linalg.pinv(a), (4, 3)),
+    "expm": (lambda ns: lambda a: _scipy(ns).expm(0.5 * a), (3, 3)),
+}
+
+
+@pytest.mark.parametrize("name", list(SECOND_ORDER))
+def test_second_derivatives_match_jax(name):
+    make, shape = SECOND_ORDER[name]
+    r = np.random.default_rng(3)
+    a, t1, t2 = (_cplx(r, shape) for _ in range(3))
+
+    def second(lib, f):
+        return lib.jvp(lambda x: lib.jvp(f, (x,), (t1,))[1], (a,), (t2,))[1]
+
+    with jax.disable_jit():
+        want = second(jax, make(jnp))
+    _close(second(funcad, make(fnp)), want, rtol=1e-8, atol=1e-9, what="second jvp")
