@@ -135,6 +135,35 @@ def test_multivariate_normal_one_dimensional_and_refusals():
         mvn.logpdf(np.zeros(2), np.zeros(2), np.eye(2), allow_singular=True)
 
 
+DIRICHLET_INVALID = [  # (x, alpha): where scipy.stats raises ValueError
+    ([0.5, 0.6, 0.1, 0.1], [1.5, 2.0, 0.7, 3.0]),  # components sum to 1.3
+    ([-0.1, 0.5, 0.2, 0.4], [1.5, 2.0, 0.7, 3.0]),  # an entry below 0
+    ([1.2, -0.2, 0.0, 0.0], [1.5, 2.0, 1.0, 3.0]),  # an entry above 1
+    ([0.3, 0.3, 0.0, 0.4], [1.5, 2.0, 0.7, 3.0]),  # 0 where alpha < 1
+    ([0.3, 0.3, 0.1, 0.3], [1.5, 0.0, 0.7, 3.0]),  # alpha <= 0
+]
+
+
+@pytest.mark.parametrize("x,alpha", DIRICHLET_INVALID)
+def test_dirichlet_raises_where_scipy_raises_and_is_inf_or_nan_traced(x, alpha):
+    from funcad.errors import FuncadValueError
+
+    x, alpha = np.array(x), np.array(alpha)
+    with pytest.raises(ValueError):
+        ss.dirichlet.logpdf(x, alpha)
+    with pytest.raises(FuncadValueError, match="dirichlet.logpdf"):
+        fst.dirichlet.logpdf(x, alpha)
+    with pytest.raises(FuncadValueError, match="dirichlet.logpdf"):
+        fst.dirichlet.logpdf(x[:-1], alpha)  # K - 1 components: the implied one is checked
+    # traced, values cannot be checked: -inf off the simplex, +inf on a face where the
+    # density is infinite, NaN for an invalid alpha
+    expected = (np.nan if alpha.min() <= 0 else np.inf if (x == 0).any() and x.min() >= 0
+                and abs(x.sum() - 1) < 1e-6 else -np.inf)
+    for backend in ("numpy", "xla") if HAVE_JAX else ("numpy",):
+        out = funcad.jit(fst.dirichlet.logpdf, backend=backend)(x, alpha)
+        np.testing.assert_equal(np.asarray(out), expected)
+
+
 def test_dirichlet():
     alpha = np.array([1.5, 2.0, 0.7, 3.0])
     # components along the first axis, as SciPy; away from the simplex's faces
@@ -144,7 +173,11 @@ def test_dirichlet():
     np.testing.assert_allclose(d.pdf(x[:, 0], alpha), ss.dirichlet.pdf(x[:, 0], alpha), rtol=1e-12)
     # K - 1 components: the last one is implied
     np.testing.assert_allclose(d.logpdf(x[:-1], alpha), ss.dirichlet.logpdf(x, alpha), rtol=1e-10)
-    assert d.logpdf(np.array([0.5, 0.6, 0.1, 0.1]), alpha) == -np.inf  # off the simplex
+    # on the faces (entries 0 where alpha >= 1) the values are SciPy's density limits
+    face = np.array([[0.0, 0.3, 0.1, 0.6], [0.3, 0.0, 0.1, 0.6]]).T
+    alpha_face = np.array([1.0, 2.0, 0.7, 3.0])
+    np.testing.assert_allclose(d.logpdf(face, alpha_face), ss.dirichlet.logpdf(face, alpha_face),
+                               rtol=1e-12)
     check_grads(lambda x, a: d.logpdf(x, a), (x[:-1], alpha), order=2, modes=("fwd", "rev"),
                 atol=1e-5, rtol=1e-5)
     if HAVE_JAX:
