@@ -51,28 +51,28 @@ def _scipy_callback(name: str, module: str = "special"):
     return lowering
 
 
-def _kernel_callback(kernel, *args, order):
-    """funcad's own kernel of a shape derivative (``kernel(*operands, order)``), on the
+def _kernel_callback(kernel, *args, derivs):
+    """funcad's own kernel of a shape derivative (``kernel(*operands, derivs)``), on the
     host."""
 
     def host(*xs):
         xs = [np.asarray(v) for v in xs]
-        return np.asarray(kernel(*xs, order), xs[0].dtype)
+        return np.asarray(kernel(*xs, derivs), xs[0].dtype)
 
     result = jax.ShapeDtypeStruct(args[0].shape, args[0].dtype)
     return jax.pure_callback(host, result, *args, vmap_method="broadcast_all")
 
 
-def _igamma_da(a, x, *, order):
-    if order == 1:
+def _igamma_da(a, x, *, derivs):
+    if derivs == 1:
         return lax.igamma_grad_a(a, x)
-    return _kernel_callback(igamma_da, a, x, order=order)
+    return _kernel_callback(igamma_da, a, x, derivs=derivs)
 
 
 register_lowerings({
     sp.igamma_da_p: _igamma_da,
-    sp.betainc_dab_p: lambda a, b, x, *, order: _kernel_callback(betainc_dab, a, b, x,
-                                                                 order=order),
+    sp.betainc_dab_p: lambda a, b, x, *, derivs: _kernel_callback(betainc_dab, a, b, x,
+                                                                  derivs=derivs),
     sp.gammaincinv_p: _scipy_callback("gammaincinv"),
     sp.betaincinv_p: _scipy_callback("betaincinv"),
     sp.poisson_ppf_p: _scipy_callback("poisson.ppf", "stats"),

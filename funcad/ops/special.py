@@ -219,9 +219,10 @@ def _check_order(fname: str, order, ranks: int) -> tuple:
 
 def _shape_derivative_primitive(name: str, kernel, nargs: int):
     """An elementwise primitive of ``nargs`` float operands of one shape and dtype with a
-    static ``order`` param, its NumPy implementation ``kernel(*operands, order)``."""
+    static ``derivs`` param (the derivative's order; not named ``order``, which the Taylor
+    rules take for their own), its NumPy implementation ``kernel(*operands, derivs)``."""
 
-    def abstract_eval(*avals, order):
+    def abstract_eval(*avals, derivs):
         if len(avals) != nargs:
             raise type_error(prim, avals, f"takes {nargs} operands")
         check_kind(prim, avals, FLOAT)
@@ -229,9 +230,9 @@ def _shape_derivative_primitive(name: str, kernel, nargs: int):
         check_same_dtypes(prim, avals)
         return ShapedArray(avals[0].shape, avals[0].dtype, all(a.weak_type for a in avals))
 
-    def impl(*args, order):
+    def impl(*args, derivs):
         _check_operands(args)
-        return kernel(*args, order)
+        return kernel(*args, derivs)
 
     prim = new_primitive(name, impl, abstract_eval)
     sparsity_rules[prim] = Elementwise()
@@ -241,7 +242,7 @@ def _shape_derivative_primitive(name: str, kernel, nargs: int):
 def igamma_da(a, x, *, order: int = 1):
     """``d^order/da^order igamma(a, x)`` (``order >= 1``), differentiable again in both."""
     order = _check_order("igamma_da", order, 1)[0]
-    return igamma_da_p.bind(*lax_args(a, x), order=order)
+    return igamma_da_p.bind(*lax_args(a, x), derivs=order)
 
 
 def igamma_grad_a(a, x):
@@ -253,8 +254,8 @@ igamma_da_p = _shape_derivative_primitive("igamma_da", _igamma_kernels.igamma_da
 # in a: one order up; in x: the a-derivative of that order of the density
 defjvp(
     igamma_da_p,
-    lambda t, a, x, *, order: mul(t, igamma_da(a, x, order=order + 1)),
-    lambda t, a, x, *, order: mul(t, _gamma_density_da(a, x, order)),
+    lambda t, a, x, *, derivs: mul(t, igamma_da(a, x, order=derivs + 1)),
+    lambda t, a, x, *, derivs: mul(t, _gamma_density_da(a, x, derivs)),
 )
 defbroadcasting(igamma_da_p)
 taylor_rules[igamma_da_p] = "elementwise"
@@ -318,7 +319,7 @@ def betainc_dab(a, b, x, *, order: tuple[int, int] = (1, 0)):
     """``d^(i+j)/da^i db^j betainc(a, b, x)`` for ``order = (i, j)`` (not ``(0, 0)``),
     differentiable again in all three."""
     order = _check_order("betainc_dab", order, 2)
-    return betainc_dab_p.bind(*lax_args(a, b, x), order=order)
+    return betainc_dab_p.bind(*lax_args(a, b, x), derivs=order)
 
 
 def betainc_grad_a(a, b, x):
@@ -334,9 +335,9 @@ def betainc_grad_b(a, b, x):
 betainc_dab_p = _shape_derivative_primitive("betainc_dab", _betainc_kernels.betainc_dab, 3)
 defjvp(
     betainc_dab_p,
-    lambda t, a, b, x, *, order: mul(t, betainc_dab(a, b, x, order=(order[0] + 1, order[1]))),
-    lambda t, a, b, x, *, order: mul(t, betainc_dab(a, b, x, order=(order[0], order[1] + 1))),
-    lambda t, a, b, x, *, order: mul(t, _beta_density_dab(a, b, x, order)),
+    lambda t, a, b, x, *, derivs: mul(t, betainc_dab(a, b, x, order=(derivs[0] + 1, derivs[1]))),
+    lambda t, a, b, x, *, derivs: mul(t, betainc_dab(a, b, x, order=(derivs[0], derivs[1] + 1))),
+    lambda t, a, b, x, *, derivs: mul(t, _beta_density_dab(a, b, x, derivs)),
 )
 defbroadcasting(betainc_dab_p)
 
