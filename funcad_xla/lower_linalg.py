@@ -30,7 +30,7 @@ def _qr(x, *, full_matrices):
     return [q, r]
 
 
-def _eig(x, *, compute_right_eigenvectors):
+def _eig(x, *, compute_right_eigenvectors, enable_eigvec_derivs):
     return list(lax_linalg.eig(x, compute_left_eigenvectors=False,
                                compute_right_eigenvectors=compute_right_eigenvectors))
 

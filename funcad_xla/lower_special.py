@@ -1,8 +1,8 @@
 """Lowerings of funcad's special-function primitives (``funcad.ops.special``) to
 ``jax.lax``; ``erfcx``, ``ndtri`` and ``log_ndtr`` (no ``lax`` operation) to
-``jax.scipy.special``; ``gammaincinv``, ``betaincinv``, ``poisson_ppf`` and the derivatives
-of ``betainc`` in ``a`` and ``b``, which jax lacks, to a host callback of the NumPy kernel
-(``jax.pure_callback``)."""
+``jax.scipy.special``; ``gammaincinv``, ``betaincinv``, ``poisson_ppf``, the derivatives
+of ``betainc`` in ``a`` and ``b`` and those of ``igamma`` in ``a`` beyond the first, which
+jax lacks, to a host callback of the NumPy kernel (``jax.pure_callback``)."""
 from __future__ import annotations
 
 import jax
@@ -11,7 +11,8 @@ import numpy as np
 from jax import lax
 
 from funcad.ops import special as sp
-from funcad.ops._betainc_kernels import betainc_grads
+from funcad.ops._betainc_kernels import betainc_dab
+from funcad.ops._igamma_kernels import igamma_da
 from funcad_xla.rules import register_lowerings
 
 register_lowerings({
@@ -23,7 +24,6 @@ register_lowerings({
     sp.erfcx_p: jsp.erfcx,
     sp.igamma_p: lax.igamma,
     sp.igammac_p: lax.igammac,
-    sp.igamma_grad_a_p: lax.igamma_grad_a,
     sp.betainc_p: lax.betainc,
     sp.ndtri_p: jsp.ndtri,
     sp.log_ndtr_p: jsp.log_ndtr,
@@ -51,23 +51,28 @@ def _scipy_callback(name: str, module: str = "special"):
     return lowering
 
 
-def _betainc_grad_callback(which: int):
-    """The derivatives of ``betainc`` in its shape parameters (funcad's own kernel; jax has
-    none), on the host."""
+def _kernel_callback(kernel, *args, derivs):
+    """funcad's own kernel of a shape derivative (``kernel(*operands, derivs)``), on the
+    host."""
 
-    def lowering(a, b, x):
-        def host(*xs):
-            return np.asarray(betainc_grads(*xs)[which], xs[0].dtype)
+    def host(*xs):
+        xs = [np.asarray(v) for v in xs]
+        return np.asarray(kernel(*xs, derivs), xs[0].dtype)
 
-        result = jax.ShapeDtypeStruct(a.shape, a.dtype)
-        return jax.pure_callback(host, result, a, b, x, vmap_method="broadcast_all")
+    result = jax.ShapeDtypeStruct(args[0].shape, args[0].dtype)
+    return jax.pure_callback(host, result, *args, vmap_method="broadcast_all")
 
-    return lowering
+
+def _igamma_da(a, x, *, derivs):
+    if derivs == 1:
+        return lax.igamma_grad_a(a, x)
+    return _kernel_callback(igamma_da, a, x, derivs=derivs)
 
 
 register_lowerings({
-    sp.betainc_grad_a_p: _betainc_grad_callback(0),
-    sp.betainc_grad_b_p: _betainc_grad_callback(1),
+    sp.igamma_da_p: _igamma_da,
+    sp.betainc_dab_p: lambda a, b, x, *, derivs: _kernel_callback(betainc_dab, a, b, x,
+                                                                  derivs=derivs),
     sp.gammaincinv_p: _scipy_callback("gammaincinv"),
     sp.betaincinv_p: _scipy_callback("betaincinv"),
     sp.poisson_ppf_p: _scipy_callback("poisson.ppf", "stats"),

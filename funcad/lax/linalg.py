@@ -26,12 +26,15 @@ def eigh(x, *, lower: bool = True, symmetrize_input: bool = True,
     return dc.eigh(x, lower=lower, sort_eigenvalues=sort_eigenvalues)
 
 
-def eig(x, *, compute_left_eigenvectors: bool = True, compute_right_eigenvectors: bool = True):
-    """``[w, vr]`` (or ``[w]``): eigenvalues and right eigenvectors, always complex."""
+def eig(x, *, compute_left_eigenvectors: bool = True, compute_right_eigenvectors: bool = True,
+        enable_eigvec_derivs: bool = False):
+    """``[w, vr]`` (or ``[w]``): eigenvalues and right eigenvectors, always complex; the
+    eigenvectors differentiate with ``enable_eigvec_derivs=True`` (as JAX's)."""
     if compute_left_eigenvectors:
         raise FuncadNotImplementedError(
             "funcad.lax.linalg.eig: left eigenvectors (pass compute_left_eigenvectors=False)")
-    out = dc.eig(x, compute_right_eigenvectors=compute_right_eigenvectors)
+    out = dc.eig(x, compute_right_eigenvectors=compute_right_eigenvectors,
+                 enable_eigvec_derivs=enable_eigvec_derivs)
     return list(out) if compute_right_eigenvectors else [out]
 
 

@@ -146,8 +146,9 @@ def eig(a):
 
 
 def eigvals(a):
-    """The eigenvalues of each square matrix, always complex (see ``eig``); their first
-    derivative is ``diag(V^-1 dA V)``."""
+    """The eigenvalues of each square matrix, always complex (see ``eig``); they
+    differentiate to every order where they are distinct (first derivative
+    ``diag(V^-1 dA V)``, with ``V`` differentiated under LAPACK's normalization)."""
     x = inexact(a, "eigvals")
     square(x, "eigvals")
     return dc.eig(x, compute_right_eigenvectors=False)

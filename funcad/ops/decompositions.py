@@ -22,9 +22,12 @@ from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
 from funcad.ops import _matrix_helpers as mh
 from funcad.ops import arithmetic as ar
+from funcad.ops import complex_parts as cp
 from funcad.ops import linalg as la
 from funcad.ops import logical as lg
+from funcad.ops import reductions as rd
 from funcad.ops import slicing as sl
+from funcad.ops import structural as st
 from funcad.ops._operands import const_like
 from funcad.ops._shapes import INEXACT, check_kind, new_primitive, type_error
 
@@ -368,15 +371,18 @@ batch_rules[geqrf_p] = _geqrf_batch
 
 # --- eig ---------------------------------------------------------------------------------------
 
-def eig(x, *, compute_right_eigenvectors=True):
-    """Eigenvalues ``w`` (and right eigenvectors ``v``, unit columns) of each square matrix
-    in ``x``, always complex as ``jax.lax.linalg.eig``: ``x @ v == v * w[..., None, :]``.
+def eig(x, *, compute_right_eigenvectors=True, enable_eigvec_derivs=False):
+    """Eigenvalues ``w`` (and right eigenvectors ``v``, unit columns whose largest-magnitude
+    component is real, as LAPACK's) of each square matrix in ``x``, always complex as
+    ``jax.lax.linalg.eig``: ``x @ v == v * w[..., None, :]``.
 
-    As in JAX, the eigenvalues (of real or complex matrices) differentiate and the
-    eigenvectors do not (so neither do the eigenvalues a second time: their rule uses the
-    eigenvectors; JAX 0.10 refuses that too, unless ``enable_eigvec_derivs``).
+    The eigenvalues differentiate to every order (their rule uses the eigenvectors, which
+    differentiate internally). The eigenvectors differentiate only with
+    ``enable_eigvec_derivs=True``, as in JAX: their derivative is that of LAPACK's
+    normalization, valid where the eigenvalues are distinct.
     """
-    outs = eig_p.bind(x, compute_right_eigenvectors=bool(compute_right_eigenvectors))
+    outs = eig_p.bind(x, compute_right_eigenvectors=bool(compute_right_eigenvectors),
+                      enable_eigvec_derivs=bool(enable_eigvec_derivs))
     return tuple(outs) if compute_right_eigenvectors else outs[0]
 
 
@@ -384,7 +390,7 @@ def _complex_dtype(dtype) -> np.dtype:
     return np.result_type(dtype, np.complex64)
 
 
-def _eig_impl(x, *, compute_right_eigenvectors):
+def _eig_impl(x, *, compute_right_eigenvectors, enable_eigvec_derivs):
     if x.ndim < 2 or x.shape[-1] != x.shape[-2] or x.dtype.kind not in INEXACT:
         raise TypeError("eig")
     cdt = _complex_dtype(x.dtype)
@@ -394,7 +400,7 @@ def _eig_impl(x, *, compute_right_eigenvectors):
     return [w.astype(cdt), v.astype(cdt)]
 
 
-def _eig_abstract_eval(x, *, compute_right_eigenvectors):
+def _eig_abstract_eval(x, *, compute_right_eigenvectors, enable_eigvec_derivs):
     check_kind(eig_p, [x], INEXACT)
     n = la._check_square(eig_p, x, [x])
     cdt = _complex_dtype(x.dtype)
@@ -405,24 +411,50 @@ def _eig_abstract_eval(x, *, compute_right_eigenvectors):
 eig_p = new_primitive("eig", _eig_impl, _eig_abstract_eval, multiple_results=True)
 
 
-def _eig_jvp(primals, tangents, *, compute_right_eigenvectors):
-    # Eigenvalues only, as JAX: dw = diag(V^-1 dA V) (Giles 2008, eq. 4.60 of Boeddeker et
-    # al. 2017); eigenvector derivatives raise.
+def _eig_vector_tangent(w, v, p):
+    """``dV`` from ``P = V^-1 dA V`` (nondegenerate perturbation theory, Giles 2008 sec.
+    3.1): ``U = V (F o P)`` plus ``c_j v_j``, where the two real conditions of LAPACK's
+    normalization (unit norm, real largest-magnitude component ``k_j``) fix
+    ``c_j = -Re(v_j^H u_j) - i Im(u_kj) / v_kj``, as JAX's."""
+    shape = get_aval(v).shape
+    u = la._matmul(v, ar.mul(_as_dtype_of(_inverse_gaps(w, shape), p), p))
+    rows = len(shape) - 2
+    k = rd.argmax(ar.abs(v), rows, np.int32)  # (abs of a complex array is real)
+    largest = lg.eq(st.broadcasted_iota(np.int32, shape, rows), _as_rows(k, shape))
+    zero = const_like(v, 0)
+    u_k = base.reduce_sum(base.select_n(largest, zero, u), (rows,))
+    v_k = base.real(base.reduce_sum(base.select_n(largest, zero, v), (rows,)))
+    along = base.real(base.reduce_sum(ar.mul(cp.conj(v), u), (rows,)))
+    c = cp.complex(ar.neg(along), ar.neg(ar.div(cp.imag(u_k), v_k)))
+    return ar.add(u, ar.mul(v, _as_rows(c, shape)))
+
+
+def _eig_jvp(primals, tangents, *, compute_right_eigenvectors, enable_eigvec_derivs):
+    # dw = diag(V^-1 dA V) (Giles 2008; eq. 4.60 of Boeddeker et al. 2017). The eigenvectors
+    # it uses are bound with their derivatives enabled, so the eigenvalues differentiate
+    # again; the caller's eigenvectors differentiate only when it enabled that, as in JAX.
     (x,), (t,) = primals, tangents
+    params = dict(compute_right_eigenvectors=compute_right_eigenvectors,
+                  enable_eigvec_derivs=enable_eigvec_derivs)
     if type(t) is Zero:
-        outs = eig_p.bind(x, compute_right_eigenvectors=compute_right_eigenvectors)
+        outs = eig_p.bind(x, **params)
         return outs, [Zero.like(o) for o in outs]
-    if compute_right_eigenvectors:
+    if compute_right_eigenvectors and not enable_eigvec_derivs:
         raise FuncadNotImplementedError(
-            "differentiation of the eigenvectors of `eig` (as in JAX; the eigenvalues alone, "
-            "eigvals, have first derivatives)")
-    w, v = eig_p.bind(x, compute_right_eigenvectors=True)
+            "differentiation of the eigenvectors of `eig` (as in JAX: they are not unique; "
+            "pass enable_eigvec_derivs=True to funcad.lax.linalg.eig for the derivative of "
+            "LAPACK's normalization, valid at distinct eigenvalues; the eigenvalues alone, "
+            "eigvals, differentiate to every order)")
+    w, v = eig_p.bind(x, compute_right_eigenvectors=True, enable_eigvec_derivs=True)
     lu_, _, perm = la.lu(v)
     t_c = base.convert_element_type(t, get_aval(v).dtype)
     pt = la._matmul(la._permutation_matrix(perm, v), t_c)
     y = la.triangular_solve(lu_, pt, left_side=True, lower=True, unit_diagonal=True)
     vinv_t = la.triangular_solve(lu_, y, left_side=True, lower=False)
-    return [w], [_diag(la._matmul(vinv_t, v))]
+    p = la._matmul(vinv_t, v)
+    if not compute_right_eigenvectors:
+        return [w], [_diag(p)]
+    return [w, v], [_diag(p), _eig_vector_tangent(w, v, p)]
 
 
 def _eig_batch(vals, dims, **params):

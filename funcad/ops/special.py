@@ -4,12 +4,13 @@ normal distribution's log-CDF and quantile, and the exponentially scaled modifie
 functions.
 
 The NumPy implementations call ``scipy.special`` (imported on first use, so importing funcad
-does not load SciPy); the derivative of ``igamma`` with respect to ``a``, which SciPy lacks,
-is ``funcad.ops._igamma_kernels``, and those of ``betainc`` in ``a`` and ``b`` (which
-neither SciPy nor JAX has) ``funcad.ops._betainc_kernels``. Every JVP is written in funcad
-operations, so the rules differentiate again. The derivatives without a rule
-(``polygamma`` in its order, the second derivatives of ``igamma`` and ``betainc`` in their
-shape parameters) raise ``FuncadNotImplementedError`` instead of returning a wrong zero.
+does not load SciPy); the derivatives of ``igamma`` in ``a`` (of every order: the
+``igamma_da`` primitive, whose order rises with each a-derivative), which SciPy lacks, come
+from ``funcad.ops._igamma_kernels``, and those of ``betainc`` in ``a`` and ``b`` (which
+neither SciPy nor JAX has; the ``betainc_dab`` primitive) from
+``funcad.ops._betainc_kernels``. Every JVP is written in funcad operations, so the rules
+differentiate again. The one derivative without a rule (``polygamma`` in its order) raises
+``FuncadNotImplementedError`` instead of returning a wrong zero.
 
 Each primitive is one block: wrapper -> primitive (impl + shape/dtype rule) -> JVP ->
 batching (the elementwise definers').
@@ -20,15 +21,24 @@ import math
 
 import numpy as np
 
-from funcad.core.rules import Call, explain_notation
+from funcad.core.avals import ShapedArray
+from funcad.core.rules import Call, Elementwise, explain_notation, sparsity_rules, taylor_rules
 from funcad.core.trace import get_aval
-from funcad.errors import FuncadNotImplementedError
+from funcad.errors import FuncadNotImplementedError, FuncadValueError
 from funcad.ops import _betainc_kernels, _igamma_kernels
 from funcad.ops._base import defbroadcasting, defjvp, defjvp2, defjvp_zero, select_n
 from funcad.ops._definers import standard_binop, standard_unop
 from funcad.ops._operands import const_like, lax_args
 from funcad.ops._parallel import PARALLEL_MIN, in_ranges
-from funcad.ops._shapes import FLOAT, elementwise_primitive
+from funcad.ops._shapes import (
+    FLOAT,
+    check_kind,
+    check_same_dtypes,
+    check_same_shapes,
+    elementwise_primitive,
+    new_primitive,
+    type_error,
+)
 from funcad.ops.arithmetic import abs as abs_
 from funcad.ops.arithmetic import add, div, mul, neg, sign, square, sub
 from funcad.ops.elementwise import exp, log, log1p
@@ -142,7 +152,7 @@ def igamma(a, x):
 igamma_p = standard_binop("igamma", _scipy_impl("gammainc"), FLOAT)
 defjvp(
     igamma_p,
-    lambda t, a, x: mul(t, igamma_grad_a(a, x)),
+    lambda t, a, x: mul(t, igamma_da(a, x, order=1)),
     lambda t, a, x: mul(t, _gamma_density(a, x)),
 )
 
@@ -155,29 +165,108 @@ def igammac(a, x):
 igammac_p = standard_binop("igammac", _scipy_impl("gammaincc"), FLOAT)
 defjvp(
     igammac_p,
-    lambda t, a, x: neg(mul(t, igamma_grad_a(a, x))),
+    lambda t, a, x: neg(mul(t, igamma_da(a, x, order=1))),
     lambda t, a, x: neg(mul(t, _gamma_density(a, x))),
 )
 
 
+def _polygamma_terms(v, lo: int, hi: int) -> list:
+    """``polygamma(m, v)`` for ``m = lo .. hi - 1`` (``digamma`` for ``m = 0``)."""
+    return [digamma(v) if m == 0 else polygamma(const_like(v, m), v) for m in range(lo, hi)]
+
+
+def _exp_jet_entry(log_jet: dict, order: tuple[int, int]):
+    """``d^(i+j)/da^i db^j exp(g) / exp(g)`` from the derivatives of ``g``: the Taylor
+    coefficient of ``da^i db^j`` in ``exp(g - g(a, b))`` (from ``d exp(g) = exp(g) dg`` in
+    each variable) times ``i! j!``. ``log_jet[(p, q)]`` is ``g``'s Taylor coefficient of
+    ``da^p db^q``; absent entries are zero, and so are absent ones of the result."""
+    i, j = order
+    coef: dict = {}
+    for p in range(i + 1):
+        for q in range(j + 1):
+            if (p, q) == (0, 0):
+                continue
+            # p e[p, q] = sum_{p1 >= 1} p1 g[p1, q1] e[p - p1, q - q1] (in q when p = 0)
+            total = None
+            for p1 in range(p + 1):
+                for q1 in range(q + 1):
+                    weight = p1 if p else q1
+                    rest = (p - p1, q - q1)
+                    g = log_jet.get((p1, q1))
+                    if weight == 0 or g is None or (rest != (0, 0) and rest not in coef):
+                        continue
+                    term = mul(const_like(g, weight / (p or q)), g)
+                    term = term if rest == (0, 0) else mul(term, coef[rest])
+                    total = term if total is None else add(total, term)
+            if total is not None:
+                coef[(p, q)] = total
+    result = coef[(i, j)]  # present: every g[p, q] with p <= i, q <= j is given
+    return mul(const_like(result, math.factorial(i) * math.factorial(j)), result)
+
+
+def _gamma_density_da(a, x, order: int):
+    """``d^order/da^order`` of the gamma density ``x^(a-1) e^-x / Gamma(a)`` (the
+    x-derivative of ``igamma_da``): its log has a-derivatives ``log x - digamma(a)`` and
+    ``-polygamma(k - 1, a)``."""
+    psis = _polygamma_terms(a, 0, order)
+    log_jet = {(1, 0): sub(log(x), psis[0])}
+    for k in range(2, order + 1):
+        log_jet[(k, 0)] = mul(const_like(a, -1 / math.factorial(k)), psis[k - 1])
+    return mul(_gamma_density(a, x), _exp_jet_entry(log_jet, (order, 0)))
+
+
+def _check_order(fname: str, order, ranks: int) -> tuple:
+    """``order`` as a tuple of ``ranks`` nonnegative ints, not all 0."""
+    parts = (order,) if ranks == 1 and not isinstance(order, tuple) else order
+    if (not isinstance(parts, tuple) or len(parts) != ranks or sum(parts) < 1
+            or any(not isinstance(k, (int, np.integer)) or k < 0 for k in parts)):
+        wanted = "a positive int" if ranks == 1 else "a pair of nonnegative ints, not both 0"
+        raise FuncadValueError(f"{fname}: order must be {wanted}, got {order!r}")
+    return tuple(int(k) for k in parts)
+
+
+def _shape_derivative_primitive(name: str, kernel, nargs: int):
+    """An elementwise primitive of ``nargs`` float operands of one shape and dtype with a
+    static ``derivs`` param (the derivative's order; not named ``order``, which the Taylor
+    rules take for their own), its NumPy implementation ``kernel(*operands, derivs)``."""
+
+    def abstract_eval(*avals, derivs):
+        if len(avals) != nargs:
+            raise type_error(prim, avals, f"takes {nargs} operands")
+        check_kind(prim, avals, FLOAT)
+        check_same_shapes(prim, avals)
+        check_same_dtypes(prim, avals)
+        return ShapedArray(avals[0].shape, avals[0].dtype, all(a.weak_type for a in avals))
+
+    def impl(*args, derivs):
+        _check_operands(args)
+        return kernel(*args, derivs)
+
+    prim = new_primitive(name, impl, abstract_eval)
+    sparsity_rules[prim] = Elementwise()
+    return prim
+
+
+def igamma_da(a, x, *, order: int = 1):
+    """``d^order/da^order igamma(a, x)`` (``order >= 1``), differentiable again in both."""
+    order = _check_order("igamma_da", order, 1)[0]
+    return igamma_da_p.bind(*lax_args(a, x), derivs=order)
+
+
 def igamma_grad_a(a, x):
     """``d/da igamma(a, x)``."""
-    return igamma_grad_a_p.bind(*lax_args(a, x))
+    return igamma_da(a, x, order=1)
 
 
-def _igamma_grad_a_impl(a, x):
-    _check_operands((a, x))
-    return _igamma_kernels.igamma_grad_a(a, x)
-
-
-igamma_grad_a_p = standard_binop("igamma_grad_a", _igamma_grad_a_impl, FLOAT)
-# d/dx of dP/da = d/da of the density = density * (log x - digamma(a)); JAX has no
-# derivative in a either.
+igamma_da_p = _shape_derivative_primitive("igamma_da", _igamma_kernels.igamma_da, 2)
+# in a: one order up; in x: the a-derivative of that order of the density
 defjvp(
-    igamma_grad_a_p,
-    _no_derivative("the second derivative of igamma with respect to a (igamma_grad_a in a)"),
-    lambda t, a, x: mul(t, mul(_gamma_density(a, x), sub(log(x), digamma(a)))),
+    igamma_da_p,
+    lambda t, a, x, *, derivs: mul(t, igamma_da(a, x, order=derivs + 1)),
+    lambda t, a, x, *, derivs: mul(t, _gamma_density_da(a, x, derivs)),
 )
+defbroadcasting(igamma_da_p)
+taylor_rules[igamma_da_p] = "elementwise"
 
 
 def _beta_log_density(a, b, x):
@@ -185,6 +274,34 @@ def _beta_log_density(a, b, x):
     lbeta = sub(add(lgamma(a), lgamma(b)), lgamma(add(a, b)))
     one = const_like(x, 1)
     return sub(add(_xlog(sub(b, one), neg(x), log1p, -1.0, 0.0), _xlog(sub(a, one), x)), lbeta)
+
+
+def _beta_density_dab(a, b, x, order: tuple[int, int]):
+    """``d^(i+j)/da^i db^j`` of the beta density (the x-derivative of ``betainc_dab``): the
+    derivatives of its log are those of ``-lgamma(a) - lgamma(b) + lgamma(a + b)`` plus
+    ``log x`` in ``a`` and ``log1p(-x)`` in ``b`` at first order."""
+    i, j = order
+    top = i + j
+    psi_ab = _polygamma_terms(add(a, b), 0, top)
+    psi_a, psi_b = _polygamma_terms(a, 0, i), _polygamma_terms(b, 0, j)
+    log_jet = {}
+    for p in range(i + 1):
+        for q in range(j + 1):
+            n = p + q
+            if n == 0:
+                continue
+            scale = const_like(a, 1 / (math.factorial(p) * math.factorial(q)))
+            g = psi_ab[n - 1]
+            if q == 0:
+                g = sub(g, psi_a[p - 1])
+            elif p == 0:
+                g = sub(g, psi_b[q - 1])
+            if (p, q) == (1, 0):
+                g = add(g, log(x))
+            elif (p, q) == (0, 1):
+                g = add(g, log1p(neg(x)))
+            log_jet[(p, q)] = mul(scale, g)
+    return mul(exp(_beta_log_density(a, b, x)), _exp_jet_entry(log_jet, order))
 
 
 def betainc(a, b, x):
@@ -199,55 +316,38 @@ def _betainc_dx(t, a, b, x):
 betainc_p = elementwise_primitive("betainc", _scipy_impl("betainc"), FLOAT, nargs=3)
 defjvp(
     betainc_p,
-    lambda t, a, b, x: mul(t, betainc_grad_a(a, b, x)),
-    lambda t, a, b, x: mul(t, betainc_grad_b(a, b, x)),
+    lambda t, a, b, x: mul(t, betainc_dab(a, b, x, order=(1, 0))),
+    lambda t, a, b, x: mul(t, betainc_dab(a, b, x, order=(0, 1))),
     _betainc_dx,
 )
 defbroadcasting(betainc_p)
 
 
+def betainc_dab(a, b, x, *, order: tuple[int, int] = (1, 0)):
+    """``d^(i+j)/da^i db^j betainc(a, b, x)`` for ``order = (i, j)`` (not ``(0, 0)``),
+    differentiable again in all three."""
+    order = _check_order("betainc_dab", order, 2)
+    return betainc_dab_p.bind(*lax_args(a, b, x), derivs=order)
+
+
 def betainc_grad_a(a, b, x):
     """``d/da betainc(a, b, x)``."""
-    return betainc_grad_a_p.bind(*lax_args(a, b, x))
-
-
-def _betainc_grad_impl(which: int):
-    def impl(a, b, x):
-        _check_operands((a, b, x))
-        return _betainc_kernels.betainc_grads(a, b, x)[which]
-
-    return impl
-
-
-def _betainc_grad_dx(t, a, b, x, log_factor):
-    # d/dx of dI/da = d/da of the density = density * (d/da of its log)
-    psi_ab = digamma(add(a, b))
-    return mul(t, mul(exp(_beta_log_density(a, b, x)), add(log_factor, psi_ab)))
-
-
-betainc_grad_a_p = elementwise_primitive("betainc_grad_a", _betainc_grad_impl(0), FLOAT, nargs=3)
-defjvp(
-    betainc_grad_a_p,
-    _no_derivative("the second derivative of betainc with respect to a"),
-    _no_derivative("the second derivative of betainc with respect to a and b"),
-    lambda t, a, b, x: _betainc_grad_dx(t, a, b, x, sub(log(x), digamma(a))),
-)
-defbroadcasting(betainc_grad_a_p)
+    return betainc_dab(a, b, x, order=(1, 0))
 
 
 def betainc_grad_b(a, b, x):
     """``d/db betainc(a, b, x)``."""
-    return betainc_grad_b_p.bind(*lax_args(a, b, x))
+    return betainc_dab(a, b, x, order=(0, 1))
 
 
-betainc_grad_b_p = elementwise_primitive("betainc_grad_b", _betainc_grad_impl(1), FLOAT, nargs=3)
+betainc_dab_p = _shape_derivative_primitive("betainc_dab", _betainc_kernels.betainc_dab, 3)
 defjvp(
-    betainc_grad_b_p,
-    _no_derivative("the second derivative of betainc with respect to a and b"),
-    _no_derivative("the second derivative of betainc with respect to b"),
-    lambda t, a, b, x: _betainc_grad_dx(t, a, b, x, sub(log1p(neg(x)), digamma(b))),
+    betainc_dab_p,
+    lambda t, a, b, x, *, derivs: mul(t, betainc_dab(a, b, x, order=(derivs[0] + 1, derivs[1]))),
+    lambda t, a, b, x, *, derivs: mul(t, betainc_dab(a, b, x, order=(derivs[0], derivs[1] + 1))),
+    lambda t, a, b, x, *, derivs: mul(t, _beta_density_dab(a, b, x, derivs)),
 )
-defbroadcasting(betainc_grad_b_p)
+defbroadcasting(betainc_dab_p)
 
 
 def gammaincinv(a, p):
@@ -388,6 +488,7 @@ __all__ = [
     "bessel_i0e",
     "bessel_i1e",
     "betainc",
+    "betainc_dab",
     "betainc_grad_a",
     "betainc_grad_b",
     "betaincinv",
@@ -397,6 +498,7 @@ __all__ = [
     "erfcx",
     "gammaincinv",
     "igamma",
+    "igamma_da",
     "igamma_grad_a",
     "igammac",
     "lgamma",

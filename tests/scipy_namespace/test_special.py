@@ -159,7 +159,7 @@ def test_values_and_gradients_match_jax(name):
     gj = jax.grad(weighted(theirs), argnums=argnums)(*args)
     for a, b in zip(g, gj):
         np.testing.assert_allclose(a, np.asarray(b), rtol=1e-10, atol=1e-300)
-    # and again, for the second derivative (but not in igamma's a, which has first order)
+    # and again, for the second derivative (not in igamma's a, where JAX has first order only)
     if name not in ("gammainc", "gammaincc"):
         h = funcad.grad(lambda *a: funcad.grad(weighted(ours), argnums=argnums[-1])(*a).sum(),
                         argnums=argnums[-1])(*args)

@@ -13,7 +13,6 @@ import scipy.stats as ss
 
 import funcad
 import funcad.scipy.stats as fst
-from funcad.errors import FuncadNotImplementedError
 from funcad.testing import check_grads
 
 HAVE_JAX = importlib.util.find_spec("jax") is not None
@@ -126,13 +125,138 @@ def test_multivariate_normal(kind):
             np.testing.assert_allclose(a, np.asarray(b), rtol=1e-10, atol=1e-12)
 
 
-def test_multivariate_normal_one_dimensional_and_refusals():
+def test_multivariate_normal_one_dimensional():
     mvn = fst.multivariate_normal
     for x in (0.5, np.array([0.5, 1.0, -2.0])):
         np.testing.assert_allclose(mvn.logpdf(x, 1.0, 2.0),
                                    ss.multivariate_normal.logpdf(x, 1.0, 2.0), rtol=1e-13)
-    with pytest.raises(FuncadNotImplementedError, match="allow_singular"):
-        mvn.logpdf(np.zeros(2), np.zeros(2), np.eye(2), allow_singular=True)
+
+
+def _singular_case(rank, d=3, seed=1):
+    rng = np.random.default_rng(seed)
+    factor = rng.standard_normal((d, rank))
+    mean = rng.standard_normal(d)
+    inside = mean + (factor @ rng.standard_normal((rank, 4))).T
+    return factor, mean, inside
+
+
+def _mvn_singular(*args):
+    return fst.multivariate_normal.logpdf(*args, allow_singular=True)
+
+
+@pytest.mark.parametrize("rank", [1, 2, 3])
+def test_multivariate_normal_allow_singular_values(rank):
+    """SciPy's values: the degenerate density on the range of cov, -inf off it; rank 1
+    has a doubly zero eigenvalue; rank 3 is regular."""
+    factor, mean, inside = _singular_case(rank)
+    cov = factor @ factor.T
+    off = inside + np.array([0.3, -0.2, 0.1])
+    for x in (inside, off, inside[0]):
+        ref = ss.multivariate_normal.logpdf(x, mean, cov, allow_singular=True)
+        np.testing.assert_allclose(_mvn_singular(x, mean, cov), ref, rtol=1e-10)
+        np.testing.assert_allclose(fst.multivariate_normal.pdf(x, mean, cov, allow_singular=True),
+                                   np.exp(ref), rtol=1e-10)
+        np.testing.assert_allclose(funcad.jit(_mvn_singular)(x, mean, cov), ref, rtol=1e-10)
+    assert np.all(_mvn_singular(off, mean, cov) == -np.inf) == (rank < 3)
+    np.testing.assert_allclose(funcad.vmap(_mvn_singular, in_axes=(0, None, None))(
+        inside, mean, cov), _mvn_singular(inside, mean, cov), rtol=1e-13)
+    if HAVE_JAX:
+        np.testing.assert_allclose(funcad.jit(_mvn_singular, backend="xla")(inside, mean, cov),
+                                   _mvn_singular(inside, mean, cov), rtol=1e-10)
+    # variances with a zero, and a scalar
+    variances = np.array([1.5, 0.0, 2.0])
+    for x in (np.array([[0.3, 0.0, -1.0], [0.3, 0.1, -1.0]]),):
+        np.testing.assert_allclose(
+            _mvn_singular(x, None, variances),
+            ss.multivariate_normal.logpdf(x, None, np.diag(variances), allow_singular=True),
+            rtol=1e-12)
+    np.testing.assert_allclose(_mvn_singular(inside, mean, 1.7),
+                               ss.multivariate_normal.logpdf(inside, mean, 1.7), rtol=1e-12)
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_multivariate_normal_allow_singular_derivatives(rank):
+    """Derivatives to second order along the support (x and mean moving in the range of
+    cov, cov changing with its rank kept: cov = (F + e H)(F + e H)^T) against central
+    differences, and the first ones against central differences of SciPy's values."""
+    factor, mean, inside = _singular_case(rank)
+    direction = np.random.default_rng(7).standard_normal(factor.shape)
+    coords = np.linalg.lstsq(factor, (inside - mean).T, rcond=None)[0].T
+
+    def on_support(t, s, e):
+        f = factor + e * direction
+        return _mvn_singular(mean + f @ s + t @ f.T, mean + f @ s, f @ f.T)
+
+    args = (coords, np.array([0.2] * rank), np.float64(0.1))
+    check_grads(on_support, args, order=2, modes=("fwd", "rev"), atol=1e-5, rtol=1e-5)
+
+    def scipy_on_support(e):
+        f = factor + e * direction
+        return ss.multivariate_normal.logpdf(mean + coords @ f.T, mean, f @ f.T,
+                                             allow_singular=True)
+
+    g = funcad.jacfwd(lambda e: on_support(coords, np.zeros(rank), e))(np.float64(0.1))
+    fd = (scipy_on_support(0.1 + 1e-6) - scipy_on_support(0.1 - 1e-6)) / 2e-6
+    np.testing.assert_allclose(g, fd, rtol=1e-6, atol=1e-8)
+    # the gradient in cov is the rank-preserving one: -(C^+ - C^+ v v^T C^+) / 2, symmetric
+    cov = factor @ factor.T
+    grad_cov = funcad.grad(lambda c: _mvn_singular(inside[0], mean, c))(cov)
+    pinv = np.linalg.pinv(cov)
+    v = inside[0] - mean
+    np.testing.assert_allclose(grad_cov, -0.5 * (pinv - pinv @ np.outer(v, v) @ pinv),
+                               rtol=1e-8, atol=1e-10)
+
+
+def test_multivariate_normal_allow_singular_regular_cov_matches_the_cholesky_path():
+    rng = np.random.default_rng(3)
+    x, mean, cov = rng.standard_normal((5, 3)), rng.standard_normal(3), _spd(rng, 3)
+    mvn = fst.multivariate_normal
+    check_grads(_mvn_singular, (x, mean, cov), order=2, modes=("fwd", "rev"), atol=1e-5,
+                rtol=1e-5)
+    g = funcad.grad(lambda *a: _mvn_singular(*a).sum(), argnums=(0, 1, 2))(x, mean, cov)
+    g_chol = funcad.grad(lambda *a: mvn.logpdf(*a).sum(), argnums=(0, 1, 2))(x, mean, cov)
+    for a, b in zip(g, g_chol):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+def test_multivariate_normal_allow_singular_refuses_an_indefinite_cov():
+    from funcad.errors import FuncadValueError
+
+    cov = np.diag([1.0, -0.5, 2.0])
+    with pytest.raises(ValueError):
+        ss.multivariate_normal.logpdf(np.zeros(3), None, cov, allow_singular=True)
+    with pytest.raises(FuncadValueError, match="positive semidefinite"):
+        _mvn_singular(np.zeros(3), None, cov)
+    assert np.isnan(funcad.jit(_mvn_singular)(np.zeros(3), np.zeros(3), cov))
+
+
+DIRICHLET_INVALID = [  # (x, alpha): where scipy.stats raises ValueError
+    ([0.5, 0.6, 0.1, 0.1], [1.5, 2.0, 0.7, 3.0]),  # components sum to 1.3
+    ([-0.1, 0.5, 0.2, 0.4], [1.5, 2.0, 0.7, 3.0]),  # an entry below 0
+    ([1.2, -0.2, 0.0, 0.0], [1.5, 2.0, 1.0, 3.0]),  # an entry above 1
+    ([0.3, 0.3, 0.0, 0.4], [1.5, 2.0, 0.7, 3.0]),  # 0 where alpha < 1
+    ([0.3, 0.3, 0.1, 0.3], [1.5, 0.0, 0.7, 3.0]),  # alpha <= 0
+]
+
+
+@pytest.mark.parametrize("x,alpha", DIRICHLET_INVALID)
+def test_dirichlet_raises_where_scipy_raises_and_is_inf_or_nan_traced(x, alpha):
+    from funcad.errors import FuncadValueError
+
+    x, alpha = np.array(x), np.array(alpha)
+    with pytest.raises(ValueError):
+        ss.dirichlet.logpdf(x, alpha)
+    with pytest.raises(FuncadValueError, match=r"dirichlet\.logpdf"):
+        fst.dirichlet.logpdf(x, alpha)
+    with pytest.raises(FuncadValueError, match=r"dirichlet\.logpdf"):
+        fst.dirichlet.logpdf(x[:-1], alpha)  # K - 1 components: the implied one is checked
+    # traced, values cannot be checked: -inf off the simplex, +inf on a face where the
+    # density is infinite, NaN for an invalid alpha
+    expected = (np.nan if alpha.min() <= 0 else np.inf if (x == 0).any() and x.min() >= 0
+                and abs(x.sum() - 1) < 1e-6 else -np.inf)
+    for backend in ("numpy", "xla") if HAVE_JAX else ("numpy",):
+        out = funcad.jit(fst.dirichlet.logpdf, backend=backend)(x, alpha)
+        np.testing.assert_equal(np.asarray(out), expected)
 
 
 def test_dirichlet():
@@ -144,7 +268,11 @@ def test_dirichlet():
     np.testing.assert_allclose(d.pdf(x[:, 0], alpha), ss.dirichlet.pdf(x[:, 0], alpha), rtol=1e-12)
     # K - 1 components: the last one is implied
     np.testing.assert_allclose(d.logpdf(x[:-1], alpha), ss.dirichlet.logpdf(x, alpha), rtol=1e-10)
-    assert d.logpdf(np.array([0.5, 0.6, 0.1, 0.1]), alpha) == -np.inf  # off the simplex
+    # on the faces (entries 0 where alpha >= 1) the values are SciPy's density limits
+    face = np.array([[0.0, 0.3, 0.1, 0.6], [0.3, 0.0, 0.1, 0.6]]).T
+    alpha_face = np.array([1.0, 2.0, 0.7, 3.0])
+    np.testing.assert_allclose(d.logpdf(face, alpha_face), ss.dirichlet.logpdf(face, alpha_face),
+                               rtol=1e-12)
     check_grads(lambda x, a: d.logpdf(x, a), (x[:-1], alpha), order=2, modes=("fwd", "rev"),
                 atol=1e-5, rtol=1e-5)
     if HAVE_JAX:

@@ -15,6 +15,7 @@ import scipy.linalg as sl
 
 import funcad.numpy as fnp
 import funcad.scipy.linalg as fsl
+from funcad import lax
 
 from specs.spec import F32, F64, OpSpec, conj_t, normal, uniform_args
 
@@ -78,6 +79,24 @@ def _spd_system(rng, shapes, dtype):
     n = shapes[0][-1]
     spd = m @ conj_t(m) + n * np.eye(n)  # Hermitian positive definite
     return [np.asarray(spd, dtype), *uniform_args(rng, shapes[1:], dtype)]
+
+
+def _separated_general(rng, shapes, dtype):
+    """Nonsymmetric ``S T S^-1``: ``T`` has the complex pair ``1 +- 1.5i`` and real
+    eigenvalues 3, -2.5, ... (all about 1.5 apart), ``S`` is near the identity."""
+    *batch, n, _ = shapes[0]
+    t = np.zeros((n, n))
+    t[:2, :2] = [[1.0, -1.5], [1.5, 1.0]]
+    for i in range(2, n):
+        t[i, i] = (3.0 + 1.5 * (i - 2)) * (-1) ** i
+    s = np.eye(n) + 0.2 * rng.standard_normal((*batch, n, n))
+    return [np.asarray(s @ t @ np.linalg.inv(s), dtype)]
+
+
+def _lax_eig_exp(a):
+    """``expm(a)`` from ``lax.linalg.eig`` with eigenvector derivatives enabled."""
+    w, v = lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
+    return fnp.real((v * fnp.exp(w)[..., None, :]) @ fnp.linalg.inv(v))
 
 
 def _small_matrices(rng, shapes, dtype):
@@ -179,7 +198,9 @@ _NUMPY_ROWS: list[OpSpec] = [
          lambda a: np.linalg.qr(a, "raw"), _RECT, differentiable=False),
     _row("linalg.eigvals[symmetric functions]", _eigvals_symmetric(fnp, fnp.linalg.eigvals),
          _eigvals_symmetric(np, lambda a: np.linalg.eigvals(a).astype(complex)), (((3, 3),), ((2, 4, 4),)),
-         differentiable=False),
+         make_args=_separated_general),
+    _row("lax.linalg.eig[V exp(W) V^-1, enable_eigvec_derivs]", _lax_eig_exp, sl.expm,
+         (((3, 3),), ((2, 4, 4),)), make_args=_separated_general, rtol=1e-8, atol=1e-8),
     _row("linalg.eig[V exp(W) V^-1]", _eig_exp(fnp), sl.expm, (((3, 3),), ((2, 4, 4),)),
          make_args=_small_matrices, differentiable=False, rtol=1e-8, atol=1e-8),
     _row("linalg.pinv", fnp.linalg.pinv, np.linalg.pinv, _RECT, make_args=_spread_singular),

@@ -1,6 +1,8 @@
 """Op-spec rows of the special-function primitives (``funcad.lax`` names) against
-``scipy.special``; shape parameters the derivative tests must not differentiate (``a``, ``b``
-of ``betainc``, the order of ``polygamma``) are drawn as integers and converted inside."""
+``scipy.special``; the order of ``polygamma``, which the derivative tests must not
+differentiate, is drawn as an integer and converted inside. The shape parameters of the
+incomplete gamma and beta functions are floats: their derivatives of every order are checked
+(``igamma_da`` and ``betainc_dab``, the shape derivatives, have rows of their own)."""
 from __future__ import annotations
 
 import numpy as np
@@ -34,31 +36,75 @@ def _away_from_zero(rng, shapes, dtype):
 
 
 def _positive_pairs(rng, shapes, dtype):
-    """``a`` as twice an integer code (shape parameters 0.5 .. 4) and ``x`` in (0.1, 6)."""
-    return [uniform_args(rng, shapes[:1], I32, (1, 8))[0],
+    """A shape parameter ``a`` in (0.5, 4) and ``x`` in (0.1, 6)."""
+    return [uniform_args(rng, shapes[:1], dtype, (0.5, 4.0))[0],
             uniform_args(rng, shapes[1:], dtype, (0.1, 6.0))[0]]
 
 
 def _near_diagonal(rng, shapes, dtype):
-    """``x`` within 1% of ``a`` (where the series and the continued fraction meet)."""
-    code = uniform_args(rng, shapes[:1], I32, (1, 40))[0]
-    a = code.astype(np.float64) / 2
+    """``x`` within 1% of ``a`` in (0.5, 20) (where the series and the continued fraction
+    meet)."""
+    a = rng.uniform(0.5, 20.0, size=shapes[0])
     x = a * (1 + rng.uniform(-0.01, 0.01, size=a.shape)) + rng.uniform(-1, 1, a.shape) * 0.5
-    return [code, np.asarray(np.maximum(x, 0.05), dtype)]
-
-
-def _half(code, x):
-    return lax.convert_element_type(code, x.dtype) * 0.5
+    return [np.asarray(a, dtype), np.asarray(np.maximum(x, 0.05), dtype)]
 
 
 def _betainc_args(rng, shapes, dtype):
-    return [*uniform_args(rng, shapes[:2], I32, (1, 8)),
+    return [*uniform_args(rng, shapes[:2], dtype, (0.5, 4.0)),
             uniform_args(rng, shapes[2:], dtype, (0.05, 0.95))[0]]
 
 
 def _positive_probabilities(rng, shapes, dtype):
-    return [uniform_args(rng, shapes[:1], I32, (1, 8))[0],
+    return [uniform_args(rng, shapes[:1], dtype, (0.5, 4.0))[0],
             uniform_args(rng, shapes[1:], dtype, (0.05, 0.95))[0]]
+
+
+def _igamma_da_ref(order):
+    """``d^order/da^order gammainc`` by central differences of SciPy's ``gammainc`` in ``a``
+    (steps 1e-3 for the second derivative, 1e-5 for the first): a reference to ~1e-6."""
+    def ref(a, x):
+        a, x = np.asarray(a, np.float64), np.asarray(x, np.float64)
+        if order == 1:
+            h = 1e-5
+            d = (sc.gammainc(a + h, x) - sc.gammainc(a - h, x)) / (2 * h)
+        else:
+            h = 1e-3
+            d = (sc.gammainc(a + h, x) - 2 * sc.gammainc(a, x) + sc.gammainc(a - h, x)) / h**2
+        return np.asarray(d, x.dtype)
+
+    return ref
+
+
+def _betainc_dab_ref(order):
+    """The ``order`` derivative of SciPy's ``betainc`` in ``(a, b)`` by central differences
+    (step 1e-3): a reference to ~1e-6."""
+    h = 1e-3
+
+    def ref(a, b, x):
+        a, b, x = (np.asarray(v, np.float64) for v in (a, b, x))
+        f = lambda da, db: sc.betainc(a + da, b + db, x)  # noqa: E731
+        if order == (1, 1):
+            d = (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4 * h * h)
+        elif order == (2, 0):
+            d = (f(h, 0) - 2 * f(0, 0) + f(-h, 0)) / h**2
+        else:  # (0, 2)
+            d = (f(0, h) - 2 * f(0, 0) + f(0, -h)) / h**2
+        return np.asarray(d, x.dtype)
+
+    return ref
+
+
+def _shape_derivative_rows():
+    """The higher shape derivatives themselves, so the harness differentiates them twice
+    more (up to fourth derivatives of ``igamma`` and ``betainc``)."""
+    rows = [OpSpec(f"igamma_da[{k}]", lambda a, x, k=k: sp.igamma_da(a, x, order=k),
+                   _igamma_da_ref(k), _SHAPES2[:2], (F64,), make_args=_positive_pairs,
+                   rtol=1e-5, atol=1e-6) for k in (1, 2)]
+    rows += [OpSpec(f"betainc_dab[{i}{j}]",
+                    lambda a, b, x, o=(i, j): sp.betainc_dab(a, b, x, order=o),
+                    _betainc_dab_ref((i, j)), _SHAPES3[:2], (F64,), make_args=_betainc_args,
+                    rtol=1e-5, atol=1e-6) for i, j in ((2, 0), (1, 1), (0, 2))]
+    return rows
 
 
 def _scipy(name, domain, cases=UNARY_SHAPES):
@@ -91,37 +137,36 @@ SPECS: list[OpSpec] = [
     OpSpec("lax_polygamma", lambda m, x: lax.polygamma(lax.convert_element_type(m, x.dtype), x),
            lambda m, x: np.asarray(sc.polygamma(m, x), x.dtype), _SHAPES2, FLOATS,
            make_args=_polygamma_args),
-    OpSpec("lax_igamma", lambda a, x: lax.igamma(_half(a, x), x),
-           lambda a, x: np.asarray(sc.gammainc(a / 2, x), x.dtype), _SHAPES2, FLOATS,
-           make_args=_positive_pairs),
-    OpSpec("lax_igammac", lambda a, x: lax.igammac(_half(a, x), x),
-           lambda a, x: np.asarray(sc.gammaincc(a / 2, x), x.dtype), _SHAPES2, FLOATS,
-           make_args=_positive_pairs),
-    OpSpec("lax_igamma_near_a_eq_x", lambda a, x: lax.igamma(_half(a, x), x),
-           lambda a, x: np.asarray(sc.gammainc(a / 2, x), x.dtype), _SHAPES2, FLOATS,
+    OpSpec("lax_igamma", lax.igamma, lambda a, x: np.asarray(sc.gammainc(a, x), x.dtype),
+           _SHAPES2, FLOATS, make_args=_positive_pairs),
+    OpSpec("lax_igammac", lax.igammac, lambda a, x: np.asarray(sc.gammaincc(a, x), x.dtype),
+           _SHAPES2, FLOATS, make_args=_positive_pairs),
+    OpSpec("lax_igamma_near_a_eq_x", lax.igamma,
+           lambda a, x: np.asarray(sc.gammainc(a, x), x.dtype), _SHAPES2, FLOATS,
            make_args=_near_diagonal),
-    OpSpec("lax_igamma_grad_a", lambda a, x: lax.igamma_grad_a(_half(a, x), x),
+    OpSpec("lax_igamma_grad_a", lax.igamma_grad_a,
            # central differences of SciPy's gammainc in a (step 1e-5): a reference to ~1e-9
-           lambda a, x: np.asarray((sc.gammainc(a / 2 + 1e-5, x) - sc.gammainc(a / 2 - 1e-5, x))
+           lambda a, x: np.asarray((sc.gammainc(a + 1e-5, x) - sc.gammainc(a - 1e-5, x))
                                    / 2e-5, x.dtype),
            _SHAPES2, (F64,), make_args=_positive_pairs, rtol=1e-7, atol=1e-9),
-    OpSpec("lax_betainc", lambda a, b, x: lax.betainc(_half(a, x), _half(b, x), x),
-           lambda a, b, x: np.asarray(sc.betainc(a / 2, b / 2, x), x.dtype), _SHAPES3, FLOATS,
+    OpSpec("lax_betainc", lax.betainc,
+           lambda a, b, x: np.asarray(sc.betainc(a, b, x), x.dtype), _SHAPES3, FLOATS,
            make_args=_betainc_args),
-    OpSpec("betainc_grad_a", lambda a, b, x: sp.betainc_grad_a(_half(a, x), _half(b, x), x),
+    OpSpec("betainc_grad_a", sp.betainc_grad_a,
            # central differences of SciPy's betainc in a: a reference to ~1e-9
-           lambda a, b, x: np.asarray((sc.betainc(a / 2 + 1e-5, b / 2, x)
-                                       - sc.betainc(a / 2 - 1e-5, b / 2, x)) / 2e-5, x.dtype),
+           lambda a, b, x: np.asarray((sc.betainc(a + 1e-5, b, x)
+                                       - sc.betainc(a - 1e-5, b, x)) / 2e-5, x.dtype),
            _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9),
-    OpSpec("betainc_grad_b", lambda a, b, x: sp.betainc_grad_b(_half(a, x), _half(b, x), x),
-           lambda a, b, x: np.asarray((sc.betainc(a / 2, b / 2 + 1e-5, x)
-                                       - sc.betainc(a / 2, b / 2 - 1e-5, x)) / 2e-5, x.dtype),
+    OpSpec("betainc_grad_b", sp.betainc_grad_b,
+           lambda a, b, x: np.asarray((sc.betainc(a, b + 1e-5, x)
+                                       - sc.betainc(a, b - 1e-5, x)) / 2e-5, x.dtype),
            _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9),
-    OpSpec("gammaincinv", lambda a, p: sp.gammaincinv(_half(a, p), p),
-           lambda a, p: np.asarray(sc.gammaincinv(a / 2, p), p.dtype), _SHAPES2, FLOATS,
+    *_shape_derivative_rows(),
+    OpSpec("gammaincinv", sp.gammaincinv,
+           lambda a, p: np.asarray(sc.gammaincinv(a, p), p.dtype), _SHAPES2, FLOATS,
            make_args=_positive_probabilities),
-    OpSpec("betaincinv", lambda a, b, p: sp.betaincinv(_half(a, p), _half(b, p), p),
-           lambda a, b, p: np.asarray(sc.betaincinv(a / 2, b / 2, p), p.dtype), _SHAPES3,
+    OpSpec("betaincinv", sp.betaincinv,
+           lambda a, b, p: np.asarray(sc.betaincinv(a, b, p), p.dtype), _SHAPES3,
            FLOATS, make_args=_betainc_args),
     # funcad.scipy.special, with SciPy's broadcasting
     *[_scipy(name, domain) for name, domain in _SCIPY_UNARY],
@@ -129,14 +174,11 @@ SPECS: list[OpSpec] = [
     OpSpec("scipy_polygamma", lambda m, x: fsp.polygamma(m, x),
            lambda m, x: sc.polygamma(m, x), (((), (4,)), ((4,), (4,))), (F64,),
            make_args=_polygamma_args),
-    # (a as integer codes: the a-derivative has first order only, tested in test_special)
-    OpSpec("scipy_gammainc", lambda a, x: fsp.gammainc(a / 2, x),
-           lambda a, x: sc.gammainc(a / 2, x), BINARY_SHAPES, (F64,), make_args=_positive_pairs),
-    OpSpec("scipy_gammaincc", lambda a, x: fsp.gammaincc(a / 2, x),
-           lambda a, x: sc.gammaincc(a / 2, x), BINARY_SHAPES, (F64,),
+    OpSpec("scipy_gammainc", fsp.gammainc, sc.gammainc, BINARY_SHAPES, (F64,),
            make_args=_positive_pairs),
-    OpSpec("scipy_betainc", lambda a, b, x: fsp.betainc(a / 2, b / 2, x),
-           lambda a, b, x: sc.betainc(a / 2, b / 2, x),
+    OpSpec("scipy_gammaincc", fsp.gammaincc, sc.gammaincc, BINARY_SHAPES, (F64,),
+           make_args=_positive_pairs),
+    OpSpec("scipy_betainc", fsp.betainc, sc.betainc,
            (((), (), ()), ((4,), (4,), (4,)), ((2, 3), (3,), ())), (F64,),
            make_args=_betainc_args),
     OpSpec("scipy_betaln", fsp.betaln, sc.betaln, BINARY_SHAPES, (F64,), (0.2, 6.0),
