@@ -17,6 +17,7 @@ from specs import (
     lax_breadth,
     linalg,
     numpy_breadth,
+    numpy_partial,
     reductions,
     shape,
     sorting,
@@ -37,6 +38,7 @@ OP_SPECS: list[OpSpec] = [
     *lax_breadth.SPECS,
     *sorting.SPECS,
     *numpy_breadth.SPECS,
+    *numpy_partial.SPECS,
     *bit_ops.SPECS,
     *float_bits.SPECS,
 ]

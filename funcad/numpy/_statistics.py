@@ -404,19 +404,18 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
     per fit when 2-D), as NumPy computes them: ``lstsq`` of the column-scaled, weighted
     Vandermonde matrix. ``full=True`` adds ``(residuals, rank, singular_values, rcond)``;
     ``cov=True`` / ``"unscaled"`` adds the coefficients' covariance."""
-    x0 = _array(x, "polyfit")
-    x, y = _at_least_f64(x0), _at_least_f64(_array(y, "polyfit"))
+    x, y = _plus_zero(_array(x, "polyfit")), _plus_zero(_array(y, "polyfit"))
     deg = int(deg)
     order = deg + 1
     _check_polyfit(x, y, w, deg)
     if rcond is None:  # NumPy's default uses the eps of x's own (inexact) dtype
-        rcond = aval(x).shape[0] * np.finfo(np.result_type(aval(x0).dtype, 0.0)).eps
-    lhs = sh.stack([uf.power(x, k) for k in range(deg, -1, -1)], axis=1)
+        rcond = aval(x).shape[0] * np.finfo(aval(x).dtype).eps
+    lhs = _vander(x, order)
     rhs = y
-    if w is not None:
-        w = _at_least_f64(_array(w, "polyfit"))
-        lhs = lhs * w[:, None]
-        rhs = rhs * (w if aval(rhs).ndim == 1 else w[:, None])
+    if w is not None:  # NumPy's in-place products keep each operand's dtype
+        w = _plus_zero(_array(w, "polyfit"))
+        lhs = cast(lhs * w[:, None], aval(lhs).dtype)
+        rhs = cast(rhs * (w if aval(rhs).ndim == 1 else w[:, None]), aval(rhs).dtype)
     scale = uf.sqrt(rd.sum(lhs * lhs, axis=0))
     lhs = lhs / scale
     c, resids, rank, s = linalg.lstsq(lhs, rhs, float(rcond))
@@ -440,6 +439,20 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
                 "covariance matrix"))
         fac = resids / (aval(x).shape[0] - order)
     return c, (vbase * fac if aval(y).ndim == 1 else vbase[:, :, None] * fac)
+
+
+def _plus_zero(a):
+    """NumPy's ``a + 0.0``: integers and booleans as float64, inexact dtypes kept."""
+    return a if dtypes.is_inexact(aval(a).dtype) else cast(a, np.float64)
+
+
+def _vander(x, order: int):
+    """NumPy's ``vander``: in x's dtype promoted with int, powers by running products."""
+    x = _at_least_f64(x)
+    cols = [cr.ones(aval(x).shape, aval(x).dtype)]
+    for _ in range(1, order):
+        cols.append(cols[-1] * x)
+    return sh.stack(cols[::-1], axis=1)
 
 
 def _check_polyfit(x, y, w, deg):
