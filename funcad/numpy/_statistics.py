@@ -345,6 +345,10 @@ def interp(x, xp, fp, left=None, right=None, period=None):
             "interp: xp and fp must be one-dimensional arrays of the same length"))
     if dtypes.is_complex(aval(x).dtype) or dtypes.is_complex(aval(xp).dtype):
         raise FuncadTypeError(with_user_line("interp: x and xp must be real"))
+    for name, end in (("left", left), ("right", right)):
+        if isinstance(end, str) and end != "extrapolate":
+            raise FuncadValueError(with_user_line(
+                f"interp: the only string value of {name} is 'extrapolate', got {end!r}"))
     dt = np.result_type(aval(fp).dtype, np.float64)  # NumPy interpolates in double
     x, xp = cast(x, np.float64), cast(xp, np.float64)
     fp = cast(fp, dt)
@@ -363,10 +367,6 @@ def interp(x, xp, fp, left=None, right=None, period=None):
         f = uf.where(x < getitem(xp, 0), getitem(fp, 0) if left is None else left, f)
     if not isinstance(right, str):
         f = uf.where(x > getitem(xp, -1), getitem(fp, -1) if right is None else right, f)
-    for name, end in (("left", left), ("right", right)):
-        if isinstance(end, str) and end not in ("extrapolate", "periodic"):
-            raise FuncadValueError(with_user_line(
-                f"interp: the only string value of {name} is 'extrapolate', got {end!r}"))
     return f
 
 
@@ -418,7 +418,7 @@ def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
         rhs = cast(rhs * (w if aval(rhs).ndim == 1 else w[:, None]), aval(rhs).dtype)
     scale = uf.sqrt(rd.sum(lhs * lhs, axis=0))
     lhs = lhs / scale
-    c, resids, rank, s = linalg.lstsq(lhs, rhs, float(rcond))
+    c, resids, rank, s = linalg.lstsq(lhs, rhs, rcond)
     c = (c.T / scale).T if aval(c).ndim == 2 else c / scale
     resids = _numpy_resids(resids, rank, aval(lhs).shape, aval(rhs).ndim == 1)
     known_rank = concrete_index(rank)

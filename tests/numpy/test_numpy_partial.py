@@ -241,6 +241,12 @@ def test_polyfit_options_match_numpy():
                 ours, theirs = fnp.polyfit(xx, target, 3, **kw), np.polyfit(xx, target, 3, **kw)
                 _close(ours, theirs, f"{kw} {target.dtype} {xx.dtype}", 1e-8)
                 _same_dtypes(ours, theirs, f"{kw} {target.dtype} {xx.dtype}")
+    for deg, n in ((10, 30), (14, 40)):  # ill-conditioned: the normal equations would lose
+        # half the digits (relative errors 7e-9 and 5e-4); lstsq keeps NumPy's
+        xx = np.linspace(-1, 3, n)
+        yy = np.sin(xx) + 0.01 * rng.normal(size=n)
+        ours, theirs = fnp.polyfit(xx, yy, deg), np.polyfit(xx, yy, deg)
+        assert np.abs(ours - theirs).max() <= 1e-11 * np.abs(theirs).max(), deg
     xs = np.array([1.0, 1, 1, 2, 2, 2])  # rank 2 for a cubic: NumPy warns, no residuals
     with pytest.warns(np.exceptions.RankWarning):
         _close(fnp.polyfit(xs, xs**2, 3), np.polyfit(xs, xs**2, 3), "rank deficient", 1e-8)
