@@ -189,18 +189,27 @@ def _pad_callable(x, widths, func, kwargs):
     padded = pad(x, widths, "constant")
     if not isinstance(padded, Tracer) and not any(
             isinstance(leaf, Tracer) for leaf in tree_leaves(kwargs)):
-        out = np.array(padded)  # a writable copy for NumPy's in-place protocol; the rows
-        # are EagerArray views, so JAX-style functions can use ``.at`` on them
-        for axis in range(out.ndim):
-            view = np.moveaxis(out, axis, -1)
-            for ind in np.ndindex(view.shape[:-1]):
-                row = func(view[ind].view(EagerArray), widths[axis], axis, kwargs)
-                if row is not None:
-                    view[ind] = _checked_row(row, view.shape[-1], axis)
-        return out
+        out = _pad_rows_eagerly(np.array(padded), widths, func, kwargs)
+        if out is not None:
+            return out
     for axis in range(aval(padded).ndim):
         padded = _map_rows(padded, axis, widths[axis], func, kwargs)
     return padded
+
+
+def _pad_rows_eagerly(out, widths, func, kwargs):
+    """``func`` on writable rows of ``out`` (EagerArray views, so JAX-style functions can
+    use ``.at``); None if a row came back traced (the function closes over a traced
+    value), for the traced path to take over."""
+    for axis in range(out.ndim):
+        view = np.moveaxis(out, axis, -1)
+        for ind in np.ndindex(view.shape[:-1]):
+            row = func(view[ind].view(EagerArray), widths[axis], axis, kwargs)
+            if isinstance(row, Tracer):
+                return None
+            if row is not None:
+                view[ind] = _checked_row(row, view.shape[-1], axis)
+    return out
 
 
 def _map_rows(x, axis, width, func, kwargs):

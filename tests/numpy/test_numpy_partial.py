@@ -106,6 +106,10 @@ def test_pad_callable_jax_protocol_under_transforms():
     _close(funcad.jacrev(ours)(x), jax.jacrev(theirs)(x), "jacrev")
     _close(funcad.grad(lambda s: fnp.sum(ours(x, s) ** 2))(0.7),
            jax.grad(lambda s: jnp.sum(theirs(x, s) ** 2))(0.7), "grad in a keyword")
+    def closing_over(s, ns):  # a concrete array, the padder closes over a traced value
+        return ns.sum(ns.pad(x, 1, lambda v, w, a, k: v.at[:w[0]].set(s * v[w[0]])) ** 2)
+    _close(funcad.grad(lambda s: closing_over(s, fnp))(2.0),
+           jax.grad(lambda s: closing_over(s, jnp))(2.0), "grad in a closure")
     xs = rng.normal(size=(5, 4))
     _close(funcad.vmap(lambda r: fnp.pad(r, (2, 1), _reflect_scaled))(xs),
            jax.vmap(lambda r: jnp.pad(r, (2, 1), _reflect_scaled))(xs), "vmap")
