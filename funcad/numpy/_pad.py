@@ -4,22 +4,37 @@
 (``numpy.pad`` of ``arange(n)`` in the same mode), so they agree with NumPy by construction
 and differentiate as gathers. ``constant empty linear_ramp maximum minimum mean median``
 join computed blocks to the array with ``concatenate``.
+
+A callable mode gets NumPy's ``padding_func(vector, iaxis_pad_width, iaxis, kwargs)`` on
+every 1-D row of the zero-padded array, axis after axis. Concrete arrays go through NumPy's
+protocol (the function assigns into a writable row) and JAX's (the function returns the
+row); traced ones through JAX's only, the function mapped over the rows with ``vmap``.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from funcad.core import dtypes
-from funcad.errors import FuncadNotImplementedError, FuncadValueError, with_user_line
+from funcad.core.trace import Tracer
+from funcad.errors import (
+    FuncadError,
+    FuncadTypeError,
+    FuncadValueError,
+    with_user_line,
+)
 from funcad.numpy import _products as pr
 from funcad.numpy import _reductions as rd
 from funcad.numpy import _shape as sh
 from funcad.numpy import _ufuncs as uf
+from funcad.numpy._at import EagerArray
 from funcad.numpy._core import aval, cast, operand
 from funcad.numpy._indexing import getitem
+from funcad.numpy._sorting import median
+from funcad.tree_util import tree_leaves
+from funcad.vmap import vmap
 
 _GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
-_STAT_MODES = {"maximum": rd.max, "minimum": rd.min, "mean": rd.mean}
+_STAT_MODES = {"maximum": rd.max, "minimum": rd.min, "mean": rd.mean, "median": median}
 
 
 def _pairs(value, nd: int, name: str, cast_int: bool = True):
@@ -86,18 +101,15 @@ def _pad_axis(x, axis, before, after, mode, opts):
         stat = _statistic(mode)
         lo = stat(_edge(x, axis, 0, lo_len), axis)
         hi = stat(_edge(x, axis, n - hi_len, hi_len), axis)
-        if dtypes.is_integer(aval(x).dtype) and mode == "mean":
+        if dtypes.is_integer(aval(x).dtype) and mode in ("mean", "median"):
             lo, hi = uf.round(lo), uf.round(hi)
         parts = [_block(x, axis, before, lo), x, _block(x, axis, after, hi)]
     return sh.concatenate([p for p in parts if aval(p).shape[axis]], axis)
 
 
 def _statistic(mode: str):
-    if mode in _STAT_MODES:
-        fn = _STAT_MODES[mode]
-        return lambda v, axis: fn(v, axis=axis, keepdims=True)
-    raise FuncadNotImplementedError(
-        "pad(mode='median') (it needs the sorting primitives of funcad.numpy.median)")
+    fn = _STAT_MODES[mode]
+    return lambda v, axis: fn(v, axis=axis, keepdims=True)
 
 
 def _ramp(x, axis, size, end, first):
@@ -139,12 +151,12 @@ def _odd_reflection(x, axis, before, after, mode):
 
 
 def pad(array, pad_width, mode="constant", **kwargs):
-    """``numpy.pad``: every mode but a callable (median needs the sorting functions)."""
+    """``numpy.pad`` in every mode, including a callable one (see the module's notes)."""
     x = operand(array, "pad")
     x = np.asarray(x) if dtypes.is_python_scalar(x) else x
     nd = aval(x).ndim
     if callable(mode):
-        raise FuncadNotImplementedError("pad with a callable mode")
+        return _pad_callable(x, _pairs(pad_width, nd, "pad_width"), mode, kwargs)
     allowed = {"constant": ("constant_values",), "edge": (), "wrap": (), "empty": (),
                "linear_ramp": ("end_values",), "reflect": ("reflect_type",),
                "symmetric": ("reflect_type",), "maximum": ("stat_length",),
@@ -169,6 +181,71 @@ def pad(array, pad_width, mode="constant", **kwargs):
     for axis, (before, after) in enumerate(widths):
         x = _pad_axis(x, axis, before, after, mode, opts)
     return x
+
+
+def _pad_callable(x, widths, func, kwargs):
+    """Zero padding, then ``func`` on every row along each axis in turn (so later axes see
+    the rows earlier ones filled, as in NumPy and JAX)."""
+    padded = pad(x, widths, "constant")
+    if not isinstance(padded, Tracer) and not any(
+            isinstance(leaf, Tracer) for leaf in tree_leaves(kwargs)):
+        out = _pad_rows_eagerly(np.array(padded), widths, func, kwargs)
+        if out is not None:
+            return out
+    for axis in range(aval(padded).ndim):
+        padded = _map_rows(padded, axis, widths[axis], func, kwargs)
+    return padded
+
+
+def _pad_rows_eagerly(out, widths, func, kwargs):
+    """``func`` on writable rows of ``out`` (EagerArray views, so JAX-style functions can
+    use ``.at``); None if a row came back traced (the function closes over a traced
+    value), for the traced path to take over."""
+    for axis in range(out.ndim):
+        view = np.moveaxis(out, axis, -1)
+        for ind in np.ndindex(view.shape[:-1]):
+            row = func(view[ind].view(EagerArray), widths[axis], axis, kwargs)
+            if isinstance(row, Tracer):
+                return None
+            if row is not None:
+                view[ind] = _checked_row(row, view.shape[-1], axis)
+    return out
+
+
+def _map_rows(x, axis, width, func, kwargs):
+    moved = sh.moveaxis(x, axis, -1)
+    shape = aval(moved).shape
+    rows = sh.reshape(moved, (int(np.prod(shape[:-1], dtype=np.int64)), shape[-1]))
+
+    def one_row(row):
+        try:
+            out = func(row, width, axis, kwargs)
+        except TypeError as err:
+            if isinstance(err, FuncadError) or "item assignment" not in str(err):
+                raise
+            raise _in_place_error() from err
+        if out is None:
+            raise _in_place_error()
+        return cast(_checked_row(out, shape[-1], axis), aval(x).dtype)
+
+    out = vmap(one_row)(rows)
+    return sh.moveaxis(sh.reshape(out, shape), -1, axis)
+
+
+def _checked_row(row, n: int, axis: int):
+    if aval(operand(row, "pad")).shape != (n,):
+        raise FuncadValueError(with_user_line(
+            f"pad: the padding function returned shape {aval(operand(row, 'pad')).shape} for "
+            f"a row of length {n} along axis {axis}; it must return the whole row"))
+    return row
+
+
+def _in_place_error():
+    return FuncadTypeError(with_user_line(
+        "pad: on traced values a callable mode must return the padded row (JAX's "
+        "protocol), e.g. built with vector.at[:n].set(value); traced rows are immutable, so "
+        "NumPy's protocol of assigning into the vector in place works on concrete arrays "
+        "only"))
 
 
 def _value_pairs(values, nd: int):

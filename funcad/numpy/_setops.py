@@ -4,23 +4,25 @@ flatnonzero`` and one-argument ``where``. As in JAX, a static ``size=`` (with
 values (eagerly, or values a transform knows).
 
 With ``size`` the positions are found with primitives (a running count for ``nonzero``,
-pairwise comparisons for ``unique``, O(n^2) in the flattened size) and the values are
-scattered there, so ``unique``'s values differentiate like the elements they came from.
+pairwise comparisons for ``unique``, O(n^2) in the flattened size; a lexicographic sort of
+the slices for ``unique(axis=...)``) and the values are scattered there, so ``unique``'s
+values differentiate like the elements they came from.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from funcad.core import dtypes
-from funcad.errors import ConcretizationError, FuncadNotImplementedError
+from funcad.errors import ConcretizationError, FuncadValueError, with_user_line
 from funcad.numpy import _creation as cr
 from funcad.numpy import _reductions as rd
 from funcad.numpy import _shape as sh
 from funcad.numpy import _ufuncs as uf
 from funcad.numpy._at import at_update
-from funcad.numpy._core import aval, cast, operand
+from funcad.numpy._core import aval, cast, normalize_axis, operand
 from funcad.numpy._index_plan import concrete_index
 from funcad.numpy._indexing import getitem
+from funcad.numpy._sorting import lexsort
 
 
 def _array(a, name):
@@ -105,12 +107,16 @@ def unique(ar, return_index: bool = False, return_inverse: bool = False,
     a = _array(ar, "unique")
     flags = (return_index, return_inverse, return_counts)
     value = concrete_index(a)
+    if value is None and aval(a).size == 0:
+        value = np.zeros(aval(a).shape, aval(a).dtype)  # nothing in it to be traced
+    if axis is not None:
+        axis = normalize_axis(axis, aval(a).ndim, "unique")
     if value is not None:
         out = _unique_concrete(a, np.asarray(value), flags, axis, equal_nan)
     elif size is None:
         _concrete_or_raise(a, "unique")
     elif axis is not None:
-        raise FuncadNotImplementedError("unique(axis=...) of traced values")
+        out = _unique_traced_axis(a, axis)
     else:
         out = _unique_traced(a, equal_nan)
     if size is not None:
@@ -160,27 +166,56 @@ def _unique_traced(a, equal_nan):
     return [values, index, inverse, counts, rd.sum(first, dtype=np.intp)]
 
 
+def _unique_traced_axis(a, axis: int):
+    """Unique slices along ``axis``: the slices sorted lexicographically (a stable sort
+    with NaNs last, as NumPy's), a new group wherever a slice differs from the one before
+    (NaN differs from everything: NumPy never merges NaN slices along an axis)."""
+    moved = sh.moveaxis(a, axis, 0)
+    n, rest = aval(moved).shape[0], aval(moved).shape[1:]
+    rows = sh.reshape(moved, (n, int(np.prod(rest, dtype=np.int64))))
+    columns = [getitem(rows, (slice(None), j)) for j in range(aval(rows).shape[1])]
+    perm = lexsort(columns[::-1])  # lexsort's last key is the primary one
+    srt = getitem(rows, perm)
+    changed = rd.any(uf.not_equal(getitem(srt, slice(1, None)), getitem(srt, slice(None, -1))),
+                     axis=1)
+    first = sh.concatenate([np.ones((1,), bool), changed], 0)
+    group = rd.cumsum(cast(first, np.intp)) - 1
+    target = uf.where(first, group, n)
+    values = at_update(cr.zeros(aval(rows).shape, aval(rows).dtype), target, srt, "set", "drop")
+    values = sh.moveaxis(sh.reshape(values, (n, *rest)), 0, axis)
+    index = at_update(cr.zeros((n,), np.intp), target, perm, "set", "drop")
+    inverse = at_update(cr.zeros((n,), np.intp), perm, group, "set")
+    counts = at_update(cr.zeros((n,), np.intp), group, cr.ones((n,), np.intp), "add")
+    return [values, index, inverse, counts, rd.sum(first, dtype=np.intp)]
+
+
 def _fit_size(out, size: int, fill_value, axis):
+    """Pads (or truncates) the outputs to ``size`` along the unique axis, as JAX: values
+    with the smallest one (or ``fill_value``), indices with its index, counts with 0."""
     values, index, inverse, counts, count = out
-    n = aval(values).shape[0 if axis is None else axis % max(aval(values).ndim, 1)]
-    if axis not in (None, 0) and aval(values).ndim > 1:
-        raise FuncadNotImplementedError("unique(size=...) along an axis other than 0")
+    axis = 0 if axis is None else axis
+    values = sh.moveaxis(values, axis, 0)
+    n = aval(values).shape[0]
+    if n == 0 and fill_value is None:
+        raise FuncadValueError(with_user_line(
+            "unique: for zero-sized input with nonzero size argument, fill_value must be "
+            "specified"))
     keep = np.arange(size) < count
 
     def fit(x, fill):
         if n >= size:
             x = getitem(x, slice(0, size))
         else:
-            pad = [(0, size - n)] + [(0, 0)] * (aval(x).ndim - 1)
-            x = sh.concatenate([x, cr.zeros((size - n,) + aval(x).shape[1:], aval(x).dtype)], 0) \
-                if pad else x
+            x = sh.concatenate(
+                [x, cr.zeros((size - n,) + aval(x).shape[1:], aval(x).dtype)], 0)
         shape = (size,) + (1,) * (aval(x).ndim - 1)
         return uf.where(np.reshape(keep, shape) if isinstance(keep, np.ndarray)
                         else sh.reshape(keep, shape), x, fill)
 
-    smallest = getitem(values, 0)
-    fill = smallest if fill_value is None else cast(fill_value, aval(values).dtype)
-    return [fit(values, fill), fit(index, getitem(index, 0)), inverse, fit(counts, 0), count]
+    fill = getitem(values, 0) if fill_value is None else cast(fill_value, aval(values).dtype)
+    values = sh.moveaxis(fit(values, fill), 0, axis)
+    first = getitem(index, 0) if n else 0
+    return [values, fit(index, first), inverse, fit(counts, 0), count]
 
 
 __all__ = ["argwhere", "flatnonzero", "nonzero", "unique", "where"]

@@ -8,12 +8,14 @@ Derivatives follow from the compositions; where the value is piecewise they matc
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from funcad.core import dtypes
 from funcad.errors import (
     ConcretizationError,
-    FuncadNotImplementedError,
+    FuncadTypeError,
     FuncadValueError,
     with_user_line,
 )
@@ -25,9 +27,11 @@ from funcad.numpy import _ufuncs as uf
 from funcad.numpy import linalg
 from funcad.numpy._at import at_update
 from funcad.numpy._complex import conjugate
-from funcad.numpy._core import aval, cast, normalize_axis, operand
+from funcad.numpy._core import aval, cast, normalize_axis, operand, result_type
+from funcad.numpy._gradient import gradient
 from funcad.numpy._index_plan import concrete_index
 from funcad.numpy._indexing import getitem
+from funcad.numpy._sorting import argsort
 
 
 def _array(a, name):
@@ -237,42 +241,6 @@ def trapezoid(y, x=None, dx=1.0, axis: int = -1):
     return rd.sum(d * mid, axis=axis)
 
 
-def gradient(f, *varargs, axis=None, edge_order: int = 1):
-    """Second-order central differences inside, one-sided (order ``edge_order``) at the
-    ends, for uniform spacings (scalars); coordinate arrays are not supported."""
-    f = _float(_array(f, "gradient"))
-    nd = aval(f).ndim
-    axes = list(range(nd)) if axis is None else list(_axes(axis, nd))
-    if len(varargs) == 0:
-        spacing = [1.0] * len(axes)
-    elif len(varargs) == 1 and np.ndim(varargs[0]) == 0:
-        spacing = [varargs[0]] * len(axes)
-    elif len(varargs) == len(axes) and all(np.ndim(v) == 0 for v in varargs):
-        spacing = list(varargs)
-    else:
-        raise FuncadNotImplementedError("gradient with coordinate arrays as spacing")
-    if edge_order not in (1, 2):
-        raise FuncadValueError(with_user_line("gradient: edge_order must be 1 or 2"))
-    outs = []
-    for ax, h in zip(axes, spacing):
-        n = aval(f).shape[ax]
-        if n < edge_order + 1:
-            raise FuncadValueError(with_user_line(
-                "gradient: shape of the array too small to calculate a numerical gradient, "
-                f"at least (edge_order + 1) = {edge_order + 1} elements are required"))
-        inner = (_along(f, ax, 2, None) - _along(f, ax, None, -2)) / (2.0 * h)
-        if edge_order == 1:
-            first = (_along(f, ax, 1, 2) - _along(f, ax, 0, 1)) / h
-            last = (_along(f, ax, n - 1, n) - _along(f, ax, n - 2, n - 1)) / h
-        else:
-            first = (-1.5 * _along(f, ax, 0, 1) + 2.0 * _along(f, ax, 1, 2)
-                     - 0.5 * _along(f, ax, 2, 3)) / h
-            last = (0.5 * _along(f, ax, n - 3, n - 2) - 2.0 * _along(f, ax, n - 2, n - 1)
-                    + 1.5 * _along(f, ax, n - 1, n)) / h
-        outs.append(sh.concatenate([first, inner, last], ax))
-    return outs[0] if len(outs) == 1 else tuple(outs)
-
-
 # --- counting -----------------------------------------------------------------------------
 
 def bincount(x, weights=None, minlength: int = 0, *, length=None):
@@ -302,26 +270,53 @@ def bincount(x, weights=None, minlength: int = 0, *, length=None):
 def histogram_bin_edges(a, bins=10, range=None, weights=None):  # noqa: A002 - NumPy name
     """The edges of ``bins`` equal bins over ``range`` (default: the data's range, widened
     by 0.5 each way when it is a single value); given edges are returned as they are."""
-    a = _float(_array(a, "histogram"))
-    if isinstance(bins, str):
-        raise FuncadNotImplementedError(f"histogram with bins={bins!r} (a string estimator)")
+    a = _array(a, "histogram")
+    if isinstance(bins, str):  # NumPy's estimators treat integer data apart: keep it
+        bins = _estimated_bin_count(a, bins, range, weights)
     if np.ndim(bins) == 1 or (hasattr(bins, "shape") and aval(operand(bins)).ndim == 1):
         return _array(bins, "histogram")
     nbins = int(bins)
     if range is not None:
         lo, hi = range
+        out = dtypes.to_inexact(result_type(lo, hi, a))
     else:
+        a = _float(a)
         lo, hi = rd.min(a), rd.max(a)
         same = lo == hi
         lo, hi = uf.where(same, lo - 0.5, lo), uf.where(same, hi + 0.5, hi)
-    return cr.linspace(lo, hi, nbins + 1, dtype=aval(a).dtype)
+        out = aval(a).dtype
+    # NumPy's linspace works in the bounds' precision (float64 for a Python range), then
+    # casts the edges to the dtype of bounds and data together
+    calc = dtypes.to_inexact(result_type(lo, hi, 1.0))
+    return cast(cr.linspace(lo, hi, nbins + 1, dtype=calc), out)
+
+
+def _estimated_bin_count(a, bins: str, range, weights):  # noqa: A002 - NumPy name
+    """The number of equal bins NumPy's estimator ``bins`` picks for the data: it depends
+    on the values, so they must be concrete (JAX refuses string bins altogether)."""
+    if weights is not None:
+        raise FuncadTypeError(with_user_line(
+            f"histogram: bins={bins!r}: automated estimation of the number of bins is not "
+            "supported for weighted data (as in NumPy)"))
+    value = concrete_index(a)
+    if value is None:
+        raise ConcretizationError(
+            f"histogram with bins={bins!r}", a,
+            "The number of bins a string estimator picks depends on the values: pass an "
+            "integer bins= (or the edges) under a transform.")
+    try:
+        edges = np.histogram_bin_edges(np.asarray(value), bins, range)
+    except ValueError as err:
+        raise FuncadValueError(with_user_line(f"histogram: {err}")) from None
+    return len(edges) - 1
 
 
 def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
     """Counts (or summed ``weights``) per bin; the last bin includes its right edge;
     values outside the edges are not counted."""
-    a = _float(sh.ravel(_array(a, "histogram")))
-    edges = histogram_bin_edges(a, bins, range)
+    a = sh.ravel(_array(a, "histogram"))
+    edges = histogram_bin_edges(a, bins, range, weights)
+    a = _float(a)
     nb = aval(edges).shape[0] - 1
     inner = getitem(edges, slice(1, -1))
     idx = rd.sum(uf.greater_equal(a[:, None], inner[None, :]), axis=1, dtype=np.intp)
@@ -341,16 +336,25 @@ def histogram(a, bins=10, range=None, density=None, weights=None):  # noqa: A002
 def interp(x, xp, fp, left=None, right=None, period=None):
     """Piecewise-linear interpolation of ``(xp, fp)`` at ``x`` (``xp`` increasing);
     differentiable in ``x``, ``xp`` and ``fp``. At a knot the interval to its right is
-    used (JAX's ``searchsorted(side="right")``)."""
-    if period is not None:
-        raise FuncadNotImplementedError("interp with period=")
+    used (JAX's ``searchsorted(side="right")``). With ``period`` the points are taken
+    modulo it and sorted, ``left``/``right`` are ignored (NumPy's); ``left``/``right`` may
+    also be JAX's ``"extrapolate"``."""
     x, xp, fp = (_array(v, "interp") for v in (x, xp, fp))
     if aval(xp).ndim != 1 or aval(fp).ndim != 1 or aval(xp).shape != aval(fp).shape:
         raise FuncadValueError(with_user_line(
             "interp: xp and fp must be one-dimensional arrays of the same length"))
+    if dtypes.is_complex(aval(x).dtype) or dtypes.is_complex(aval(xp).dtype):
+        raise FuncadTypeError(with_user_line("interp: x and xp must be real"))
+    for name, end in (("left", left), ("right", right)):
+        if isinstance(end, str) and end != "extrapolate":
+            raise FuncadValueError(with_user_line(
+                f"interp: the only string value of {name} is 'extrapolate', got {end!r}"))
     dt = np.result_type(aval(fp).dtype, np.float64)  # NumPy interpolates in double
     x, xp = cast(x, np.float64), cast(xp, np.float64)
     fp = cast(fp, dt)
+    if period is not None:
+        x, xp, fp = _periodic(x, xp, fp, period)
+        left = right = "periodic"
     n = aval(xp).shape[0]
     i = rd.sum(uf.less_equal(xp, x[..., None]), axis=-1, dtype=np.intp)
     i = uf.clip(i, 1, n - 1)
@@ -359,10 +363,30 @@ def interp(x, xp, fp, left=None, right=None, period=None):
     dx = x1 - x0
     safe = uf.where(dx == 0, 1, dx)
     f = f0 + (x - x0) * uf.where(dx == 0, 0, (f1 - f0) / safe)
-    lo = getitem(fp, 0) if left is None else left
-    hi = getitem(fp, -1) if right is None else right
-    f = uf.where(x < getitem(xp, 0), lo, f)
-    return uf.where(x > getitem(xp, -1), hi, f)
+    if not isinstance(left, str):
+        f = uf.where(x < getitem(xp, 0), getitem(fp, 0) if left is None else left, f)
+    if not isinstance(right, str):
+        f = uf.where(x > getitem(xp, -1), getitem(fp, -1) if right is None else right, f)
+    return f
+
+
+def _periodic(x, xp, fp, period):
+    """NumPy's normalization for ``period``: everything modulo ``|period|``, ``xp`` sorted,
+    and one point wrapped around at each end."""
+    p = _array(period, "interp")
+    if aval(p).ndim != 0:
+        raise FuncadValueError(with_user_line(
+            f"interp: period must be a scalar, got shape {aval(p).shape}"))
+    value = concrete_index(p)
+    if value is not None and value == 0:
+        raise FuncadValueError(with_user_line("interp: period must be a non-zero value"))
+    p = uf.absolute(cast(p, np.float64))
+    x, xp = uf.remainder(x, p), uf.remainder(xp, p)
+    order = argsort(xp)
+    xp, fp = getitem(xp, order), getitem(fp, order)
+    xp = sh.concatenate([getitem(xp, slice(-1, None)) - p, xp, getitem(xp, slice(0, 1)) + p], 0)
+    fp = sh.concatenate([getitem(fp, slice(-1, None)), fp, getitem(fp, slice(0, 1))], 0)
+    return x, xp, fp
 
 
 def polyval(p, x):
@@ -375,26 +399,88 @@ def polyval(p, x):
     return y
 
 
-def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov: bool = False):
-    """Least-squares polynomial coefficients (highest power first), from the normal
-    equations of the column-scaled Vandermonde matrix (as NumPy scales it)."""
-    if full or cov:
-        raise FuncadNotImplementedError("polyfit with full=True or cov=True")
-    x = _at_least_f64(_array(x, "polyfit"))
-    y = _at_least_f64(_array(y, "polyfit"))
+def polyfit(x, y, deg: int, rcond=None, full: bool = False, w=None, cov=False):
+    """Least-squares polynomial coefficients (highest power first) of ``y`` (one column
+    per fit when 2-D), as NumPy computes them: ``lstsq`` of the column-scaled, weighted
+    Vandermonde matrix. ``full=True`` adds ``(residuals, rank, singular_values, rcond)``;
+    ``cov=True`` / ``"unscaled"`` adds the coefficients' covariance."""
+    x, y = _plus_zero(_array(x, "polyfit")), _plus_zero(_array(y, "polyfit"))
     deg = int(deg)
-    cols = [uf.power(x, k) for k in range(deg, -1, -1)]
-    lhs = sh.stack(cols, axis=1)
+    order = deg + 1
+    _check_polyfit(x, y, w, deg)
+    if rcond is None:  # NumPy's default uses the eps of x's own (inexact) dtype
+        rcond = aval(x).shape[0] * np.finfo(aval(x).dtype).eps
+    lhs = _vander(x, order)
     rhs = y
-    if w is not None:
-        w = _array(w, "polyfit")
-        lhs = lhs * w[:, None]
-        rhs = rhs * (w if aval(rhs).ndim == 1 else w[:, None])
-    scale = uf.sqrt(rd.sum(uf.square(lhs), axis=0))
+    if w is not None:  # NumPy's in-place products keep each operand's dtype
+        w = _plus_zero(_array(w, "polyfit"))
+        lhs = cast(lhs * w[:, None], aval(lhs).dtype)
+        rhs = cast(rhs * (w if aval(rhs).ndim == 1 else w[:, None]), aval(rhs).dtype)
+    scale = uf.sqrt(rd.sum(lhs * lhs, axis=0))
     lhs = lhs / scale
-    gram = pr.matmul(sh.transpose(lhs), lhs)
-    coef = linalg.solve(gram, pr.matmul(sh.transpose(lhs), rhs))
-    return (coef.T / scale).T if aval(coef).ndim == 2 else coef / scale
+    c, resids, rank, s = linalg.lstsq(lhs, rhs, rcond)
+    c = (c.T / scale).T if aval(c).ndim == 2 else c / scale
+    resids = _numpy_resids(resids, rank, aval(lhs).shape, aval(rhs).ndim == 1)
+    known_rank = concrete_index(rank)
+    if known_rank is not None and int(known_rank) != order and not full:
+        warnings.warn("Polyfit may be poorly conditioned", np.exceptions.RankWarning,
+                      stacklevel=3)
+    if full:
+        return c, resids, rank, s, rcond
+    if not cov:
+        return c
+    vbase = linalg.inv(pr.matmul(lhs.T, lhs)) / (scale[:, None] * scale[None, :])
+    if cov == "unscaled":
+        fac = 1.0
+    else:
+        if aval(x).shape[0] <= order:
+            raise FuncadValueError(with_user_line(
+                "polyfit: the number of data points must exceed order to scale the "
+                "covariance matrix"))
+        fac = resids / (aval(x).shape[0] - order)
+    return c, (vbase * fac if aval(y).ndim == 1 else vbase[:, :, None] * fac)
+
+
+def _plus_zero(a):
+    """NumPy's ``a + 0.0``: integers and booleans as float64, inexact dtypes kept."""
+    return a if dtypes.is_inexact(aval(a).dtype) else cast(a, np.float64)
+
+
+def _vander(x, order: int):
+    """NumPy's ``vander``: in x's dtype promoted with int, powers by running products."""
+    x = _at_least_f64(x)
+    cols = [cr.ones(aval(x).shape, aval(x).dtype)]
+    for _ in range(1, order):
+        cols.append(cols[-1] * x)
+    return sh.stack(cols[::-1], axis=1)
+
+
+def _check_polyfit(x, y, w, deg):
+    bad = None
+    if deg < 0:
+        raise FuncadValueError(with_user_line("polyfit: expected deg >= 0"))
+    if aval(x).ndim != 1 or aval(x).shape[0] == 0:
+        bad = f"expected a non-empty 1-D vector for x, got shape {aval(x).shape}"
+    elif aval(y).ndim not in (1, 2):
+        bad = f"expected a 1-D or 2-D array for y, got shape {aval(y).shape}"
+    elif aval(x).shape[0] != aval(y).shape[0]:
+        bad = f"expected x and y to have the same length, got {aval(x).shape} and {aval(y).shape}"
+    elif w is not None and aval(operand(w, "polyfit")).shape != aval(x).shape:
+        bad = f"expected a 1-D w of y's length, got shape {aval(operand(w, 'polyfit')).shape}"
+    if bad:
+        raise FuncadTypeError(with_user_line(f"polyfit: {bad}"))
+
+
+def _numpy_resids(resids, rank, shape, vector: bool):
+    """``lstsq``'s squared residuals in NumPy's shape: ``(1,)`` or ``(K,)`` when the
+    scaled matrix has full column rank and more rows than columns, else empty. Under a
+    transform that cannot know the rank, the full-rank shape is kept (the residuals are
+    still the true ones)."""
+    m, n = shape
+    known = concrete_index(rank)
+    if m <= n or (known is not None and int(known) != n):
+        return cr.zeros((0,), aval(resids).dtype)
+    return sh.expand_dims(resids, 0) if vector else resids
 
 
 __all__ = [
