@@ -42,13 +42,15 @@ def _calls_per_round(fns, min_time: float, rounds: int) -> list[int]:
 
 
 def round_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15,
-                            shuffle: bool = False, seed: int = 0) -> list[list[float]]:
+                            shuffle: bool = False, seed: int = 0,
+                            clock=time.perf_counter) -> list[list[float]]:
     """Seconds per call of each of ``fns`` in each round (``[fn][round]``): every round
     times each function once (``n`` calls). With ``shuffle`` each round visits them in a
     fresh (seeded) order, so that no function always runs right after the same other one:
     on a small machine a function's speed depends on what ran just before (another
     library's BLAS worker threads still spinning, caches, thread pools gone to sleep), and a
-    fixed order turns that into a bias of the ratios."""
+    fixed order turns that into a bias of the ratios. ``clock`` may be
+    ``time.process_time`` (CPU seconds of the process, all its threads)."""
     counts = _calls_per_round(fns, min_time, rounds)
     times: list[list[float]] = [[] for _ in fns]
     order = list(range(len(fns)))
@@ -58,10 +60,10 @@ def round_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15,
             rng.shuffle(order)
         for i in order:
             fn, n = fns[i], counts[i]
-            t0 = time.perf_counter()
+            t0 = clock()
             for _ in range(n):
                 fn()
-            times[i].append((time.perf_counter() - t0) / n)
+            times[i].append((clock() - t0) / n)
     return times
 
 

@@ -29,6 +29,7 @@ import argparse
 import functools
 import importlib.util
 import os
+import subprocess
 import sys
 import time
 
@@ -178,11 +179,13 @@ def _report(name, fns, arg, min_time, rounds):
           + f"   quartiles {q1:.3f}-{q3:.3f}")
 
 
-def main(gp_n: int, eigh_n: int, quick: bool, rounds: int):
-    import jax
+# XLA and NumPy's BLAS on one thread each: the CPU seconds of a call then measure its work,
+# with no worker threads spinning or waiting on a busy machine.
+ONE_THREAD = {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1",
+              "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
-    jax.config.update("jax_enable_x64", True)
-    min_time = 0.05 if quick else 2.0
+
+def _make_gp(gp_n: int):
     sqdist, y, params = gp_problem(gp_n)
 
     def make_gp(ns, sl):
@@ -190,6 +193,62 @@ def main(gp_n: int, eigh_n: int, quick: bool, rounds: int):
             return gp_nll(ns, *_autograd_cholesky_solve(ns, sl), sqdist, y)
         return gp_nll(ns, sl.cho_factor, sl.cho_solve, sqdist, y)
 
+    return make_gp, params
+
+
+def _blocked(fn, arg):
+    import jax
+
+    return jax.block_until_ready(fn(arg))
+
+
+def _cpu_time_child(gp_n: int, eigh_n: int, min_time: float, rounds: int):
+    """(In a child started with ``ONE_THREAD``.) CPU seconds per call of the two XLA
+    programs, alternating rounds in shuffled order: the work each does, which the load of a
+    shared machine hardly changes (wall-clock times there vary several-fold)."""
+    import jax
+    import jax.numpy as jnp
+    import jax.scipy.linalg as jsl
+
+    import funcad
+    import funcad.numpy as fnp
+    import funcad.scipy.linalg as fsl
+
+    jax.config.update("jax_enable_x64", True)
+    make_gp, params = _make_gp(gp_n)
+    a, b = eigh_problem(eigh_n)
+    for name, make, arg in (("GP", make_gp, params),
+                            ("eigh", lambda ns, sl: spectral_loss(ns, b), a)):
+        ours = funcad.jit(funcad.value_and_grad(make(fnp, fsl)), backend="xla")
+        theirs = jax.jit(jax.value_and_grad(make(jnp, jsl)))
+        t_ours, t_theirs = round_times_interleaved(
+            [functools.partial(_blocked, ours, arg), functools.partial(_blocked, theirs, arg)],
+            min_time=min_time, rounds=rounds, shuffle=True, clock=time.process_time)
+        per_round = float(np.median([o / t for o, t in zip(t_ours, t_theirs)]))
+        print(f"  {name}: CPU time per call, one thread: funcad.jit(xla) "
+              f"{fmt(float(np.median(t_ours)))}, jax.jit {fmt(float(np.median(t_theirs)))} "
+              f"(medians); ratio of the medians {np.median(t_ours) / np.median(t_theirs):.3f}x, "
+              f"median of per-round ratios {per_round:.3f}x")
+
+
+def _cpu_time_ratios(gp_n: int, eigh_n: int, min_time: float, rounds: int):
+    env = dict(os.environ, **ONE_THREAD)
+    env["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {ONE_THREAD['XLA_FLAGS']}".strip()
+    out = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--cpu-time-child", "--gp-n", str(gp_n),
+         "--eigh-n", str(eigh_n), "--rounds", str(rounds), "--min-time", str(min_time)],
+        env=env, capture_output=True, text=True, check=True)
+    print("\nCPU seconds per call, XLA on one thread (a child process): the work of each "
+          "program, which the machine's load hardly disturbs")
+    print(out.stdout.rstrip())
+
+
+def main(gp_n: int, eigh_n: int, quick: bool, rounds: int):
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    min_time = 0.05 if quick else 2.0
+    make_gp, params = _make_gp(gp_n)
     print(f"({machine_load()} at the start)")
     fns = _contenders("gp", make_gp, params)
     _report(f"GP marginal likelihood, n={gp_n}: value_and_grad w.r.t. 3 kernel parameters",
@@ -201,6 +260,7 @@ def main(gp_n: int, eigh_n: int, quick: bool, rounds: int):
             min_time, rounds)
     print(f"  XLA cost, funcad.jit(xla) / jax.jit: "
           f"{_xla_costs(lambda ns, sl: spectral_loss(ns, b), a)}")
+    _cpu_time_ratios(gp_n, eigh_n, min_time, rounds)
     print(f"({machine_load()} at the end)")
 
 
@@ -211,6 +271,11 @@ if __name__ == "__main__":
     ap.add_argument("--rounds", type=int, default=30,
                     help="alternating rounds of the two XLA programs")
     ap.add_argument("--quick", action="store_true", help="small sizes (a smoke run)")
+    ap.add_argument("--cpu-time-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--min-time", type=float, default=2.0, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.cpu_time_child:
+        _cpu_time_child(args.gp_n, args.eigh_n, args.min_time, args.rounds)
+        sys.exit()
     main(50 if args.quick else args.gp_n, 20 if args.quick else args.eigh_n, args.quick,
          args.rounds)
