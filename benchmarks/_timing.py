@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import time
 
 
@@ -22,10 +23,9 @@ def parse_args(doc: str, quick_help: str) -> argparse.Namespace:
     return args
 
 
-def best_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15) -> list[float]:
-    """Seconds per call of each of ``fns``, measured in alternation: every round times each
-    function once (``n`` calls), and each gets its best round. Load that comes and goes on
-    a shared machine then hits all of them alike, so their ratios stay meaningful."""
+def _calls_per_round(fns, min_time: float, rounds: int) -> list[int]:
+    """How many calls of each of ``fns`` fill ``min_time / rounds`` seconds (after a warm-up
+    call)."""
     counts = []
     for fn in fns:
         fn()  # warm up
@@ -38,14 +38,68 @@ def best_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15) -> l
                 break
             n *= 2
         counts.append(n)
-    best = [float("inf")] * len(fns)
+    return counts
+
+
+def round_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15,
+                            shuffle: bool = False, seed: int = 0,
+                            clock=time.perf_counter) -> list[list[float]]:
+    """Seconds per call of each of ``fns`` in each round (``[fn][round]``): every round
+    times each function once (``n`` calls). With ``shuffle`` each round visits them in a
+    fresh (seeded) order, so that no function always runs right after the same other one:
+    on a small machine a function's speed depends on what ran just before (another
+    library's BLAS worker threads still spinning, caches, thread pools gone to sleep), and a
+    fixed order turns that into a bias of the ratios. ``clock`` may be
+    ``time.process_time`` (CPU seconds of the process, all its threads)."""
+    counts = _calls_per_round(fns, min_time, rounds)
+    times: list[list[float]] = [[] for _ in fns]
+    order = list(range(len(fns)))
+    rng = random.Random(seed)
     for _ in range(rounds):
-        for i, (fn, n) in enumerate(zip(fns, counts)):
-            t0 = time.perf_counter()
+        if shuffle:
+            rng.shuffle(order)
+        for i in order:
+            fn, n = fns[i], counts[i]
+            t0 = clock()
             for _ in range(n):
                 fn()
-            best[i] = min(best[i], (time.perf_counter() - t0) / n)
-    return best
+            times[i].append((clock() - t0) / n)
+    return times
+
+
+def best_times_interleaved(fns, *, min_time: float = 0.2, rounds: int = 15,
+                           shuffle: bool = False) -> list[float]:
+    """Seconds per call of each of ``fns``, measured in alternation: every round times each
+    function once (``n`` calls), and each gets its best round. Load that comes and goes on
+    a shared machine then hits all of them alike, so their ratios stay meaningful."""
+    return [min(t) for t in round_times_interleaved(fns, min_time=min_time, rounds=rounds,
+                                                    shuffle=shuffle)]
+
+
+def paired_call_ratios(f, g, calls: int = 40) -> list[float]:
+    """``time(f) / time(g)`` over ``calls`` pairs of single calls, the pair's order
+    alternating (f first, then g first): each ratio compares two calls made under the same
+    load, and neither always follows the other."""
+    ratios = []
+    for k in range(calls):
+        first, second = (f, g) if k % 2 == 0 else (g, f)
+        t0 = time.perf_counter()
+        first()
+        t1 = time.perf_counter()
+        second()
+        t2 = time.perf_counter()
+        tf, tg = (t1 - t0, t2 - t1) if k % 2 == 0 else (t2 - t1, t1 - t0)
+        ratios.append(tf / tg)
+    return ratios
+
+
+def machine_load() -> str:
+    """The 1-minute load average and the core count, for the record next to the numbers."""
+    try:
+        load = f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        load = "unknown"
+    return f"load average {load} on {os.cpu_count()} cores"
 
 
 def fmt(seconds: float) -> str:

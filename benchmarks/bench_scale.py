@@ -26,7 +26,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from _timing import best_times_interleaved, fmt  # noqa: E402
+from _timing import best_times_interleaved, fmt, machine_load  # noqa: E402
 
 
 def _parse():
@@ -69,14 +69,17 @@ def _steps(ns_grad, loss, lr=0.1):
 
 
 def interleaved_medians(fns, rounds: int) -> list[float]:
-    """Median seconds of each of ``fns``, called in alternation ``rounds`` times."""
+    """Median seconds of each of ``fns``, called in alternation ``rounds`` times, the order
+    reversed every other round (what ran just before a loop changes its speed on a small
+    machine; a fixed order would turn that into a bias)."""
     times = [[] for _ in fns]
     for fn in fns:
         fn()  # warm up (compile)
-    for _ in range(rounds):
-        for i, fn in enumerate(fns):
+    for r in range(rounds):
+        order = range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))
+        for i in order:
             t0 = time.perf_counter()
-            fn()
+            fns[i]()
             times[i].append(time.perf_counter() - t0)
     return [statistics.median(t) for t in times]
 
@@ -167,12 +170,14 @@ def scaling(args):
 
 def main():
     args = _parse()
+    print(f"({machine_load()} at the start)")
     rows = training_loop(args)
     print(f"{'case':52s} {'funcad':>11s} {'jax':>11s} {'ratio':>7s}  target")
     for name, ours, theirs, target in rows:
         ratio = ours / theirs
         print(f"{name:52s} {fmt(ours)} {fmt(theirs)} {ratio:7.3f}  <= {target:.2f} "
               f"{'ok' if ratio <= target else 'MISSED'}")
+    print(f"({machine_load()} after the single-device rows)")
     scaling(args)
 
 

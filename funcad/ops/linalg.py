@@ -391,9 +391,11 @@ def _triangular_solve_jvp_a(t, x, a, b, *, left_side, lower, transpose_a, conjug
     else:  # X @ op(dA), contracting dA's row axis (its column axis if transposed)
         ca = nd - 1 if transpose_a else nd - 2
         prod = dot_general(x, dt, (((nd - 1,), (ca,)), (batch, batch)))
-    return ar.neg(triangular_solve(a, prod, left_side=left_side, lower=lower,
-                                   transpose_a=transpose_a, conjugate_a=conjugate_a,
-                                   unit_diagonal=unit_diagonal))
+    # The sign goes on the right-hand side: transposed, this solve then reads the same
+    # cotangent as the solve of b's tangent, and CSE keeps one of the two.
+    return triangular_solve(a, ar.neg(prod), left_side=left_side, lower=lower,
+                            transpose_a=transpose_a, conjugate_a=conjugate_a,
+                            unit_diagonal=unit_diagonal)
 
 
 def _triangular_solve_transpose(ct, a, b, **params):
