@@ -331,6 +331,21 @@ def _scatter_batch(prim):
     return rule
 
 
+def scatter_jvp(prim, tangent):
+    """The JVP rule of the scatter ``prim``: ``tangent(x, idx, upd, tx, tu, ans, params)``
+    is the output tangent when the operand or the updates have one."""
+
+    def rule(primals, tangents, **params):
+        x, idx, upd = primals
+        tx, _, tu = tangents
+        ans = prim.bind(x, idx, upd, **params)
+        if type(tx) is Zero and type(tu) is Zero:
+            return ans, Zero.like(ans)
+        return ans, tangent(x, idx, upd, tx, tu, ans, params)
+
+    return rule
+
+
 def readback(y, idx, upd_aval, dn, mode, fill_value=None):
     """The elements of ``y`` at a scatter's update positions (updates' shape): clamped as a
     ``"clip"`` scatter clamps, ``fill_value`` where the other modes drop the update."""
@@ -345,15 +360,10 @@ scatter_add = scatter_wrapper(
     scatter_add_p, "``operand`` with ``updates`` added in its windows (duplicates accumulate).")
 
 
-def _scatter_add_jvp(primals, tangents, **params):
-    x, idx, upd = primals
-    tx, _, tu = tangents
-    ans = scatter_add_p.bind(x, idx, upd, **params)
-    if type(tx) is Zero and type(tu) is Zero:
-        return ans, Zero.like(ans)
+def _scatter_add_tangent(x, idx, upd, tx, tu, ans, params):
     if type(tu) is Zero:
-        return ans, tx
-    return ans, scatter_add_p.bind(instantiate_zeros(tx), idx, tu, **params)
+        return tx
+    return scatter_add_p.bind(instantiate_zeros(tx), idx, tu, **params)
 
 
 def _scatter_add_transpose(ct, x, idx, upd, *, dimension_numbers, mode, **_):
@@ -365,7 +375,7 @@ def _scatter_add_transpose(ct, x, idx, upd, *, dimension_numbers, mode, **_):
     return [ct if is_undefined(x) else None, None, ct_u]
 
 
-jvp_rules[scatter_add_p] = _scatter_add_jvp
+jvp_rules[scatter_add_p] = scatter_jvp(scatter_add_p, _scatter_add_tangent)
 transpose_rules[scatter_add_p] = _scatter_add_transpose
 
 
@@ -374,13 +384,8 @@ scatter = scatter_wrapper(
     scatter_p, "``operand`` with its windows overwritten by ``updates`` (the last one wins).")
 
 
-def _scatter_jvp(primals, tangents, **params):
-    x, idx, upd = primals
-    tx, _, tu = tangents
-    ans = scatter_p.bind(x, idx, upd, **params)
-    if type(tx) is Zero and type(tu) is Zero:
-        return ans, Zero.like(ans)
-    return ans, scatter_p.bind(instantiate_zeros(tx), idx, instantiate_zeros(tu), **params)
+def _scatter_tangent(x, idx, upd, tx, tu, ans, params):
+    return scatter_p.bind(instantiate_zeros(tx), idx, instantiate_zeros(tu), **params)
 
 
 def _survivors(x_aval, idx, upd_aval, dn, mode):
@@ -414,12 +419,13 @@ def _scatter_transpose(ct, x, idx, upd, *, dimension_numbers, mode, unique_indic
     return [ct_x, None, ct_u]
 
 
-jvp_rules[scatter_p] = _scatter_jvp
+jvp_rules[scatter_p] = scatter_jvp(scatter_p, _scatter_tangent)
 transpose_rules[scatter_p] = _scatter_transpose
 
 __all__ = [
     "GatherDimensionNumbers", "ScatterDimensionNumbers", "canonical_mode", "default_fill",
     "gather", "gather_dnums_of", "gather_p", "readback", "scatter", "scatter_add",
-    "scatter_add_p", "scatter_dnums_of", "scatter_p", "scatter_primitive", "scatter_wrapper",
+    "scatter_add_p", "scatter_dnums_of", "scatter_jvp", "scatter_p", "scatter_primitive",
+    "scatter_wrapper",
     "slice_sizes_of",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 
 from funcad.core.rules import jvp_rules, transpose_rules
 from funcad.core.symbolic import Zero, is_undefined
-from funcad.core.trace import Tracer, get_aval
+from funcad.core.trace import get_aval, to_concrete
 from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
@@ -27,19 +27,11 @@ from funcad.ops.gather_scatter import (
     gather_p,
     readback,
     scatter_add_p,
+    scatter_jvp,
     scatter_primitive,
     scatter_wrapper,
     slice_sizes_of,
 )
-
-
-def _concrete(x):
-    while isinstance(x, Tracer):
-        x = x.to_concrete()
-        if x is None:
-            return None
-    return x
-
 
 # --- scatter_mul ------------------------------------------------------------------------------
 
@@ -69,7 +61,7 @@ def _others_product(x, idx, upd, dn, mode):
     """For each update element, the product of the OTHER update elements reaching the same
     operand element (``None`` when none is reached twice). Exact with zeros and
     differentiable again; the repeats are found in NumPy from concrete indices."""
-    value = _concrete(idx)
+    value = to_concrete(idx)
     if value is None:
         raise FuncadNotImplementedError(
             "differentiation of `scatter_mul` (`.at[].multiply`) with respect to its updates "
@@ -102,10 +94,7 @@ def _others_product(x, idx, upd, dn, mode):
     return base.reshape(product, u_aval.shape)
 
 
-def _scatter_mul_jvp(primals, tangents, **params):
-    x, idx, upd = primals
-    tx, _, tu = tangents
-    ans = scatter_mul_p.bind(x, idx, upd, **params)
+def _scatter_mul_tangent(x, idx, upd, tx, tu, ans, params):
     out = None
     if type(tx) is not Zero:  # linear in the operand
         out = scatter_mul_p.bind(tx, idx, upd, **params)
@@ -117,7 +106,7 @@ def _scatter_mul_jvp(primals, tangents, **params):
         zeros = zeros_of(get_aval(x).strip_weak_type())
         term = ar.mul(x, scatter_add_p.bind(zeros, idx, weighted, **params))
         out = term if out is None else base.add_tangents(out, term)
-    return ans, Zero.like(ans) if out is None else out
+    return out
 
 
 def _scatter_mul_transpose(ct, x, idx, upd, **params):
@@ -126,49 +115,40 @@ def _scatter_mul_transpose(ct, x, idx, upd, **params):
     return [scatter_mul_p.bind(ct, idx, upd, **params), None, None]
 
 
-jvp_rules[scatter_mul_p] = _scatter_mul_jvp
+jvp_rules[scatter_mul_p] = scatter_jvp(scatter_mul_p, _scatter_mul_tangent)
 transpose_rules[scatter_mul_p] = _scatter_mul_transpose
 
 
 # --- scatter_min / scatter_max ----------------------------------------------------------------
 
-def _extremal_jvp(prim):
+def _extremal_tangent(x, idx, upd, tx, tu, ans, params):
     """The tangent at an element is the mean of the tangents of every candidate (the
     operand's element and each update reaching it) equal to the result; linear in the
     tangents (selects, a ``scatter_add``, a division by the constant count)."""
-
-    def jvp(primals, tangents, **params):
-        x, idx, upd = primals
-        tx, _, tu = tangents
-        ans = prim.bind(x, idx, upd, **params)
-        if type(tx) is Zero and type(tu) is Zero:
-            return ans, Zero.like(ans)
-        dn, mode = params["dimension_numbers"], params["mode"]
-        u_aval, x_aval = get_aval(upd), get_aval(x)
-        dt = u_aval.dtype
-        hit_u = base.convert_element_type(lg.eq(upd, readback(ans, idx, u_aval, dn, mode)), dt)
-        hit_x = base.convert_element_type(lg.eq(x, ans), dt)
-        zeros = zeros_of(x_aval.strip_weak_type())
-        count = ar.add(hit_x, scatter_add_p.bind(zeros, idx, hit_u, **params))
-        total = ar.add(ar.mul(instantiate_zeros(tx), hit_x),
-                       scatter_add_p.bind(zeros, idx, ar.mul(instantiate_zeros(tu), hit_u),
-                                          **params))
-        return ans, ar.div(total, count)
-
-    return jvp
+    dn, mode = params["dimension_numbers"], params["mode"]
+    u_aval, x_aval = get_aval(upd), get_aval(x)
+    dt = u_aval.dtype
+    hit_u = base.convert_element_type(lg.eq(upd, readback(ans, idx, u_aval, dn, mode)), dt)
+    hit_x = base.convert_element_type(lg.eq(x, ans), dt)
+    zeros = zeros_of(x_aval.strip_weak_type())
+    count = ar.add(hit_x, scatter_add_p.bind(zeros, idx, hit_u, **params))
+    total = ar.add(ar.mul(instantiate_zeros(tx), hit_x),
+                   scatter_add_p.bind(zeros, idx, ar.mul(instantiate_zeros(tu), hit_u),
+                                      **params))
+    return ar.div(total, count)
 
 
 scatter_min_p = scatter_primitive("scatter_min", np.minimum.at)
 scatter_min = scatter_wrapper(
     scatter_min_p, "``operand`` with each window element the minimum of itself and the "
     "updates reaching it.")
-jvp_rules[scatter_min_p] = _extremal_jvp(scatter_min_p)
+jvp_rules[scatter_min_p] = scatter_jvp(scatter_min_p, _extremal_tangent)
 
 scatter_max_p = scatter_primitive("scatter_max", np.maximum.at)
 scatter_max = scatter_wrapper(
     scatter_max_p, "``operand`` with each window element the maximum of itself and the "
     "updates reaching it.")
-jvp_rules[scatter_max_p] = _extremal_jvp(scatter_max_p)
+jvp_rules[scatter_max_p] = scatter_jvp(scatter_max_p, _extremal_tangent)
 
 __all__ = ["scatter_max", "scatter_max_p", "scatter_min", "scatter_min_p", "scatter_mul",
            "scatter_mul_p"]
