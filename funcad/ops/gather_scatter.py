@@ -96,8 +96,10 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
     """XLA's gather (``jax.lax.gather``)."""
     dn = _tuples(dimension_numbers, GatherDimensionNumbers)
     mode = canonical_mode(mode)
-    if fill_value is not None and isinstance(fill_value, float) and np.isnan(fill_value):
-        fill_value = None
+    if fill_value is not None:  # a hashable Python scalar (a param); NaN is the default
+        fill_value = np.asarray(fill_value).item()
+        if isinstance(fill_value, float) and np.isnan(fill_value):
+            fill_value = None
     return gather_p.bind(operand, start_indices, dimension_numbers=dn,
                          slice_sizes=tuple(int(s) for s in slice_sizes), mode=mode,
                          fill_value=fill_value, unique_indices=bool(unique_indices),

@@ -1,4 +1,5 @@
 """Transform rules of the structural and indexing primitives (``funcad/ops/structural.py``,
+the general gather/scatters through the leading-axes constructors of
 ``funcad/ops/indexing.py``), called through their lax-level wrappers:
 
 - every linear primitive: ``linear_transpose`` satisfies <ct, L t> == <L^T ct, t> to
