@@ -13,7 +13,6 @@ from jax.lax import linalg as lax_linalg
 from funcad.core.dtypes import is_bool, is_complex
 from funcad.ops import _base as base
 from funcad.ops import dynamic_slicing as dsl
-from funcad.ops import indexing as ix
 from funcad.ops import linalg as la
 from funcad.ops import reductions as red
 from funcad.ops import slicing as sl
@@ -75,61 +74,6 @@ def _dynamic_slice(x, *starts, slice_sizes):
 
 def _dynamic_update_slice(x, update, *starts):
     return lax.dynamic_update_slice(x, update, _clamped(starts, x.shape, update.shape))
-
-
-# --- indexing: rows of `indices` (*B, k) pick points of the leading k axes ------------------
-
-def _batch_and_k(x, indices):
-    k = indices.shape[-1]
-    return tuple(indices.shape[:-1]), k, any(n == 0 for n in x.shape[:k])
-
-
-def _gather(x, indices):
-    batch, k, empty = _batch_and_k(x, indices)
-    out_shape = batch + tuple(x.shape[k:])
-    if empty:
-        return lax.full(out_shape, 0, x.dtype)
-    if k == 0:
-        return lax.broadcast_in_dim(x, out_shape, tuple(range(len(batch), len(out_shape))))
-    dnums = lax.GatherDimensionNumbers(
-        offset_dims=tuple(range(len(batch), len(out_shape))),
-        collapsed_slice_dims=tuple(range(k)),
-        start_index_map=tuple(range(k)),
-    )
-    return lax.gather(x, indices, dnums, (1,) * k + tuple(x.shape[k:]),
-                      mode=lax.GatherScatterMode.CLIP)
-
-
-def _scatter_lowering(scatter_fn, combine_whole):
-    """A scatter: ``combine_whole(x, updates)`` handles ``k == 0`` (every row updates the
-    whole operand), ``scatter_fn`` the general case; indices are clamped as in NumPy."""
-
-    def lower(x, indices, updates):
-        batch, k, empty = _batch_and_k(x, indices)
-        if empty or math.prod(batch) == 0:
-            return x
-        if k == 0:
-            rows = lax.reshape(updates, (math.prod(batch), *x.shape))
-            return combine_whole(x, rows)
-        dnums = lax.ScatterDimensionNumbers(
-            update_window_dims=tuple(range(len(batch), len(batch) + x.ndim - k)),
-            inserted_window_dims=tuple(range(k)),
-            scatter_dims_to_operand_dims=tuple(range(k)),
-        )
-        return scatter_fn(x, indices, updates, dnums, mode=lax.GatherScatterMode.CLIP)
-
-    return lower
-
-
-_scatter_add = _scatter_lowering(lax.scatter_add, lambda x, r: lax.add(x, lax.reduce_sum(r, (0,))))
-_scatter_mul = _scatter_lowering(lax.scatter_mul,
-                                 lambda x, r: lax.mul(x, lax.reduce_prod(r, (0,))))
-_scatter = _scatter_lowering(
-    lax.scatter, lambda x, r: lax.index_in_dim(r, r.shape[0] - 1, 0, keepdims=False))
-_scatter_min = _scatter_lowering(lax.scatter_min,
-                                 lambda x, r: lax.min(x, lax.reduce_min(r, (0,))))
-_scatter_max = _scatter_lowering(lax.scatter_max,
-                                 lambda x, r: lax.max(x, lax.reduce_max(r, (0,))))
 
 
 # --- reductions ------------------------------------------------------------------------------
@@ -224,12 +168,6 @@ register_lowerings({
     sl.slice_p: _slice,
     dsl.dynamic_slice_p: _dynamic_slice,
     dsl.dynamic_update_slice_p: _dynamic_update_slice,
-    ix.gather_p: _gather,
-    ix.scatter_add_p: _scatter_add,
-    ix.scatter_mul_p: _scatter_mul,
-    ix.scatter_p: _scatter,
-    ix.scatter_min_p: _scatter_min,
-    ix.scatter_max_p: _scatter_max,
     base.reduce_sum_p: _reduce_sum,
     red.reduce_prod_p: _reduce_prod,
     red.reduce_max_p: _reduce_max,

@@ -6,6 +6,7 @@ import numpy as np
 from jax import lax
 
 from funcad.ops import gather_scatter as gs
+from funcad.ops import scatter_combine as sc
 from funcad_xla.rules import register_lowerings
 
 _MODES = {"clip": lax.GatherScatterMode.CLIP, "fill": lax.GatherScatterMode.FILL_OR_DROP,
@@ -34,7 +35,7 @@ register_lowerings({
     gs.gather_p: _gather,
     gs.scatter_p: _scatter(lax.scatter),
     gs.scatter_add_p: _scatter(lax.scatter_add),
-    gs.scatter_mul_p: _scatter(lax.scatter_mul),
-    gs.scatter_min_p: _scatter(lax.scatter_min),
-    gs.scatter_max_p: _scatter(lax.scatter_max),
+    sc.scatter_mul_p: _scatter(lax.scatter_mul),
+    sc.scatter_min_p: _scatter(lax.scatter_min),
+    sc.scatter_max_p: _scatter(lax.scatter_max),
 })

@@ -1,7 +1,8 @@
-"""``funcad.lax``'s gather and scatter family. With dimension numbers (JAX's signatures)
-they bind the general primitives of ``funcad.ops.gather_scatter``; called without them
-(``gather(operand, indices)``) they keep funcad's simpler leading-axes form of
-``funcad.ops.indexing``, where ``indices[..., k]`` picks a point of the first ``k`` axes."""
+"""``funcad.lax``'s gather and scatter family: the general primitives of
+``funcad.ops.gather_scatter`` with JAX's dimension numbers; called without them
+(``gather(operand, indices)``) they build the dimension numbers of funcad's leading-axes
+form (``funcad.ops.indexing``), where ``indices[..., k]`` picks a point of the first ``k``
+axes."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,6 +13,7 @@ from funcad.ops import _base as base
 from funcad.ops import gather_scatter as gs
 from funcad.ops import indexing as simple
 from funcad.ops import logical as lg
+from funcad.ops import scatter_combine as sc
 from funcad.ops.gather_scatter import GatherDimensionNumbers, ScatterDimensionNumbers
 
 GatherScatterMode = type("GatherScatterMode", (), {
@@ -52,9 +54,9 @@ def _scatter(general, leading):
 
 scatter = _scatter(gs.scatter, simple.scatter)
 scatter_add = _scatter(gs.scatter_add, simple.scatter_add)
-scatter_mul = _scatter(gs.scatter_mul, simple.scatter_mul)
-scatter_min = _scatter(gs.scatter_min, None)
-scatter_max = _scatter(gs.scatter_max, None)
+scatter_mul = _scatter(sc.scatter_mul, simple.scatter_mul)
+scatter_min = _scatter(sc.scatter_min, simple.scatter_min)
+scatter_max = _scatter(sc.scatter_max, simple.scatter_max)
 
 
 def scatter_apply(operand, scatter_indices, func, dimension_numbers, *, update_shape=(),

@@ -1,7 +1,8 @@
 """Parsing NumPy index expressions into an ``IndexPlan`` shared by ``x[idx]`` and
 ``x.at[idx]``: Ellipsis expanded, slices resolved against the axis sizes, boolean masks
-turned into integer arrays (concrete only), concrete indices bounds-checked and made
-non-negative, traced indices made non-negative with a ``select`` (the primitives clamp)."""
+turned into integer arrays (concrete only), concrete indices made non-negative and
+bounds-checked (NumPy's ``x[idx]``) or clamped or kept out of bounds (JAX's modes), traced
+indices made non-negative with a ``select`` (the primitives clamp, fill or drop the rest)."""
 from __future__ import annotations
 
 import builtins
@@ -203,8 +204,11 @@ def _consumed(kind: str, value) -> int:
     return 0
 
 
-def parse_index(shape: tuple[int, ...], idx) -> IndexPlan:
-    """The plan of ``x[idx]`` for an operand of ``shape``."""
+def parse_index(shape: tuple[int, ...], idx, bounds: str = "raise") -> IndexPlan:
+    """The plan of ``x[idx]`` for an operand of ``shape``. ``bounds`` says what becomes of
+    concrete out-of-bounds integers: ``"raise"`` (NumPy's IndexError), ``"clip"`` (clamped,
+    after negatives count from the end) or ``"keep"`` (left for the gather's fill or the
+    scatter's drop: such an integer, and every traced integer, becomes an ``Array``)."""
     items = [_classify(i) for i in _normalize_index(idx)]
     ndim = len(shape)
     consumed = sum(_consumed(k, v) for k, v in items)
@@ -230,10 +234,10 @@ def parse_index(shape: tuple[int, ...], idx) -> IndexPlan:
             entries.append(_slice_entry(value, shape[axis]))
             axis += 1
         elif kind == "int":
-            entries.append(Int(_int_entry(value, shape[axis], axis)))
+            entries.append(_int_entry(value, shape[axis], axis, bounds))
             axis += 1
         elif kind == "array":
-            entries.append(Array(_array_entry(value, shape[axis], axis)))
+            entries.append(Array(_array_entry(value, shape[axis], axis, bounds)))
             axis += 1
         elif value.ndim == 0:  # a scalar bool: a new axis indexed by [0] (True) or [] (False)
             shape.insert(axis, 1)
@@ -255,18 +259,27 @@ def parse_index(shape: tuple[int, ...], idx) -> IndexPlan:
     return plan
 
 
-def _int_entry(value, n: int, axis: int):
+def _int_entry(value, n: int, axis: int, bounds: str):
     if isinstance(value, Tracer):
-        return normalize_traced(value, n)
+        value = normalize_traced(value, n)
+        return Array(value) if bounds == "keep" else Int(value)
+    if bounds != "raise":
+        value = value + n if value < 0 else value
+        if bounds == "clip":
+            return Int(min(max(value, 0), max(n - 1, 0)))
+        return Int(value) if 0 <= value < n else Array(np.asarray(value, np.intp))
     if not -n <= value < n:
         raise index_error(f"index {value} is out of bounds for axis {axis} with size {n}")
-    return value % n
+    return Int(value % n)
 
 
-def _array_entry(value, n: int, axis: int):
+def _array_entry(value, n: int, axis: int, bounds: str):
     if isinstance(value, Tracer):
         return normalize_traced(value, n)
-    return _check_bounds(value, n, axis)
+    if bounds == "raise":
+        return _check_bounds(value, n, axis)
+    value = np.where(value < 0, value + n, value).astype(np.intp)
+    return np.clip(value, 0, max(n - 1, 0)) if bounds == "clip" else value
 
 
 def _mask_entries(mask: np.ndarray, shape: list, axis: int) -> list:

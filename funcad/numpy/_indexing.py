@@ -1,10 +1,13 @@
-"""NumPy indexing on arrays and traced values: ``getitem`` (``x[idx]``) and the functional
-updates ``x.at[idx].set/add/multiply/min/max/get``.
+"""NumPy indexing on arrays and traced values: ``getitem`` (``x[idx]``, and ``.at[].get``
+with JAX's modes) and ``update``, the functional updates behind ``x.at[idx]``.
 
 Basic indices use the cheapest primitives: one static ``slice`` (plus ``rev`` for negative
 steps), one ``dynamic_slice`` for traced integers, one ``reshape`` for dropped and new
-axes. Integer arrays become one ``gather`` over the leading axes of a transposed operand;
-updates are the matching ``scatter`` (or a ``dynamic_update_slice`` for basic indices).
+axes. Integer arrays become one general ``gather`` (``funcad.ops.gather_scatter``) with
+the dimension numbers ``jax.numpy`` uses: the indexed axes collapsed, the others whole
+windows, the index dimensions where NumPy puts them; updates are the matching ``scatter``
+(or a ``dynamic_update_slice`` for basic indices). Out-of-bounds indices follow JAX's
+modes through the primitives' own ``mode``.
 """
 from __future__ import annotations
 
@@ -30,9 +33,11 @@ from funcad.numpy._index_plan import (
 from funcad.numpy._ufuncs import add, clip, maximum, minimum, multiply, remainder
 from funcad.ops import _base as base
 from funcad.ops import dynamic_slicing as dsl
-from funcad.ops import indexing as ix
+from funcad.ops import gather_scatter as gs
+from funcad.ops import scatter_combine as sc
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
+from funcad.ops.gather_scatter import GatherDimensionNumbers
 
 
 def _static(v) -> bool:
@@ -41,13 +46,23 @@ def _static(v) -> bool:
 
 # --- getitem ------------------------------------------------------------------------------
 
-def getitem(x, idx):
-    """``x[idx]`` with NumPy's semantics (traced integer indices are clamped, as in JAX)."""
+# JAX's modes -> (what parse_index does with concrete out-of-bounds integers, the mode of
+# the primitive): for reads (None: NumPy's ``x[idx]``) and for updates (None: JAX's drop).
+_GET_MODES = {None: ("raise", "promise"), "promise_in_bounds": ("clip", "promise"),
+              "clip": ("clip", "clip"), "fill": ("keep", "fill"), "drop": ("keep", "fill")}
+_UPDATE_MODES = {None: ("keep", "fill"), "promise_in_bounds": ("keep", "promise"),
+                 "clip": ("clip", "clip"), "fill": ("keep", "fill"), "drop": ("keep", "fill")}
+
+
+def getitem(x, idx, mode=None, fill_value=None):
+    """``x[idx]``: NumPy's semantics for ``mode=None`` (traced integer indices are clamped,
+    as in JAX); ``.at[idx].get``'s JAX modes otherwise."""
     x = array_operand(x, "getitem")
-    plan = parse_index(aval(x).shape, idx)
+    bounds, gather_mode = _GET_MODES[mode]
+    plan = parse_index(aval(x).shape, idx, bounds)
     x = st.expand_dims(x, plan.bool_axes)
     if plan.advanced:
-        return _advanced_getitem(x, plan)
+        return _advanced_getitem(x, plan, gather_mode, fill_value)
     return _basic_getitem(x, plan)
 
 
@@ -115,37 +130,35 @@ def _int_axes(plan: IndexPlan) -> list[int]:
     return [a for a, e in enumerate(plan.consuming) if type(e) is Int]
 
 
-def _gather_plan(y, plan: IndexPlan):
-    """``(perm, indices, layout)``: gather from ``transpose(y, perm)`` with ``indices``,
-    then arrange the ``(*B, *rest)`` result by ``layout``. ``y`` has no integer axes."""
-    axes = list(range(aval(y).ndim))
+def _dimension_numbers(y, plan: IndexPlan):
+    """``(indices, dimension numbers, slice sizes, placed shape)`` of the gather of ``y``
+    (static integers already squeezed away) that ``jax.numpy`` would use: the axes of
+    index arrays are collapsed, every other axis is a whole window, and the broadcast index
+    dimensions stand where NumPy puts them (``placed shape``: the result without new
+    axes)."""
+    shape = aval(y).shape
     kept = [e for e in plan.consuming if type(e) is not Int]
-    adv = [a for a, e in zip(axes, kept) if type(e) is Array]
-    perm = adv + [a for a in axes if a not in adv]
-    values = [e.value for e in plan.consuming if type(e) is Array]
-    sizes = [aval(y).shape[a] for a in adv]
-    indices = _stacked_indices(values, sizes)
-    batch_ndim = aval(indices).ndim - 1
-    return perm, indices, advanced_layout(plan, batch_ndim)
+    axes = tuple(a for a, e in enumerate(kept) if type(e) is Array)
+    values = [e.value for e in kept if type(e) is Array]
+    indices = _stacked_indices(values, [shape[a] for a in axes])
+    batch = aval(indices).shape[:-1]
+    placed = [kind for kind, *_ in advanced_layout(plan, len(batch)) if kind != "new"]
+    rest = iter(n for a, n in enumerate(shape) if a not in axes)
+    batches = iter(batch)
+    placed_shape = tuple(next(rest) if k == "rest" else next(batches) for k in placed)
+    dn = GatherDimensionNumbers(tuple(p for p, k in enumerate(placed) if k == "rest"), axes,
+                                axes)
+    sizes = tuple(1 if a in axes else n for a, n in enumerate(shape))
+    return indices, dn, sizes, placed_shape
 
 
-def _layout_perm(layout: list, batch_ndim: int) -> list[int]:
-    """The transposition of ``(*B, *rest)`` into the layout's order (new axes aside)."""
-    perm = []
-    for kind, *pos in layout:
-        if kind == "batch":
-            perm.append(pos[0])
-        elif kind == "rest":
-            perm.append(batch_ndim + pos[0])
-    return perm
-
-
-def _advanced_getitem(x, plan: IndexPlan):
+def _advanced_getitem(x, plan: IndexPlan, mode: str, fill_value):
     y = st.squeeze(_static_box(x, plan), _int_axes(plan))
-    perm, indices, layout = _gather_plan(y, plan)
-    g = ix.gather(base.transpose(y, perm), indices)
-    batch_ndim = aval(indices).ndim - 1
-    g = base.transpose(g, _layout_perm(layout, batch_ndim))
+    indices, dn, sizes, _ = _dimension_numbers(y, plan)
+    if any(aval(y).shape[a] == 0 for a in dn.start_index_map):  # traced indices, no element
+        return base.broadcast_in_dim(np.zeros((), aval(x).dtype), _indexed_shape(plan), ())
+    g = gs.gather(y, indices, dn, sizes, mode=mode, fill_value=fill_value)
+    layout = advanced_layout(plan, aval(indices).ndim - 1)
     return base.reshape(g, _layout_shape(layout, aval(g).shape))
 
 
@@ -202,15 +215,20 @@ def _clip_or_wrap(indices, n: int, mode: str):
 
 # --- functional updates: x.at[idx] --------------------------------------------------------
 
-def update(x, idx, values, op: str):
+def update(x, idx, values, op: str, mode=None):
     """``x`` with ``x[idx]`` replaced (``set``) or combined with ``values`` (duplicates
-    accumulate for ``add``/``multiply``/``min``/``max``; the last wins for ``set``)."""
+    accumulate for ``add``/``multiply``/``min``/``max``; the last wins for ``set``), with
+    JAX's ``mode`` for out-of-bounds indices (by default they are dropped)."""
     x = array_operand(x, f"at[].{op}")
-    plan = parse_index(aval(x).shape, idx)
+    bounds, scatter_mode = _UPDATE_MODES[mode]
+    plan = parse_index(aval(x).shape, idx, bounds)
     target = _indexed_shape(plan)
     v = _fit_updates(_cast_values(values, aval(x).dtype, op), target, op)
     xe = st.expand_dims(x, plan.bool_axes)
-    out = _advanced_update(xe, plan, v, op) if plan.advanced else _basic_update(xe, plan, v, op)
+    if plan.advanced:
+        out = _advanced_update(xe, plan, v, op, scatter_mode)
+    else:
+        out = _basic_update(xe, plan, v, op)
     return st.squeeze(out, plan.bool_axes)
 
 
@@ -295,36 +313,17 @@ def _write_box(x, starts, strides, box, op: str):
     return dsl.dynamic_update_slice(x, new, uniform_starts(starts))
 
 
-def _advanced_update(x, plan: IndexPlan, v, op: str):
-    """Scatter into the box the static slices select, then write the box back."""
+def _advanced_update(x, plan: IndexPlan, v, op: str, mode: str):
+    """Scatter into the box the static slices select (with the dimension numbers of the
+    gather reading it), then write the box back."""
     y = st.squeeze(_static_box(x, plan), _int_axes(plan))
-    perm, indices, layout = _gather_plan(y, plan)
-    batch_ndim = aval(indices).ndim - 1
-    placed = [d for (kind, *_), d in zip(layout, aval(v).shape) if kind != "new"]
-    v = base.reshape(v, placed)
-    v = base.transpose(v, _inverse(_layout_perm(layout, batch_ndim)))
-    yt = _scatter(base.transpose(y, perm), indices, v, op)
-    y = base.transpose(yt, _inverse(perm))
+    indices, dn, _, placed_shape = _dimension_numbers(y, plan)
+    if any(aval(y).shape[a] == 0 for a in dn.start_index_map):  # nothing to update
+        return x
+    scatter = {"set": gs.scatter, "add": gs.scatter_add, "multiply": sc.scatter_mul,
+               "min": sc.scatter_min, "max": sc.scatter_max}[op]
+    y = scatter(y, indices, base.reshape(v, placed_shape), gs.scatter_dnums_of(dn), mode=mode)
     return _write_back(x, plan, st.expand_dims(y, _int_axes(plan)))
-
-
-def _inverse(perm) -> list[int]:
-    inv = [0] * len(perm)
-    for i, p in enumerate(perm):
-        inv[p] = i
-    return inv
-
-
-def _scatter(yt, indices, updates, op: str):
-    if op == "set":
-        return ix.scatter(yt, indices, updates)
-    if op == "add":
-        return ix.scatter_add(yt, indices, updates)
-    if op == "multiply":
-        return ix.scatter_mul(yt, indices, updates)
-    if op == "min":
-        return ix.scatter_min(yt, indices, updates)
-    return ix.scatter_max(yt, indices, updates)
 
 
 def _write_back(x, plan: IndexPlan, y):
@@ -342,71 +341,6 @@ def _write_back(x, plan: IndexPlan, y):
     if 0 in aval(y).shape:
         return x
     return _write_box(x, starts, strides, st.rev(y, flips), "set")
-
-
-class _IndexUpdateRef:
-    """``x.at[idx]``: the updates return new arrays; ``x`` is never modified."""
-
-    __slots__ = ("array", "index")
-
-    def __init__(self, array, index):
-        self.array = array
-        self.index = index
-
-    def __repr__(self):
-        return f"_IndexUpdateRef({self.array!r}, {self.index!r})"
-
-    def get(self, **kwargs):
-        _check_kwargs(kwargs)
-        return getitem(self.array, self.index)
-
-    def set(self, values, **kwargs):
-        _check_kwargs(kwargs)
-        return update(self.array, self.index, values, "set")
-
-    def add(self, values, **kwargs):
-        _check_kwargs(kwargs)
-        return update(self.array, self.index, values, "add")
-
-    def multiply(self, values, **kwargs):
-        _check_kwargs(kwargs)
-        return update(self.array, self.index, values, "multiply")
-
-    mul = multiply
-
-    def min(self, values, **kwargs):
-        _check_kwargs(kwargs)
-        return update(self.array, self.index, values, "min")
-
-    def max(self, values, **kwargs):
-        _check_kwargs(kwargs)
-        return update(self.array, self.index, values, "max")
-
-
-def _check_kwargs(kwargs: dict) -> None:
-    """JAX's hints are accepted and ignored; other modes are not implemented."""
-    mode = kwargs.pop("mode", None)
-    kwargs.pop("indices_are_sorted", None)
-    kwargs.pop("unique_indices", None)
-    if mode not in (None, "clip", "promise_in_bounds"):
-        raise NotImplementedError(f"at[]: mode={mode!r} is not supported")
-    if kwargs:
-        raise FuncadValueError(with_user_line(f"at[]: unexpected arguments {sorted(kwargs)}"))
-
-
-class IndexUpdateHelper:
-    """``x.at``: index it to get an object with ``set/add/multiply/mul/min/max/get``."""
-
-    __slots__ = ("array",)
-
-    def __init__(self, array):
-        self.array = array
-
-    def __getitem__(self, index) -> _IndexUpdateRef:
-        return _IndexUpdateRef(self.array, index)
-
-    def __repr__(self):
-        return f"IndexUpdateHelper({self.array!r})"
 
 
 __all__: list[str] = []

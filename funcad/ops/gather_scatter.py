@@ -1,5 +1,7 @@
-"""XLA's general gather and scatter, with ``jax.lax``'s dimension numbers: ``gather`` and
-``scatter``, ``scatter_add``, ``scatter_mul``, ``scatter_min``, ``scatter_max``.
+"""XLA's general gather and scatter, with ``jax.lax``'s dimension numbers: ``gather``,
+``scatter`` and ``scatter_add`` (the combining ``scatter_mul/min/max`` are in
+``funcad.ops.scatter_combine``). ``funcad.numpy``'s indexing binds these with the dimension
+numbers ``jax.numpy`` would use.
 
 ``start_indices`` has the index vector in its LAST axis; the other axes are the batch
 axes ``B``. A gather takes, for each batch position, the slice of ``slice_sizes`` starting
@@ -14,15 +16,16 @@ Out-of-bounds indices follow ``mode``: ``"clip"`` clamps the start so the window
 ``"fill"`` gathers ``fill_value`` for the whole slice and drops the whole update window;
 ``"promise"`` (``promise_in_bounds``) is XLA's own behaviour, clamping gathers and dropping
 scatters. Duplicate indices: ``scatter`` keeps the last update in index order (XLA leaves
-the order unspecified), the others combine.
+the order unspecified), the others combine. The NumPy work is planned once per signature
+(``funcad.ops._gather_kernels``).
 
 Derivatives as JAX's: ``gather`` and ``scatter_add`` are linear and transpose into each
-other; ``scatter`` passes the surviving update's tangent; ``scatter_mul`` in its updates
-needs ``unique_indices=True``; ``scatter_min``/``scatter_max`` share the tangent evenly among
-the operand and updates that attain the result.
+other (the adjoint of a clamping gather clamps, of a dropping scatter fills zeros);
+``scatter`` passes the surviving update's tangent.
 """
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -34,10 +37,11 @@ from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadNotImplementedError
 from funcad.ops import _base as base
-from funcad.ops import arithmetic as ar
+from funcad.ops import _gather_kernels as gk
 from funcad.ops import logical as lg
 from funcad.ops import structural as st
 from funcad.ops._base import bdim_at, instantiate_zeros, moveaxis, zeros_of
+from funcad.ops._kernels import defkernel
 from funcad.ops._shapes import ANY, axis_size_of, check_kind, new_primitive, type_error
 
 
@@ -85,54 +89,6 @@ def _tuples(dn, cls):
     return cls(*(tuple(int(a) for a in field) for field in dn))
 
 
-# --- the common index computation ------------------------------------------------------------
-
-def _window_index(x_shape, idx, window, mapped, batching, idx_batching):
-    """Index arrays (one per operand axis, broadcasting to ``B + K``, ``K`` the sizes of the
-    kept window axes) of every window element, the clamped starts, and the in-bounds mask
-    of each batch position. ``window[d]`` is the window size along operand axis ``d``;
-    ``mapped`` maps index-vector entries to operand axes."""
-    batch = idx.shape[:-1]
-    nb = len(batch)
-    kept = [d for d in range(len(x_shape)) if d not in batching and window[d] != -1]
-    sizes = [window[d] for d in kept]
-    inbounds = np.ones(batch, bool)
-    arrays = []
-    for d in range(len(x_shape)):
-        if d in batching:
-            ax = idx_batching[batching.index(d)]
-            arr = np.arange(batch[ax]).reshape([-1 if a == ax else 1 for a in range(nb)])
-        elif d in mapped:
-            s = idx[..., mapped.index(d)].astype(np.int64)
-            hi = x_shape[d] - max(window[d], 1)
-            inbounds &= (s >= 0) & (s <= hi)
-            arr = np.clip(s, 0, max(hi, 0))
-        else:
-            arr = np.zeros((1,) * nb, np.int64)
-        arr = arr.reshape(arr.shape + (1,) * len(sizes))
-        if d in kept:
-            p = kept.index(d)
-            arr = arr + np.arange(sizes[p]).reshape([-1 if q == p else 1 for q in
-                                                     range(len(sizes))])
-        arrays.append(arr)
-    return arrays, inbounds, tuple(sizes)
-
-
-def _gather_window(operand_shape, dn: GatherDimensionNumbers, slice_sizes) -> list:
-    """Window sizes per operand axis, with ``-1`` marking collapsed axes."""
-    return [-1 if d in dn.collapsed_slice_dims else slice_sizes[d]
-            for d in range(len(operand_shape))]
-
-
-def _to_output(full: np.ndarray, nb: int, offset_dims) -> np.ndarray:
-    """``B + K`` axes -> output order (``K`` axes at ``offset_dims``, ``B`` in the rest)."""
-    ndim = full.ndim
-    batch_axes = iter(range(nb))
-    offset_axes = iter(range(nb, ndim))
-    perm = [next(offset_axes) if p in offset_dims else next(batch_axes) for p in range(ndim)]
-    return np.transpose(full, perm)
-
-
 # --- gather -----------------------------------------------------------------------------------
 
 def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_indices=False,
@@ -140,8 +96,10 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
     """XLA's gather (``jax.lax.gather``)."""
     dn = _tuples(dimension_numbers, GatherDimensionNumbers)
     mode = canonical_mode(mode)
-    if fill_value is not None and isinstance(fill_value, float) and np.isnan(fill_value):
-        fill_value = None
+    if fill_value is not None:  # a hashable Python scalar (a param); NaN is the default
+        fill_value = np.asarray(fill_value).item()
+        if isinstance(fill_value, float) and np.isnan(fill_value):
+            fill_value = None
     return gather_p.bind(operand, start_indices, dimension_numbers=dn,
                          slice_sizes=tuple(int(s) for s in slice_sizes), mode=mode,
                          fill_value=fill_value, unique_indices=bool(unique_indices),
@@ -181,26 +139,33 @@ def _gather_shape(x, idx, *, dimension_numbers, slice_sizes, mode, fill_value, *
     return ShapedArray(tuple(shape), x.dtype, x.weak_type)
 
 
+@functools.lru_cache(maxsize=256)
+def _gather_plan(x_shape, x_dtype, idx_shape, idx_dtype, **params):
+    """The NumPy runner of one gather signature, planned once (the shape rule checks it)."""
+    out = _gather_shape(ShapedArray(x_shape, x_dtype), ShapedArray(idx_shape, idx_dtype),
+                        **params)
+    return _gather_runner(x_shape, idx_shape, out.shape, np.dtype(x_dtype), **params)
+
+
+def _gather_runner(x_shape, idx_shape, out_shape, dtype, *, dimension_numbers, slice_sizes,
+                   mode, fill_value, **_):
+    fill = default_fill(dtype) if fill_value is None else fill_value
+    return gk.gather_runner(x_shape, idx_shape, dimension_numbers, slice_sizes, out_shape,
+                            mode, fill)
+
+
 def _gather_impl(x, idx, **params):
-    out_aval = _gather_shape(get_aval(x), get_aval(idx), **params)
-    dn = params["dimension_numbers"]
-    window = _gather_window(x.shape, dn, params["slice_sizes"])
-    arrays, inbounds, sizes = _window_index(
-        x.shape, idx, window, dn.start_index_map, dn.operand_batching_dims,
-        dn.start_indices_batching_dims)
-    full_shape = idx.shape[:-1] + sizes
-    if out_aval.size == 0:
-        return np.zeros(out_aval.shape, x.dtype)
-    full = np.broadcast_to(x[tuple(arrays)], full_shape)
-    if params["mode"] == "fill" and not inbounds.all():
-        fill = params["fill_value"]
-        fill = default_fill(x.dtype) if fill is None else fill
-        mask = inbounds.reshape(inbounds.shape + (1,) * len(sizes))
-        full = np.where(mask, full, np.asarray(fill, x.dtype))
-    return np.ascontiguousarray(_to_output(full, idx.ndim - 1, dn.offset_dims))
+    return _gather_plan(x.shape, x.dtype, idx.shape, idx.dtype, **params)(x, idx)
 
 
-gather_p = new_primitive("general_gather", _gather_impl, _gather_shape)
+def _gather_kernel(eqn):
+    x, idx = (v.aval for v in eqn.invars)
+    return _gather_runner(x.shape, idx.shape, eqn.outvars[0].aval.shape, x.dtype,
+                          **eqn.params)
+
+
+gather_p = new_primitive("gather", _gather_impl, _gather_shape)
+defkernel(gather_p, _gather_kernel)
 
 
 def _gather_jvp(primals, tangents, **params):
@@ -222,9 +187,10 @@ def _gather_transpose(ct, x, idx, *, dimension_numbers, mode, unique_indices,
     if is_undefined(idx):
         raise NotImplementedError("transpose of gather with respect to its indices")
     zeros = zeros_of(x.aval.strip_weak_type())
+    # A "promise" gather clamps (the scatter of the same mode would drop): its adjoint clamps.
     return [scatter_add_p.bind(zeros, idx, ct, dimension_numbers=scatter_dnums_of(
-        dimension_numbers), mode=mode, unique_indices=unique_indices,
-        indices_are_sorted=indices_are_sorted), None]
+        dimension_numbers), mode="clip" if mode == "promise" else mode,
+        unique_indices=unique_indices, indices_are_sorted=indices_are_sorted), None]
 
 
 def _shift(dims, by: int = 1) -> tuple:
@@ -235,13 +201,19 @@ def _gather_batch(vals, dims, **params):
     (x, idx), (xd, i_d) = vals, dims
     dn = params["dimension_numbers"]
     size = axis_size_of(vals, dims)
-    if i_d is not_mapped:  # a new kept slice axis, first in the output
-        x = moveaxis(x, xd, 0)
-        new = GatherDimensionNumbers((0, *_shift(dn.offset_dims)), _shift(dn.collapsed_slice_dims),
-                                     _shift(dn.start_index_map), _shift(dn.operand_batching_dims),
+    if i_d is not_mapped:  # the batch axis stays where it is: one more whole window axis
+        def shift(axes):
+            return tuple(a + (a >= xd) for a in axes)
+        kept_before = sum(1 for a in range(xd) if a not in dn.collapsed_slice_dims
+                          and a not in dn.operand_batching_dims)
+        out_d = dn.offset_dims[kept_before - 1] + 1 if kept_before else 0
+        offsets = sorted([d + (d >= out_d) for d in dn.offset_dims] + [out_d])
+        new = GatherDimensionNumbers(tuple(offsets), shift(dn.collapsed_slice_dims),
+                                     shift(dn.start_index_map), shift(dn.operand_batching_dims),
                                      dn.start_indices_batching_dims)
+        sizes = params["slice_sizes"]
         return gather_p.bind(x, idx, **dict(params, dimension_numbers=new,
-                                            slice_sizes=(size, *params["slice_sizes"]))), 0
+                                            slice_sizes=(*sizes[:xd], size, *sizes[xd:]))), out_d
     idx = moveaxis(idx, i_d, 0)  # the index vector stays last
     if xd is not_mapped:  # one more batch axis of the indices
         new = dn._replace(offset_dims=_shift(dn.offset_dims),
@@ -295,60 +267,47 @@ def _scatter_shape(prim_name):
     return rule
 
 
-def _scatter_impl(apply, apply_unique=None):
-    """``apply(out, index, updates)`` writes in place; ``apply_unique``, if given, is a
-    faster form for indices the caller promises distinct (``unique_indices=True``)."""
+def scatter_primitive(name, apply, apply_unique=None):
+    """A scatter primitive combining by ``apply(out, index, updates)`` in place (and by
+    ``apply_unique``, if given, where the caller promises distinct indices): its impl (the
+    runner of each signature planned once), NumPy kernel, shape rule and batching."""
+    shape_rule = _scatter_shape(name)
 
-    def impl(x, idx, upd, *, dimension_numbers, mode, unique_indices, **params):
-        dn = dimension_numbers
-        _scatter_shape("scatter")(get_aval(x), get_aval(idx), get_aval(upd),
-                                  dimension_numbers=dn)
-        window = _gather_window(x.shape, gather_dnums_of(dn),
-                                slice_sizes_of(x.shape, upd.shape, dn))
-        arrays, inbounds, _ = _window_index(
-            x.shape, idx, window, dn.scatter_dims_to_operand_dims, dn.operand_batching_dims,
-            dn.scatter_indices_batching_dims)
-        out = np.array(x, copy=True)
-        nb = idx.ndim - 1
-        scatter_axes = [a for a in range(upd.ndim) if a not in dn.update_window_dims]
-        u = np.transpose(upd, scatter_axes + list(dn.update_window_dims))  # B + K
-        if u.size == 0:
-            return out
-        full = u.shape
-        arrays = [np.broadcast_to(a, full) for a in arrays]
-        if mode != "clip" and not inbounds.all():
-            keep = inbounds
-            arrays = [a[keep] for a in arrays]
-            u = u[keep]
-        elif nb == 0:
-            arrays = [a[None] for a in arrays]
-            u = u[None]
-        (apply_unique if unique_indices and apply_unique else apply)(out, tuple(arrays), u)
-        return out
+    def runner(x_shape, idx_shape, upd_shape, *, dimension_numbers, mode, unique_indices,
+               **_):
+        fn = apply_unique if unique_indices and apply_unique else apply
+        return gk.scatter_runner(x_shape, idx_shape, upd_shape, dimension_numbers, mode, fn)
 
-    return impl
+    @functools.lru_cache(maxsize=256)
+    def plan(x_shape, x_dtype, idx_shape, idx_dtype, upd_shape, upd_dtype, **params):
+        shape_rule(ShapedArray(x_shape, x_dtype), ShapedArray(idx_shape, idx_dtype),
+                   ShapedArray(upd_shape, upd_dtype), **params)
+        return runner(x_shape, idx_shape, upd_shape, **params)
 
+    def impl(x, idx, upd, **params):
+        return plan(x.shape, x.dtype, idx.shape, idx.dtype, upd.shape, upd.dtype,
+                    **params)(x, idx, upd)
 
-def _set(out, index, u):
-    out[index] = u
-
-
-def _add_distinct(out, index, u):
-    out[index] += u
-
-
-def _scatter_primitive(name, apply, apply_unique=None):
-    prim = new_primitive(name, _scatter_impl(apply, apply_unique), _scatter_shape(name))
+    prim = new_primitive(name, impl, shape_rule)
+    defkernel(prim, lambda eqn: runner(*(v.aval.shape for v in eqn.invars), **eqn.params),
+              fresh=True)
     batch_rules[prim] = _scatter_batch(prim)
     return prim
 
 
-def _bind_scatter(prim, operand, indices, updates, dimension_numbers, indices_are_sorted,
-                  unique_indices, mode):
-    return prim.bind(operand, indices, updates,
-                     dimension_numbers=_tuples(dimension_numbers, ScatterDimensionNumbers),
-                     mode=canonical_mode(mode), unique_indices=bool(unique_indices),
-                     indices_are_sorted=bool(indices_are_sorted))
+def scatter_wrapper(prim, doc: str):
+    """The ``jax.lax``-style wrapper binding ``prim``."""
+
+    def wrapper(operand, scatter_indices, updates, dimension_numbers, *,
+                indices_are_sorted=False, unique_indices=False, mode=None):
+        return prim.bind(operand, scatter_indices, updates,
+                         dimension_numbers=_tuples(dimension_numbers, ScatterDimensionNumbers),
+                         mode=canonical_mode(mode), unique_indices=bool(unique_indices),
+                         indices_are_sorted=bool(indices_are_sorted))
+
+    wrapper.__name__ = wrapper.__qualname__ = prim.name
+    wrapper.__doc__ = doc
+    return wrapper
 
 
 def _scatter_batch(prim):
@@ -374,33 +333,39 @@ def _scatter_batch(prim):
     return rule
 
 
-def _readback(y, idx, upd_aval, dn, mode, fill_value=None):
-    """The elements of ``y`` at a scatter's update positions (updates' shape)."""
+def scatter_jvp(prim, tangent):
+    """The JVP rule of the scatter ``prim``: ``tangent(x, idx, upd, tx, tu, ans, params)``
+    is the output tangent when the operand or the updates have one."""
+
+    def rule(primals, tangents, **params):
+        x, idx, upd = primals
+        tx, _, tu = tangents
+        ans = prim.bind(x, idx, upd, **params)
+        if type(tx) is Zero and type(tu) is Zero:
+            return ans, Zero.like(ans)
+        return ans, tangent(x, idx, upd, tx, tu, ans, params)
+
+    return rule
+
+
+def readback(y, idx, upd_aval, dn, mode, fill_value=None):
+    """The elements of ``y`` at a scatter's update positions (updates' shape): clamped as a
+    ``"clip"`` scatter clamps, ``fill_value`` where the other modes drop the update."""
     return gather_p.bind(y, idx, dimension_numbers=gather_dnums_of(dn),
                          slice_sizes=slice_sizes_of(get_aval(y).shape, upd_aval.shape, dn),
-                         mode=mode, fill_value=fill_value, unique_indices=False,
-                         indices_are_sorted=False)
+                         mode="clip" if mode == "clip" else "fill", fill_value=fill_value,
+                         unique_indices=False, indices_are_sorted=False)
 
 
-def scatter_add(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
-    """``operand`` with ``updates`` added in its windows (duplicates accumulate)."""
-    return _bind_scatter(scatter_add_p, operand, scatter_indices, updates, dimension_numbers,
-                         indices_are_sorted, unique_indices, mode)
+scatter_add_p = scatter_primitive("scatter_add", np.add.at, gk.add_distinct)
+scatter_add = scatter_wrapper(
+    scatter_add_p, "``operand`` with ``updates`` added in its windows (duplicates accumulate).")
 
 
-scatter_add_p = _scatter_primitive("general_scatter_add", np.add.at, _add_distinct)
-
-
-def _scatter_add_jvp(primals, tangents, **params):
-    x, idx, upd = primals
-    tx, _, tu = tangents
-    ans = scatter_add_p.bind(x, idx, upd, **params)
-    if type(tx) is Zero and type(tu) is Zero:
-        return ans, Zero.like(ans)
+def _scatter_add_tangent(x, idx, upd, tx, tu, ans, params):
     if type(tu) is Zero:
-        return ans, tx
-    return ans, scatter_add_p.bind(instantiate_zeros(tx), idx, tu, **params)
+        return tx
+    return scatter_add_p.bind(instantiate_zeros(tx), idx, tu, **params)
 
 
 def _scatter_add_transpose(ct, x, idx, upd, *, dimension_numbers, mode, **_):
@@ -408,31 +373,21 @@ def _scatter_add_transpose(ct, x, idx, upd, *, dimension_numbers, mode, **_):
         raise NotImplementedError("transpose of scatter_add with respect to its indices")
     ct_u = None
     if is_undefined(upd):  # dropped updates get a zero cotangent
-        ct_u = _readback(ct, idx, upd.aval, dimension_numbers, mode, fill_value=0)
+        ct_u = readback(ct, idx, upd.aval, dimension_numbers, mode, fill_value=0)
     return [ct if is_undefined(x) else None, None, ct_u]
 
 
-jvp_rules[scatter_add_p] = _scatter_add_jvp
+jvp_rules[scatter_add_p] = scatter_jvp(scatter_add_p, _scatter_add_tangent)
 transpose_rules[scatter_add_p] = _scatter_add_transpose
 
 
-def scatter(operand, scatter_indices, updates, dimension_numbers, *, indices_are_sorted=False,
-            unique_indices=False, mode=None):
-    """``operand`` with its windows overwritten by ``updates`` (the last one wins)."""
-    return _bind_scatter(scatter_p, operand, scatter_indices, updates, dimension_numbers,
-                         indices_are_sorted, unique_indices, mode)
+scatter_p = scatter_primitive("scatter", gk.set_at)
+scatter = scatter_wrapper(
+    scatter_p, "``operand`` with its windows overwritten by ``updates`` (the last one wins).")
 
 
-scatter_p = _scatter_primitive("general_scatter", _set)
-
-
-def _scatter_jvp(primals, tangents, **params):
-    x, idx, upd = primals
-    tx, _, tu = tangents
-    ans = scatter_p.bind(x, idx, upd, **params)
-    if type(tx) is Zero and type(tu) is Zero:
-        return ans, Zero.like(ans)
-    return ans, scatter_p.bind(instantiate_zeros(tx), idx, instantiate_zeros(tu), **params)
+def _scatter_tangent(x, idx, upd, tx, tu, ans, params):
+    return scatter_p.bind(instantiate_zeros(tx), idx, instantiate_zeros(tu), **params)
 
 
 def _survivors(x_aval, idx, upd_aval, dn, mode):
@@ -445,7 +400,7 @@ def _survivors(x_aval, idx, upd_aval, dn, mode):
     table = base.broadcast_in_dim(np.asarray(-1, np.int64), x_aval.shape, ())
     written = scatter_p.bind(table, idx, ids, dimension_numbers=dn, mode=mode,
                              unique_indices=False, indices_are_sorted=False)
-    return lg.eq(_readback(written, idx, upd_aval, dn, mode, fill_value=-2), ids)
+    return lg.eq(readback(written, idx, upd_aval, dn, mode, fill_value=-2), ids)
 
 
 def _scatter_transpose(ct, x, idx, upd, *, dimension_numbers, mode, unique_indices, **params):
@@ -459,104 +414,20 @@ def _scatter_transpose(ct, x, idx, upd, *, dimension_numbers, mode, unique_indic
         ct_x = scatter_p.bind(ct, idx, zeros_of(u_aval), dimension_numbers=dn, mode=mode,
                               unique_indices=unique_indices, **params)
     if is_undefined(upd):
-        ct_u = _readback(ct, idx, u_aval, dn, mode, fill_value=0)
+        ct_u = readback(ct, idx, u_aval, dn, mode, fill_value=0)
         if not unique_indices:  # overwritten updates get no cotangent
             keep = _survivors(x_aval, idx, u_aval, dn, mode)
             ct_u = base.select_n(keep, zeros_of(u_aval), ct_u)
     return [ct_x, None, ct_u]
 
 
-jvp_rules[scatter_p] = _scatter_jvp
+jvp_rules[scatter_p] = scatter_jvp(scatter_p, _scatter_tangent)
 transpose_rules[scatter_p] = _scatter_transpose
-
-
-def scatter_mul(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
-    """``operand`` with its windows multiplied by ``updates`` (duplicates multiply)."""
-    return _bind_scatter(scatter_mul_p, operand, scatter_indices, updates, dimension_numbers,
-                         indices_are_sorted, unique_indices, mode)
-
-
-scatter_mul_p = _scatter_primitive("general_scatter_mul", np.multiply.at)
-
-
-def _scatter_mul_jvp(primals, tangents, **params):
-    x, idx, upd = primals
-    tx, _, tu = tangents
-    ans = scatter_mul_p.bind(x, idx, upd, **params)
-    out = None
-    if type(tx) is not Zero:
-        out = scatter_mul_p.bind(tx, idx, upd, **params)
-    if type(tu) is not Zero:
-        if not params["unique_indices"]:
-            raise FuncadNotImplementedError(
-                "the derivative of scatter_mul in its updates without unique_indices=True "
-                "(as in JAX)")
-        zeros = zeros_of(get_aval(x).strip_weak_type())
-        spread = scatter_add_p.bind(zeros, idx, tu, **params)
-        term = ar.mul(x, spread)
-        out = term if out is None else base.add_tangents(out, term)
-    return ans, out
-
-
-def _scatter_mul_transpose(ct, x, idx, upd, **params):
-    if is_undefined(upd) or is_undefined(idx):
-        raise NotImplementedError("transpose of scatter_mul in its updates or indices")
-    return [scatter_mul_p.bind(ct, idx, upd, **params), None, None]
-
-
-jvp_rules[scatter_mul_p] = _scatter_mul_jvp
-transpose_rules[scatter_mul_p] = _scatter_mul_transpose
-
-
-def _extremal_jvp(prim):
-    def jvp(primals, tangents, **params):
-        x, idx, upd = primals
-        tx, _, tu = tangents
-        ans = prim.bind(x, idx, upd, **params)
-        if type(tx) is Zero and type(tu) is Zero:
-            return ans, Zero.like(ans)
-        dn, mode = params["dimension_numbers"], params["mode"]
-        u_aval, x_aval = get_aval(upd), get_aval(x)
-        dt = u_aval.dtype
-        hit_u = base.convert_element_type(
-            lg.eq(upd, _readback(ans, idx, u_aval, dn, mode)), dt)
-        hit_x = base.convert_element_type(lg.eq(x, ans), dt)
-        add = dict(params)
-        zeros = zeros_of(x_aval.strip_weak_type())
-        count = ar.add(hit_x, scatter_add_p.bind(zeros, idx, hit_u, **add))
-        total = ar.add(ar.mul(instantiate_zeros(tx), hit_x),
-                       scatter_add_p.bind(zeros, idx, ar.mul(instantiate_zeros(tu), hit_u),
-                                          **add))
-        return ans, ar.div(total, count)
-
-    return jvp
-
-
-def scatter_min(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
-    """``operand`` with each window element the minimum of itself and the updates."""
-    return _bind_scatter(scatter_min_p, operand, scatter_indices, updates, dimension_numbers,
-                         indices_are_sorted, unique_indices, mode)
-
-
-scatter_min_p = _scatter_primitive("general_scatter_min", np.minimum.at)
-jvp_rules[scatter_min_p] = _extremal_jvp(scatter_min_p)
-
-
-def scatter_max(operand, scatter_indices, updates, dimension_numbers, *,
-                indices_are_sorted=False, unique_indices=False, mode=None):
-    """``operand`` with each window element the maximum of itself and the updates."""
-    return _bind_scatter(scatter_max_p, operand, scatter_indices, updates, dimension_numbers,
-                         indices_are_sorted, unique_indices, mode)
-
-
-scatter_max_p = _scatter_primitive("general_scatter_max", np.maximum.at)
-jvp_rules[scatter_max_p] = _extremal_jvp(scatter_max_p)
 
 __all__ = [
     "GatherDimensionNumbers", "ScatterDimensionNumbers", "canonical_mode", "default_fill",
-    "gather", "gather_dnums_of", "gather_p", "scatter", "scatter_add", "scatter_add_p",
-    "scatter_dnums_of", "scatter_max", "scatter_max_p", "scatter_min", "scatter_min_p",
-    "scatter_mul", "scatter_mul_p", "scatter_p", "slice_sizes_of",
+    "gather", "gather_dnums_of", "gather_p", "readback", "scatter", "scatter_add",
+    "scatter_add_p", "scatter_dnums_of", "scatter_jvp", "scatter_p", "scatter_primitive",
+    "scatter_wrapper",
+    "slice_sizes_of",
 ]

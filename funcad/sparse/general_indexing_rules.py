@@ -18,12 +18,10 @@ from funcad.ops.gather_scatter import (
     gather_dnums_of,
     gather_p,
     scatter_add_p,
-    scatter_max_p,
-    scatter_min_p,
-    scatter_mul_p,
     scatter_p,
     slice_sizes_of,
 )
+from funcad.ops.scatter_combine import scatter_max_p, scatter_min_p, scatter_mul_p
 from funcad.sparse.families import vstack
 from funcad.sparse.interpreter import Context, Pattern, size_of
 

@@ -15,7 +15,7 @@ from funcad.core.symbolic import is_differentiable_dtype
 from funcad.core.trace import get_aval
 from funcad.ops._base import add_any, convert_element_type_p, select_n_p, zeros_of
 from funcad.ops.dynamic_slicing import dynamic_slice_p, dynamic_update_slice_p
-from funcad.ops.indexing import gather_p, scatter_add_p
+from funcad.ops.gather_scatter import gather_p, scatter_add_p, scatter_p
 from funcad.taylor.series import normalize
 
 
@@ -89,9 +89,20 @@ def zero_rule(primitive) -> Callable:
 
 # Primitives linear in their floating operands whose blocks define their own JVP rule (not
 # ``deflinear``): their indices or selectors are integers.
-for _prim in (gather_p, dynamic_slice_p, dynamic_update_slice_p, scatter_add_p, select_n_p,
+for _prim in (dynamic_slice_p, dynamic_update_slice_p, scatter_add_p, scatter_p, select_n_p,
               convert_element_type_p):
     taylor_rules.setdefault(_prim, "linear")
+
+
+def _gather_rule(primals, series, *, order, **params):
+    """Linear, but the coefficients of an out-of-bounds read are 0, not its fill value."""
+    ans = gather_p.bind(*primals, **params)
+    _, coefficients = linear_rule(gather_p)(primals, series, order=order,
+                                            **dict(params, fill_value=0))
+    return ans, coefficients
+
+
+taylor_rules.setdefault(gather_p, _gather_rule)
 
 FAMILY_RULES: dict[str, Callable] = {
     "linear": linear_rule,

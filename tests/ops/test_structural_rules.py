@@ -1,4 +1,5 @@
 """Transform rules of the structural and indexing primitives (``funcad/ops/structural.py``,
+the general gather/scatters through the leading-axes constructors of
 ``funcad/ops/indexing.py``), called through their lax-level wrappers:
 
 - every linear primitive: ``linear_transpose`` satisfies <ct, L t> == <L^T ct, t> to
@@ -22,6 +23,7 @@ from funcad.ops import _base as base
 from funcad.ops import arithmetic as ar
 from funcad.ops import dynamic_slicing as dsl
 from funcad.ops import elementwise as ew
+from funcad.ops import gather_scatter as gs
 from funcad.ops import indexing as ix
 from funcad.ops import slicing as sl
 from funcad.ops import structural as st
@@ -248,7 +250,9 @@ def test_index_cotangents_are_refused():
         dsl._dynamic_slice_transpose(
             np.ones(2), np.ones(4), _undef(np.int64(0)), slice_sizes=(2,))
     with pytest.raises(NotImplementedError, match="indices"):
-        ix._gather_transpose(np.ones((2,)), np.ones(4), _undef(np.zeros((2, 1), np.int64)))
+        gs._gather_transpose(np.ones((2,)), np.ones(4), _undef(np.zeros((2, 1), np.int64)),
+                             dimension_numbers=gs.GatherDimensionNumbers((), (0,), (0,)),
+                             mode="clip", unique_indices=False, indices_are_sorted=False)
 
 
 def _undef(x):

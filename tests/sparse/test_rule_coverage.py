@@ -21,11 +21,11 @@ MUST_HAVE = {
     "select_n", "convert_element_type", "broadcast_in_dim", "reshape", "transpose",
     "squeeze", "expand_dims", "rev", "reduce_sum", "reduce_max", "reduce_min", "reduce_prod",
     "cumsum", "cumprod", "dot_general", "gather", "scatter", "scatter_add", "scatter_mul",
+    "scatter_min", "scatter_max",
     "slice", "dynamic_slice", "dynamic_update_slice", "pad", "concatenate", "cond", "while",
     "scan", "jit", "remat", "custom_jvp_call", "custom_vjp_call", "argmax", "eq", "lt",
-    # general gather/scatter, sorting, FFTs, linalg as dense blocks, windows, convolution
-    "general_gather", "general_scatter", "general_scatter_add", "general_scatter_mul",
-    "general_scatter_min", "general_scatter_max", "sort", "top_k", "fft", "eigh", "eig",
+    # sorting, FFTs, linalg as dense blocks, windows, convolution
+    "sort", "top_k", "fft", "eigh", "eig",
     "svd", "qr", "cholesky", "lu", "triangular_solve", "expm", "expm_frechet",
     "conv_general_dilated", "reduce_window_sum", "reduce_window_max", "reduce_window_min",
     "window_patches", "window_patches_transpose", "sharding_constraint", "custom_lin",

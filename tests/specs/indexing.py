@@ -9,7 +9,8 @@ import numpy as np
 
 import funcad.numpy as fnp
 from funcad import lax
-from funcad.numpy._indexing import IndexUpdateHelper, getitem
+from funcad.numpy._at import IndexUpdateHelper
+from funcad.numpy._indexing import getitem
 
 from specs.spec import BOOL, F32, F64, FLOATS, I32, OpSpec, uniform_args
 

@@ -1,5 +1,6 @@
-"""Op-spec rows of the wider ``funcad.numpy`` surface (issue 14): the ``scatter_min`` /
-``scatter_max`` primitives behind ``.at[].min/max``, and the NumPy functions built from
+"""Op-spec rows of the wider ``funcad.numpy`` surface (issue 14): the general ``scatter_min``
+/ ``scatter_max`` primitives behind ``.at[].min/max`` (in the leading-axes form of
+``funcad.ops.indexing``), and the NumPy functions built from
 primitives (values vs NumPy, derivatives vs finite differences, vmap vs loop, jit vs eager
 on both backends, through the generic harness)."""
 from __future__ import annotations
