@@ -84,3 +84,11 @@ def test_the_passes_keep_each_print():
     assert sum(e.primitive is debug_print_p for e in staged.jaxpr.eqns) == 3
     # Derivatives stay what they were.
     np.testing.assert_allclose(funcad.grad(lambda x: (f(x) ** 2).sum())(X), 2 * X)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_ordered_is_jax_keyword_not_a_format_field(capsys, backend):
+    f = funcad.jit(lambda x: funcad.debug.print("first {}", x[0], ordered=True), backend=backend)
+    f(X)
+    funcad.debug.print("then {v}", v=1.5, ordered=True)
+    assert _lines(capsys) == ["first 0.0", "then 1.5"]
