@@ -4,6 +4,7 @@ same name in the namespace given to ``install``, looked up at call time."""
 from __future__ import annotations
 
 from funcad.core.trace import Tracer
+from funcad.errors import FuncadTypeError, with_user_line
 from funcad.numpy._at import IndexUpdateHelper
 from funcad.numpy._indexing import getitem
 
@@ -71,6 +72,13 @@ def _shape_methods(namespace) -> dict:
     }
 
 
+def setitem(self, idx, value):
+    """Traced arrays are immutable, as JAX's: say so and name the ``.at`` spelling."""
+    raise FuncadTypeError(with_user_line(
+        f"traced arrays are immutable: `x[idx] = y` on a {self.aval.str_short()} traced value "
+        "is not supported; write `x = x.at[idx].set(y)` instead"))
+
+
 def install(namespace) -> None:
     """Give ``Tracer`` NumPy's operators and array methods, forwarding to ``namespace``."""
     for op, fn in _OPERATORS.items():
@@ -83,4 +91,5 @@ def install(namespace) -> None:
     for name, method in _shape_methods(namespace).items():
         setattr(Tracer, name, method)
     Tracer.__getitem__ = getitem
+    Tracer.__setitem__ = setitem
     Tracer.at = property(IndexUpdateHelper)

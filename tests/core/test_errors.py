@@ -242,3 +242,19 @@ def test_numpy_name_missing_from_funcad_numpy_says_so():
     with pytest.raises(AttributeError, match="no attribute 'not_a_numpy_name'"):
         funcad.numpy.not_a_numpy_name  # noqa: B018
     assert getattr(funcad.numpy, "histogramdd", None) is None
+
+
+# --- item assignment on traced values --------------------------------------------------------
+
+def assigns_item(x):
+    x[0] = 1.0  # setitem
+    return x.sum()
+
+
+@pytest.mark.parametrize("transform", [funcad.grad, funcad.jit, funcad.vmap])
+def test_item_assignment_on_a_tracer_names_the_at_spelling(transform):
+    x = np.ones((2, 3)) if transform is funcad.vmap else np.ones(3)
+    with pytest.raises(FuncadError, match=r"x\.at\[idx\]\.set\(y\)") as info:
+        transform(assigns_item)(x)
+    assert isinstance(info.value, TypeError)
+    assert where("# setitem") in str(info.value)
