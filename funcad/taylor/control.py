@@ -100,7 +100,7 @@ def _instantiate(primals, series, which, order):
 # --- calls: jit and remat ----------------------------------------------------------------------
 
 def _call_rule(prim):
-    def rule(primals, series, *, order, jaxpr, **params):
+    def rule(primals, series, order, /, *, jaxpr, **params):
         moving = [s is not None for s in series]
         new = jet_jaxpr(jaxpr, moving, order, (len(primals),), (len(jaxpr.out_avals),))
         outs = prim.bind(*primals, *_flat_coefs(primals, series, moving, order), jaxpr=new,
@@ -116,7 +116,7 @@ taylor_rules[remat_p] = _call_rule(remat_p)
 
 # --- cond: each branch jetted ------------------------------------------------------------------
 
-def _cond_rule(primals, series, *, order, branches):
+def _cond_rule(primals, series, order, /, *, branches):
     index, *ops = primals
     moving = [s is not None for s in series[1:]]
     n, m = len(ops), len(branches[0].out_avals)
@@ -131,7 +131,7 @@ taylor_rules[cond_p] = _cond_rule
 
 # --- scan and while: the series ride in the carry ----------------------------------------------
 
-def _scan_rule(primals, series, *, order, jaxpr, num_consts, num_carry, length, reverse):
+def _scan_rule(primals, series, order, /, *, jaxpr, num_consts, num_carry, length, reverse):
     consts, carry, xs = split_sizes(primals, num_consts, num_carry)
     s_consts, s_carry, s_xs = split_sizes(series, num_consts, num_carry)
     carry_moving = _floating(jaxpr.in_avals[num_consts:num_consts + num_carry])
@@ -155,7 +155,7 @@ def _scan_rule(primals, series, *, order, jaxpr, num_consts, num_carry, length, 
 taylor_rules[scan_p] = _scan_rule
 
 
-def _while_rule(primals, series, *, order, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
+def _while_rule(primals, series, order, /, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts,
                 max_steps):
     cc, bc, carry = split_sizes(primals, cond_nconsts, body_nconsts)
     _, s_bc, s_carry = split_sizes(series, cond_nconsts, body_nconsts)

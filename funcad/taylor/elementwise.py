@@ -65,7 +65,7 @@ def _register(prim, rule) -> None:
 def _unary(prim, fn, series_fn):
     """A rule from ``series_fn(x_full, y0) -> y_full``."""
 
-    def rule(primals, series, *, order, **params):
+    def rule(primals, series, order, /, **params):
         (x0,), (sx,) = primals, series
         y0 = fn(x0, **params)
         y = series_fn(full_series(x0, sx, order), y0, **params)
@@ -167,7 +167,7 @@ _unary(integer_pow_p, integer_pow, _integer_pow_series)
 _unary(square_p, square, lambda x, y0: [y0, *product_series(x, x)[1:]])
 
 
-def _div_rule(primals, series, *, order):
+def _div_rule(primals, series, order, /):
     (a0, b0), (sa, sb) = primals, series
     q0 = div(a0, b0)
     if sb is None:  # linear in the numerator

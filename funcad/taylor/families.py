@@ -32,7 +32,7 @@ def linear_rule(primitive) -> Callable:
     ``prim`` of the inputs' coefficients ``k``; integer and boolean operands (indices, masks,
     selectors) are passed as they are."""
 
-    def rule(primals, series, *, order, **params):
+    def rule(primals, series, order, /, **params):
         ans = primitive.bind(*primals, **params)
         if not primitive.multiple_results and not is_differentiable_dtype(get_aval(ans).dtype):
             return ans, None
@@ -56,7 +56,7 @@ def linear_rule(primitive) -> Callable:
 def bilinear_rule(primitive) -> Callable:
     """``prim(a, b)`` linear in each: ``c_k = sum_j prim(a_j, b_{k-j})``."""
 
-    def rule(primals, series, *, order, **params):
+    def rule(primals, series, order, /, **params):
         (a0, b0), (sa, sb) = primals, series
         ans = primitive.bind(a0, b0, **params)
         a = [a0, *(sa or [None] * order)]
@@ -78,7 +78,7 @@ def bilinear_rule(primitive) -> Callable:
 def zero_rule(primitive) -> Callable:
     """No derivative (comparisons, rounding, indices): the output does not move."""
 
-    def rule(primals, series, *, order, **params):
+    def rule(primals, series, order, /, **params):
         ans = primitive.bind(*primals, **params)
         if primitive.multiple_results:
             return ans, [None] * len(ans)
@@ -94,10 +94,10 @@ for _prim in (dynamic_slice_p, dynamic_update_slice_p, scatter_add_p, scatter_p,
     taylor_rules.setdefault(_prim, "linear")
 
 
-def _gather_rule(primals, series, *, order, **params):
+def _gather_rule(primals, series, order, /, **params):
     """Linear, but the coefficients of an out-of-bounds read are 0, not its fill value."""
     ans = gather_p.bind(*primals, **params)
-    _, coefficients = linear_rule(gather_p)(primals, series, order=order,
+    _, coefficients = linear_rule(gather_p)(primals, series, order,
                                             **dict(params, fill_value=0))
     return ans, coefficients
 

@@ -60,7 +60,7 @@ class JetTrace(Trace):
             return JetTracer(self, out, None)
         order = self.main.global_data
         rule = rule_for(primitive)
-        primal_out, series_out = rule(primals, series, order=order, **params)
+        primal_out, series_out = rule(primals, series, order, **params)
         if primitive.multiple_results:
             return [JetTracer(self, p, normalize(s))
                     for p, s in zip(primal_out, series_out, strict=True)]
@@ -95,7 +95,7 @@ def generic_rule(primitive) -> Callable:
     jvp = jvp_rules.get(primitive)
     multiple = primitive.multiple_results
 
-    def rule(primals, series, *, order, **params):
+    def rule(primals, series, order, /, **params):
         if jvp is None:
             raise FuncadNotImplementedError(
                 f"jet: primitive `{primitive}` has neither a Taylor rule nor a JVP rule")

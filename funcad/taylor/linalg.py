@@ -19,10 +19,10 @@ from funcad.taylor.jet_trace import generic_rule
 from funcad.taylor.series import add_all, normalize, sub_z
 
 
-def _cholesky_rule(primals, series, *, order):
+def _cholesky_rule(primals, series, order, /):
     (a0,), (sa,) = primals, series
     if get_aval(a0).dtype.kind == "c":  # the JVP rule itself refuses complex matrices
-        return generic_rule(cholesky_p)(primals, series, order=order)
+        return generic_rule(cholesky_p)(primals, series, order)
     jvp = jvp_rules[cholesky_p]
     l0 = cholesky_p.bind(a0)
     coefs = [l0]
@@ -48,12 +48,12 @@ def _mask(x, k: int, lower: bool):
     return x * asarray(tri, get_aval(x).dtype)
 
 
-def _lu_rule(primals, series, *, order):
+def _lu_rule(primals, series, order, /):
     (a0,), (sa,) = primals, series
     aval = get_aval(a0)
     m, n = aval.shape[-2:]
     if m != n or aval.dtype.kind == "c":
-        return generic_rule(lu_p)(primals, series, order=order)
+        return generic_rule(lu_p)(primals, series, order)
     outs = lu_p.bind(a0)
     perm = outs[2]
     p_t = swapaxes(asarray(perm[..., :, None] == np.arange(m), aval.dtype), -1, -2)
@@ -86,7 +86,7 @@ def _op(a, *, lower, transpose_a, conjugate_a, unit_diagonal, **_):
     return conj(a) if conjugate_a else a
 
 
-def _triangular_solve_rule(primals, series, *, order, **params):
+def _triangular_solve_rule(primals, series, order, /, **params):
     (a0, b0), (sa, sb) = primals, series
     x0 = triangular_solve_p.bind(a0, b0, **params)
     xs = [x0]

@@ -260,3 +260,26 @@ def test_decomposition_recurrences_equal_the_generic_rule(name):
     for k, (x, y) in enumerate(zip(fast, slow)):
         np.testing.assert_allclose(x, y, rtol=1e-9, atol=1e-9 * (1 + np.abs(y).max()),
                                    err_msg=f"order {k + 1}")
+
+
+def test_a_primitive_param_named_order_does_not_collide_with_the_jet_order():
+    # The rules take the jet's order positionally, so a primitive's own param `order`
+    # (a name several families would like) reaches the primitive intact.
+    from funcad.ops import _base as base
+    from funcad.ops import elementwise as ew
+    from funcad.ops._shapes import new_primitive
+
+    powered_sin_p = new_primitive(
+        "test_powered_sin", lambda x, *, order: np.sin(x) ** order,
+        lambda x, *, order: x)
+    base.defjvp(powered_sin_p, lambda t, x, *, order: (
+        t * order * ew.sin(x) ** (order - 1) * ew.cos(x)))
+
+    def f(x):
+        return powered_sin_p.bind(x, order=3)
+
+    x0 = 0.7
+    primal, (c1, c2) = funcad.jet(f, (x0,), ((1.0, 0.0),))
+    d1 = 3 * np.sin(x0) ** 2 * np.cos(x0)
+    d2 = 6 * np.sin(x0) * np.cos(x0) ** 2 - 3 * np.sin(x0) ** 3
+    np.testing.assert_allclose([primal, c1, c2], [np.sin(x0) ** 3, d1, d2], rtol=1e-12)
