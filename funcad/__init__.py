@@ -25,17 +25,20 @@ from funcad.devices import block_until_ready, device_get, device_put
 from funcad.explain import explain
 from funcad.jacobians import hessian, hvp, jacfwd, jacobian, jacrev
 from funcad.jit import jit
+from funcad.numpy._eager import eager_function as _eager_function
 from funcad.numpy._eager import wrap_module as _wrap_module
 from funcad.shape_eval import Array, ShapeDtypeStruct, eval_shape
 from funcad.sparse import hessian_sparsity, jacobian_sparsity, sparse_hessian, sparse_jacobian
 from funcad.taylor import hessian_diag, jet, laplacian
 from funcad.vmap import vmap
 
-# Eager results of lax and random get ``.at``, as funcad.numpy's do (the wrappers sit on
-# the public namespaces only; funcad's own modules import the functions as defined).
+# Eager results of lax, random and pure_callback get ``.at``, as funcad.numpy's do (the
+# wrappers sit on the public names only; funcad's own modules import the functions as
+# defined).
 _wrap_module(lax, "funcad")
 _wrap_module(lax.linalg, "funcad")
 _wrap_module(random, "funcad")
+pure_callback = _eager_function(pure_callback)
 
 __version__ = "0.1.0"
 

@@ -14,6 +14,7 @@ import funcad.scipy.linalg as fsl
 import funcad.scipy.special as fss
 import funcad.scipy.stats as fst
 from funcad import lax, nn
+from funcad.flatten_util import ravel_pytree
 from funcad.numpy._at import EagerArray
 
 X = np.array([0.25, 0.5, 1.0, 2.0])
@@ -42,6 +43,9 @@ CALLS = {
     "scipy.stats.norm.logpdf": lambda: fst.norm.logpdf(X),
     "nn.relu": lambda: nn.relu(X - 1.0),
     "numpy.zeros": lambda: fnp.zeros(3),
+    "pure_callback": lambda: funcad.pure_callback(
+        np.sin, funcad.ShapeDtypeStruct((4,), np.float64), X),
+    "flatten_util.ravel_pytree": lambda: ravel_pytree({"a": X, "b": M})[0],
 }
 
 
