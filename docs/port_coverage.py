@@ -104,14 +104,18 @@ def public_names(module, expand: bool) -> dict[str, str]:
     return out
 
 
-def resolves(module, path: str) -> bool:
-    """Whether ``module.<path>`` exists and is not a module (nor an uncounted object)."""
+def resolves(module, path: str, *, namespaces: bool = False) -> bool:
+    """Whether ``module.<path>`` exists and is not a module (nor an uncounted object); with
+    ``namespaces``, a module that ``module.__all__`` exports counts too (funcad's module
+    where the reference has a namespace object, as ``jax.checkpoint_policies``)."""
     obj = module
     for part in path.split("."):
         obj = getattr(obj, part, _ABSENT)
         if obj is _ABSENT:
             return False
-    return kind(obj) is not None
+    if kind(obj) is not None:
+        return True
+    return namespaces and inspect.ismodule(obj) and path in getattr(module, "__all__", ())
 
 
 def compare(namespace: str, reference: str) -> Coverage:
@@ -125,7 +129,7 @@ def compare(namespace: str, reference: str) -> Coverage:
     ours, _ = _import(ours_name)
     cov.funcad_found = ours is not None
     for name, k in public_names(ref, expand).items():
-        has = ours is not None and resolves(ours, name)
+        has = ours is not None and resolves(ours, name, namespaces=k == "value")
         if k == "callable":
             (cov.have if has else cov.missing).append(name)
         else:

@@ -101,6 +101,15 @@ class TracerArrayConversionError(FuncadTypeError):
         ))
 
 
+class TracerItemAssignmentError(FuncadTypeError):
+    """``x[idx] = y`` on a traced value: traced arrays are immutable, as JAX's."""
+
+    def __init__(self, tracer):
+        super().__init__(_with_line(
+            f"traced arrays are immutable: `x[idx] = y` on a {tracer.aval.str_short()} "
+            "traced value is not supported; write `x = x.at[idx].set(y)` instead"))
+
+
 class UnexpectedTracerError(FuncadError):
     """A tracer outlived the transform that created it."""
 
@@ -156,6 +165,7 @@ __all__ = [
     "NumpyFunctionNotImplementedError",
     "PrimitiveTypeError",
     "TracerArrayConversionError",
+    "TracerItemAssignmentError",
     "UnexpectedTracerError",
     "with_user_line",
 ]

@@ -17,9 +17,9 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.core.trace import Tracer
 from funcad.errors import (
-    FuncadError,
     FuncadTypeError,
     FuncadValueError,
+    TracerItemAssignmentError,
     with_user_line,
 )
 from funcad.numpy import _products as pr
@@ -220,9 +220,7 @@ def _map_rows(x, axis, width, func, kwargs):
     def one_row(row):
         try:
             out = func(row, width, axis, kwargs)
-        except TypeError as err:
-            if isinstance(err, FuncadError) or "item assignment" not in str(err):
-                raise
+        except TracerItemAssignmentError as err:
             raise _in_place_error() from err
         if out is None:
             raise _in_place_error()

@@ -4,7 +4,7 @@ same name in the namespace given to ``install``, looked up at call time."""
 from __future__ import annotations
 
 from funcad.core.trace import Tracer
-from funcad.errors import FuncadTypeError, with_user_line
+from funcad.errors import TracerItemAssignmentError
 from funcad.numpy._at import IndexUpdateHelper
 from funcad.numpy._indexing import getitem
 
@@ -74,9 +74,7 @@ def _shape_methods(namespace) -> dict:
 
 def setitem(self, idx, value):
     """Traced arrays are immutable, as JAX's: say so and name the ``.at`` spelling."""
-    raise FuncadTypeError(with_user_line(
-        f"traced arrays are immutable: `x[idx] = y` on a {self.aval.str_short()} traced value "
-        "is not supported; write `x = x.at[idx].set(y)` instead"))
+    raise TracerItemAssignmentError(self)
 
 
 def install(namespace) -> None:

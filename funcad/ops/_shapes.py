@@ -89,6 +89,7 @@ def _strict_binary(impl, kinds: str):
             raise ValueError("operand mismatch")  # turned into PrimitiveTypeError by apply_impl
         return impl(x, y)
 
+    checked.unchecked = impl  # what the NumPy executor runs: staging checked the types
     return checked
 
 
@@ -103,6 +104,7 @@ def _operands_of_kinds(impl, kinds: str):
                 raise TypeError("operand kind")  # turned into PrimitiveTypeError by apply_impl
         return impl(*xs)
 
+    checked.unchecked = impl  # what the NumPy executor runs: staging checked the types
     return checked
 
 

@@ -16,7 +16,8 @@ import funcad.numpy as fnp
 from funcad import lax
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadTypeError, FuncadValueError
-from funcad.random._floats import _uniform, as_param, check_shape, gumbel, special, uniform
+from funcad.ops.special import lgamma
+from funcad.random._floats import _uniform, as_param, check_shape, gumbel, uniform
 from funcad.random._keys import UINT_DTYPES, canonical_shape, check_key, random_bits, split
 
 
@@ -259,7 +260,6 @@ def _poisson_knuth(k, lam, shape, dtype, max_iters):
 
 
 def _poisson_rejection(k, lam, shape, dtype, max_iters):
-    lgamma = special("lgamma", "poisson")
     log_lam = fnp.log(lam)
     b = 0.931 + 2.53 * fnp.sqrt(lam)
     a = -0.059 + 0.02483 * b

@@ -11,6 +11,7 @@ from funcad import lax
 from funcad.core.trace import Tracer, get_aval, to_concrete
 from funcad.errors import FuncadNotImplementedError, FuncadTypeError, FuncadValueError
 from funcad.ops.bits import bitcast_convert_type, shift_right_logical
+from funcad.ops.special import erf_inv
 from funcad.random._keys import UINT_DTYPES, canonical_shape, check_key, random_bits, split
 
 
@@ -20,15 +21,6 @@ def float_dtype(name: str, dtype) -> np.dtype:
         raise FuncadTypeError(
             f"funcad.random.{name}: dtype must be a floating dtype, got {dtype.name}")
     return dtype
-
-
-def special(name: str, caller: str):
-    """``funcad.lax.<name>`` (a special function), or a clear error while it is missing."""
-    fn = getattr(lax, name, None)
-    if fn is None:
-        raise FuncadNotImplementedError(
-            f"funcad.lax.{name} (which funcad.random.{caller} needs)")
-    return fn
 
 
 def as_param(x, dtype):
@@ -149,7 +141,6 @@ def normal(key, shape=(), dtype=None):
 
 
 def _normal_real(k, shape, dtype):
-    erf_inv = special("erf_inv", "normal")
     lo = np.nextafter(np.array(-1.0, dtype), np.array(0.0, dtype))
     u = _uniform(k, shape, dtype, lo, np.array(1.0, dtype))
     return np.array(np.sqrt(2), dtype) * erf_inv(u)
@@ -178,7 +169,6 @@ def truncated_normal(key, lower, upper, shape=None, dtype=None):
     shape = np.broadcast_shapes(*pshapes) if shape is None else canonical_shape(
         "truncated_normal", shape)
     check_shape("truncated_normal", shape, *pshapes)
-    erf_inv = special("erf_inv", "truncated_normal")
     sqrt2 = np.array(np.sqrt(2), dtype)
     a, b = (_erf(v) for v in (lower / sqrt2, upper / sqrt2))
     out = sqrt2 * erf_inv(_uniform(k, shape, dtype, a, b))
@@ -279,4 +269,4 @@ def cauchy(key, shape=(), dtype=None):
 
 __all__ = ["as_param", "cauchy", "check_shape", "exponential", "float_dtype", "gumbel",
            "laplace", "logistic", "multivariate_normal", "nextafter_toward", "normal",
-           "special", "truncated_normal", "uniform", "uniform_unit"]
+           "truncated_normal", "uniform", "uniform_unit"]

@@ -21,13 +21,13 @@ from funcad.core.trace import get_aval
 from funcad.custom_derivatives import custom_jvp
 from funcad.errors import FuncadValueError
 from funcad.nn.activations import softmax
+from funcad.ops.special import igamma, lgamma
 from funcad.random._floats import (
     _normal_real,
     _uniform,
     as_param,
     check_shape,
     float_dtype,
-    special,
 )
 from funcad.random._keys import canonical_shape, check_key, split
 from funcad.vmap import vmap
@@ -89,8 +89,6 @@ def _gamma_samples(k, a, log_space: bool):
 
 def _random_gamma_grad(a, x):
     """``dx/da`` of a Gamma(a) sample ``x`` at a fixed uniform level (implicitly)."""
-    igamma = special("igamma", "gamma (its derivative)")
-    lgamma = special("lgamma", "gamma (its derivative)")
     dp_da = jvp(lambda aa: igamma(aa, x), (a,), (fnp.ones_like(a),))[1]
     log_density = (a - 1) * fnp.log(x) - x - lgamma(a)
     return -dp_da / fnp.exp(log_density)

@@ -11,7 +11,7 @@ from jax_reference import jax
 import funcad
 import funcad.random as fr
 from funcad import lax
-from funcad.errors import FuncadError, FuncadTypeError, FuncadValueError
+from funcad.errors import FuncadTypeError, FuncadValueError
 
 jr = jax.random
 KEYS = [np.asarray(jr.PRNGKey(s)) for s in (0, 3, 17)]
@@ -103,9 +103,3 @@ def test_sampler_errors_name_the_call_and_the_values():
         fr.bernoulli(k, 1, (3,))
     with pytest.raises(FuncadValueError, match="gumbel: mode must be"):
         fr.gumbel(k, (3,), mode="highest")
-
-
-@pytest.mark.skipif(hasattr(lax, "erf_inv"), reason="funcad.lax has erf_inv")
-def test_samplers_without_their_special_function_say_so():
-    with pytest.raises(FuncadError, match=r"funcad.lax.erf_inv .*funcad.random.normal"):
-        fr.normal(fr.PRNGKey(0), (3,))

@@ -96,7 +96,8 @@ def _separated_general(rng, shapes, dtype):
 def _lax_eig_exp(a):
     """``expm(a)`` from ``lax.linalg.eig`` with eigenvector derivatives enabled."""
     w, v = lax.linalg.eig(a, compute_left_eigenvectors=False, enable_eigvec_derivs=True)
-    return fnp.real((v * fnp.exp(w)[..., None, :]) @ fnp.linalg.inv(v))
+    out = (v * fnp.exp(w)[..., None, :]) @ fnp.linalg.inv(v)
+    return out if fnp.iscomplexobj(a) else fnp.real(out)  # a real matrix's is real
 
 
 def _small_matrices(rng, shapes, dtype):
