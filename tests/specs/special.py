@@ -103,7 +103,8 @@ def _shape_derivative_rows():
     rows += [OpSpec(f"betainc_dab[{i}{j}]",
                     lambda a, b, x, o=(i, j): sp.betainc_dab(a, b, x, order=o),
                     _betainc_dab_ref((i, j)), _SHAPES3[:2], (F64,), make_args=_betainc_args,
-                    rtol=1e-5, atol=1e-6) for i, j in ((2, 0), (1, 1), (0, 2))]
+                    rtol=1e-5, atol=1e-6, tags=("costly_jet",))
+             for i, j in ((2, 0), (1, 1), (0, 2))]
     return rows
 
 
@@ -151,23 +152,25 @@ SPECS: list[OpSpec] = [
            _SHAPES2, (F64,), make_args=_positive_pairs, rtol=1e-7, atol=1e-9),
     OpSpec("lax_betainc", lax.betainc,
            lambda a, b, x: np.asarray(sc.betainc(a, b, x), x.dtype), _SHAPES3, FLOATS,
-           make_args=_betainc_args),
+           make_args=_betainc_args, tags=("costly_jet",)),
     OpSpec("betainc_grad_a", sp.betainc_grad_a,
            # central differences of SciPy's betainc in a: a reference to ~1e-9
            lambda a, b, x: np.asarray((sc.betainc(a + 1e-5, b, x)
                                        - sc.betainc(a - 1e-5, b, x)) / 2e-5, x.dtype),
-           _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9),
+           _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9,
+           tags=("costly_jet",)),
     OpSpec("betainc_grad_b", sp.betainc_grad_b,
            lambda a, b, x: np.asarray((sc.betainc(a, b + 1e-5, x)
                                        - sc.betainc(a, b - 1e-5, x)) / 2e-5, x.dtype),
-           _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9),
+           _SHAPES3, (F64,), make_args=_betainc_args, rtol=1e-7, atol=1e-9,
+           tags=("costly_jet",)),
     *_shape_derivative_rows(),
     OpSpec("gammaincinv", sp.gammaincinv,
            lambda a, p: np.asarray(sc.gammaincinv(a, p), p.dtype), _SHAPES2, FLOATS,
            make_args=_positive_probabilities),
     OpSpec("betaincinv", sp.betaincinv,
            lambda a, b, p: np.asarray(sc.betaincinv(a, b, p), p.dtype), _SHAPES3,
-           FLOATS, make_args=_betainc_args),
+           FLOATS, make_args=_betainc_args, tags=("costly_jet",)),
     # funcad.scipy.special, with SciPy's broadcasting
     *[_scipy(name, domain) for name, domain in _SCIPY_UNARY],
     *[_scipy(name, domain, BINARY_SHAPES) for name, domain in _SCIPY_BINARY],
@@ -180,7 +183,7 @@ SPECS: list[OpSpec] = [
            make_args=_positive_pairs),
     OpSpec("scipy_betainc", fsp.betainc, sc.betainc,
            (((), (), ()), ((4,), (4,), (4,)), ((2, 3), (3,), ())), (F64,),
-           make_args=_betainc_args),
+           make_args=_betainc_args, tags=("costly_jet",)),
     OpSpec("scipy_betaln", fsp.betaln, sc.betaln, BINARY_SHAPES, (F64,), (0.2, 6.0),
            rtol=1e-11, atol=1e-12),
     OpSpec("scipy_softmax", lambda x: (fsp.softmax(x), fsp.softmax(x, axis=-1)),
