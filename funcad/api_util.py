@@ -2,6 +2,7 @@
 messages, the check that turns an argument leaf into its abstract value, and leaf paths."""
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable, Sequence
 
@@ -18,6 +19,17 @@ def fun_label(fun: Callable) -> str:
     if code is None:
         return name
     return f"{name} ({os.path.basename(code.co_filename)}:{code.co_firstlineno})"
+
+
+def positional_param_names(fun: Callable) -> list[str]:
+    """The names of ``fun``'s positional parameters (none when it has no signature), for
+    naming arguments in errors as the user wrote them."""
+    try:
+        params = inspect.signature(fun).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return [p.name for p in params if p.kind in kinds]
 
 
 def fun_name(fun: Callable) -> str:

@@ -8,14 +8,20 @@ the ``jit`` call primitive, whose rules keep the work compiled.
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from funcad.api import normalize_argnums, static_key
-from funcad.api_util import STATIC_ARG_HINT, arg_paths, fun_name, leaf_aval, leaf_avals
+from funcad.api_util import (
+    STATIC_ARG_HINT,
+    arg_paths,
+    fun_name,
+    leaf_aval,
+    leaf_avals,
+    positional_param_names,
+)
 from funcad.backends import compile_ir, resolve_backend, takes_device_arrays
 from funcad.control.call import hoist_traced_consts, jit_call
 from funcad.core.avals import as_numpy
@@ -77,7 +83,7 @@ class JitFunction:
         self._cache: dict = {}
         self._plain: dict = {}  # entries by plain_signature key, for calls on plain values
         self._statics_for: dict[int, tuple[int, ...]] = {}
-        self._param_names = _positional_names(fun)
+        self._param_names = positional_param_names(fun)
         # ... and a static_argnums parameter passed by name.
         nums = (static_argnums,) if isinstance(static_argnums, int) else tuple(static_argnums)
         self._static_argnames |= {self._param_names[i] for i in nums
@@ -315,15 +321,6 @@ class JitFunction:
 def _flat_tree(n: int) -> PyTreeDef:
     """The structure of ``((leaf,) * n, {})``: the common case, built once."""
     return tree_flatten(((0,) * n, {}))[1]
-
-
-def _positional_names(fun: Callable) -> list[str]:
-    try:
-        params = inspect.signature(fun).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return [p.name for p in params if p.kind in kinds]
 
 
 def jit(fun: Callable | None = None, static_argnums: int | Sequence[int] = (),

@@ -4,10 +4,9 @@ work."""
 from __future__ import annotations
 
 import builtins
-import inspect
 from collections.abc import Callable
 
-from funcad.api_util import arg_paths, fun_name, leaf_avals
+from funcad.api_util import arg_paths, fun_name, leaf_avals, positional_param_names
 from funcad.control.call import jit_p, remat_p
 from funcad.core.avals import ShapedArray
 from funcad.interpreters.partial_eval import linearize_flat
@@ -16,15 +15,6 @@ from funcad.ir.core import Var
 from funcad.ir.passes import dce_closed
 from funcad.ops.checkpointing import name_p
 from funcad.tree_util import tree_flatten, tree_unflatten
-
-
-def _positional_names(fun: Callable) -> list[str]:
-    try:
-        params = inspect.signature(fun).parameters.values()
-    except (TypeError, ValueError):
-        return []
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return [p.name for p in params if p.kind in kinds]
 
 
 def _describe(jaxpr, v, paths: list[str]) -> str:
@@ -56,7 +46,7 @@ def saved_residuals(f: Callable, *args, **kwargs) -> list[tuple[ShapedArray, str
     primitive, a value tagged by ``checkpoint_name``)."""
     name = f"saved_residuals({fun_name(f)})"
     leaves, in_tree = tree_flatten((args, kwargs))
-    paths = arg_paths(*in_tree.children, param_names=_positional_names(f))
+    paths = arg_paths(*in_tree.children, param_names=positional_param_names(f))
     avals = leaf_avals(leaves, name, paths)
 
     def flat(*xs):
