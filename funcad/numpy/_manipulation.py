@@ -476,31 +476,32 @@ def piecewise(x, condlist, funclist, *args, **kw):
 
 # --- splits -------------------------------------------------------------------------------
 
+def _split_along(name: str, ary, indices_or_sections, min_ndim: int, axis: int | None):
+    """``split`` for the named family member, which needs ``min_ndim`` dimensions
+    (``axis=None``: hsplit's axis 1, or 0 for 1-D arrays)."""
+    ary = _array(ary, name)
+    ndim = aval(ary).ndim
+    if ndim < min_ndim:
+        raise FuncadValueError(with_user_line(
+            f"{name} only works on arrays of {min_ndim} or more dimensions"))
+    if axis is None:
+        axis = 1 if ndim > 1 else 0
+    return sh.split(ary, indices_or_sections, axis=axis)
+
+
 def hsplit(ary, indices_or_sections):
     """Split along axis 1 (axis 0 for 1-D arrays)."""
-    ary = _array(ary, "hsplit")
-    if aval(ary).ndim == 0:
-        raise FuncadValueError(with_user_line("hsplit only works on arrays of 1 or more "
-                                              "dimensions"))
-    return sh.split(ary, indices_or_sections, axis=1 if aval(ary).ndim > 1 else 0)
+    return _split_along("hsplit", ary, indices_or_sections, 1, None)
 
 
 def vsplit(ary, indices_or_sections):
     """Split along axis 0 (arrays of 2 or more dimensions)."""
-    ary = _array(ary, "vsplit")
-    if aval(ary).ndim < 2:
-        raise FuncadValueError(with_user_line("vsplit only works on arrays of 2 or more "
-                                              "dimensions"))
-    return sh.split(ary, indices_or_sections, axis=0)
+    return _split_along("vsplit", ary, indices_or_sections, 2, 0)
 
 
 def dsplit(ary, indices_or_sections):
     """Split along axis 2 (arrays of 3 or more dimensions)."""
-    ary = _array(ary, "dsplit")
-    if aval(ary).ndim < 3:
-        raise FuncadValueError(with_user_line("dsplit only works on arrays of 3 or more "
-                                              "dimensions"))
-    return sh.split(ary, indices_or_sections, axis=2)
+    return _split_along("dsplit", ary, indices_or_sections, 3, 2)
 
 
 def unstack(x, /, *, axis: int = 0):

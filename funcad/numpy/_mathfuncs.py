@@ -97,22 +97,23 @@ def logaddexp2(x1, x2, /):
     return uf.logaddexp(x1 * ln2, x2 * ln2) / ln2
 
 
-def fmax(x1, x2, /):
-    """Elementwise maximum that ignores NaNs (NaN only where both are NaN)."""
-    x1, x2 = promote_args("fmax", operand(x1, "fmax"), operand(x2, "fmax"))
-    out = uf.maximum(x1, x2)
+def _nan_ignoring(name: str, combine, x1, x2):
+    """``combine`` elementwise, ignoring NaNs (NaN only where both are NaN)."""
+    x1, x2 = promote_args(name, operand(x1, name), operand(x2, name))
+    out = combine(x1, x2)
     if not dtypes.is_inexact(aval(out).dtype):
         return out
     return uf.where(uf.isnan(x2), x1, uf.where(uf.isnan(x1), x2, out))
+
+
+def fmax(x1, x2, /):
+    """Elementwise maximum that ignores NaNs (NaN only where both are NaN)."""
+    return _nan_ignoring("fmax", uf.maximum, x1, x2)
 
 
 def fmin(x1, x2, /):
     """Elementwise minimum that ignores NaNs (NaN only where both are NaN)."""
-    x1, x2 = promote_args("fmin", operand(x1, "fmin"), operand(x2, "fmin"))
-    out = uf.minimum(x1, x2)
-    if not dtypes.is_inexact(aval(out).dtype):
-        return out
-    return uf.where(uf.isnan(x2), x1, uf.where(uf.isnan(x1), x2, out))
+    return _nan_ignoring("fmin", uf.minimum, x1, x2)
 
 
 def _negative_sign(x):
