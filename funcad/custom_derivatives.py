@@ -31,6 +31,7 @@ from funcad.core.symbolic import (
 )
 from funcad.core.trace import Tracer, find_top_trace, get_aval, to_concrete, trace_stack
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
+from funcad.interpreters.batching import axis_env_key
 from funcad.interpreters.jvp import JVPTracer
 from funcad.interpreters.subjaxpr import (
     closure_convert,
@@ -65,8 +66,10 @@ def _eager_trace(leaves) -> tuple[bool, object]:
     """Whether a call can apply its rule eagerly, and the JVP trace that differentiates
     it: nothing is being staged (no ``jit``, ``make_jaxpr``) and every argument is a
     concrete value or a JVP tracer whose primal is concrete (eager ``grad``, ``jvp``,
-    ``vjp``, also nested). Under ``vmap`` or staging the call is staged instead."""
-    if find_top_trace(()).main.level != 0:
+    ``vjp``, also nested). Under ``vmap`` or staging the call is staged instead, and so
+    it is inside a named ``vmap`` even on unmapped arguments: collectives in the function or
+    its rules must reduce over that axis, which batching the staged call does."""
+    if find_top_trace(()).main.level != 0 or axis_env_key():
         return False, None
     top = None
     for x in leaves:

@@ -23,6 +23,7 @@ from funcad.api_util import (
     positional_param_names,
 )
 from funcad.backends import compile_ir, resolve_backend, takes_device_arrays
+from funcad.control.axis_scope import free_axis_names
 from funcad.control.call import hoist_traced_consts, jit_call
 from funcad.core.avals import as_numpy
 from funcad.core.dtypes import PYTHON_SCALARS
@@ -44,7 +45,8 @@ _LEAF_TYPES = frozenset((np.ndarray, *PYTHON_SCALARS))
 class _Entry:
     """One traced signature: the optimized IR, the output structure, the executable."""
 
-    __slots__ = ("closed", "in_tree", "out_tree", "exe", "unflatten", "dyn_idx", "donate")
+    __slots__ = ("closed", "in_tree", "out_tree", "exe", "unflatten", "dyn_idx", "donate",
+                 "collective_axes")
 
     def __init__(self, closed: ClosedJaxpr, in_tree: PyTreeDef, out_tree: PyTreeDef,
                  dyn_idx: tuple[int, ...] | None = None, donate: tuple[int, ...] = ()):
@@ -55,6 +57,9 @@ class _Entry:
         self.unflatten = unflattener(out_tree)
         self.dyn_idx = dyn_idx  # positions of the traced positional arguments (None: all)
         self.donate = donate  # flat indices of the donated leaves
+        # Named vmap axes its collectives reduce over: called inside those vmaps, the call
+        # is batched by them even on plain values (it never runs directly).
+        self.collective_axes = free_axis_names(closed)
 
 
 class JitFunction:
@@ -250,7 +255,8 @@ class JitFunction:
         traced: list = []
         if entry is None:
             entry, traced = self._trace(key, leaves, in_tree, dyn_idx, args)
-        if not traced and type(find_top_trace(leaves)) is EvalTrace:
+        if not traced and not entry.collective_axes and type(
+                find_top_trace(leaves)) is EvalTrace:
             if not kwargs and not self._has_statics:
                 plain = plain_signature(args, self._device_arrays, _TO_NUMPY)
                 if plain is not None:

@@ -13,9 +13,9 @@ def _unbatched(prim):
     def lower(*args, axis_name, **params):
         raise FuncadNotImplementedError(
             f"funcad.lax.{prim.name} over axis {axis_name!r} reached the XLA backend outside "
-            "the vmap that names it (a jitted function traced inside vmap(axis_name=...) and "
-            "run on values that do not vary along that axis, or outside the vmap); pass a "
-            "mapped argument to the jitted function or call the collective outside jit")
+            "the vmap that names it (an IR staged inside vmap(axis_name=...), e.g. by "
+            "make_jaxpr or linearize, and compiled after that vmap returned): there is no "
+            "axis to reduce over; run it inside the vmap")
     return lower
 
 

@@ -20,9 +20,9 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.backends import executable
+from funcad.control.axis_scope import axis_scoped, batch_axis_size
 from funcad.control.remat_policy import split_with_policy
 from funcad.core.avals import as_numpy
-from funcad.core.primitive import Primitive
 from funcad.core.rules import (
     batch_rules,
     inline_params,
@@ -50,9 +50,9 @@ from funcad.interpreters.transpose import backward_pass
 from funcad.ir.core import ClosedJaxpr, Jaxpr
 from funcad.ir.passes import dce_closed
 from funcad.ir.typecheck import typecheck_jaxpr
-from funcad.ops._base import axis_size_of, instantiate_zeros
+from funcad.ops._base import instantiate_zeros
 
-jit_p = Primitive("jit", multiple_results=True)
+jit_p = axis_scoped("jit", multiple_results=True)
 
 
 def jit_call(args, *, jaxpr: ClosedJaxpr, backend: str, device, name: str) -> list:
@@ -164,7 +164,7 @@ transpose_rules[jit_p] = _jit_transpose
 # --- batching ------------------------------------------------------------------------------
 
 def _jit_batch(vals, dims, *, name, backend, device, jaxpr):
-    size = axis_size_of(vals, dims)
+    size = batch_axis_size(vals, dims)
     b_closed, batched = batch_jaxpr(jaxpr, size, dims, False)
     outs = jit_call(vals, jaxpr=b_closed, **_call_params(f"vmap({name})", backend, device))
     return outs, [0 if b else not_mapped for b in batched]
@@ -195,7 +195,7 @@ def hoist_traced_consts(closed: ClosedJaxpr) -> tuple[ClosedJaxpr, list]:
 # ``remat[jaxpr prevent_cse] *args`` calls a closed IR like ``jit``, but linearizing it stores
 # no residuals of its inside: the tangent part recomputes them from the inputs.
 
-remat_p = Primitive("remat", multiple_results=True)
+remat_p = axis_scoped("remat", multiple_results=True)
 
 
 def _remat_impl(*args, jaxpr, prevent_cse, policy):
@@ -325,7 +325,7 @@ transpose_rules[remat_p] = _remat_transpose
 
 
 def _remat_batch(vals, dims, *, jaxpr, prevent_cse, policy):
-    size = axis_size_of(vals, dims)
+    size = batch_axis_size(vals, dims)
     batched, _ = batch_jaxpr(jaxpr, size, dims, True)
     outs = remat_p.bind(*vals, jaxpr=batched, prevent_cse=prevent_cse, policy=policy)
     return outs, [0] * len(outs)

@@ -19,18 +19,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.control.axis_scope import CollectivePrimitive, axis_names_arg, named_mains
 from funcad.core.avals import ShapedArray
-from funcad.core.primitive import Primitive
 from funcad.core.rules import batch_rules, jvp_rules
 from funcad.core.symbolic import Zero, not_mapped
-from funcad.core.trace import Tracer, find_top_trace, get_aval, trace_stack
+from funcad.core.trace import get_aval
 from funcad.errors import (
     FuncadNotImplementedError,
     FuncadTypeError,
     FuncadValueError,
     with_user_line,
 )
-from funcad.interpreters.batching import BatchTrace, axis_batch_rules
+from funcad.interpreters.batching import axis_batch_rules
 from funcad.ops._base import (
     broadcast_in_dim,
     convert_element_type,
@@ -46,66 +46,23 @@ from funcad.ops.logical import eq
 from funcad.ops.reductions import reduce_max, reduce_min
 from funcad.tree_util import tree_map
 
-# --- axis names in scope -----------------------------------------------------------------------
-
-
-def _names(axis_name, fn: str) -> tuple:
-    names = tuple(axis_name) if isinstance(axis_name, (tuple, list)) else (axis_name,)
-    if not names:
-        raise FuncadValueError(with_user_line(f"funcad.lax.{fn}: axis_name is empty"))
-    return names
-
-
-def _named_mains(names: tuple, fn: str) -> list:
-    """The innermost active batch trace of each name (a clear error for a missing one)."""
-    found = {}
-    in_scope = []
-    for main in reversed(trace_stack()):
-        trace = main.trace
-        if isinstance(trace, BatchTrace) and trace.axis_name is not None:
-            in_scope.append(trace.axis_name)
-            found.setdefault(trace.axis_name, main)
-    missing = [n for n in names if n not in found]
-    if missing:
-        scope = sorted({repr(n) for n in in_scope})
-        raise FuncadValueError(with_user_line(
-            f"funcad.lax.{fn}: unbound axis name {missing[0]!r}: no enclosing "
-            f"vmap(..., axis_name={missing[0]!r}); axis names in scope: "
-            f"{', '.join(scope) if scope else 'none'}"))
-    return [found[n] for n in names]
-
+# --- axis sizes ---------------------------------------------------------------------------------
 
 def axis_size(axis_name, fn: str = "axis_size") -> int:
     """The number of examples of the named axes in scope (their product for several)."""
     size = 1
-    for main in _named_mains(_names(axis_name, fn), fn):
+    for main in named_mains(axis_names_arg(axis_name, fn), fn):
         size *= main.global_data
     return size
-
-
-class CollectivePrimitive(Primitive):
-    """A primitive that binds at least at the level of the batch traces it names."""
-
-    __slots__ = ()
-
-    def bind(self, *args, **params):
-        names = params["axis_name"]
-        floor = max(_named_mains(names, self.name), key=lambda m: m.level)
-        top = find_top_trace(args)
-        trace = floor.trace if top.main.level < floor.level else top
-        tracers = [trace.full_raise(a) for a in args]
-        out = trace.process_primitive(self, tracers, params)
-        return out.full_lower() if isinstance(out, Tracer) else out
 
 
 def _unbatched_impl(name: str):
     def impl(*args, axis_name, **params):
         raise FuncadNotImplementedError(
             f"funcad.lax.{name} over axis {axis_name!r} was evaluated outside the vmap that "
-            "names it (a collective in a jitted function called inside vmap(axis_name=...) "
-            "with no argument that varies along the axis, or a jitted function traced inside "
-            "such a vmap and called outside it); pass a mapped argument to the jitted "
-            "function or call the collective outside jit")
+            "names it (an IR staged inside vmap(axis_name=...), e.g. by make_jaxpr or "
+            "linearize, and run after that vmap returned): there is no axis to reduce over; "
+            "run it inside the vmap")
     return impl
 
 
@@ -143,7 +100,7 @@ def _pass_through(prim):
 
 def psum(x, axis_name):
     """The sum of ``x`` (a pytree of arrays) over the examples of the named vmap axes."""
-    names = _names(axis_name, "psum")
+    names = axis_names_arg(axis_name, "psum")
     return tree_map(lambda leaf: psum_p.bind(leaf, axis_name=names), x)
 
 
@@ -175,13 +132,13 @@ def pmean(x, axis_name):
 
 def pmax(x, axis_name):
     """The maximum of ``x`` (a pytree) over the examples of the named vmap axes."""
-    names = _names(axis_name, "pmax")
+    names = axis_names_arg(axis_name, "pmax")
     return tree_map(lambda leaf: pmax_p.bind(leaf, axis_name=names), x)
 
 
 def pmin(x, axis_name):
     """The minimum of ``x`` (a pytree) over the examples of the named vmap axes."""
-    names = _names(axis_name, "pmin")
+    names = axis_names_arg(axis_name, "pmin")
     return tree_map(lambda leaf: pmin_p.bind(leaf, axis_name=names), x)
 
 
@@ -217,7 +174,7 @@ _extremum_rules(pmin_p, reduce_min)
 def all_gather(x, axis_name, *, axis: int = 0, tiled: bool = False):
     """Every example's ``x`` (a pytree), stacked along a new axis ``axis`` (``tiled``:
     concatenated along the existing axis ``axis``), the same in every example."""
-    names = _names(axis_name, "all_gather")
+    names = axis_names_arg(axis_name, "all_gather")
     if len(names) != 1:
         raise FuncadNotImplementedError(
             f"funcad.lax.all_gather over several axes {names!r}; gather one axis at a time")
@@ -291,7 +248,7 @@ axis_batch_rules[all_gather_p] = _all_gather_axis_rule
 
 def axis_index(axis_name):
     """The position (int32) of the current example along the named vmap axis."""
-    names = _names(axis_name, "axis_index")
+    names = axis_names_arg(axis_name, "axis_index")
     if len(names) != 1:
         raise FuncadNotImplementedError(
             f"funcad.lax.axis_index of several axes {names!r}; ask one axis at a time")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.control.axis_scope import axis_scoped, batch_axis_size
 from funcad.control.common import (
     same_types,
     select_where,
@@ -28,7 +29,6 @@ from funcad.control.common import (
     typecheck_subjaxprs,
     types_str,
 )
-from funcad.core.primitive import Primitive
 from funcad.core.rules import (
     batch_rules,
     jvp_rules,
@@ -52,7 +52,6 @@ from funcad.interpreters.subjaxpr import (
 )
 from funcad.ir.core import ClosedJaxpr, Jaxpr, Var
 from funcad.ops._base import (
-    axis_size_of,
     broadcast_in_dim,
     convert_element_type,
     moveaxis,
@@ -67,7 +66,7 @@ from funcad.ops.logical import ne
 # ``cond[branches] index *operands``: ``branches[index](*operands)``, index an int32 scalar
 # clamped into range (``funcad.lax.cond`` passes ``int32(pred)`` with ``(false, true)``).
 
-cond_p = Primitive("cond", multiple_results=True)
+cond_p = axis_scoped("cond", multiple_results=True)
 
 
 def _cond_impl(index, *ops, branches):
@@ -191,7 +190,7 @@ transpose_rules[cond_p] = _cond_transpose
 def _cond_batch(vals, dims, *, branches):
     index, *ops = vals
     idim, *op_dims = dims
-    size = axis_size_of(vals, dims)
+    size = batch_axis_size(vals, dims)
     nout = len(branches[0].out_avals)
     if idim is not_mapped:
         out_b = [False] * nout

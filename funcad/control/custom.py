@@ -12,12 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from funcad.api_util import fun_label
+from funcad.control.axis_scope import axis_scoped, batch_axis_size
 from funcad.core.avals import ShapedArray
 from funcad.core.primitive import Primitive
 from funcad.core.rules import batch_rules, jvp_rules, transpose_rules, typecheck_rules
 from funcad.core.symbolic import UndefPrimal, Zero, is_undefined, not_mapped, tangent_aval
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadTypeError, with_user_line
+from funcad.interpreters.batching import current_rule_axis, rule_axis_scope
 from funcad.interpreters.jvp import jvp_flat
 from funcad.interpreters.partial_eval import stage_linear_flat
 from funcad.interpreters.subjaxpr import (
@@ -26,15 +28,27 @@ from funcad.interpreters.subjaxpr import (
     run_closed,
     trace_flat,
     vmap_flat,
+    vmap_flat_dims,
 )
 from funcad.interpreters.transpose import backward_pass
 from funcad.ir.core import ClosedJaxpr
 from funcad.ir.typecheck import typecheck_jaxpr
-from funcad.ops._base import axis_size_of, bdim_at, instantiate_zeros, moveaxis
+from funcad.ops._base import axis_size_of, bdim_at, instantiate_zeros, moveaxis, reduce_sum
+
+
+def _vmap_in(axis, fun, size: int, in_dims, args, dims: bool = False):
+    """``vmap_flat`` for the part of a batching rule run later (a batched custom JVP,
+    forward or backward function, which a backward pass may call after the vmap returned):
+    its batch trace takes the axis name of the trace that ran the rule, so collectives in
+    the user's function reduce over that axis. With ``dims``, outputs keep their own batch
+    axes, which are returned too."""
+    with rule_axis_scope(axis, size):
+        return (vmap_flat_dims if dims else vmap_flat)(fun, size, in_dims, args)
+
 
 # === custom_jvp_call ==========================================================================
 
-custom_jvp_call_p = Primitive("custom_jvp_call", multiple_results=True)
+custom_jvp_call_p = axis_scoped("custom_jvp_call", multiple_results=True)
 
 
 def _custom_jvp_call_impl(*args, call_jaxpr, jvp, num_consts, symbolic_zeros):
@@ -70,7 +84,8 @@ jvp_rules[custom_jvp_call_p] = _custom_jvp_call_jvp
 
 
 def _custom_jvp_call_batch(vals, dims, *, call_jaxpr, jvp, num_consts, symbolic_zeros):
-    size = axis_size_of(vals, dims)
+    axis = current_rule_axis()  # the name the deferred per-example maps take
+    size = batch_axis_size(vals, dims)
     nout = len(call_jaxpr.out_avals)
     batched, _ = batch_jaxpr(call_jaxpr, size, dims, True)
     arg_dims = list(dims[num_consts:])
@@ -91,7 +106,7 @@ def _custom_jvp_call_batch(vals, dims, *, call_jaxpr, jvp, num_consts, symbolic_
             p_out, t_out = jvp(list(ps), tans)
             return [*p_out, *map(instantiate_zeros, t_out)]
 
-        outs = vmap_flat(per_example, size, in_dims + t_dims, [*p_in, *t_in])
+        outs = _vmap_in(axis, per_example, size, in_dims + t_dims, [*p_in, *t_in])
         return outs[:nout], outs[nout:]
 
     jvp_b.__name__ = jvp.__name__
@@ -113,7 +128,7 @@ batch_rules[custom_jvp_call_p] = _custom_jvp_call_batch
 
 # === custom_vjp_call ==========================================================================
 
-custom_vjp_call_p = Primitive("custom_vjp_call", multiple_results=True)
+custom_vjp_call_p = axis_scoped("custom_vjp_call", multiple_results=True)
 
 
 def _custom_vjp_call_impl(*args, call_jaxpr, fwd, num_consts):
@@ -141,10 +156,16 @@ jvp_rules[custom_vjp_call_p] = _custom_vjp_call_jvp
 
 
 def _custom_vjp_call_batch(vals, dims, *, call_jaxpr, fwd, num_consts):
-    size = axis_size_of(vals, dims)
-    nout = len(call_jaxpr.out_avals)
-    batched, _ = batch_jaxpr(call_jaxpr, size, dims, True)
+    """As JAX batches it: outputs that do not vary along the axis stay unbatched (so their
+    cotangents reach the batched ``bwd`` unbatched), residuals keep the batch axes ``fwd``
+    gives them, and the cotangent of an unmapped argument is summed over the examples."""
+    axis = current_rule_axis()  # the name the deferred per-example maps take
+    size = batch_axis_size(vals, dims)
+    batched, out_batched = batch_jaxpr(call_jaxpr, size, dims, False)
+    out_dims = [0 if b else not_mapped for b in out_batched]
+    nout = len(out_dims)
     arg_dims = list(dims[num_consts:])
+    fun_name = getattr(fwd, "fun_name", fwd.__name__)
 
     def fwd_b(leaves):
         box: dict = {}
@@ -154,8 +175,16 @@ def _custom_vjp_call_batch(vals, dims, *, call_jaxpr, fwd, num_consts):
             box.update(bwd=bwd, nres=len(res))
             return [*out, *res]
 
-        outs = vmap_flat(per_example, size, arg_dims, leaves)
-        res = outs[nout:]
+        outs, got = _vmap_in(axis, per_example, size, arg_dims, leaves, dims=True)
+        for k, (d, want) in enumerate(zip(got[:nout], out_dims)):
+            if d is not not_mapped and want is not_mapped:
+                raise FuncadTypeError(with_user_line(
+                    f"custom_vjp function {fun_name} under vmap: its fwd's primal output {k} "
+                    f"varies along the mapped axis while the function's own output does not; "
+                    "fwd must return the function's value"))
+        primal = [bdim_at(o, d, 0, size) if want is not not_mapped else o
+                  for o, d, want in zip(outs[:nout], got[:nout], out_dims)]
+        res, res_dims = outs[nout:], got[nout:]
 
         def bwd_b(res_b, cts_b):
             nres = box["nres"]
@@ -164,17 +193,26 @@ def _custom_vjp_call_batch(vals, dims, *, call_jaxpr, fwd, num_consts):
                 return [instantiate_zeros(c) for c in box["bwd"](list(args[:nres]),
                                                                   list(args[nres:]))]
 
-            return vmap_flat(per_example_bwd, size, [0] * (nres + len(cts_b)),
-                             [*res_b, *map(instantiate_zeros, cts_b)])
+            cts, ct_dims = _vmap_in(axis, per_example_bwd, size, [*res_dims, *out_dims],
+                                    [*res_b, *map(instantiate_zeros, cts_b)], dims=True)
+            return [_cotangent_at(c, d, want, size) for c, d, want in zip(cts, ct_dims, arg_dims)]
 
         bwd_b.__name__ = box["bwd"].__name__
         bwd_b.user_fun = getattr(box["bwd"], "user_fun", box["bwd"])
-        return outs[:nout], res, bwd_b
+        return primal, res, bwd_b
 
     fwd_b.__name__ = fwd.__name__
-    fwd_b.fun_name = getattr(fwd, "fun_name", fwd.__name__)
+    fwd_b.fun_name = fun_name
     outs = custom_vjp_call_p.bind(*vals, call_jaxpr=batched, fwd=fwd_b, num_consts=num_consts)
-    return outs, [0] * nout
+    return outs, out_dims
+
+
+def _cotangent_at(ct, bdim, want, size: int):
+    """The cotangent of an argument batched at ``want``: its batch axis moved there, or, for
+    an unmapped argument, summed over the examples."""
+    if want is not_mapped:
+        return ct if bdim is not_mapped else reduce_sum(ct, (bdim,))
+    return bdim_at(ct, bdim, want, size)
 
 
 batch_rules[custom_vjp_call_p] = _custom_vjp_call_batch
@@ -251,6 +289,7 @@ jvp_rules[custom_lin_p] = _custom_lin_jvp
 
 
 def _custom_lin_batch(vals, dims, *, num_res, bwd, out_avals, in_avals, fun_name):
+    axis = current_rule_axis()  # the name the deferred per-example maps take
     size = axis_size_of(vals, dims)
     res = [moveaxis(r, d, 0) if d is not not_mapped else r
            for r, d in zip(vals[:num_res], dims[:num_res])]
@@ -261,7 +300,7 @@ def _custom_lin_batch(vals, dims, *, num_res, bwd, out_avals, in_avals, fun_name
         def per_example(*args):
             return _bwd_flat(bwd, args[:num_res], args[num_res:], in_avals)
 
-        return vmap_flat(per_example, size, [*res_dims, *[0] * len(cts_b)],
+        return _vmap_in(axis, per_example, size, [*res_dims, *[0] * len(cts_b)],
                          [*res_b, *map(instantiate_zeros, cts_b)])
 
     bwd_b.__name__ = getattr(bwd, "__name__", "bwd")

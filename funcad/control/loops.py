@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funcad.control.axis_scope import axis_scoped, batch_axis_size
 from funcad.control.common import (
     same_types,
     select_where,
@@ -14,7 +15,6 @@ from funcad.control.common import (
     types_str,
 )
 from funcad.core.avals import ShapedArray
-from funcad.core.primitive import Primitive
 from funcad.core.rules import (
     batch_rules,
     jvp_rules,
@@ -51,7 +51,7 @@ from funcad.interpreters.subjaxpr import (
 )
 from funcad.interpreters.transpose import backward_pass
 from funcad.ir.passes import dce_closed
-from funcad.ops._base import add_any, axis_size_of, bdim_at, instantiate_zeros, moveaxis, zeros_of
+from funcad.ops._base import add_any, bdim_at, instantiate_zeros, moveaxis, zeros_of
 from funcad.ops._shapes import type_error
 from funcad.ops.reductions import reduce_max
 
@@ -62,7 +62,7 @@ from funcad.ops.reductions import reduce_max
 # iterations when that is not None (then it is reverse-differentiable: linearization turns it
 # into a masked scan of ``max_steps`` steps).
 
-while_p = Primitive("while", multiple_results=True)
+while_p = axis_scoped("while", multiple_results=True)
 
 
 def _while_impl(*args, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
@@ -200,7 +200,7 @@ transpose_rules[while_p] = _while_transpose
 
 
 def _while_batch(vals, dims, *, cond_jaxpr, body_jaxpr, cond_nconsts, body_nconsts, max_steps):
-    size = axis_size_of(vals, dims)
+    size = batch_axis_size(vals, dims)
     cc, bc, init = split_sizes(vals, cond_nconsts, body_nconsts)
     ccd, bcd, initd = split_sizes(dims, cond_nconsts, body_nconsts)
     carry_b = [d is not not_mapped for d in initd]
@@ -254,7 +254,7 @@ batch_rules[while_p] = _while_batch
 # range(length) (backwards if ``reverse``), ``carry, y_i = jaxpr(*consts, *carry, *xs[i])``;
 # returns the final carry and the stacked ys.
 
-scan_p = Primitive("scan", multiple_results=True)
+scan_p = axis_scoped("scan", multiple_results=True)
 
 
 def _scan_impl(*args, jaxpr, num_consts, num_carry, length, reverse):
@@ -482,7 +482,7 @@ transpose_rules[scan_p] = _scan_transpose
 
 
 def _scan_batch(vals, dims, *, jaxpr, num_consts, num_carry, length, reverse):
-    size = axis_size_of(vals, dims)
+    size = batch_axis_size(vals, dims)
     consts, init, xs = split_sizes(vals, num_consts, num_carry)
     cd, kd, xd = split_sizes(dims, num_consts, num_carry)
     xs = [moveaxis(x, d, 1) if d is not not_mapped else x for x, d in zip(xs, xd)]

@@ -42,6 +42,7 @@ class BatchTracer(Tracer):
 class _AxisState(threading.local):
     def __init__(self):
         self.rule_axis = None  # the axis name a new batch trace takes
+        self.rule_size = None  # the size of that axis
         self.named: list[tuple] = []  # (name, size) of the named vmaps in scope, outermost first
 
 
@@ -52,10 +53,22 @@ _axes = _AxisState()
 # batched: a collective over a constant still reduces); other traces use ``batch_rules``.
 axis_batch_rules: dict = {}
 
+# Higher-order primitives whose sub-IRs may hold collectives: ``users(params, name)`` says
+# whether a call uses the named axis, in which case the trace of that name batches it even
+# when no operand is mapped (``funcad.control.axis_scope``).
+axis_name_users: dict = {}
+
 
 def current_rule_axis():
     """The axis name that a batch trace made now takes (part of derived-IR cache keys)."""
     return _axes.rule_axis
+
+
+def rule_axis_size() -> int:
+    """The size of the named axis whose trace is running a rule now."""
+    if _axes.rule_size is None:
+        raise AssertionError("no named batch trace is running a rule")
+    return _axes.rule_size
 
 
 def axis_env_key() -> tuple:
@@ -68,15 +81,34 @@ def named_axis(name, size: int):
     """The dynamic extent of one ``vmap`` call: its axis (when named) is in scope, and batch
     traces created by code in the block are unnamed unless a named trace's rule makes them
     (so a ``vmap`` in a rule of another axis never takes this one's name)."""
-    prev = _axes.rule_axis
-    _axes.rule_axis = None
+    prev = _axes.rule_axis, _axes.rule_size
+    _axes.rule_axis = _axes.rule_size = None
     if name is not None:
         _axes.named.append((name, size))
     try:
         yield
     finally:
-        _axes.rule_axis = prev
+        _axes.rule_axis, _axes.rule_size = prev
         if name is not None:
+            _axes.named.pop()
+
+
+@contextmanager
+def rule_axis_scope(name, size: int):
+    """Run later work of a rule of the trace named ``name`` (a batched ``custom_vjp``
+    backward function, called by a backward pass that may come after the vmap returned) as
+    the rule would have: batch traces made in the block take ``name``, and the axis is in
+    scope."""
+    prev = _axes.rule_axis, _axes.rule_size
+    _axes.rule_axis, _axes.rule_size = name, size
+    pushed = name is not None and (name, size) not in _axes.named
+    if pushed:
+        _axes.named.append((name, size))
+    try:
+        yield
+    finally:
+        _axes.rule_axis, _axes.rule_size = prev
+        if pushed:
             _axes.named.pop()
 
 
@@ -122,14 +154,16 @@ class BatchTrace(Trace):
     def _process_in_axis(self, primitive, vals, dims, params):
         """``process_primitive`` where axis names matter: this trace's name is the one rules
         see (sub-IRs they batch take it), and collectives over it are reduced here."""
-        prev = _axes.rule_axis
-        _axes.rule_axis = self.axis_name
+        prev = _axes.rule_axis, _axes.rule_size
+        _axes.rule_axis, _axes.rule_size = self.axis_name, self.axis_size
         try:
-            axis_rule = axis_batch_rules.get(primitive) if self.axis_name is not None else None
-            if axis_rule is not None and self.axis_name in params["axis_name"]:
-                out, out_dim = axis_rule(self.axis_name, self.axis_size, vals, dims, **params)
+            name = self.axis_name
+            axis_rule = axis_batch_rules.get(primitive) if name is not None else None
+            if axis_rule is not None and name in params["axis_name"]:
+                out, out_dim = axis_rule(name, self.axis_size, vals, dims, **params)
                 return self._wrap(primitive, out, out_dim)
-            if all(d is not_mapped for d in dims):
+            users = axis_name_users.get(primitive) if name is not None else None
+            if all(d is not_mapped for d in dims) and not (users and users(params, name)):
                 out = primitive.bind(*vals, **params)
                 return self._wrap(primitive, out,
                                   [not_mapped] * len(out) if primitive.multiple_results
@@ -140,7 +174,7 @@ class BatchTrace(Trace):
             out, out_dim = rule(vals, dims, **params)
             return self._wrap(primitive, out, out_dim)
         finally:
-            _axes.rule_axis = prev
+            _axes.rule_axis, _axes.rule_size = prev
 
 
 __all__ = [
@@ -148,6 +182,9 @@ __all__ = [
     "BatchTracer",
     "axis_batch_rules",
     "axis_env_key",
+    "axis_name_users",
     "current_rule_axis",
     "named_axis",
+    "rule_axis_scope",
+    "rule_axis_size",
 ]

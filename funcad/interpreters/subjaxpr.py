@@ -329,12 +329,20 @@ def _make_batch_jaxpr(closed, size, in_dims, force):
 def vmap_flat(fun: Callable, size: int, in_dims: Sequence[int | None], args: Sequence) -> list:
     """``fun`` (flat -> flat) mapped over ``in_dims`` of ``args``; every output is batched,
     along its first axis."""
+    outs, dims = vmap_flat_dims(fun, size, in_dims, args)
+    return [bdim_at(o, d, 0, size) for o, d in zip(outs, dims)]
+
+
+def vmap_flat_dims(fun: Callable, size: int, in_dims: Sequence[int | None],
+                   args: Sequence) -> tuple[list, list]:
+    """``fun`` (flat -> flat) mapped over ``in_dims`` of ``args``: the outputs and their
+    batch axes (``not_mapped`` for an output that does not vary along the axis)."""
     with new_main(BatchTrace, size, name="vmap") as main:
         trace = main.trace
         tracers = [x if d is None else BatchTracer(trace, x, d)
                    for x, d in zip(args, in_dims, strict=True)]
         outs = [trace.full_raise(o) for o in fun(*tracers)]
-        return [bdim_at(o.val, o.bdim, 0, size) for o in outs]
+        return [o.val for o in outs], [o.bdim for o in outs]
 
 
 __all__ = [
@@ -352,6 +360,7 @@ __all__ = [
     "transpose_jaxpr",
     "used_invars",
     "vmap_flat",
+    "vmap_flat_dims",
     "with_invars",
     "with_outvars",
     "with_unused_invars",

@@ -15,7 +15,7 @@ from jax_reference import jax
 import funcad
 import funcad.numpy as fnp
 from funcad import lax
-from funcad.errors import FuncadError, FuncadNotImplementedError, FuncadValueError
+from funcad.errors import FuncadError, FuncadValueError
 
 jnp = jax.numpy
 FUNCAD = types.SimpleNamespace(vmap=funcad.vmap, grad=funcad.grad, lax=lax, np=fnp)
@@ -145,15 +145,6 @@ def test_unknown_axis_name_names_the_axis_and_the_names_in_scope():
                     axis_name="i")(np.ones((2, 2)))
     with pytest.raises(FuncadValueError, match="unbound axis name 'i'"):
         funcad.jit(lambda x: lax.psum(x, "i"))(np.ones(3))
-
-
-def test_collective_run_outside_its_vmap_is_a_clear_error():
-    """A jitted function traced inside the named vmap on values that do not vary along the
-    axis runs its collective unbatched: an error on both backends, never a number."""
-    for backend in BACKENDS:
-        f = funcad.jit(lambda c: lax.psum(c, "i"), backend=backend)
-        with pytest.raises(FuncadNotImplementedError, match="outside the vmap"):
-            funcad.vmap(lambda x, f=f: x + f(np.ones(2)), axis_name="i")(DEFAULT[:, :2])
 
 
 def test_chunk_size_with_axis_name_is_refused():

@@ -502,3 +502,45 @@ def test_custom_vjp_bwd_with_zero_cotangents_matches_jax(zero):
     for argnums in (0, 1, (0, 1)):
         close(grad(f, argnums)(2.0, 3.0), jax.grad(g, argnums)(2.0, 3.0))
         close(jit(grad(f, argnums))(2.0, 3.0), jax.grad(g, argnums)(2.0, 3.0))
+
+
+# --- batching: unmapped arguments and outputs ----------------------------------------------
+
+def _scaled_products(T, N):
+    """Custom rules whose outputs include one that no mapped argument reaches."""
+    @T.custom_vjp
+    def f_vjp(x, c):
+        return x * c ** 2, N.sin(c)
+
+    f_vjp.defvjp(lambda x, c: (f_vjp(x, c), (x, c)),
+                 lambda r, g: (g[0] * r[1] ** 2, 2 * g[0] * r[0] * r[1] + N.cos(r[1]) * g[1]))
+
+    @T.custom_jvp
+    def f_jvp(x, c):
+        return x * c ** 2, N.sin(c)
+
+    f_jvp.defjvp(lambda p, t: (f_jvp(*p), (t[0] * p[1] ** 2 + 2 * p[0] * p[1] * t[1],
+                                           N.cos(p[1]) * t[1])))
+    return {"custom_vjp": f_vjp, "custom_jvp": f_jvp}
+
+
+@pytest.mark.parametrize("kind", ["custom_vjp", "custom_jvp"])
+def test_custom_rules_under_grad_of_vmap_with_unmapped_arguments_match_jax(kind):
+    """The cotangent of an argument the vmap does not map is summed over the examples
+    (a custom_vjp once returned it per example: a wrong shape and number), one mapped along
+    axis 1 gets its batch axis back there, and an output no mapped argument reaches stays
+    unbatched."""
+    ours_f, theirs_f = _scaled_products(funcad, fnp)[kind], _scaled_products(jax, jnp)[kind]
+    x2, c2 = np.linspace(-1.0, 2.0, 8).reshape(2, 4), np.array([[1.5, -0.5, 0.3, 0.9]] * 2)
+    cases = [((0, None), X, np.array(1.5)), ((None, 0), np.array(0.7), X),
+             ((1, None), x2, np.array([1.5, -0.5])), ((1, 1), x2, c2), ((0, 0), X, X)]
+    for in_axes, x, c in cases:
+        def loss(vmap_, f, x, c, in_axes=in_axes):
+            a, b = vmap_(f, in_axes=in_axes)(x, c)
+            return (a ** 2).sum() + (b * 3.0).sum()
+
+        for argnum in (0, 1):
+            theirs = jax.grad(functools.partial(loss, jax.vmap, theirs_f), argnum)(x, c)
+            close(grad(functools.partial(loss, vmap, ours_f), argnum)(x, c), theirs)
+            close(jit(grad(functools.partial(loss, vmap, ours_f), argnum),
+                      backend="numpy")(x, c), theirs)
