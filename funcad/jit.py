@@ -59,7 +59,7 @@ class _Entry:
         self.donate = donate  # flat indices of the donated leaves
         # Named vmap axes its collectives reduce over: called inside those vmaps, the call
         # is batched by them even on plain values (it never runs directly).
-        self.collective_axes = free_axis_names(closed)
+        self.collective_axes = free_axis_names(closed, cached=False)
 
 
 class JitFunction:

@@ -10,9 +10,6 @@ binds like that, and the named trace then batches it even with no mapped operand
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 from funcad.core.primitive import Primitive
 from funcad.core.symbolic import not_mapped
 from funcad.core.trace import Tracer, find_top_trace, trace_stack
@@ -23,6 +20,7 @@ from funcad.interpreters.batching import (
     axis_name_users,
     rule_axis_size,
 )
+from funcad.interpreters.subjaxpr import DerivedCache
 from funcad.ir.core import ClosedJaxpr, Jaxpr, sub_jaxprs
 from funcad.ops._base import axis_size_of
 
@@ -77,29 +75,6 @@ class CollectivePrimitive(Primitive):
 
 # --- the axis names a sub-IR's collectives use ------------------------------------------------
 
-class _NamesCache:
-    """Free axis names per IR, keyed by identity (each entry keeps its IR alive, so an id is
-    not reused while the entry lives); least recently used out."""
-
-    def __init__(self, size: int = 512):
-        self.size = size
-        self.entries: OrderedDict = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, jaxpr: Jaxpr) -> frozenset:
-        with self.lock:
-            hit = self.entries.get(id(jaxpr))
-            if hit is not None and hit[0] is jaxpr:
-                self.entries.move_to_end(id(jaxpr))
-                return hit[1]
-        names = _scan_axis_names(jaxpr)
-        with self.lock:
-            self.entries[id(jaxpr)] = (jaxpr, names)
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return names
-
-
 def _scan_axis_names(jaxpr: Jaxpr) -> frozenset:
     names: set = set()
     pending = [jaxpr]
@@ -111,13 +86,18 @@ def _scan_axis_names(jaxpr: Jaxpr) -> frozenset:
     return frozenset(names)
 
 
-_names_cache = _NamesCache()
+# Free axis names per IR (its own cache: tiny entries that must not push derived IRs out).
+_names_cache = DerivedCache(size=512)
 
 
-def free_axis_names(closed: ClosedJaxpr | Jaxpr) -> frozenset:
+def free_axis_names(closed: ClosedJaxpr | Jaxpr, cached: bool = True) -> frozenset:
     """The axis names the collectives in ``closed`` (and the IRs nested in it) reduce over.
-    Batching eliminates the collectives of the axes it names, so every one left is free."""
-    return _names_cache.get(closed.jaxpr if isinstance(closed, ClosedJaxpr) else closed)
+    Batching eliminates the collectives of the axes it names, so every one left is free.
+    (``cached=False`` for a caller that keeps the answer: the cache keeps its IRs alive.)"""
+    jaxpr = closed.jaxpr if isinstance(closed, ClosedJaxpr) else closed
+    if not cached:
+        return _scan_axis_names(jaxpr)
+    return _names_cache.get((jaxpr,), "axis names", lambda: _scan_axis_names(jaxpr))
 
 
 def _params_axis_names(params: dict) -> frozenset:

@@ -108,7 +108,7 @@ def prune_invars(closed: ClosedJaxpr, keep: Sequence[bool]) -> ClosedJaxpr:
                        closed.consts)
 
 
-class _DerivedCache:
+class DerivedCache:
     """Derived IRs keyed by (identity of the source IRs, pattern); least recently used out.
 
     Each entry keeps its sources alive, so their ids cannot be reused while it lives.
@@ -134,7 +134,7 @@ class _DerivedCache:
         return value
 
 
-derived = _DerivedCache()
+derived = DerivedCache()
 
 
 # --- JVP of a closed IR -----------------------------------------------------------------------
@@ -346,6 +346,7 @@ def vmap_flat_dims(fun: Callable, size: int, in_dims: Sequence[int | None],
 
 
 __all__ = [
+    "DerivedCache",
     "PartialEval",
     "batch_jaxpr",
     "batched_aval",

@@ -351,7 +351,7 @@ def test_unique_axis_traced_matches_jax_and_numpy():
     for x, axis in cases:
         n_unique = np.unique(x, axis=axis).shape[axis]
         for size in (2, n_unique, 8):
-            for fill in (None, -7):
+            for fill in (None, -7) if size > n_unique else (None,):  # fill only pads
                 ours, theirs = _unique_both(axis, size, fill)
                 expected = theirs(x)
                 backends = BACKENDS if size == 8 and fill is not None else ("numpy",)
