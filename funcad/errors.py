@@ -155,7 +155,18 @@ class JaxprTypeError(FuncadTypeError):
     """An IR failed its type check; the message shows the offending equation."""
 
 
+class CallbackResultError(FuncadTypeError):
+    """A ``pure_callback``'s host function returned values that do not match the declared
+    ``result_shape_dtypes`` (count, shape or dtype)."""
+
+
+class CallbackVmapError(FuncadError, NotImplementedError):
+    """``vmap`` of a ``pure_callback`` that was given no ``vmap_method`` (as in JAX)."""
+
+
 __all__ = [
+    "CallbackResultError",
+    "CallbackVmapError",
     "ConcretizationError",
     "FuncadError",
     "FuncadNotImplementedError",

@@ -16,21 +16,17 @@ from funcad.core.avals import ShapedArray
 from funcad.core.rules import batch_rules, jvp_rules
 from funcad.core.symbolic import not_mapped
 from funcad.core.trace import get_aval
-from funcad.errors import FuncadError, FuncadTypeError, FuncadValueError, with_user_line
+from funcad.errors import (
+    CallbackResultError,
+    CallbackVmapError,
+    FuncadValueError,
+    with_user_line,
+)
 from funcad.ops._base import bdim_at, broadcast_in_dim
 from funcad.ops._shapes import axis_size_of, new_primitive
 
 VMAP_METHODS = ("sequential", "sequential_unrolled", "expand_dims", "broadcast_all",
                 "legacy_vectorized", None)
-
-
-class CallbackResultError(FuncadTypeError):
-    """A ``pure_callback``'s host function returned values that do not match the declared
-    ``result_shape_dtypes`` (count, shape or dtype)."""
-
-
-class CallbackVmapError(FuncadError, NotImplementedError):
-    """``vmap`` of a ``pure_callback`` that was given no ``vmap_method`` (as in JAX)."""
 
 
 def _read_only(x) -> np.ndarray:

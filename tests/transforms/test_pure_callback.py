@@ -15,8 +15,8 @@ from jax_reference import jax
 import funcad
 import funcad.numpy as fnp
 from funcad import ShapeDtypeStruct
-from funcad.errors import FuncadError, FuncadValueError
-from funcad.ops.callbacks import CallbackResultError, pure_callback_p
+from funcad.errors import CallbackResultError, FuncadError, FuncadValueError
+from funcad.ops.callbacks import pure_callback_p
 from funcad.testing import numerical_grad
 
 jnp = jax.numpy
