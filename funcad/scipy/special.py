@@ -66,7 +66,7 @@ def polygamma(n, x):
 
 def gammainc(a, x):
     """The regularized lower incomplete gamma function ``P(a, x)``; differentiable in
-    ``x`` to every order and in ``a`` to first order (as JAX)."""
+    ``x`` and ``a`` to every order (JAX: ``a`` to first order)."""
     a, x = promote_args_inexact("gammainc", a, x)
     return sp.igamma(a, x)
 
@@ -79,7 +79,7 @@ def gammaincc(a, x):
 
 def betainc(a, b, x):
     """The regularized incomplete beta function ``I_x(a, b)``; differentiable in ``x`` to
-    every order and in ``a`` and ``b`` to first order (JAX: not at all)."""
+    every order, and in ``a`` and ``b`` to every order too (JAX: not in ``a``, ``b``)."""
     a, b, x = promote_args_inexact("betainc", a, b, x)
     return sp.betainc(a, b, x)
 

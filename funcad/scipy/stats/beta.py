@@ -2,8 +2,8 @@
 ``[loc, loc + scale]``.
 
 Every function is differentiable in every argument; ``logpdf``/``pdf`` to every order,
-``cdf``, ``sf`` and ``ppf`` to every order in ``x``/``q``, ``loc`` and ``scale`` and to first
-order in ``a`` and ``b`` (JAX has no derivative there at all)."""
+``cdf``, ``sf`` and ``ppf`` too, also in ``a`` and ``b`` (JAX has no derivative there at
+all)."""
 from __future__ import annotations
 
 import funcad.numpy as fnp

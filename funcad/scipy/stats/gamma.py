@@ -1,9 +1,9 @@
 """``funcad.scipy.stats.gamma``: the gamma distribution with shape ``a``, density
 ``z^(a-1) e^-z / Gamma(a) / scale`` at ``z = (x - loc) / scale >= 0``.
 
-Differentiable in ``x``, ``loc`` and ``scale`` to every order and in ``a`` too, except that
-``cdf``/``sf``/``ppf`` are differentiable in ``a`` to first order only (the derivative of the
-incomplete gamma function in ``a`` has no derivative rule of its own, as in JAX)."""
+Differentiable in every argument to every order, ``cdf``/``sf``/``ppf`` in ``a`` too (the
+derivatives of the incomplete gamma function in ``a`` are primitives of their own, order by
+order; JAX differentiates them in ``a`` to first order only)."""
 from __future__ import annotations
 
 import funcad.numpy as fnp

@@ -1,9 +1,9 @@
 """``funcad.scipy.stats.t``: Student's t distribution with ``df`` degrees of freedom.
 
 Every function is differentiable in every argument; ``logpdf``/``pdf`` to every order,
-``cdf``, ``sf`` and ``ppf`` to every order in ``x``/``q``, ``loc`` and ``scale`` and to first
-order in ``df`` (they are incomplete beta functions of ``df``, whose derivatives in the shape
-parameters have no rule of their own; JAX has no ``t.cdf`` at all)."""
+``cdf``, ``sf`` and ``ppf`` too, also in ``df`` (they are incomplete beta functions of ``df``,
+whose shape derivatives are primitives of their own, order by order; JAX has no ``t.cdf`` at
+all)."""
 from __future__ import annotations
 
 import math
