@@ -108,3 +108,31 @@ def fmt(seconds: float) -> str:
     if seconds < 1:
         return f"{seconds * 1e3:8.2f} ms"
     return f"{seconds:8.2f} s "
+
+
+class RatioTable:
+    """Rows of ``case | funcad | reference | ratio | target | verdict``, printed as one
+    aligned table at the end of a benchmark."""
+
+    HEAD = ("case", "funcad", "reference", "ratio", "target", "")
+
+    def __init__(self):
+        self.rows: list[tuple] = []
+
+    def row(self, name: str, ours: float, theirs: float, target: float | None = None,
+            better: str = "lower") -> None:
+        """Add ``ours / theirs`` (``theirs / ours`` when ``better="higher"``: a speed-up),
+        judged against ``target`` if there is one."""
+        shown = ours / theirs if better == "lower" else theirs / ours
+        if target is None:
+            self.rows.append((name, fmt(ours), fmt(theirs), f"{shown:8.3f}", "", ""))
+            return
+        ok = shown <= target if better == "lower" else shown >= target
+        self.rows.append((name, fmt(ours), fmt(theirs), f"{shown:8.3f}",
+                          f"{'<=' if better == 'lower' else '>='} {target}",
+                          "ok" if ok else "MISSED"))
+
+    def print(self, case_width: int = 40) -> None:
+        widths = (case_width, 11, 11, 9, 9, 7)
+        for r in (self.HEAD, *self.rows):
+            print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))

@@ -25,7 +25,7 @@ if __name__ == "__main__":  # before NumPy loads its BLAS
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_times_interleaved, fmt
+from _timing import RatioTable, best_times_interleaved
 from bench_jit import _block, first_call
 
 DN = ("NHWC", "HWIO", "NHWC")
@@ -84,12 +84,8 @@ def main(quick: bool):
         for a, b in zip(g, ref_g):
             assert np.allclose(a, b, rtol=1e-3, atol=1e-5)
 
-    rows = []
-
-    def row(name, ours, theirs, target):
-        ratio = ours / theirs
-        rows.append((name, fmt(ours), fmt(theirs), f"{ratio:8.3f}", f"<= {target}",
-                     "ok" if ratio <= target else "MISSED"))
+    table = RatioTable()
+    row = table.row
 
     t_x, t_j = best_times_interleaved(
         [lambda: _block(f_xla(*args)), lambda: _block(j_jit(*args))], min_time=min_time)
@@ -103,11 +99,7 @@ def main(quick: bool):
         [lambda: f_np(*args), lambda: _block(f_xla(*args))], min_time=min_time)
     row("CNN vg: numpy vs xla backend", t_n, t_x2, 2.5)
 
-    widths = (36, 11, 11, 9, 9, 7)
-    head = ("case", "funcad", "reference", "ratio", "target", "")
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
-    for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    table.print(36)
 
 
 if __name__ == "__main__":

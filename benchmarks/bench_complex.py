@@ -29,7 +29,7 @@ if __name__ == "__main__":  # before NumPy loads its BLAS
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_times_interleaved, fmt
+from _timing import RatioTable, best_times_interleaved
 
 ROWS = 64
 
@@ -59,13 +59,8 @@ def main(quick: bool):
     z = rng.standard_normal(n) + 1j * rng.standard_normal(n)
     m = (rng.standard_normal((ROWS, ROWS)) + 1j * rng.standard_normal((ROWS, ROWS))) / ROWS
     filt = np.exp(-np.fft.fftfreq(n) ** 2 * 50) * np.exp(2j * np.pi * np.fft.fftfreq(n))
-    rows = []
-
-    def row(name, ours, theirs, target):
-        ratio = ours / theirs
-        verdict = "" if target is None else ("ok" if ratio <= target else "MISSED")
-        rows.append((name, fmt(ours), fmt(theirs), f"{ratio:8.3f}",
-                     "" if target is None else f"<= {target}", verdict))
+    table = RatioTable()
+    row = table.row
 
     eager = funcad.value_and_grad(complex_loss(fnp, filt), (0, 1))
     jit_np = funcad.jit(funcad.value_and_grad(complex_loss(fnp, filt), (0, 1)), backend="numpy")
@@ -112,11 +107,7 @@ def main(quick: bool):
         print("jax is not installed: the XLA row is skipped")
 
     print(f"signal of {n} points, complex {ROWS}x{ROWS} @ {ROWS}x{n // ROWS}, complex128")
-    widths = (40, 11, 11, 9, 9, 7)
-    head = ("case", "funcad", "reference", "ratio", "target", "")
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
-    for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    table.print(40)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ if __name__ == "__main__":  # before NumPy loads its BLAS
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import best_times_interleaved, fmt
+from _timing import RatioTable, best_times_interleaved
 from bench_grad_eager import mlp_loss, scalar36
 
 
@@ -90,16 +90,8 @@ def main(quick: bool):
     rng = np.random.default_rng(0)
     batch = 64 if quick else 256
     min_time = 0.05 if quick else 1.0
-    rows = []
-
-    def row(name, ours, theirs, target, better="lower"):
-        shown = ours / theirs if better == "lower" else theirs / ours
-        if target is None:
-            rows.append((name, fmt(ours), fmt(theirs), f"{shown:8.3f}", "", ""))
-            return
-        ok = shown <= target if better == "lower" else shown >= target
-        rows.append((name, fmt(ours), fmt(theirs), f"{shown:8.3f}",
-                     f"{'<=' if better == 'lower' else '>='} {target}", "ok" if ok else "MISSED"))
+    table = RatioTable()
+    row = table.row
 
     # --- MLP float64, numpy backend ------------------------------------------------------------
     params, x, labels = _mlp_data(rng, batch, np.float64)
@@ -167,11 +159,7 @@ def main(quick: bool):
     row(f"Hessian n={n}: numpy speed-up vs autograd", t_hn, t_ha, 20, better="higher")
     row(f"Hessian n={n}: xla vs jax.jit", t_hx, t_hj, None)
 
-    widths = (40, 11, 11, 9, 9, 7)
-    head = ("case", "funcad", "reference", "ratio", "target", "")
-    print("  ".join(h.ljust(w) for h, w in zip(head, widths)))
-    for r in rows:
-        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    table.print(40)
 
 
 if __name__ == "__main__":
