@@ -100,42 +100,36 @@ def compare(name, ours_fn, ours_callable, anchor_fn, anchor_colors, dense_make, 
     print(f"  speedup vs dense = {dense_n / times[0]:.0f}x")
 
 
-def jacobian_benchmark(n, rounds):
+# kind -> (title, funcad function, index of its JAX twin in _jax_versions(), sparse
+# transform, dense transform, asdex's function name, seed of the point)
+DERIVATIVES = {
+    "jacobian": ("banded residual Jacobian", banded_fad, 0, funcad.sparse_jacobian,
+                 funcad.jacfwd, "jacobian", 0),
+    "hessian": ("Rosenbrock Hessian", rosenbrock_fad, 1, funcad.sparse_hessian,
+                funcad.hessian, "hessian", 1),
+}
+
+
+def derivative_benchmark(kind, n, rounds):
+    """The sparse derivative against asdex's (checked equal first) and the dense one."""
+    title, fad, twin, sparse_transform, dense_transform, asdex_name, seed = DERIVATIVES[kind]
     asdex, jax = _asdex()
-    x = np.random.default_rng(0).uniform(-1, 1, n)
-    sj = funcad.sparse_jacobian(banded_fad)
+    x = np.random.default_rng(seed).uniform(-1, 1, n)
+    ours = sparse_transform(fad)
     anchor, colors = None, None
     if asdex is not None:
-        banded_jax, _ = _jax_versions()
-        aj = jax.jit(asdex.jacobian(banded_jax, x))
-        anchor = lambda: jax.block_until_ready(aj(x))  # noqa: E731
-        colors = asdex.jacobian_coloring(banded_jax, x).num_colors
-        ours = funcad.jit(sj, backend="xla")(x)
-        theirs = np.asarray(aj(x).todense()) if n <= 2000 else None
-        if theirs is not None:
-            np.testing.assert_allclose(ours.toarray(), theirs, rtol=1e-12)
+        fun_jax = _jax_versions()[twin]
+        anchor_fn = jax.jit(getattr(asdex, asdex_name)(fun_jax, x))
+        anchor = lambda: jax.block_until_ready(anchor_fn(x))  # noqa: E731
+        colors = getattr(asdex, f"{asdex_name}_coloring")(fun_jax, x).num_colors
+        if n <= 2000:  # densified, the same matrix as asdex's
+            np.testing.assert_allclose(funcad.jit(ours, backend="xla")(x).toarray(),
+                                       np.asarray(anchor_fn(x).todense()), rtol=1e-12)
 
     def dense_make(size):
-        return funcad.jit(funcad.jacfwd(banded_fad), backend="xla"), np.linspace(-1, 1, size)
+        return funcad.jit(dense_transform(fad), backend="xla"), np.linspace(-1, 1, size)
 
-    compare("banded residual Jacobian", sj, sj, anchor, colors, dense_make, n, x, rounds)
-
-
-def hessian_benchmark(n, rounds):
-    asdex, jax = _asdex()
-    x = np.random.default_rng(1).uniform(-1, 1, n)
-    sh = funcad.sparse_hessian(rosenbrock_fad)
-    anchor, colors = None, None
-    if asdex is not None:
-        _, rosen_jax = _jax_versions()
-        ah = jax.jit(asdex.hessian(rosen_jax, x))
-        anchor = lambda: jax.block_until_ready(ah(x))  # noqa: E731
-        colors = asdex.hessian_coloring(rosen_jax, x).num_colors
-
-    def dense_make(size):
-        return funcad.jit(funcad.hessian(rosenbrock_fad), backend="xla"), np.linspace(-1, 1, size)
-
-    compare("Rosenbrock Hessian", sh, sh, anchor, colors, dense_make, n, x, rounds)
+    compare(title, ours, ours, anchor, colors, dense_make, n, x, rounds)
 
 
 def scalar_residuals(x):
@@ -172,8 +166,8 @@ def main():
     n = 1000 if args.quick else 10_000
     rounds = 3 if args.quick else 9
     print("numbers from a loaded shared 2-core machine; ratios come from alternating runs")
-    jacobian_benchmark(n, rounds)
-    hessian_benchmark(n, rounds)
+    for kind in DERIVATIVES:
+        derivative_benchmark(kind, n, rounds)
     detection_benchmark([100, 300] if args.quick else [1000, 3000, 9000])
 
 
