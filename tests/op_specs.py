@@ -6,6 +6,10 @@ batching, jit and XLA tests). Adding an operation = one block in ``funcad/ops`` 
 """
 from __future__ import annotations
 
+import numpy as np
+
+from funcad.tree_util import tree_leaves
+
 from specs import bits as bit_ops
 from specs import (
     callbacks,
@@ -71,3 +75,23 @@ def spec_cases():
             for dtype in spec.dtypes:
                 sid = f"{spec.name}-{'x'.join(str(list(s)) for s in shapes)}-{dtype}"
                 yield pytest.param(spec, shapes, dtype, id=sid.replace(" ", ""))
+
+
+def f64_cases(spec: OpSpec) -> list:
+    """The row's shape cases if it runs at float64 (the dtype derivative checks use)."""
+    return list(spec.cases) if np.float64 in [np.dtype(d) for d in spec.dtypes] else []
+
+
+def with_float_args(fn, args):
+    """``(g, floats)``: ``g(*floats)`` calls ``fn`` on ``args`` with its float arguments
+    replaced (the others closed over) and returns the output's leaves; ``floats`` are the
+    float arguments of ``args``."""
+    pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+
+    def g(*floats):
+        full = list(args)
+        for i, a in zip(pos, floats, strict=True):
+            full[i] = a
+        return tree_leaves(fn(*full))
+
+    return g, [args[i] for i in pos]

@@ -10,29 +10,20 @@ import pytest
 
 import funcad
 import funcad.numpy as fnp
-from funcad.tree_util import tree_leaves
 
-from op_specs import spec_params
+from op_specs import f64_cases, spec_params, with_float_args
 from specs.spec import spec_args
 
-
-def _f64_cases(spec):
-    return [s for s in spec.cases if np.float64 in [np.dtype(d) for d in spec.dtypes]]
-
-
-ROWS = spec_params(lambda s: s.differentiable and _f64_cases(s))
+ROWS = spec_params(lambda s: s.differentiable and f64_cases(s))
 
 
 def _flat_function(fn, args):
     """``fn`` of its float arguments (the others closed over) returning one flat vector."""
-    pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    leaves_of, floats = with_float_args(fn, args)
 
-    def flat(*floats):
-        full = list(args)
-        for i, a in zip(pos, floats):
-            full[i] = a
+    def flat(*xs):
         outs = []
-        for x in tree_leaves(fn(*full)):
+        for x in leaves_of(*xs):
             kind = funcad.core.get_aval(x).dtype.kind
             if kind == "f":
                 outs.append(fnp.ravel(x))
@@ -40,7 +31,7 @@ def _flat_function(fn, args):
                 outs += [fnp.ravel(fnp.real(x)), fnp.ravel(fnp.imag(x))]
         return fnp.concatenate(outs) if outs else fnp.zeros(0)
 
-    return flat, tuple(args[i] for i in pos)
+    return flat, tuple(floats)
 
 
 def _dense(fn, floats, n_out):
@@ -57,7 +48,7 @@ def _assert_contains(pattern, dense, what):
 @pytest.mark.parametrize("spec", ROWS)
 def test_patterns_contain_dense_derivatives(spec):
     rng = np.random.default_rng(0)
-    for shapes in _f64_cases(spec)[:4]:
+    for shapes in f64_cases(spec)[:4]:
         args = spec_args(spec, rng, shapes, np.float64)
         flat, floats = _flat_function(spec.fn, args)
         if not floats:

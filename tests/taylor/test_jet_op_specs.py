@@ -13,9 +13,8 @@ import numpy as np
 import pytest
 
 import funcad
-from funcad.tree_util import tree_leaves
 
-from op_specs import spec_params
+from op_specs import f64_cases, spec_params, with_float_args
 from specs.spec import spec_args
 
 ORDER = 4
@@ -25,23 +24,16 @@ MAX_CASES = 2  # cases per row: the order-4 nested JVP costs 16 passes per case
 COSTLY = "costly_jet"
 
 
-def _f64_cases(spec):
-    return [s for s in spec.cases if np.float64 in [np.dtype(d) for d in spec.dtypes]]
-
-
-ROWS = spec_params(lambda s: s.differentiable and _f64_cases(s))
+ROWS = spec_params(lambda s: s.differentiable and f64_cases(s))
 
 
 def _floating_fn(fn, args):
-    pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    leaves_of, floats = with_float_args(fn, args)
 
     def wrapped(*xs):
-        full = list(args)
-        for i, a in zip(pos, xs):
-            full[i] = a
-        return [x for x in tree_leaves(fn(*full)) if funcad.core.get_aval(x).dtype.kind == "f"]
+        return [x for x in leaves_of(*xs) if funcad.core.get_aval(x).dtype.kind == "f"]
 
-    return wrapped, [args[i] for i in pos]
+    return wrapped, floats
 
 
 def _nested_jvp_derivatives(fn, xs, dirs):
@@ -61,7 +53,7 @@ def _nested_jvp_derivatives(fn, xs, dirs):
 @pytest.mark.parametrize("spec", ROWS)
 def test_jet_equals_nested_jvp(spec):
     rng = np.random.default_rng(sum(map(ord, spec.name)))
-    shape_cases = _f64_cases(spec)[:MAX_CASES]
+    shape_cases = f64_cases(spec)[:MAX_CASES]
     cases = [(shapes, "1111") for shapes in shape_cases]
     cases += [(shape_cases[-1], "1000"), (shape_cases[-1], "0101")]
     if COSTLY in spec.tags:

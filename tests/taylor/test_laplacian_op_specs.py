@@ -11,26 +11,22 @@ import pytest
 
 import funcad
 import funcad.numpy as fnp
-from funcad.tree_util import tree_leaves
 
-from op_specs import spec_params
+from op_specs import f64_cases, spec_params, with_float_args
 from specs.spec import spec_args
 
-ROWS = spec_params(lambda s: s.differentiable and np.float64 in [np.dtype(d) for d in s.dtypes])
+ROWS = spec_params(lambda s: s.differentiable and f64_cases(s))
 
 
 def _flat_outputs(fn, args):
     """``g(*float_args)``: the row's floating outputs, raveled and joined into one vector."""
-    pos = [i for i, a in enumerate(args) if np.asarray(a).dtype.kind == "f"]
+    leaves_of, floats = with_float_args(fn, args)
 
     def g(*xs):
-        full = list(args)
-        for i, a in zip(pos, xs):
-            full[i] = a
-        outs = [x for x in tree_leaves(fn(*full)) if funcad.core.get_aval(x).dtype.kind == "f"]
+        outs = [x for x in leaves_of(*xs) if funcad.core.get_aval(x).dtype.kind == "f"]
         return fnp.concatenate([fnp.ravel(o) for o in outs]) if outs else fnp.zeros(0)
 
-    return g, [np.asarray(args[i]) for i in pos]
+    return g, [np.asarray(x) for x in floats]
 
 
 @pytest.mark.parametrize("spec", ROWS)
