@@ -63,7 +63,11 @@ def _slice(x, *, start_indices, limit_indices, strides):
 
 def _clamped(starts, shape, sizes) -> list:
     """Start indices clamped so that the window fits, as the primitives define them (jax's
-    wrappers would first count negative indices from the end)."""
+    wrappers would first count negative indices from the end), in one dtype (XLA wants
+    one; the primitives take any mix of integer dtypes)."""
+    dtypes = {np.dtype(s.dtype) for s in starts}
+    if len(dtypes) > 1:
+        starts = [lax.convert_element_type(s, np.int64) for s in starts]
     return [lax.clamp(np.array(0, s.dtype), s, np.array(n - k, s.dtype))
             for s, n, k in zip(starts, shape, sizes)]
 

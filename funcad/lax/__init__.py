@@ -20,8 +20,10 @@ from funcad.lax.convenience import (
     clamp,
     dot,
     dynamic_index_in_dim,
+    dynamic_slice,
     dynamic_slice_in_dim,
     dynamic_update_index_in_dim,
+    dynamic_update_slice,
     dynamic_update_slice_in_dim,
     full,
     full_like,
@@ -87,7 +89,6 @@ from funcad.ops.bits import (
 )
 from funcad.ops.bitwise_reductions import reduce_and, reduce_or, reduce_xor
 from funcad.ops.complex_parts import complex, conj, imag, real
-from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.elementwise import (
     acos,
     acosh,

@@ -1,22 +1,26 @@
 """Convenience operations of ``jax.lax`` built from the primitives (``select``, ``clamp``,
-``full``, the ``*_in_dim`` slicing helpers, ``dot``)."""
+``full``, ``dynamic_slice``/``dynamic_update_slice`` with JAX's negative start indices, the
+``*_in_dim`` slicing helpers, ``dot``)."""
 # ruff: noqa: A004 - the names of jax.lax (max, min, slice) are the API
 from __future__ import annotations
 
 import numpy as np
 
 from funcad.core.trace import get_aval
+from funcad.errors import FuncadValueError, with_user_line
+from funcad.ops import dynamic_slicing
 from funcad.ops._base import (
     broadcast_in_dim,
     convert_element_type,
     select_n,
 )
 from funcad.ops.arithmetic import (
+    add,
     max,
     min,
 )
-from funcad.ops.dynamic_slicing import dynamic_slice, dynamic_update_slice
 from funcad.ops.linalg import dot_general
+from funcad.ops.logical import lt
 from funcad.ops.slicing import slice
 from funcad.ops.structural import expand_dims, squeeze
 
@@ -43,35 +47,86 @@ def full_like(x, fill_value, dtype=None, shape=None):
                 aval.dtype if dtype is None else dtype)
 
 
-def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0):
-    aval = get_aval(operand)
-    axis = axis % aval.ndim
+def _wrapped_starts(fn: str, shape, starts, allow_negative_indices) -> list:
+    """Start indices with negative ones counted from the end of their axis (where
+    ``allow_negative_indices`` says so, per axis or for all), as ``jax.lax`` reads them; the
+    primitives then clamp each window into bounds, as XLA does."""
+    starts = list(starts)
+    allow = allow_negative_indices
+    allow = [bool(allow)] * len(starts) if isinstance(allow, (bool, np.bool_)) else list(allow)
+    if len(allow) != len(starts):
+        raise FuncadValueError(with_user_line(
+            f"funcad.lax.{fn}: allow_negative_indices has {len(allow)} entries for "
+            f"{len(starts)} start indices"))
+    out = []
+    for axis, (s, n, wrap) in enumerate(zip(starts, shape, allow)):
+        if isinstance(s, (int, np.integer)) and not isinstance(s, bool):
+            if s < 0 and not wrap:  # as jax.lax: a known negative index is refused
+                raise FuncadValueError(with_user_line(
+                    f"funcad.lax.{fn}: start index {s} of axis {axis} (size {n}) is out of "
+                    "bounds with allow_negative_indices=False"))
+            s = s + n if s < 0 else s  # a concrete index: no operation staged
+        elif wrap and get_aval(s).dtype.kind == "i":
+            s = select_n(lt(s, 0), s, add(s, np.array(n, get_aval(s).dtype)))
+        out.append(s)
+    return out
+
+
+def dynamic_slice(operand, start_indices, slice_sizes, *, allow_negative_indices=True):
+    """The window of ``slice_sizes`` at ``start_indices`` (negative ones counted from the
+    end, as ``jax.lax.dynamic_slice``; each window clamped into bounds)."""
+    starts = _wrapped_starts("dynamic_slice", get_aval(operand).shape, start_indices,
+                             allow_negative_indices)
+    return dynamic_slicing.dynamic_slice(operand, starts, slice_sizes)
+
+
+def dynamic_update_slice(operand, update, start_indices, *, allow_negative_indices=True):
+    """``operand`` with the window at ``start_indices`` replaced by ``update`` (negative
+    starts counted from the end, as ``jax.lax.dynamic_update_slice``)."""
+    starts = _wrapped_starts("dynamic_update_slice", get_aval(operand).shape, start_indices,
+                             allow_negative_indices)
+    return dynamic_slicing.dynamic_update_slice(operand, update, starts)
+
+
+def _axis_starts(aval, axis: int, start_index) -> list:
     starts = [np.zeros((), np.int64)] * aval.ndim
     starts[axis] = start_index
+    return starts
+
+
+def dynamic_slice_in_dim(operand, start_index, slice_size: int, axis: int = 0, *,
+                         allow_negative_indices: bool = True):
+    aval = get_aval(operand)
+    axis = axis % aval.ndim
     sizes = list(aval.shape)
     sizes[axis] = slice_size
-    return dynamic_slice(operand, starts, sizes)
+    return dynamic_slice(operand, _axis_starts(aval, axis, start_index), sizes,
+                         allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True):
-    out = dynamic_slice_in_dim(operand, index, 1, axis)
+def dynamic_index_in_dim(operand, index, axis: int = 0, keepdims: bool = True, *,
+                         allow_negative_indices: bool = True):
+    out = dynamic_slice_in_dim(operand, index, 1, axis,
+                               allow_negative_indices=allow_negative_indices)
     return out if keepdims else squeeze(out, (axis % get_aval(operand).ndim,))
 
 
-def dynamic_update_slice_in_dim(operand, update, start_index, axis: int = 0):
+def dynamic_update_slice_in_dim(operand, update, start_index, axis: int = 0, *,
+                                allow_negative_indices: bool = True):
     aval = get_aval(operand)
     axis = axis % aval.ndim
-    starts = [np.zeros((), np.int64)] * aval.ndim
-    starts[axis] = start_index
-    return dynamic_update_slice(operand, update, starts)
+    return dynamic_update_slice(operand, update, _axis_starts(aval, axis, start_index),
+                                allow_negative_indices=allow_negative_indices)
 
 
-def dynamic_update_index_in_dim(operand, update, index, axis: int = 0):
+def dynamic_update_index_in_dim(operand, update, index, axis: int = 0, *,
+                                allow_negative_indices: bool = True):
     aval = get_aval(operand)
     axis = axis % aval.ndim
     if get_aval(update).ndim == aval.ndim - 1:
         update = expand_dims(update, (axis,))
-    return dynamic_update_slice_in_dim(operand, update, index, axis)
+    return dynamic_update_slice_in_dim(operand, update, index, axis,
+                                       allow_negative_indices=allow_negative_indices)
 
 
 def slice_in_dim(operand, start_index: int, limit_index: int, stride: int = 1, axis: int = 0):

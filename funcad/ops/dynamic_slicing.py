@@ -3,8 +3,9 @@
 Signatures follow ``jax.lax``. Each primitive is one block: wrapper -> primitive (impl +
 shape/dtype rule) -> JVP -> transpose (if linear) -> batching. Both are linear in their
 array operands; the start indices get no tangent. Start indices are clamped so the window
-fits, as in XLA. Under ``vmap`` with per-example starts the windows become a ``gather``
-(or a ``scatter``) of ``funcad.ops.indexing``.
+fits, as in XLA (``funcad.lax``'s wrappers first count negative ones from the end, as
+``jax.lax`` does). Under ``vmap`` with per-example starts the windows become one general
+``gather`` (or ``scatter``) of a window per example, as ``jax.vmap`` makes them.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ from funcad.core.rules import (
 from funcad.core.symbolic import Zero, is_undefined, not_mapped
 from funcad.core.trace import get_aval
 from funcad.ops import _base as base
-from funcad.ops import arithmetic as ar
+from funcad.ops import gather_scatter as gs
 from funcad.ops._base import (
     axis_size_of,
     bdim_at,
@@ -35,9 +36,8 @@ from funcad.ops._base import (
     zeros_of,
 )
 from funcad.ops._shapes import new_primitive, shape_tuple, type_error
-from funcad.ops.indexing import gather, scatter
 from funcad.ops.slicing import concatenate
-from funcad.ops.structural import broadcasted_iota, expand_dims, operand_aval, zero_start
+from funcad.ops.structural import expand_dims, operand_aval, zero_start
 
 
 def _check_linear_only(prim, operands, what: str) -> None:
@@ -198,72 +198,57 @@ batch_rules[dynamic_update_slice_p] = _dynamic_update_slice_batch
 
 # --- windows at batched start indices (vmap of dynamic_slice / dynamic_update_slice) -------
 #
-# With per-example starts, the windows become a gather (or a scatter) over the axes whose
-# starts are batched; axes with shared starts are cut out first by one dynamic_slice.
+# With per-example starts, the windows become one gather (or scatter) of a window per
+# example, with every start (shared ones broadcast) in its index vector.
 
 
-def _window_plan(shape, starts, sds, sizes):
-    """``(batched_axes, other_axes, pre_starts, pre_sizes)``: the shared-start window of
-    every axis (batched-start axes are kept whole)."""
-    batched = [j for j, d in enumerate(sds) if d is not not_mapped]
-    others = [j for j, d in enumerate(sds) if d is not_mapped]
-    shared = [s for s, d in zip(starts, sds) if d is not_mapped]
-    zero = zero_start(shared)
-    pre_starts = [zero if d is not not_mapped else s for s, d in zip(starts, sds)]
-    pre_sizes = [n if d is not not_mapped else k for n, k, d in zip(shape, sizes, sds)]
-    return batched, others, pre_starts, pre_sizes
-
-
-def _window_indices(starts, sds, axes, shape, sizes, size, batch_column: bool):
-    """Indices ``(B, *window, c)`` of every element of each example's window along ``axes``
-    (starts clamped as dynamic_slice clamps them), after an iota column over the batch."""
-    dtypes = {get_aval(starts[j]).dtype for j in axes}
+def _start_columns(starts, sds, size, shape):
+    """``(B, ndim)`` start indices of each example's window (shared starts broadcast), in
+    one integer dtype that holds every start and every position of ``shape``."""
+    dtypes = {get_aval(s).dtype for s in starts}
     dt = dtypes.pop() if len(dtypes) == 1 else np.dtype(np.int64)
-    if np.iinfo(dt).max < max([size, *shape]):
+    if np.iinfo(dt).max < max(shape, default=0):
         dt = np.dtype(np.int64)
-    full = (size,) + tuple(sizes[j] for j in axes)
-    cols = [broadcasted_iota(dt, full, 0)] if batch_column else []
-    for pos, j in enumerate(axes):
-        s = moveaxis(starts[j], sds[j], 0)
-        if get_aval(s).dtype != dt:
-            s = base.convert_element_type(s, dt)
-        s = ar.min(ar.max(s, 0), shape[j] - sizes[j])
-        offsets = broadcasted_iota(dt, full, 1 + pos)
-        cols.append(ar.add(base.broadcast_in_dim(s, full, (0,)), offsets))
-    return concatenate([expand_dims(c, (len(full),)) for c in cols], len(full))
+    cols = []
+    for s, d in zip(starts, sds):
+        s = base.convert_element_type(s, dt) if get_aval(s).dtype != dt else s
+        cols.append(base.broadcast_in_dim(s, (size, 1), ()) if d is not_mapped
+                    else expand_dims(moveaxis(s, d, 0), (1,)))
+    return concatenate(cols, 1)
 
 
 def gather_windows(x, xd, starts, sds, sizes, size):
-    """``dynamic_slice`` of each example (batch axis first in the result)."""
-    shape = get_aval(x).shape if xd is not_mapped else None
-    lead = []
-    if xd is not not_mapped:
-        x = moveaxis(x, xd, 0)
-        shape = get_aval(x).shape[1:]
-        lead = [0]
-    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
-    if list(pre_sizes) != list(shape):
-        if lead:
-            pre_starts, pre_sizes = [zero_start(pre_starts)] + pre_starts, [size] + pre_sizes
-        x = dynamic_slice(x, pre_starts, pre_sizes)
-    order = axes + others
-    x = base.transpose(x, lead + [len(lead) + j for j in order])
-    indices = _window_indices(starts, sds, axes, shape, sizes, size, bool(lead))
-    out = gather(x, indices)  # (B, *window along axes, *window along others)
-    return base.transpose(out, (0,) + tuple(1 + order.index(j) for j in range(len(shape))))
+    """``dynamic_slice`` of each example (batch axis first in the result): one gather of a
+    window per example, in XLA's batching-dims form when the operand is batched too (the
+    form ``jax.vmap`` gives, whose transpose is a scatter of one window per example). The
+    gather's ``"clip"`` mode clamps each window into bounds, as ``dynamic_slice`` does."""
+    ndim = len(starts)
+    shape = get_aval(x).shape
+    idx = _start_columns(starts, sds, size, shape if xd is not_mapped else
+                         shape[:xd] + shape[xd + 1:])
+    window = tuple(range(1, ndim + 1))
+    if xd is not_mapped:
+        dn = gs.GatherDimensionNumbers(offset_dims=window, collapsed_slice_dims=(),
+                                       start_index_map=tuple(range(ndim)))
+        return gs.gather(x, idx, dn, sizes, mode="clip")
+    dn = gs.GatherDimensionNumbers(offset_dims=window, collapsed_slice_dims=(),
+                                   start_index_map=window, operand_batching_dims=(0,),
+                                   start_indices_batching_dims=(0,))
+    # One window per example, each in its own batch slice: unique and sorted indices.
+    return gs.gather(moveaxis(x, xd, 0), idx, dn, (1, *sizes), mode="clip",
+                     unique_indices=True, indices_are_sorted=True)
 
 
 def scatter_windows(x, xd, update, ud, starts, sds, size):
-    """``dynamic_update_slice`` of each example (batch axis first in the result)."""
+    """``dynamic_update_slice`` of each example (batch axis first in the result): one
+    scatter of a window per example into its own batch slice, the form ``jax.vmap`` gives
+    (``"clip"`` clamps each window into bounds, as ``dynamic_update_slice`` does)."""
     x, update = bdim_at(x, xd, 0, size), bdim_at(update, ud, 0, size)
-    shape, sizes = get_aval(x).shape[1:], get_aval(update).shape[1:]
-    axes, others, pre_starts, pre_sizes = _window_plan(shape, starts, sds, sizes)
-    pre_starts = [zero_start(pre_starts)] + pre_starts
-    whole = list(pre_sizes) == list(shape)
-    region = x if whole else dynamic_slice(x, pre_starts, [size] + pre_sizes)
-    perm = [0] + [1 + j for j in axes + others]
-    indices = _window_indices(starts, sds, axes, shape, sizes, size, True)
-    # Rows never repeat (distinct examples or window offsets), so `scatter` is exact.
-    new = scatter(base.transpose(region, perm), indices, base.transpose(update, perm))
-    new = base.transpose(new, base.inverse_perm(perm))
-    return new if whole else dynamic_update_slice(x, new, pre_starts)
+    window = tuple(range(1, len(starts) + 1))
+    dn = gs.ScatterDimensionNumbers(update_window_dims=window, inserted_window_dims=(),
+                                    scatter_dims_to_operand_dims=window,
+                                    operand_batching_dims=(0,),
+                                    scatter_indices_batching_dims=(0,))
+    idx = _start_columns(starts, sds, size, get_aval(x).shape[1:])
+    return gs.scatter(x, idx, update, dn, mode="clip",
+                      unique_indices=True, indices_are_sorted=True)

@@ -84,7 +84,10 @@ def _x_idx_u(rng, shapes, dtype):
 
 
 def _np_window(x, starts, sizes):
-    starts = [int(np.clip(s, 0, n - k)) for s, n, k in zip(starts, x.shape, sizes)]
+    """The window ``jax.lax.dynamic_slice`` reads: negative starts count from the end, then
+    the window is clamped into bounds."""
+    starts = [int(np.clip(s + n if s < 0 else s, 0, n - k))
+              for s, n, k in zip(starts, x.shape, sizes)]
     return tuple(slice(s, s + k) for s, k in zip(starts, sizes))
 
 
