@@ -19,6 +19,7 @@ from funcad.lax.control_flow import cond, fori_loop, map, scan, switch, while_lo
 from funcad.lax.convenience import (
     clamp,
     dot,
+    dot_general,
     dynamic_index_in_dim,
     dynamic_slice,
     dynamic_slice_in_dim,
@@ -89,6 +90,7 @@ from funcad.ops.bits import (
 )
 from funcad.ops.bitwise_reductions import reduce_and, reduce_or, reduce_xor
 from funcad.ops.complex_parts import complex, conj, imag, real
+from funcad.ops.dot_options import Precision
 from funcad.ops.elementwise import (
     acos,
     acosh,
@@ -117,7 +119,6 @@ from funcad.ops.elementwise import (
 )
 from funcad.ops.fft import FftType, fft
 from funcad.ops.float_bits import nextafter
-from funcad.ops.linalg import dot_general
 from funcad.ops.logical import (
     bitwise_and,
     bitwise_not,
@@ -165,6 +166,7 @@ __all__ = [
     "FftType",
     "GatherDimensionNumbers",
     "GatherScatterMode",
+    "Precision",
     "ScatterDimensionNumbers",
     "abs",
     "acos",

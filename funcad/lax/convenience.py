@@ -8,7 +8,7 @@ import numpy as np
 
 from funcad.core.trace import get_aval
 from funcad.errors import FuncadValueError, with_user_line
-from funcad.ops import dynamic_slicing
+from funcad.ops import dynamic_slicing, linalg
 from funcad.ops._base import (
     broadcast_in_dim,
     convert_element_type,
@@ -19,7 +19,7 @@ from funcad.ops.arithmetic import (
     max,
     min,
 )
-from funcad.ops.linalg import dot_general
+from funcad.ops.dot_options import check_precision
 from funcad.ops.logical import lt
 from funcad.ops.slicing import slice
 from funcad.ops.structural import expand_dims, squeeze
@@ -142,7 +142,17 @@ def index_in_dim(operand, index: int, axis: int = 0, keepdims: bool = True):
     return out if keepdims else squeeze(out, (axis % get_aval(operand).ndim,))
 
 
-def dot(lhs, rhs):
-    """Vector/matrix product contracting the last axis of ``lhs`` with the first of ``rhs``."""
-    nl = get_aval(lhs).ndim
-    return dot_general(lhs, rhs, (((nl - 1,), (0,)), ((), ())))
+def dot_general(lhs, rhs, dimension_numbers, precision=None, preferred_element_type=None):
+    """``jax.lax.dot_general``: contract ``lhs`` and ``rhs`` by ``dimension_numbers``
+    (``precision`` is checked and accepted: ``funcad.ops.dot_options``)."""
+    check_precision(precision, "funcad.lax.dot_general")
+    return linalg.dot_general(lhs, rhs, dimension_numbers, preferred_element_type)
+
+
+def dot(lhs, rhs, *, dimension_numbers=None, precision=None, preferred_element_type=None):
+    """Vector/matrix product contracting the last axis of ``lhs`` with the first of ``rhs``
+    (with ``dimension_numbers``, ``dot_general``)."""
+    if dimension_numbers is None:
+        nl = get_aval(lhs).ndim
+        dimension_numbers = (((nl - 1,), (0,)), ((), ()))
+    return dot_general(lhs, rhs, dimension_numbers, precision, preferred_element_type)

@@ -17,6 +17,7 @@ from funcad.numpy._core import array_operand, aval, cast, promote_dtypes
 from funcad.numpy._reductions import diagonal_mask, masked, sum_as
 from funcad.ops import _base as base
 from funcad.ops import structural as st
+from funcad.ops.dot_options import dot_options
 from funcad.ops.linalg import dot_general
 
 _LETTERS = string.ascii_letters
@@ -185,6 +186,15 @@ def _finish(x, labs, output, sizes):
     return base.broadcast_in_dim(x, shape, dims)
 
 
+def _einsum_operands(args) -> range:
+    """Positions of the arrays among einsum's arguments (after the subscripts, or every
+    other one in the interleaved form, without a trailing output sublist)."""
+    if args and isinstance(args[0], str):
+        return range(1, len(args))
+    return range(0, len(args) - len(args) % 2, 2)
+
+
+@dot_options("funcad.numpy.einsum", operands=_einsum_operands)
 def einsum(*operands, out=None, optimize=False, dtype=None, casting="safe", order="K"):
     """Einstein summation as ``numpy.einsum``: explicit (``->``) and implicit output,
     ``...``, repeated labels (diagonals, traces), size-1 broadcasting, and the interleaved

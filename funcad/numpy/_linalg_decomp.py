@@ -22,6 +22,7 @@ from funcad.numpy import _shape as sh
 from funcad.numpy import _ufuncs as uf
 from funcad.numpy._core import array_operand, aval, cast, concrete_value
 from funcad.ops import decompositions as dc
+from funcad.ops.dot_options import check_precision
 
 
 def inexact(a, fname: str):
@@ -295,9 +296,10 @@ def _chain_order(dims: list[int]) -> list:
     return split
 
 
-def multi_dot(arrays, *, out=None):
+def multi_dot(arrays, *, out=None, precision=None):
     """``arrays[0] @ arrays[1] @ ...`` in the cheapest order; the first and last may be
-    vectors, the others are matrices."""
+    vectors, the others are matrices (``precision`` as in JAX: ``funcad.ops.dot_options``)."""
+    check_precision(precision, "funcad.numpy.linalg.multi_dot")
     if out is not None:
         raise FuncadNotImplementedError("funcad.numpy.linalg.multi_dot(out=...)")
     xs = [array_operand(x, "linalg.multi_dot") for x in arrays]

@@ -19,6 +19,7 @@ from funcad.numpy import _ufuncs as uf
 from funcad.numpy._complex import conjugate, imag, real
 from funcad.numpy._core import aval, cast, operand, promote_args
 from funcad.numpy._index_plan import concrete_index
+from funcad.ops.dot_options import dot_options
 
 # --- array-API aliases --------------------------------------------------------------------
 acos, asin, atan, atan2 = uf.arccos, uf.arcsin, uf.arctan, uf.arctan2
@@ -48,6 +49,7 @@ def matrix_transpose(x, /):
     return sh.swapaxes(x, -1, -2)
 
 
+@dot_options("funcad.numpy.vecdot")
 def vecdot(x1, x2, /, *, axis: int = -1):
     """``sum(conj(x1) * x2, axis)`` with broadcasting."""
     x1, x2 = operand(x1, "vecdot"), operand(x2, "vecdot")

@@ -26,6 +26,7 @@ from funcad.numpy._ufuncs import multiply
 from funcad.ops import _base as base
 from funcad.ops import structural as st
 from funcad.ops.complex_parts import conj
+from funcad.ops.dot_options import dot_options
 from funcad.ops.linalg import dot_general_p
 
 
@@ -57,6 +58,7 @@ def _ravel(x):
     return base.reshape(x, (aval(x).size,))
 
 
+@dot_options("funcad.numpy.dot")
 def dot(a, b, out=None):
     """``numpy.dot``: the last axis of ``a`` against the second-to-last of ``b`` (its only
     axis when ``b`` is a vector); a scalar operand multiplies."""
@@ -71,6 +73,7 @@ def dot(a, b, out=None):
     return _contract(a, b, [na - 1], [ib])
 
 
+@dot_options("funcad.numpy.matmul")
 def matmul(x1, x2, /):
     """``x1 @ x2`` with NumPy's rules: batch axes broadcast; a vector operand gets a unit
     axis that is removed again."""
@@ -96,6 +99,7 @@ def matmul(x1, x2, /):
     return st.squeeze(out, [nd]) if len(sa) == 1 else out
 
 
+@dot_options("funcad.numpy.vdot")
 def vdot(a, b, /):
     """The dot product of the flattened operands."""
     a, b = _operands("vdot", a, b)
@@ -106,6 +110,7 @@ def vdot(a, b, /):
     return _contract(a, b, [0], [0])
 
 
+@dot_options("funcad.numpy.inner")
 def inner(a, b, /):
     """``numpy.inner``: contraction of the last axes; a scalar operand multiplies."""
     a, b = _operands("inner", a, b)
@@ -149,6 +154,7 @@ def _tensordot_axes(axes, na: int, nb: int) -> tuple[list[int], list[int]]:
             [normalize_axis(i, nb, "tensordot") for i in axes_b])
 
 
+@dot_options("funcad.numpy.tensordot")
 def tensordot(a, b, axes=2):
     """Contract ``axes`` of ``a`` with ``axes`` of ``b`` (an int N: the last N of ``a``
     with the first N of ``b``); the result has ``a``'s free axes, then ``b``'s."""

@@ -63,6 +63,7 @@ from funcad.ops import linalg as la
 from funcad.ops import logical as lg
 from funcad.ops import reductions as red
 from funcad.ops import structural as st
+from funcad.ops.dot_options import dot_options
 
 _inexact = inexact
 _square = square
@@ -391,10 +392,12 @@ def vector_norm(x, /, *, axis=None, keepdims=False, ord=2):  # noqa: A002 - NumP
     return base.reshape(r, tuple(1 if i in axes else d for i, d in enumerate(shape)))
 
 
+@dot_options("funcad.numpy.linalg.matmul")
 def matmul(x1, x2, /):
     return pr.matmul(x1, x2)
 
 
+@dot_options("funcad.numpy.linalg.tensordot")
 def tensordot(x1, x2, /, *, axes=2):
     return pr.tensordot(x1, x2, axes)
 
