@@ -180,7 +180,7 @@ def _custom_vjp_call_batch(vals, dims, *, call_jaxpr, fwd, num_consts):
             if d is not not_mapped and want is not_mapped:
                 raise FuncadTypeError(with_user_line(
                     f"custom_vjp function {fun_name} under vmap: its fwd's primal output {k} "
-                    f"varies along the mapped axis while the function's own output does not; "
+                    "varies along the mapped axis while the function's own output does not; "
                     "fwd must return the function's value"))
         primal = [bdim_at(o, d, 0, size) if want is not not_mapped else o
                   for o, d, want in zip(outs[:nout], got[:nout], out_dims)]
@@ -301,7 +301,7 @@ def _custom_lin_batch(vals, dims, *, num_res, bwd, out_avals, in_avals, fun_name
             return _bwd_flat(bwd, args[:num_res], args[num_res:], in_avals)
 
         return _vmap_in(axis, per_example, size, [*res_dims, *[0] * len(cts_b)],
-                         [*res_b, *map(instantiate_zeros, cts_b)])
+                        [*res_b, *map(instantiate_zeros, cts_b)])
 
     bwd_b.__name__ = getattr(bwd, "__name__", "bwd")
     bwd_b.user_fun = getattr(bwd, "user_fun", bwd)
