@@ -52,6 +52,8 @@ def _wrapped_starts(fn: str, shape, starts, allow_negative_indices) -> list:
     ``allow_negative_indices`` says so, per axis or for all), as ``jax.lax`` reads them; the
     primitives then clamp each window into bounds, as XLA does."""
     starts = list(starts)
+    if len(starts) != len(shape):
+        return starts  # the primitive's shape rule names the mismatch
     allow = allow_negative_indices
     allow = [bool(allow)] * len(starts) if isinstance(allow, (bool, np.bool_)) else list(allow)
     if len(allow) != len(starts):
