@@ -51,7 +51,8 @@ def test_options_give_jax_dtypes_and_values(name):
             expected = f(jnp, x, y, precision=precision, **kw)
             ours = [f(fnp, x, y, precision=precision, **kw)]
             for backend in ("numpy", "xla"):
-                ours.append(funcad.jit(lambda x, y: f(fnp, x, y, precision=precision, **kw),
+                ours.append(funcad.jit(lambda x, y, p=precision, kw=kw: f(fnp, x, y, precision=p,
+                                                                          **kw),
                                        backend=backend)(x, y))
             for got in ours:
                 got = np.asarray(got)
