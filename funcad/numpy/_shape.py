@@ -27,6 +27,7 @@ from funcad.numpy._core import (
 from funcad.numpy._core import broadcast_to as _broadcast_to
 from funcad.numpy._index_plan import uniform_starts
 from funcad.numpy._indexing import getitem, take_along_axis_index, take_static
+from funcad.numpy._repeat_length import repeat_to_length
 from funcad.numpy._ufuncs import negative, remainder
 from funcad.ops import _base as base
 from funcad.ops import dynamic_slicing as dsl
@@ -332,9 +333,12 @@ def tile(A, reps):
     return base.reshape(x, [r * s for r, s in zip(reps, shape)])
 
 
-def repeat(a, repeats, axis=None):
-    """Repeat each element; ``repeats`` is a static count or a concrete array of counts."""
+def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    """Repeat each element; ``repeats`` is a static count or a concrete array of counts, or,
+    with a static ``total_repeat_length`` (JAX's option), traced counts."""
     x = array_operand(a, "repeat")
+    if total_repeat_length is not None:
+        return repeat_to_length(x, repeats, axis, total_repeat_length)
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, aval(x).ndim, "repeat")

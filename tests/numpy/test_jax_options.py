@@ -1,0 +1,78 @@
+"""JAX keyword options of funcad.numpy functions that NumPy lacks (``repeat``'s
+``total_repeat_length``, ...): results equal jax.numpy's (float64 mode) eagerly, under
+``funcad.jit`` on both backends and under ``vmap``, and gradients equal JAX's."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from jax_reference import jax
+
+import funcad
+import funcad.numpy as fnp
+from funcad.errors import FuncadError
+
+jnp = jax.numpy
+rng = np.random.default_rng(0)
+
+
+def _runs(fun):
+    """``fun`` eagerly and jitted on both backends."""
+    return [("eager", fun), ("numpy", funcad.jit(fun)), ("xla", funcad.jit(fun, backend="xla"))]
+
+
+def _same(ours, theirs, what):
+    theirs = np.asarray(theirs)
+    ours = np.asarray(ours)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype, (what, ours, theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12, err_msg=str(what))
+
+
+# (a, axis, repeats): counts with zeros, at the end, negative (JAX's numbers), a scalar.
+REPEAT_CASES = [
+    (np.arange(1.0, 4.0), None, [2, 3, 0]),
+    (np.arange(1.0, 4.0), 0, [0, 2, 1]),
+    (np.arange(1.0, 4.0), 0, [0, 0, 0]),
+    (np.arange(1.0, 4.0), 0, [1, -1, 2]),
+    (np.arange(1.0, 4.0), 0, 2),
+    (rng.normal(size=(2, 3)), 1, [2, 0, 1]),
+    (rng.normal(size=(2, 3)), -2, [3, 1]),
+    (rng.normal(size=(2, 3)), None, [1, 2, 0, 1, 3, 1]),
+    (np.zeros((0, 2)), 0, np.zeros((0,), np.int64)),
+]
+
+
+def test_repeat_total_repeat_length():
+    for a, axis, reps in REPEAT_CASES:
+        reps = np.asarray(reps)
+        total_sum = int(np.sum(np.broadcast_to(reps, (a.size if axis is None else
+                                                      a.shape[axis],))))
+        for total in sorted({0, 1, max(total_sum - 2, 0), total_sum, total_sum + 3}):
+            ref = jnp.repeat(a, reps, axis, total_repeat_length=total)
+            for name, f in _runs(lambda x, r, t=total, ax=axis: fnp.repeat(
+                    x, r, ax, total_repeat_length=t)):
+                _same(f(a, reps), ref, (name, axis, reps, total))
+            # traced counts per example (vmap), and the gradient in a
+            if reps.ndim == 1 and a.size:
+                batch = np.stack([reps, reps[::-1]])
+                got = funcad.vmap(lambda r, x=a, t=total, ax=axis: fnp.repeat(
+                    x, r, ax, total_repeat_length=t))(batch)
+                want = jax.vmap(lambda r, x=a, t=total, ax=axis: jnp.repeat(
+                    x, r, ax, total_repeat_length=t))(batch)
+                _same(got, want, ("vmap", axis, reps, total))
+            w = rng.normal(size=np.shape(ref))
+            g = funcad.grad(lambda x, r=reps, t=total, ax=axis, w=w: fnp.sum(
+                fnp.repeat(x, r, ax, total_repeat_length=t) * w))(a)
+            gj = jax.grad(lambda x, r=reps, t=total, ax=axis, w=w: jnp.sum(
+                jnp.repeat(x, r, ax, total_repeat_length=t) * w))(a)
+            _same(g, gj, ("grad", axis, reps, total))
+    # a scalar a with a scalar count
+    _same(fnp.repeat(np.float64(2.5), 3, 0, total_repeat_length=4),
+          jnp.repeat(np.float64(2.5), 3, 0, total_repeat_length=4), "scalar")
+    # without total_repeat_length, traced counts stay an error; bad totals are errors
+    with pytest.raises(FuncadError):
+        funcad.jit(lambda r: fnp.repeat(np.arange(3.0), r))(np.array([1, 2, 3]))
+    for bad in (-1, 2.5, np.array([1, 2])):
+        with pytest.raises(FuncadError):
+            fnp.repeat(np.arange(3.0), 2, total_repeat_length=bad)
+    with pytest.raises(FuncadError):
+        fnp.repeat(np.arange(3.0), np.array([1, 2]), total_repeat_length=3)
