@@ -76,3 +76,53 @@ def test_repeat_total_repeat_length():
             fnp.repeat(np.arange(3.0), 2, total_repeat_length=bad)
     with pytest.raises(FuncadError):
         fnp.repeat(np.arange(3.0), np.array([1, 2]), total_repeat_length=3)
+
+
+TAKE_ARRAYS = [np.arange(1.0, 5.0), np.arange(4), np.arange(4).astype(np.uint8),
+               np.arange(4) > 1, np.arange(-2, 2).astype(np.int8)]
+TAKE_INDICES = np.array([0, 3, 4, -1, -5, 7])
+
+
+def test_take_fill_value_and_hints():
+    for arr in TAKE_ARRAYS:
+        for mode, fill in [("fill", None), ("fill", 3), ("fill", 2.7), (None, 2), ("clip", 2),
+                           ("wrap", None)]:
+            ref = jnp.take(arr, TAKE_INDICES, mode=mode, fill_value=fill)
+            for name, f in _runs(lambda x, i, m=mode, v=fill: fnp.take(
+                    x, i, mode=m, fill_value=v, unique_indices=False,
+                    indices_are_sorted=False)):
+                _same(f(arr, TAKE_INDICES), ref, (name, arr.dtype, mode, fill))
+    x = rng.normal(size=(3, 4))
+    idx = np.array([2, 0, 3])  # unique, in bounds: the hints do not change the numbers
+    ref = jnp.take(x, idx, axis=1, unique_indices=True, indices_are_sorted=True)
+    _same(fnp.take(x, idx, axis=1, unique_indices=True, indices_are_sorted=True), ref, "hints")
+    w = rng.normal(size=(3, 6))
+    g = funcad.grad(lambda y: fnp.sum(fnp.take(y, TAKE_INDICES, 1, mode="fill",
+                                               fill_value=0.5) * w))(x)
+    gj = jax.grad(lambda y: jnp.sum(jnp.take(y, TAKE_INDICES, 1, mode="fill",
+                                             fill_value=0.5) * w))(x)
+    _same(g, gj, "grad")
+    with pytest.raises(FuncadError):
+        fnp.take(x, np.array([0.5]), mode="fill")
+    with pytest.raises(FuncadError):
+        fnp.take(x, idx, mode="nearest")
+
+
+def test_take_along_axis_wrap_negative_indices():
+    x = rng.normal(size=(2, 4))
+    idx = np.array([[0, 3, -1, -5, 4, -4], [1, -2, 2, 9, -9, 0]])
+    for mode in (None, "fill", "clip"):
+        for wrap in (None, True, False):
+            for fill in (None, -7.0):
+                ref = jax.numpy.take_along_axis(x, idx, 1, mode=mode, fill_value=fill,
+                                                wrap_negative_indices=wrap)
+                for name, f in _runs(lambda y, i, m=mode, w=wrap, v=fill: fnp.take_along_axis(
+                        y, i, 1, mode=m, fill_value=v, wrap_negative_indices=w)):
+                    np.testing.assert_array_equal(f(x, idx), np.asarray(ref),
+                                                  err_msg=str((name, mode, wrap, fill)))
+    wt = rng.normal(size=idx.shape)
+    g = funcad.grad(lambda y: fnp.sum(fnp.take_along_axis(
+        y, idx, 1, fill_value=1.0, wrap_negative_indices=False) * wt))(x)
+    gj = jax.grad(lambda y: jnp.sum(jnp.take_along_axis(
+        y, idx, 1, fill_value=1.0, wrap_negative_indices=False) * wt))(x)
+    _same(g, gj, "grad")
