@@ -126,3 +126,20 @@ def test_take_along_axis_wrap_negative_indices():
     gj = jax.grad(lambda y: jnp.sum(jnp.take_along_axis(
         y, idx, 1, fill_value=1.0, wrap_negative_indices=False) * wt))(x)
     _same(g, gj, "grad")
+
+
+def test_sum_prod_promote_integers():
+    for dt in (np.int8, np.uint8, np.bool_, np.int16, np.uint32, np.int64, np.float32):
+        x = (np.arange(1, 41).reshape(5, 8) % 7).astype(dt)  # int8/uint8 sums and
+        for fname in ("sum", "prod"):                        # products wrap around
+            for promote in (True, False):
+                for dtype, axis in ((None, None), (None, 1), (np.int16, 0)):
+                    ref = getattr(jnp, fname)(x, axis, dtype, promote_integers=promote)
+                    for name, f in _runs(lambda y, fn=fname, p=promote, d=dtype, ax=axis:
+                                         getattr(fnp, fn)(y, ax, d, promote_integers=p)):
+                        _same(f(x), ref, (name, dt, fname, promote, dtype, axis))
+    x = rng.normal(size=(3, 4))
+    for fname in ("sum", "prod"):
+        g = funcad.grad(lambda y, fn=fname: getattr(fnp, fn)(y, promote_integers=False))(x)
+        _same(g, jax.grad(lambda y, fn=fname: getattr(jnp, fn)(y, promote_integers=False))(x),
+              ("grad", fname))
