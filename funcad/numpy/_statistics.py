@@ -389,8 +389,13 @@ def _periodic(x, xp, fp, period):
     return x, xp, fp
 
 
-def polyval(p, x):
-    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule."""
+def polyval(p, x, *, unroll=16):
+    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule. ``unroll`` is JAX's
+    loop-unrolling hint (a bool or an int >= 0); the loop here is always unrolled."""
+    if not isinstance(unroll, (bool, np.bool_)) and not (
+            isinstance(unroll, (int, np.integer)) and unroll >= 0):
+        raise FuncadValueError(with_user_line(
+            f"polyval: unroll must be a bool or a non-negative int, got {unroll!r}"))
     p = _array(p, "polyval")
     x = _array(x, "polyval")
     y = uf.multiply(x, 0)
