@@ -175,3 +175,24 @@ def test_polyval_unroll():
     for bad in (-1, 2.5, "all"):
         with pytest.raises(FuncadError):
             fnp.polyval(p, x, unroll=bad)
+
+
+def test_nan_reductions_initial():
+    x = np.array([[np.nan, np.nan, np.nan], [1.0, np.nan, 4.0], [3.0, -2.0, 0.5]])
+    xi = np.array([[1, 5, 2], [0, -3, 9]], np.int8)
+    for fname in ("nanmax", "nanmin", "nanprod"):
+        for arr, initial in ((x, None), (x, 0.5), (x, 2.0), (xi, 7), (xi, 3.5)):
+            for axis, keepdims in ((None, False), (1, False), (0, True)):
+                ref = getattr(jnp, fname)(arr, axis, keepdims=keepdims, initial=initial)
+                for name, f in _runs(lambda y, fn=fname, ax=axis, k=keepdims, i=initial:
+                                     getattr(fnp, fn)(y, ax, keepdims=k, initial=i)):
+                    _same(f(arr), ref, (name, fname, arr.dtype, initial, axis))
+        y = rng.normal(size=(3, 4))
+        y[0, 1] = np.nan
+        g = funcad.grad(lambda v, fn=fname: fnp.sum(getattr(fnp, fn)(v, 1, initial=0.25)))(y)
+        gj = jax.grad(lambda v, fn=fname: jnp.sum(getattr(jnp, fn)(v, 1, initial=0.25)))(y)
+        _same(g, gj, ("grad", fname))
+        with pytest.raises(FuncadError):
+            getattr(fnp, fname)(x, where=np.ones(x.shape, bool))
+        with pytest.raises(FuncadError):
+            getattr(fnp, fname)(x, out=np.zeros(()))
