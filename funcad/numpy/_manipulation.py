@@ -238,15 +238,20 @@ def _along_axis_index(arr_shape, indices, axis: int):
     return tuple(out)
 
 
-def take_along_axis(arr, indices, axis: int | None, mode=None, fill_value=None):
+def take_along_axis(arr, indices, axis: int | None, mode=None, fill_value=None, *,
+                    wrap_negative_indices=None):
     """``arr`` gathered along ``axis`` at ``indices`` (broadcast against the other axes);
     out-of-bounds indices follow JAX's ``mode``: ``"fill"`` (the default, NaN for
-    floats) or ``"clip"``."""
+    floats) or ``"clip"``. Negative indices count from the end unless
+    ``wrap_negative_indices=False`` (JAX's option), which makes them out of bounds."""
     arr = _array(arr, "take_along_axis")
     indices = _array(indices, "take_along_axis")
     if axis is None:
         arr, axis = sh.ravel(arr), 0
     axis = normalize_axis(axis, aval(arr).ndim, "take_along_axis")
+    if wrap_negative_indices is False and not dtypes.is_unsigned(aval(indices).dtype):
+        past = 0 if mode == "clip" else aval(arr).shape[axis]
+        indices = uf.where(uf.less(indices, 0), np.asarray(past, aval(indices).dtype), indices)
     index = _along_axis_index(aval(arr).shape, indices, axis)
     return at_get(arr, index, "fill" if mode is None else mode, fill_value)
 

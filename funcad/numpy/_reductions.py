@@ -128,22 +128,34 @@ def _initial(initial, dtype, shape, fname: str):
 
 # --- sums and products -------------------------------------------------------------------------
 
-def sum(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):  # noqa: A001
+def _reduced_dtype(fname: str, x, dtype, promote_integers) -> np.dtype:
+    """NumPy's accumulation dtype, or with JAX's ``promote_integers=False`` (and no
+    ``dtype``) the input's: integers keep their dtype, booleans sum as int32."""
+    if promote_integers or dtype is not None:
+        return result_dtype(fname, x, dtype)
+    dt = aval(x).dtype
+    return np.dtype(np.int32) if dt == np.bool_ else dt
+
+
+def sum(  # noqa: A001
+        a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+        promote_integers=True):
     """Sum over ``axis``; small integers and booleans accumulate in the default int."""
     _unsupported("sum", out=out, where=where)
     x, shape, axes = _reduce_args(a, axis, "sum")
-    dt = result_dtype("sum", x, dtype)
+    dt = _reduced_dtype("sum", x, dtype, promote_integers)
     r = sum_as(cast(x, dt), axes)
     if initial is not None:
         r = ar.add(r, _initial(initial, dt, aval(r).shape, "sum"))
     return keep_dims(r, shape, axes, keepdims)
 
 
-def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None):
+def prod(a, axis=None, dtype=None, out=None, keepdims=False, initial=None, where=None,
+         promote_integers=True):
     """Product over ``axis``; small integers and booleans accumulate in the default int."""
     _unsupported("prod", out=out, where=where)
     x, shape, axes = _reduce_args(a, axis, "prod")
-    dt = result_dtype("prod", x, dtype)
+    dt = _reduced_dtype("prod", x, dtype, promote_integers)
     x = cast(x, dt)
     r = red.reduce_min(x, axes) if dt == np.bool_ else red.reduce_prod(x, axes)
     if initial is not None:

@@ -27,6 +27,7 @@ from funcad.numpy._core import (
 from funcad.numpy._core import broadcast_to as _broadcast_to
 from funcad.numpy._index_plan import uniform_starts
 from funcad.numpy._indexing import getitem, take_along_axis_index, take_static
+from funcad.numpy._repeat_length import repeat_to_length
 from funcad.numpy._ufuncs import negative, remainder
 from funcad.ops import _base as base
 from funcad.ops import dynamic_slicing as dsl
@@ -332,9 +333,12 @@ def tile(A, reps):
     return base.reshape(x, [r * s for r, s in zip(reps, shape)])
 
 
-def repeat(a, repeats, axis=None):
-    """Repeat each element; ``repeats`` is a static count or a concrete array of counts."""
+def repeat(a, repeats, axis=None, *, total_repeat_length=None):
+    """Repeat each element; ``repeats`` is a static count or a concrete array of counts, or,
+    with a static ``total_repeat_length`` (JAX's option), traced counts."""
     x = array_operand(a, "repeat")
+    if total_repeat_length is not None:
+        return repeat_to_length(x, repeats, axis, total_repeat_length)
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, aval(x).ndim, "repeat")
@@ -422,16 +426,28 @@ def _roll_traced(x, shift, axes):
     return x
 
 
-def take(a, indices, axis=None, out=None, mode=None):
+def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
+         indices_are_sorted=False, fill_value=None):
     """``numpy.take``: ``mode`` None/'raise' (out of bounds is an IndexError for concrete
-    indices; traced ones are clamped), 'clip' or 'wrap'."""
+    indices; traced ones are clamped), 'clip' or 'wrap'; JAX's 'fill' reads ``fill_value``
+    (default NaN, the most negative or largest integer, True) out of bounds, as does
+    ``mode=None`` given a ``fill_value``. ``unique_indices``/``indices_are_sorted`` are
+    JAX's hints; the result does not depend on them."""
     _no_out(out, "take")
     x = array_operand(a, "take")
     if axis is None:
         x, axis = ravel(x), 0
     axis = normalize_axis(axis, aval(x).ndim, "take")
-    if mode not in (None, "raise", "clip", "wrap"):
-        raise _error("take", f"mode must be None, 'raise', 'clip' or 'wrap', got {mode!r}")
+    if mode not in (None, "raise", "clip", "wrap", "fill"):
+        raise _error(
+            "take", f"mode must be None, 'raise', 'clip', 'wrap' or 'fill', got {mode!r}")
+    if mode == "fill" or (mode is None and fill_value is not None):
+        idx = array_operand(indices, "take")
+        dt = aval(idx).dtype
+        if not dtypes.is_integer(dt):
+            raise FuncadTypeError(with_user_line(
+                f"take: indices must be integers, got {aval(idx).str_short()}"))
+        return getitem(x, (slice(None),) * axis + (idx,), "fill", fill_value)
     return take_along_axis_index(x, indices, axis, mode)
 
 

@@ -130,11 +130,19 @@ def argpartition(a, kth, axis=-1, kind="introselect", order=None):
     return argsort(x, axis)
 
 
-def searchsorted(a, v, side="left", sorter=None):
-    """Indices where the elements of ``v`` would be inserted in the 1-D ascending ``a``."""
+_SEARCH_METHODS = ("scan", "scan_unrolled", "sort", "compare_all")
+
+
+def searchsorted(a, v, side="left", sorter=None, *, method="scan"):
+    """Indices where the elements of ``v`` would be inserted in the 1-D ascending ``a``.
+    ``method`` is JAX's choice of algorithm; the indices do not depend on it."""
     if side not in ("left", "right"):
         raise FuncadValueError(with_user_line(
             f"searchsorted: side must be 'left' or 'right', got {side!r}"))
+    if method not in _SEARCH_METHODS:
+        raise FuncadValueError(with_user_line(
+            f"searchsorted: method must be one of {', '.join(map(repr, _SEARCH_METHODS))}, "
+            f"got {method!r}"))
     arr = array_operand(a, "searchsorted")
     if get_aval(arr).ndim != 1:
         raise FuncadValueError(with_user_line(

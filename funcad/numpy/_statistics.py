@@ -15,6 +15,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.errors import (
     ConcretizationError,
+    FuncadNotImplementedError,
     FuncadTypeError,
     FuncadValueError,
     with_user_line,
@@ -58,20 +59,22 @@ def _nan_replaced(a, value, name):
     return uf.where(nan, value, a), nan
 
 
-def nanmax(a, axis=None, keepdims: bool = False):
-    """The maximum ignoring NaNs (NaN where a slice is all NaN)."""
+def nanmax(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """The maximum ignoring NaNs (NaN where a slice is all NaN and no ``initial``)."""
+    _no_out_where("nanmax", out, where)
     x, nan = _nan_replaced(a, -np.inf, "nanmax")
-    out = rd.max(x, axis=axis, keepdims=keepdims)
-    if nan is None:
+    out = rd.max(x, axis=axis, keepdims=keepdims, initial=initial)
+    if nan is None or initial is not None:
         return out
     return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), np.nan, out)
 
 
-def nanmin(a, axis=None, keepdims: bool = False):
-    """The minimum ignoring NaNs (NaN where a slice is all NaN)."""
+def nanmin(a, axis=None, out=None, keepdims: bool = False, initial=None, where=None):
+    """The minimum ignoring NaNs (NaN where a slice is all NaN and no ``initial``)."""
+    _no_out_where("nanmin", out, where)
     x, nan = _nan_replaced(a, np.inf, "nanmin")
-    out = rd.min(x, axis=axis, keepdims=keepdims)
-    if nan is None:
+    out = rd.min(x, axis=axis, keepdims=keepdims, initial=initial)
+    if nan is None or initial is not None:
         return out
     return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), np.nan, out)
 
@@ -94,10 +97,21 @@ def nanargmin(a, axis=None, keepdims: bool = False):
     return uf.where(rd.all(nan, axis=axis, keepdims=keepdims), -1, out)
 
 
-def nanprod(a, axis=None, dtype=None, keepdims: bool = False):
+def nanprod(a, axis=None, dtype=None, out=None, keepdims: bool = False, initial=None,
+            where=None):
     """The product treating NaNs as one."""
+    _no_out_where("nanprod", out, where)
     return rd.prod(_nan_replaced(a, 1, "nanprod")[0], axis=axis, dtype=dtype,
-                   keepdims=keepdims)
+                   keepdims=keepdims, initial=initial)
+
+
+def _no_out_where(fname: str, out, where) -> None:
+    """funcad arrays are immutable (no ``out``); ``where`` masks are not implemented."""
+    if out is not None:
+        raise FuncadValueError(with_user_line(
+            f"{fname}: out= is not supported (funcad arrays are immutable)"))
+    if where is not None:
+        raise FuncadNotImplementedError(f"funcad.numpy.{fname} with where=")
 
 
 def nancumsum(a, axis=None, dtype=None):
@@ -389,8 +403,13 @@ def _periodic(x, xp, fp, period):
     return x, xp, fp
 
 
-def polyval(p, x):
-    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule."""
+def polyval(p, x, *, unroll=16):
+    """``p[0] * x**(n-1) + ... + p[n-1]`` by Horner's rule. ``unroll`` is JAX's
+    loop-unrolling hint (a bool or an int >= 0); the loop here is always unrolled."""
+    if not isinstance(unroll, (bool, np.bool_)) and not (
+            isinstance(unroll, (int, np.integer)) and unroll >= 0):
+        raise FuncadValueError(with_user_line(
+            f"polyval: unroll must be a bool or a non-negative int, got {unroll!r}"))
     p = _array(p, "polyval")
     x = _array(x, "polyval")
     y = uf.multiply(x, 0)
