@@ -428,11 +428,13 @@ def _roll_traced(x, shift, axes):
 
 def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
          indices_are_sorted=False, fill_value=None):
-    """``numpy.take``: ``mode`` None/'raise' (out of bounds is an IndexError for concrete
+    """``numpy.take``: ``mode`` 'raise' (out of bounds is an IndexError for concrete
     indices; traced ones are clamped), 'clip' or 'wrap'; JAX's 'fill' reads ``fill_value``
-    (default NaN, the most negative or largest integer, True) out of bounds, as does
-    ``mode=None`` given a ``fill_value``. ``unique_indices``/``indices_are_sorted`` are
-    JAX's hints; the result does not depend on them."""
+    (default NaN, the most negative or largest integer, True) out of bounds. ``mode=None``
+    is JAX's default, 'fill', for traced indices (and with a ``fill_value``); concrete
+    out-of-bounds indices are an IndexError, as in NumPy, rather than a silent fill.
+    ``unique_indices``/``indices_are_sorted`` are JAX's hints; the result does not depend
+    on them."""
     _no_out(out, "take")
     x = array_operand(a, "take")
     if axis is None:
@@ -441,14 +443,15 @@ def take(a, indices, axis=None, out=None, mode=None, unique_indices=False,
     if mode not in (None, "raise", "clip", "wrap", "fill"):
         raise _error(
             "take", f"mode must be None, 'raise', 'clip', 'wrap' or 'fill', got {mode!r}")
-    if mode == "fill" or (mode is None and fill_value is not None):
-        idx = array_operand(indices, "take")
+    idx = array_operand(indices, "take")
+    if mode == "fill" or (mode is None and (fill_value is not None
+                                            or isinstance(idx, Tracer))):
         dt = aval(idx).dtype
         if not dtypes.is_integer(dt):
             raise FuncadTypeError(with_user_line(
                 f"take: indices must be integers, got {aval(idx).str_short()}"))
         return getitem(x, (slice(None),) * axis + (idx,), "fill", fill_value)
-    return take_along_axis_index(x, indices, axis, mode)
+    return take_along_axis_index(x, idx, axis, mode)
 
 
 # --- static facts -------------------------------------------------------------------------

@@ -196,3 +196,24 @@ def test_nan_reductions_initial():
             getattr(fnp, fname)(x, where=np.ones(x.shape, bool))
         with pytest.raises(FuncadError):
             getattr(fnp, fname)(x, out=np.zeros(()))
+
+
+def test_take_default_mode_fills_traced_out_of_bounds_indices_as_jax():
+    """``mode=None`` is JAX's 'fill' for traced indices (it clamped them: other numbers
+    than JAX's); concrete out-of-bounds indices stay NumPy's IndexError."""
+    x = np.arange(12.0).reshape(3, 4)
+    idx = np.array([5, -1, -5, 2, 3])
+    for axis in (None, 0, 1):
+        expected = jnp.take(x, idx, axis=axis)
+        for backend in ("numpy", "xla"):
+            got = funcad.jit(lambda i, axis=axis: fnp.take(x, i, axis=axis), backend=backend)(idx)
+            np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(funcad.vmap(lambda i, axis=axis: fnp.take(x, i, axis=axis))(idx),
+                                      jax.vmap(lambda i, axis=axis: jnp.take(x, i, axis=axis))(idx))
+    ours = funcad.jit(funcad.grad(lambda x, i: fnp.nansum(fnp.take(x, i, axis=1) ** 2)))
+    theirs = jax.grad(lambda x, i: jnp.nansum(jnp.take(x, i, axis=1) ** 2))
+    np.testing.assert_array_equal(ours(x, idx), theirs(x, idx))
+    np.testing.assert_array_equal(fnp.take(x, np.array([1, -1]), axis=1),
+                                  jnp.take(x, np.array([1, -1]), axis=1))
+    with pytest.raises(IndexError):
+        fnp.take(x, idx, axis=1)
