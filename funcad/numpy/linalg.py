@@ -38,6 +38,7 @@ from funcad.numpy._linalg_decomp import (
     eigh,
     eigvals,
     eigvalsh,
+    hermitian_part,
     inexact,
     lstsq,
     matrix_rank,
@@ -204,20 +205,30 @@ def _slogdet_jvp(primals, tangents):
     return (sign, logabs), (ar.mul(phase, _slogdet_rule(a)[0]), base.real(t))
 
 
-def slogdet(a):
+def slogdet(a, *, method=None):
     """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
-    matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX)."""
+    matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX). ``method`` ``"lu"``
+    (``None``) or ``"qr"`` is JAX's choice of factorization; both give these numbers, so
+    funcad always factors by LU."""
+    if method not in (None, "lu", "qr"):
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.slogdet: unknown method {method!r}; supported are 'lu' "
+            "(None) and 'qr'"))
     a = _inexact(a, "slogdet")
     _square(a, "slogdet")
     return SlogdetResult(*_slogdet_rule(a))
 
 
-def cholesky(a, /, *, upper=False):
+def cholesky(a, /, *, upper=False, symmetrize_input=True):
     """The lower (or, with ``upper``, upper) Cholesky factor of each Hermitian
-    positive-definite matrix; a matrix that is not positive definite gives NaNs."""
+    positive-definite matrix; a matrix that is not positive definite gives NaNs.
+
+    As JAX's: the factor is of ``(a + a^H) / 2`` unless ``symmetrize_input=False``, which
+    reads only the lower triangle of ``a`` (this changes values and derivatives for an
+    input that is not Hermitian)."""
     a = _inexact(a, "cholesky")
     _square(a, "cholesky")
-    factor = la.cholesky(a)
+    factor = la.cholesky(hermitian_part(a) if symmetrize_input else a)
     if not upper:
         return factor
     nd = aval(factor).ndim

@@ -362,8 +362,11 @@ explain_notation[broadcast_in_dim_p] = Call("broadcast", ("{shape}",), elide_sca
 
 # --- reshape ------------------------------------------------------------------------------
 
-def reshape(operand, new_sizes):
-    """Row-major reshape to ``new_sizes`` (no -1: callers resolve it)."""
+def reshape(operand, new_sizes, dimensions=None):
+    """Row-major reshape to ``new_sizes`` (no -1: callers resolve it). ``dimensions``, as
+    in ``jax.lax.reshape``, is a permutation of the axes applied first."""
+    if dimensions is not None:
+        operand = transpose(operand, tuple(operator.index(d) for d in dimensions))
     new_sizes = shape_tuple(new_sizes)
     if get_aval(operand).shape == new_sizes:
         return operand
