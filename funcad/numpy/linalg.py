@@ -219,16 +219,35 @@ def slogdet(a, *, method=None):
     return SlogdetResult(*_slogdet_rule(a))
 
 
+_cholesky_as_given = custom_jvp(la.cholesky)
+
+
+@_cholesky_as_given.defjvp
+def _cholesky_as_given_jvp(primals, tangents):
+    # JAX's rule for an input taken as given: dL = L Phi(L^-1 dA L^-H), Phi = lower triangle
+    # with halved diagonal, with the whole of dA (its upper triangle too), so that gradients
+    # of ported code with symmetrize_input=False are JAX's.
+    (a,), (a_dot,) = primals, tangents
+    factor = la.cholesky(a)
+    right = la.triangular_solve(factor, a_dot, left_side=False, lower=True, transpose_a=True,
+                                conjugate_a=True)
+    inner = la.triangular_solve(factor, right, left_side=True, lower=True)
+    n = aval(a).shape[-1]
+    phi = np.asarray(np.tril(np.ones((n, n))) - 0.5 * np.eye(n), aval(a).dtype)
+    return factor, pr.matmul(factor, inner * phi)
+
+
 def cholesky(a, /, *, upper=False, symmetrize_input=True):
     """The lower (or, with ``upper``, upper) Cholesky factor of each Hermitian
     positive-definite matrix; a matrix that is not positive definite gives NaNs.
 
     As JAX's: the factor is of ``(a + a^H) / 2`` unless ``symmetrize_input=False``, which
     reads only the lower triangle of ``a`` (this changes values and derivatives for an
-    input that is not Hermitian)."""
+    input that is not Hermitian). The derivative then is JAX's rule applied to the whole
+    tangent, upper triangle included (so gradients of ported code are JAX's)."""
     a = _inexact(a, "cholesky")
     _square(a, "cholesky")
-    factor = la.cholesky(hermitian_part(a) if symmetrize_input else a)
+    factor = la.cholesky(hermitian_part(a)) if symmetrize_input else _cholesky_as_given(a)
     if not upper:
         return factor
     nd = aval(factor).ndim
