@@ -219,16 +219,17 @@ def slogdet(a, *, method=None):
     return SlogdetResult(*_slogdet_rule(a))
 
 
-_cholesky_as_given = custom_jvp(la.cholesky)
+# The Cholesky factor of the lower triangle, differentiated as JAX's (also funcad.lax.linalg's).
+cholesky_as_given = custom_jvp(la.cholesky)
 
 
-@_cholesky_as_given.defjvp
+@cholesky_as_given.defjvp
 def _cholesky_as_given_jvp(primals, tangents):
     # JAX's rule for an input taken as given: dL = L Phi(L^-1 dA L^-H), Phi = lower triangle
     # with halved diagonal, with the whole of dA (its upper triangle too), so that gradients
     # of ported code with symmetrize_input=False are JAX's.
     (a,), (a_dot,) = primals, tangents
-    factor = la.cholesky(a)
+    factor = cholesky_as_given(a)  # higher derivatives follow this rule again, as JAX's
     right = la.triangular_solve(factor, a_dot, left_side=False, lower=True, transpose_a=True,
                                 conjugate_a=True)
     inner = la.triangular_solve(factor, right, left_side=True, lower=True)
@@ -247,7 +248,7 @@ def cholesky(a, /, *, upper=False, symmetrize_input=True):
     tangent, upper triangle included (so gradients of ported code are JAX's)."""
     a = _inexact(a, "cholesky")
     _square(a, "cholesky")
-    factor = la.cholesky(hermitian_part(a)) if symmetrize_input else _cholesky_as_given(a)
+    factor = la.cholesky(hermitian_part(a)) if symmetrize_input else cholesky_as_given(a)
     if not upper:
         return factor
     nd = aval(factor).ndim

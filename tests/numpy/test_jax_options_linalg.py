@@ -88,6 +88,15 @@ def test_cholesky_symmetrize_input():
             _check(lambda a, u=upper, s=sym: fnp.linalg.cholesky(a, upper=u, symmetrize_input=s),
                    lambda a, u=upper, s=sym: jnp.linalg.cholesky(a, upper=u, symmetrize_input=s),
                    (a,), rtol=1e-10, atol=1e-12)
+    w = rng.normal(size=(4, 4))
+    for sym in (True, False):  # second derivatives, and jax.lax.linalg's function
+        h = funcad.hessian(lambda a, s=sym: fnp.sum(
+            fnp.linalg.cholesky(a, symmetrize_input=s) * w))(a[0])
+        np.testing.assert_allclose(h, jax.hessian(lambda a, s=sym: jnp.sum(
+            jnp.linalg.cholesky(a, symmetrize_input=s) * w))(a[0]), rtol=1e-9, atol=1e-12)
+        _check(lambda a, s=sym: flax.linalg.cholesky(a, symmetrize_input=s),
+               lambda a, s=sym: jax.lax.linalg.cholesky(a, symmetrize_input=s), (a,),
+               rtol=1e-10, atol=1e-12)
     # The default symmetrizes, as JAX's; symmetrize_input=False reads the lower triangle.
     np.testing.assert_allclose(fnp.linalg.cholesky(a), np.linalg.cholesky((a + a.mT) / 2))
     np.testing.assert_allclose(fnp.linalg.cholesky(a, symmetrize_input=False),
