@@ -97,6 +97,13 @@ def test_cholesky_symmetrize_input():
         _check(lambda a, s=sym: flax.linalg.cholesky(a, symmetrize_input=s),
                lambda a, s=sym: jax.lax.linalg.cholesky(a, symmetrize_input=s), (a,),
                rtol=1e-10, atol=1e-12)
+    c = a[0] + 0.2j * rng.normal(size=(4, 4))  # complex, not Hermitian
+    t = rng.normal(size=(4, 4)) + 1j * rng.normal(size=(4, 4))
+    for sym in (True, False):
+        ours = funcad.jvp(lambda c, s=sym: fnp.linalg.cholesky(c, symmetrize_input=s), (c,), (t,))
+        theirs = jax.jvp(lambda c, s=sym: jnp.linalg.cholesky(c, symmetrize_input=s), (c,), (t,))
+        for o, e in zip(ours, theirs):
+            np.testing.assert_allclose(o, e, rtol=1e-10, atol=1e-12)
     # The default symmetrizes, as JAX's; symmetrize_input=False reads the lower triangle.
     np.testing.assert_allclose(fnp.linalg.cholesky(a), np.linalg.cholesky((a + a.mT) / 2))
     np.testing.assert_allclose(fnp.linalg.cholesky(a, symmetrize_input=False),
