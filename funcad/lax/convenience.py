@@ -31,9 +31,12 @@ def select(pred, on_true, on_false):
     return select_n(pred, on_false, on_true)
 
 
-def clamp(min_value, x, max_value):
-    """``min(max(x, min_value), max_value)`` (``jax.lax.clamp``'s argument order)."""
-    return min(max(x, min_value), max_value)
+_max, _min = max, min  # clamp's parameters shadow them (JAX's names)
+
+
+def clamp(min, x, max):  # noqa: A002 - jax.lax.clamp's parameter names
+    """``min(max(x, min), max)`` (``jax.lax.clamp``'s argument order and names)."""
+    return _min(_max(x, min), max)
 
 
 def full(shape, fill_value, dtype=None):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from funcad.errors import FuncadNotImplementedError
 from funcad.numpy._linalg_decomp import hermitian_part
+from funcad.numpy.linalg import cholesky_as_given
 from funcad.ops import decompositions as dc
 from funcad.ops import linalg as la
 from funcad.ops.decompositions import lu_pivots_to_permutation, qr, svd
@@ -15,7 +16,7 @@ from funcad.ops.linalg import lu, triangular_solve
 
 def cholesky(x, *, symmetrize_input: bool = True):
     """The lower Cholesky factor (NaNs where ``x`` is not positive definite)."""
-    return la.cholesky(hermitian_part(x) if symmetrize_input else x)
+    return la.cholesky(hermitian_part(x)) if symmetrize_input else cholesky_as_given(x)
 
 
 def eigh(x, *, lower: bool = True, symmetrize_input: bool = True,

@@ -136,10 +136,10 @@ def glu(x, axis: int = -1):
 
 def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
               where=None):
-    """``log(sum(b * exp(a)))`` over ``axis``; ``where`` leaves entries out (as -inf)."""
-    if where is not None:
-        a = fnp.where(where, _inexact("logsumexp", a), -np.inf)
-    return _logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign)
+    """``log(sum(b * exp(a)))`` over ``axis``; ``where`` leaves entries out (``a`` as -inf,
+    ``b`` as 0): ``funcad.scipy.special.logsumexp``, as JAX's."""
+    return _logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=return_sign,
+                      where=where)
 
 
 def log_softmax(x, axis: int | tuple[int, ...] | None = -1, where=None):

@@ -97,18 +97,47 @@ class SVDResult(NamedTuple):
     Vh: object
 
 
-def svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+def svd(a, full_matrices=True, compute_uv=True, hermitian=False, subset_by_index=None):
     """Singular value decomposition ``a == U @ diag(S) @ Vh`` (singular values descending).
 
     ``hermitian`` is accepted and ignored (the general algorithm is used). Derivatives of
     ``U`` and ``Vh`` need ``full_matrices=False`` for non-square matrices (as in JAX); at
     repeated or zero singular values they are inf/NaN, as in JAX.
+    ``subset_by_index=(start, end)`` keeps the triplets ``start <= i < end`` of the
+    descending order (JAX's rule: with ``full_matrices`` only the whole range is allowed);
+    they are sliced from the whole reduced SVD, so their derivatives are exact.
     """
     del hermitian
     x = inexact(a, "svd")
     _matrices(x, "svd")
+    if subset_by_index is not None:
+        start, end = _svd_subset(subset_by_index, aval(x).shape, full_matrices)
+        if (start, end) != (0, min(aval(x).shape[-2:])):
+            out = dc.svd(x, full_matrices=False, compute_uv=compute_uv)
+            if not compute_uv:
+                return out[..., start:end]
+            u, s, vh = out
+            return SVDResult(u[..., start:end], s[..., start:end], vh[..., start:end, :])
     out = dc.svd(x, full_matrices=full_matrices, compute_uv=compute_uv)
     return SVDResult(*out) if compute_uv else out
+
+
+def _svd_subset(subset_by_index, shape, full_matrices) -> tuple[int, int]:
+    """``(start, end)`` checked against the number of singular values of ``shape``."""
+    rank = min(shape[-2:])
+    try:
+        start, end = (int(i) for i in subset_by_index)
+    except (TypeError, ValueError):
+        start = end = -1
+    if not 0 <= start <= end <= rank:
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.svd: subset_by_index={subset_by_index!r} must be a pair "
+            f"(start, end) with 0 <= start <= end <= {rank} for a matrix of shape {shape}"))
+    if full_matrices and (start, end) != (0, rank):
+        raise FuncadValueError(with_user_line(
+            "funcad.numpy.linalg.svd: full_matrices and subset_by_index cannot both be set "
+            "(pass full_matrices=False)"))
+    return start, end
 
 
 class QRResult(NamedTuple):

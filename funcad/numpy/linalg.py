@@ -38,6 +38,7 @@ from funcad.numpy._linalg_decomp import (
     eigh,
     eigvals,
     eigvalsh,
+    hermitian_part,
     inexact,
     lstsq,
     matrix_rank,
@@ -204,20 +205,50 @@ def _slogdet_jvp(primals, tangents):
     return (sign, logabs), (ar.mul(phase, _slogdet_rule(a)[0]), base.real(t))
 
 
-def slogdet(a):
+def slogdet(a, *, method=None):
     """``(sign, log|det|)`` of each square matrix, computed without overflow; a singular
-    matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX)."""
+    matrix gives ``(0, -inf)`` (and NaN derivatives, as in JAX). ``method`` ``"lu"``
+    (``None``) or ``"qr"`` is JAX's choice of factorization; both give these numbers, so
+    funcad always factors by LU."""
+    if method not in (None, "lu", "qr"):
+        raise FuncadValueError(with_user_line(
+            f"funcad.numpy.linalg.slogdet: unknown method {method!r}; supported are 'lu' "
+            "(None) and 'qr'"))
     a = _inexact(a, "slogdet")
     _square(a, "slogdet")
     return SlogdetResult(*_slogdet_rule(a))
 
 
-def cholesky(a, /, *, upper=False):
+# The Cholesky factor of the lower triangle, differentiated as JAX's (also funcad.lax.linalg's).
+cholesky_as_given = custom_jvp(la.cholesky)
+
+
+@cholesky_as_given.defjvp
+def _cholesky_as_given_jvp(primals, tangents):
+    # JAX's rule for an input taken as given: dL = L Phi(L^-1 dA L^-H), Phi = lower triangle
+    # with halved diagonal, with the whole of dA (its upper triangle too), so that gradients
+    # of ported code with symmetrize_input=False are JAX's.
+    (a,), (a_dot,) = primals, tangents
+    factor = cholesky_as_given(a)  # higher derivatives follow this rule again, as JAX's
+    right = la.triangular_solve(factor, a_dot, left_side=False, lower=True, transpose_a=True,
+                                conjugate_a=True)
+    inner = la.triangular_solve(factor, right, left_side=True, lower=True)
+    n = aval(a).shape[-1]
+    phi = np.asarray(np.tril(np.ones((n, n))) - 0.5 * np.eye(n), aval(a).dtype)
+    return factor, pr.matmul(factor, inner * phi)
+
+
+def cholesky(a, /, *, upper=False, symmetrize_input=True):
     """The lower (or, with ``upper``, upper) Cholesky factor of each Hermitian
-    positive-definite matrix; a matrix that is not positive definite gives NaNs."""
+    positive-definite matrix; a matrix that is not positive definite gives NaNs.
+
+    As JAX's: the factor is of ``(a + a^H) / 2`` unless ``symmetrize_input=False``, which
+    reads only the lower triangle of ``a`` (this changes values and derivatives for an
+    input that is not Hermitian). The derivative then is JAX's rule applied to the whole
+    tangent, upper triangle included (so gradients of ported code are JAX's)."""
     a = _inexact(a, "cholesky")
     _square(a, "cholesky")
-    factor = la.cholesky(a)
+    factor = la.cholesky(hermitian_part(a)) if symmetrize_input else cholesky_as_given(a)
     if not upper:
         return factor
     nd = aval(factor).ndim

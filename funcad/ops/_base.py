@@ -362,10 +362,10 @@ explain_notation[broadcast_in_dim_p] = Call("broadcast", ("{shape}",), elide_sca
 
 # --- reshape ------------------------------------------------------------------------------
 
-def reshape(operand, new_sizes):
-    """Row-major reshape to ``new_sizes`` (no -1: callers resolve it)."""
-    new_sizes = shape_tuple(new_sizes)
-    if get_aval(operand).shape == new_sizes:
+def reshape(operand, new_sizes, dimensions=None):
+    """Row-major reshape to ``new_sizes`` (no -1), after transposing by ``dimensions``."""
+    operand = operand if dimensions is None else transpose(operand, tuple(map(int, dimensions)))
+    if get_aval(operand).shape == (new_sizes := shape_tuple(new_sizes)):
         return operand
     return reshape_p.bind(operand, new_sizes=new_sizes)
 

@@ -126,10 +126,17 @@ defkernel(sort_p, fresh=True)
 
 # --- top_k ----------------------------------------------------------------------------------
 
-def top_k(operand, k: int):
-    """The ``k`` largest entries along the last axis, largest first (equal values by
-    increasing index), and their indices (int32), as ``jax.lax.top_k``."""
-    return top_k_p.bind(operand, k=int(k))
+def top_k(operand, k: int, *, axis: int = -1):
+    """The ``k`` largest entries along ``axis`` (the last by default), largest first (equal
+    values by increasing index), and their indices (int32), as ``jax.lax.top_k``."""
+    ndim, axis = get_aval(operand).ndim, int(axis)
+    if ndim and not -ndim <= axis < ndim:
+        raise type_error(top_k_p, [get_aval(operand)], f"axis={axis} is out of range")
+    axis = axis % ndim if ndim else -1
+    if axis in (-1, ndim - 1):
+        return top_k_p.bind(operand, k=int(k))
+    values, indices = top_k_p.bind(moveaxis(operand, axis, ndim - 1), k=int(k))
+    return moveaxis(values, ndim - 1, axis), moveaxis(indices, ndim - 1, axis)
 
 
 def _top_k_shape(x, *, k):

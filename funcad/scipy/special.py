@@ -11,6 +11,7 @@ import math
 
 import funcad.numpy as fnp
 from funcad.ad import stop_gradient
+from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._core import promote_args_inexact
 from funcad.numpy._special import i0, i1
 from funcad.ops import _base as base
@@ -40,8 +41,27 @@ erfcx = _unary("erfcx", sp.erfcx, "``exp(x^2) erfc(x)``, without overflow or und
 erfinv = _unary("erfinv", sp.erf_inv, "The inverse of ``erf`` on (-1, 1).")
 expit = _unary("expit", ew.logistic, "The logistic function ``1 / (1 + exp(-x))``.")
 ndtri = _unary("ndtri", sp.ndtri, "The standard normal quantile: the inverse of ``ndtr``.")
-log_ndtr = _unary("log_ndtr", sp.log_ndtr,
-                  "``log(ndtr(x))``, accurate in both tails (``log_ndtr(-30) = -454.3...``).")
+
+
+def log_ndtr(x, series_order: int = 3):
+    """``log(ndtr(x))``, accurate in both tails (``log_ndtr(-30) = -454.3...``).
+
+    ``series_order`` (an int in [0, 30]) is the order of the asymptotic series JAX uses far
+    in the left tail; funcad's values are within an ulp or two of the exact ones there
+    whatever the order (JAX's own float64 values approach them as the order grows), so it
+    is checked and otherwise unused.
+    """
+    if not isinstance(series_order, int):
+        raise FuncadTypeError(with_user_line(
+            f"funcad.scipy.special.log_ndtr: series_order must be a Python int, got "
+            f"{type(series_order).__name__}"))
+    if not 0 <= series_order <= 30:
+        raise FuncadValueError(with_user_line(
+            f"funcad.scipy.special.log_ndtr: series_order={series_order} must be in [0, 30]"))
+    (x,) = promote_args_inexact("log_ndtr", x)
+    return sp.log_ndtr(x)
+
+
 i0e = _unary("i0e", sp.bessel_i0e, "``exp(-|x|) I0(x)``, the scaled modified Bessel function.")
 i1e = _unary("i1e", sp.bessel_i1e, "``exp(-|x|) I1(x)``, the scaled modified Bessel function.")
 
@@ -162,15 +182,23 @@ def log_softmax(x, axis=None):
     return shifted - fnp.log(fnp.sum(fnp.exp(shifted), axis=axis, keepdims=True))
 
 
-def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False):
+def logsumexp(a, axis=None, b=None, keepdims: bool = False, return_sign: bool = False,
+              where=None):
     """``log(sum(b * exp(a), axis))`` computed stably, as ``scipy.special.logsumexp``.
 
     With ``return_sign=True`` returns ``(log|s|, sign(s))`` so negative ``b`` is allowed.
+    ``where`` (as JAX's) leaves entries out: they count as ``a = -inf`` and ``b = 0``, so a
+    fully masked slice gives ``-inf`` (sign 0) and masked entries get zero derivatives.
     """
     if b is None:
         (a,) = promote_args_inexact("logsumexp", a)
     else:
         a, b = promote_args_inexact("logsumexp", a, b)
+    if where is not None:
+        where = fnp.asarray(where, dtype=bool)
+        a = fnp.where(where, a, fnp.full_like(a, -math.inf))
+        if b is not None:
+            b = fnp.where(where, b, fnp.zeros_like(b))
     # The result does not depend on the shift: hold it constant, as JAX does. It is taken
     # of a constant ``a``, so no derivative work is done for the max at all (same numbers).
     amax = fnp.max(stop_gradient(a), axis=axis, keepdims=True)
