@@ -100,6 +100,9 @@ def gather(operand, start_indices, dimension_numbers, slice_sizes, *, unique_ind
         fill_value = np.asarray(fill_value).item()
         if isinstance(fill_value, float) and np.isnan(fill_value):
             fill_value = None
+        else:  # in the operand's dtype, as JAX converts it (-9 fills uint8 with 247)
+            with np.errstate(all="ignore"):
+                fill_value = np.asarray(fill_value).astype(get_aval(operand).dtype).item()
     return gather_p.bind(operand, start_indices, dimension_numbers=dn,
                          slice_sizes=tuple(int(s) for s in slice_sizes), mode=mode,
                          fill_value=fill_value, unique_indices=bool(unique_indices),

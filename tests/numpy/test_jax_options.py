@@ -217,3 +217,20 @@ def test_take_default_mode_fills_traced_out_of_bounds_indices_as_jax():
                                   jnp.take(x, np.array([1, -1]), axis=1))
     with pytest.raises(IndexError):
         fnp.take(x, idx, axis=1)
+
+
+def test_fill_values_take_the_operand_dtype_as_jax():
+    """A fill value is converted to the operand's dtype as JAX converts it (-9 fills a
+    uint8 array with 247; 2.7 fills an integer one with 2), not a Python OverflowError."""
+    x = np.arange(5, dtype=np.uint8)
+    idx = np.array([7, 1, -9])
+    for fill in (-9, 2.7, 300):
+        expected = jnp.take(x, idx, mode="fill", fill_value=fill)
+        np.testing.assert_array_equal(fnp.take(x, idx, mode="fill", fill_value=fill), expected)
+        for backend in ("numpy", "xla"):
+            got = funcad.jit(lambda i, f=fill: fnp.take(x, i, mode="fill", fill_value=f),
+                             backend=backend)(idx)
+            np.testing.assert_array_equal(got, expected)
+        np.testing.assert_array_equal(
+            fnp.asarray(x).at[idx].get(mode="fill", fill_value=fill),
+            jnp.asarray(x).at[idx].get(mode="fill", fill_value=fill))
