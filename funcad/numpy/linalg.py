@@ -230,12 +230,7 @@ def _cholesky_as_given_jvp(primals, tangents):
     # of ported code with symmetrize_input=False are JAX's.
     (a,), (a_dot,) = primals, tangents
     factor = cholesky_as_given(a)  # higher derivatives follow this rule again, as JAX's
-    right = la.triangular_solve(factor, a_dot, left_side=False, lower=True, transpose_a=True,
-                                conjugate_a=True)
-    inner = la.triangular_solve(factor, right, left_side=True, lower=True)
-    n = aval(a).shape[-1]
-    phi = np.asarray(np.tril(np.ones((n, n))) - 0.5 * np.eye(n), aval(a).dtype)
-    return factor, pr.matmul(factor, inner * phi)
+    return factor, la.cholesky_tangent(factor, a_dot)
 
 
 def cholesky(a, /, *, upper=False, symmetrize_input=True):

@@ -273,15 +273,19 @@ cholesky_p = new_primitive("cholesky", _cholesky_impl, _cholesky_abstract_eval)
 
 def _cholesky_jvp(t, L, x):
     # Only the lower triangle (and the real part of the diagonal) is read, so the tangent
-    # is the Hermitian matrix it stands for. With X = L^-1 dA L^-H, dL = L Phi(X), Phi =
-    # lower triangle with halved diagonal (the diagonal of X is real).
+    # is the Hermitian matrix it stands for.
     del x
-    herm = mh.hermitian_from_triangle(t, lower=True)
-    tmp = triangular_solve(L, herm, left_side=True, lower=True)
+    return cholesky_tangent(L, mh.hermitian_from_triangle(t, lower=True))
+
+
+def cholesky_tangent(L, dA):
+    """``dL = L Phi(L^-1 dA L^-H)`` (``Phi``: the lower triangle with halved diagonal), the
+    tangent of the factor ``L`` along the matrix ``dA``."""
+    tmp = triangular_solve(L, dA, left_side=True, lower=True)
     inner = triangular_solve(L, tmp, left_side=False, lower=True, transpose_a=True,
                              conjugate_a=True)
-    halves = base.select_n(_diagonal_mask(get_aval(t).shape), const_like(t, 1),
-                           const_like(t, 0.5))
+    halves = base.select_n(_diagonal_mask(get_aval(dA).shape), const_like(dA, 1),
+                           const_like(dA, 0.5))
     return _matmul(L, ar.mul(_band(inner, lower=True), halves))
 
 
