@@ -17,7 +17,7 @@ import numpy as np
 from funcad.core import dtypes
 from funcad.errors import FuncadTypeError, FuncadValueError, with_user_line
 from funcad.numpy._at import at_update
-from funcad.numpy._core import array_operand, aval, broadcast_to, cast
+from funcad.numpy._core import array_operand, aval, broadcast_to, cast, normalize_axis
 from funcad.numpy._indexing import take_along_axis_index
 from funcad.ops import _base as base
 from funcad.ops import reductions as red
@@ -52,9 +52,7 @@ def repeat_to_length(x, repeats, axis: int | None, total_repeat_length):
         if aval(r).shape != (1,):
             raise _error("a scalar a needs a scalar repeats")
         return base.broadcast_in_dim(x, (total,), ())
-    if axis < -len(shape) or axis >= len(shape):
-        raise _error(f"axis {axis} is out of bounds for shape {shape}")
-    axis %= len(shape)
+    axis = normalize_axis(axis, len(shape), "repeat")
     n = shape[axis]
     if aval(r).shape not in ((1,), (n,)):
         raise _error(f"repeats of shape {aval(r).shape} do not match axis {axis} of {shape}")
